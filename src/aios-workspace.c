@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * AiosWorkspace is one company's state: the SQLite file and the services
+ * that work on it (settings, journal, and as the rooms grow: coordinator,
+ * memory, connectors). It is headless; the window and the command line are
+ * both thin layers over it. It also keeps the daily backups.
+ */
+#define G_LOG_DOMAIN "aios"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "aios-workspace.h"
+#include "store/aios-journal.h"
+#include "store/aios-store-schema.h"
+
+#define BACKUPS_KEPT 7
+#define BACKUP_CHECK_SECONDS (60 * 60)
+#define BACKUP_EVERY_MS ((gint64) 24 * 60 * 60 * 1000)
+
+struct _AiosWorkspace
+{
+  GObject     parent_instance;
+
+  AiosStore  *store;
+  AiosConfig *config;
+  guint       backup_source;
+};
+
+G_DEFINE_FINAL_TYPE (AiosWorkspace, aios_workspace, G_TYPE_OBJECT)
+
+static void
+aios_workspace_dispose (GObject *object)
+{
+  AiosWorkspace *self = AIOS_WORKSPACE (object);
+
+  g_clear_handle_id (&self->backup_source, g_source_remove);
+  g_clear_object (&self->config);
+  g_clear_object (&self->store);
+
+  G_OBJECT_CLASS (aios_workspace_parent_class)->dispose (object);
+}
+
+static void
+aios_workspace_class_init (AiosWorkspaceClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = aios_workspace_dispose;
+}
+
+static void
+aios_workspace_init (AiosWorkspace *self)
+{
+}
+
+/**
+ * aios_workspace_default_path:
+ *
+ * Returns: (transfer full): `$XDG_DATA_HOME/aios/workspace.db`
+ */
+char *
+aios_workspace_default_path (void)
+{
+  return g_build_filename (g_get_user_data_dir (), "aios", "workspace.db", NULL);
+}
+
+static GArray *
+collect_migrations (void)
+{
+  GArray *all = g_array_new (FALSE, FALSE, sizeof (AiosMigration));
+  const AiosMigration *(*rooms[]) (gsize *) = {
+    aios_store_schema_migrations,
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (rooms); i++)
+    {
+      gsize n = 0;
+      const AiosMigration *m = rooms[i] (&n);
+      g_array_append_vals (all, m, n);
+    }
+  return all;
+}
+
+static gint64
+last_backup_ms (AiosWorkspace *self)
+{
+  sqlite3_stmt *stmt = aios_store_prepare (self->store,
+                                           "SELECT MAX(ts) FROM events WHERE kind = 'workspace.backed-up'",
+                                           NULL);
+  gint64 ts = 0;
+
+  if (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
+    ts = sqlite3_column_int64 (stmt, 0);
+  if (stmt != NULL)
+    sqlite3_reset (stmt);
+  return ts;
+}
+
+static gboolean
+daily_backup_cb (gpointer user_data)
+{
+  AiosWorkspace *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+
+  if (aios_store_now_ms () - last_backup_ms (self) < BACKUP_EVERY_MS)
+    return G_SOURCE_CONTINUE;
+
+  path = aios_workspace_backup (self, NULL, &error);
+  if (path == NULL)
+    g_warning ("Daily backup failed: %s", error->message);
+  return G_SOURCE_CONTINUE;
+}
+
+/**
+ * aios_workspace_open:
+ * @path: (nullable): the workspace file, or %NULL for the default
+ *
+ * Opens (creating on first use) a workspace and its services.
+ *
+ * Returns: (transfer full) (nullable): the workspace
+ */
+AiosWorkspace *
+aios_workspace_open (const char  *path,
+                     GError     **error)
+{
+  g_autoptr(AiosWorkspace) self = g_object_new (AIOS_TYPE_WORKSPACE, NULL);
+  g_autofree char *default_path = NULL;
+  g_autoptr(GArray) migrations = collect_migrations ();
+
+  if (path == NULL)
+    path = default_path = aios_workspace_default_path ();
+
+  self->store = aios_store_open (path, (AiosMigration *) migrations->data, migrations->len, error);
+  if (self->store == NULL)
+    return NULL;
+  self->config = aios_config_new (self->store);
+
+  self->backup_source = g_timeout_add_seconds (BACKUP_CHECK_SECONDS, daily_backup_cb, self);
+
+  return g_steal_pointer (&self);
+}
+
+const char *
+aios_workspace_get_path (AiosWorkspace *self)
+{
+  g_return_val_if_fail (AIOS_IS_WORKSPACE (self), NULL);
+  return aios_store_get_path (self->store);
+}
+
+AiosStore *
+aios_workspace_get_store (AiosWorkspace *self)
+{
+  g_return_val_if_fail (AIOS_IS_WORKSPACE (self), NULL);
+  return self->store;
+}
+
+AiosConfig *
+aios_workspace_get_config (AiosWorkspace *self)
+{
+  g_return_val_if_fail (AIOS_IS_WORKSPACE (self), NULL);
+  return self->config;
+}
+
+/**
+ * aios_workspace_get_backup_dir:
+ *
+ * Returns: (transfer full): the folder beside the workspace file where
+ *   backups are kept by default
+ */
+char *
+aios_workspace_get_backup_dir (AiosWorkspace *self)
+{
+  g_autofree char *dir = g_path_get_dirname (aios_workspace_get_path (self));
+  return g_build_filename (dir, "backups", NULL);
+}
+
+/**
+ * aios_workspace_backup:
+ * @dir: (nullable): where to write; the default backup folder when %NULL
+ *
+ * Takes an online backup, keeps the last few, and journals it.
+ *
+ * Returns: (transfer full) (nullable): the backup's path
+ */
+char *
+aios_workspace_backup (AiosWorkspace  *self,
+                       const char     *dir,
+                       GError        **error)
+{
+  g_autofree char *default_dir = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *summary = NULL;
+  AiosEvent ev = { 0 };
+
+  g_return_val_if_fail (AIOS_IS_WORKSPACE (self), NULL);
+
+  if (dir == NULL)
+    dir = default_dir = aios_workspace_get_backup_dir (self);
+
+  path = aios_store_backup_rotate (self->store, dir, BACKUPS_KEPT, error);
+  if (path == NULL)
+    return NULL;
+
+  summary = g_strdup_printf ("Workspace backed up to %s", path);
+  ev.actor = (char *) "system";
+  ev.kind = (char *) "workspace.backed-up";
+  ev.summary = summary;
+  if (aios_journal_append (self->store, &ev, error) == 0)
+    return NULL;
+
+  return g_steal_pointer (&path);
+}
+
+/**
+ * aios_workspace_settle_async:
+ *
+ * Completes once no work is due right now: every run is finished, waiting
+ * for the operator, or waiting for a retry timer. A one-shot command (like
+ * `aios approve`) waits for this before its process exits, so the work it
+ * started is carried as far as it can go.
+ */
+void
+aios_workspace_settle_async (AiosWorkspace       *self,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, aios_workspace_settle_async);
+  /* The store alone has no work of its own that outlives a command. */
+  g_task_return_boolean (task, TRUE);
+}
+
+gboolean
+aios_workspace_settle_finish (AiosWorkspace  *self,
+                              GAsyncResult   *result,
+                              GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "store/aios-store.h"
+#include "store/aios-config.h"
+
+G_BEGIN_DECLS
+
+#define AIOS_TYPE_WORKSPACE (aios_workspace_get_type ())
+G_DECLARE_FINAL_TYPE (AiosWorkspace, aios_workspace, AIOS, WORKSPACE, GObject)
+
+char          *aios_workspace_default_path (void);
+AiosWorkspace *aios_workspace_open         (const char     *path,
+                                            GError        **error);
+const char    *aios_workspace_get_path     (AiosWorkspace  *self);
+AiosStore     *aios_workspace_get_store    (AiosWorkspace  *self);
+AiosConfig    *aios_workspace_get_config   (AiosWorkspace  *self);
+char          *aios_workspace_get_backup_dir (AiosWorkspace *self);
+char          *aios_workspace_backup       (AiosWorkspace  *self,
+                                            const char     *dir,
+                                            GError        **error);
+
+void           aios_workspace_settle_async  (AiosWorkspace       *self,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+gboolean       aios_workspace_settle_finish (AiosWorkspace       *self,
+                                             GAsyncResult        *result,
+                                             GError             **error);
+
+G_END_DECLS

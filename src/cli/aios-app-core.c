@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * AiosAppCore is what the window app and the headless service share: it
+ * serves command lines (local or forwarded from another `aios` process),
+ * keeps the open workspaces, and runs `--headless` until SIGINT/SIGTERM.
+ * It attaches to any GApplication, so it stays free of GTK.
+ *
+ * Global options are parsed here rather than with
+ * g_application_add_main_option_entries(): with none registered, GApplication
+ * passes every argument through, and each command parses its own options
+ * (`aios runs --json`).
+ */
+#define G_LOG_DOMAIN "aios"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <glib-unix.h>
+#include <string.h>
+
+#include "aios-app-core.h"
+#include "aios-cli.h"
+
+struct _AiosAppCore
+{
+  GObject       parent_instance;
+
+  GApplication *application;   /* weak: it owns us */
+  GHashTable   *workspaces;    /* path → AiosWorkspace */
+  gboolean      headless;
+  guint         sigint_source;
+  guint         sigterm_source;
+};
+
+G_DEFINE_FINAL_TYPE (AiosAppCore, aios_app_core, G_TYPE_OBJECT)
+
+enum {
+  OPEN_WINDOW,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+typedef struct {
+  char      *workspace;
+  gboolean   headless;
+  GPtrArray *words;    /* the command and its arguments */
+} Options;
+
+static void
+options_clear (Options *options)
+{
+  g_clear_pointer (&options->workspace, g_free);
+  g_clear_pointer (&options->words, g_ptr_array_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
+
+/* Splits argv (without the program name) into global options and the
+ * command's words. Options after the command word belong to the command. */
+static gboolean
+parse_global_options (char     **argv,
+                      Options   *options,
+                      GError   **error)
+{
+  options->words = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; argv[i] != NULL; i++)
+    {
+      const char *arg = argv[i];
+
+      if (options->words->len > 0)
+        g_ptr_array_add (options->words, g_strdup (arg));
+      else if (g_str_equal (arg, "--headless"))
+        options->headless = TRUE;
+      else if (g_str_equal (arg, "--workspace") && argv[i + 1] != NULL)
+        {
+          g_free (options->workspace);
+          options->workspace = g_strdup (argv[++i]);
+        }
+      else if (g_str_has_prefix (arg, "--workspace="))
+        {
+          g_free (options->workspace);
+          options->workspace = g_strdup (arg + strlen ("--workspace="));
+        }
+      else if (g_str_equal (arg, "--help") || g_str_equal (arg, "-h"))
+        g_ptr_array_add (options->words, g_strdup ("help"));
+      else if (g_str_equal (arg, "--version"))
+        g_ptr_array_add (options->words, g_strdup ("--version"));
+      else if (arg[0] == '-')
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION,
+                       _("Unknown option %s; “aios help” lists the options"), arg);
+          return FALSE;
+        }
+      else
+        g_ptr_array_add (options->words, g_strdup (arg));
+    }
+  g_ptr_array_add (options->words, NULL);
+  return TRUE;
+}
+
+/**
+ * aios_app_core_wants_window:
+ *
+ * Tells main() whether this command line needs GTK at all: commands and
+ * `--headless` run without a display.
+ */
+gboolean
+aios_app_core_wants_window (int    argc,
+                            char **argv)
+{
+  Options options = { 0 };
+  gboolean window;
+
+  if (!parse_global_options (argv + 1, &options, NULL))
+    {
+      options_clear (&options);
+      return FALSE;   /* the headless path reports the error */
+    }
+  window = !options.headless && options.words->len <= 1;
+  options_clear (&options);
+  return window;
+}
+
+static void
+aios_app_core_dispose (GObject *object)
+{
+  AiosAppCore *self = AIOS_APP_CORE (object);
+
+  g_clear_handle_id (&self->sigint_source, g_source_remove);
+  g_clear_handle_id (&self->sigterm_source, g_source_remove);
+  g_clear_pointer (&self->workspaces, g_hash_table_unref);
+
+  G_OBJECT_CLASS (aios_app_core_parent_class)->dispose (object);
+}
+
+static void
+aios_app_core_class_init (AiosAppCoreClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = aios_app_core_dispose;
+
+  /**
+   * AiosAppCore::open-window:
+   * @workspace: the workspace to show
+   *
+   * The command line asked for the window. Returns %TRUE when handled; the
+   * headless service has no handler and says so to the caller.
+   */
+  signals[OPEN_WINDOW] = g_signal_new ("open-window",
+                                       G_TYPE_FROM_CLASS (klass),
+                                       G_SIGNAL_RUN_LAST,
+                                       0, g_signal_accumulator_true_handled, NULL, NULL,
+                                       G_TYPE_BOOLEAN, 1, AIOS_TYPE_WORKSPACE);
+}
+
+static void
+aios_app_core_init (AiosAppCore *self)
+{
+  self->workspaces = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+}
+
+/**
+ * aios_app_core_get_workspace:
+ * @path: (nullable): the workspace file, %NULL for the default
+ *
+ * Returns: (transfer none) (nullable): the open workspace for @path
+ */
+AiosWorkspace *
+aios_app_core_get_workspace (AiosAppCore  *self,
+                             const char   *path,
+                             GError      **error)
+{
+  g_autofree char *default_path = NULL;
+  g_autofree char *canonical = NULL;
+  AiosWorkspace *workspace;
+
+  if (path == NULL)
+    path = default_path = aios_workspace_default_path ();
+  canonical = g_canonicalize_filename (path, NULL);
+
+  workspace = g_hash_table_lookup (self->workspaces, canonical);
+  if (workspace != NULL)
+    return workspace;
+
+  workspace = aios_workspace_open (canonical, error);
+  if (workspace == NULL)
+    return NULL;
+  g_hash_table_insert (self->workspaces, g_steal_pointer (&canonical), workspace);
+  return workspace;
+}
+
+gboolean
+aios_app_core_get_headless (AiosAppCore *self)
+{
+  return self->headless;
+}
+
+static gboolean
+stop_cb (gpointer user_data)
+{
+  AiosAppCore *self = user_data;
+
+  g_message ("Stopping: every run is saved and resumes at the next start");
+  self->sigint_source = self->sigterm_source = 0;
+  if (self->headless)
+    {
+      self->headless = FALSE;
+      g_application_release (self->application);
+    }
+  g_application_quit (self->application);
+  return G_SOURCE_REMOVE;
+}
+
+typedef struct {
+  GApplication            *application;
+  GApplicationCommandLine *command_line;
+  int                      status;
+} Settle;
+
+static void
+settle_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Settle *settle = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!aios_workspace_settle_finish (AIOS_WORKSPACE (source), result, &error))
+    {
+      g_application_command_line_printerr (settle->command_line, "aios: %s\n", error->message);
+      settle->status = settle->status ? settle->status : 1;
+    }
+  g_application_command_line_set_exit_status (settle->command_line, settle->status);
+  g_application_release (settle->application);
+  g_object_unref (settle->command_line);
+  g_object_unref (settle->application);
+  g_free (settle);
+}
+
+static int
+start_headless (AiosAppCore             *self,
+                GApplicationCommandLine *command_line,
+                AiosWorkspace           *workspace)
+{
+  if (g_application_command_line_get_is_remote (command_line) || self->headless)
+    {
+      g_application_command_line_printerr (command_line, "aios: %s\n",
+                                           _("Aios is already running (a window or a headless instance); "
+                                             "stop it first, or give this one another --workspace and app instance."));
+      return 1;
+    }
+
+  self->headless = TRUE;
+  g_application_hold (self->application);
+  self->sigint_source = g_unix_signal_add (SIGINT, stop_cb, self);
+  self->sigterm_source = g_unix_signal_add (SIGTERM, stop_cb, self);
+  g_message ("Running headless on %s", aios_workspace_get_path (workspace));
+  return 0;
+}
+
+static int
+command_line_cb (GApplication            *application,
+                 GApplicationCommandLine *command_line,
+                 AiosAppCore             *self)
+{
+  g_auto(GStrv) argv = g_application_command_line_get_arguments (command_line, NULL);
+  g_auto(Options) options = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AiosCliCall) call = NULL;
+  AiosWorkspace *workspace;
+  gboolean handled = FALSE;
+  int status;
+
+  if (!parse_global_options (argv[0] ? argv + 1 : argv, &options, &error))
+    {
+      g_application_command_line_printerr (command_line, "aios: %s\n", error->message);
+      return 1;
+    }
+
+  if (options.words->len > 1 && g_str_equal (g_ptr_array_index (options.words, 0), "--version"))
+    {
+      g_application_command_line_print (command_line, "aios %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+
+  workspace = aios_app_core_get_workspace (self, options.workspace, &error);
+  if (workspace == NULL)
+    {
+      g_application_command_line_printerr (command_line, "aios: %s\n", error->message);
+      return 1;
+    }
+
+  if (options.words->len > 1)
+    {
+      call = aios_cli_call_new (workspace, command_line, (const char * const *) options.words->pdata);
+      status = aios_cli_run (call);
+
+      /* A one-shot process carries the work the command started as far as
+       * it goes before exiting; a running instance just keeps working. */
+      if (aios_cli_call_get_needs_settle (call) &&
+          !g_application_command_line_get_is_remote (command_line) && !self->headless)
+        {
+          Settle *settle = g_new0 (Settle, 1);
+
+          settle->application = g_object_ref (application);
+          settle->command_line = g_object_ref (command_line);
+          settle->status = status;
+          g_application_hold (application);
+          aios_workspace_settle_async (workspace, NULL, settle_cb, settle);
+        }
+      if (!options.headless)
+        return status;
+      if (status != 0)
+        return status;
+    }
+
+  if (options.headless)
+    return start_headless (self, command_line, workspace);
+
+  g_signal_emit (self, signals[OPEN_WINDOW], 0, workspace, &handled);
+  if (!handled)
+    {
+      g_application_command_line_printerr (command_line, "aios: %s\n",
+                                           _("Aios is running headless, so there is no window to open. "
+                                             "Stop it (Ctrl+C or SIGTERM) and run “aios” again."));
+      return 1;
+    }
+  return 0;
+}
+
+/**
+ * aios_app_core_new:
+ * @application: a GApplication with %G_APPLICATION_HANDLES_COMMAND_LINE
+ *
+ * Returns: (transfer full): the core, serving @application's command lines
+ */
+AiosAppCore *
+aios_app_core_new (GApplication *application)
+{
+  AiosAppCore *self = g_object_new (AIOS_TYPE_APP_CORE, NULL);
+
+  self->application = application;
+  g_signal_connect (application, "command-line", G_CALLBACK (command_line_cb), self);
+  return self;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "aios"
+
+#include "config.h"
+
+#include <locale.h>
+#include <signal.h>
+#include <glib/gi18n.h>
+
+#include "cli/aios-app-core.h"
+#include "ui/aios-application.h"
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GApplication) application = NULL;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  /* Past a file size limit, writes fail with EFBIG (reported as a full
+   * disk, nothing lost) instead of the process being killed. */
+  signal (SIGXFSZ, SIG_IGN);
+
+  if (aios_app_core_wants_window (argc, argv))
+    application = G_APPLICATION (aios_application_new ());
+  else
+    {
+      /* Commands and --headless need no display: a plain GApplication with
+       * the same id, so a command still reaches a running window. */
+      AiosAppCore *core;
+
+      application = g_application_new (APPLICATION_ID, G_APPLICATION_HANDLES_COMMAND_LINE);
+      core = aios_app_core_new (application);
+      g_object_set_data_full (G_OBJECT (application), "aios-app-core", core, g_object_unref);
+    }
+
+  return g_application_run (application, argc, argv);
+}

@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The store on real files: migrations, refusal of newer and damaged files,
+ * transactions, the append-only journal, settings, backups.
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "aios-workspace.h"
+#include "store/aios-journal.h"
+
+static char *
+temp_db (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("aios-store-XXXXXX", NULL);
+  return g_build_filename (dir, "sub", "workspace.db", NULL);
+}
+
+static void
+test_create_and_reopen (void)
+{
+  g_autofree char *path = temp_db ();
+  g_autoptr(GError) error = NULL;
+  AiosEvent ev = { .actor = (char *) "operator", .kind = (char *) "test.hello", .summary = (char *) "hello" };
+  g_autoptr(GPtrArray) events = NULL;
+
+  {
+    g_autoptr(AiosWorkspace) ws = aios_workspace_open (path, &error);
+    g_assert_no_error (error);
+    g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+    g_assert_cmpint (aios_journal_append (aios_workspace_get_store (ws), &ev, &error), >, 0);
+    g_assert_no_error (error);
+  }
+
+  {
+    g_autoptr(AiosWorkspace) ws = aios_workspace_open (path, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (aios_store_get_component_version (aios_workspace_get_store (ws), "store"), ==, 1);
+    events = aios_journal_list (aios_workspace_get_store (ws), 0, 0, 0, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (events->len, ==, 1);
+    g_assert_cmpstr (((AiosEvent *) events->pdata[0])->summary, ==, "hello");
+  }
+}
+
+static void
+test_journal_append_only (void)
+{
+  g_autofree char *path = temp_db ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AiosWorkspace) ws = aios_workspace_open (path, &error);
+  AiosStore *store = aios_workspace_get_store (ws);
+  AiosEvent ev = { .actor = (char *) "system", .kind = (char *) "test", .summary = (char *) "x" };
+
+  g_assert_no_error (error);
+  g_assert_cmpint (aios_journal_append (store, &ev, &error), ==, 1);
+  g_assert_false (aios_store_exec (store, "UPDATE events SET summary = 'y'", &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "append-only"));
+  g_clear_error (&error);
+  g_assert_false (aios_store_exec (store, "DELETE FROM events", &error));
+  g_assert_nonnull (error);
+}
+
+static void
+test_transaction_rollback (void)
+{
+  g_autofree char *path = temp_db ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AiosWorkspace) ws = aios_workspace_open (path, &error);
+  AiosStore *store = aios_workspace_get_store (ws);
+  AiosEvent ev = { .actor = (char *) "system", .kind = (char *) "test", .summary = (char *) "x" };
+  g_autoptr(GPtrArray) events = NULL;
+
+  g_assert_true (aios_store_begin (store, &error));
+  g_assert_cmpint (aios_journal_append (store, &ev, &error), >, 0);
+  aios_store_rollback (store);
+  events = aios_journal_list (store, 0, 0, 0, &error);
+  g_assert_cmpuint (events->len, ==, 0);
+}
+
+static void
+test_newer_schema_refused (void)
+{
+  g_autofree char *path = temp_db ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  gsize len_before, len_after;
+
+  {
+    g_autoptr(AiosWorkspace) ws = aios_workspace_open (path, &error);
+    g_assert_no_error (error);
+    g_assert_true (aios_store_exec (aios_workspace_get_store (ws),
+                                    "UPDATE schema_versions SET version = 99 WHERE component = 'store'",
+                                    &error));
+  }
+  g_assert_true (g_file_get_contents (path, &before, &len_before, NULL));
+
+  {
+    g_autoptr(AiosWorkspace) ws = aios_workspace_open (path, &error);
+    g_assert_null (ws);
+    g_assert_error (error, AIOS_STORE_ERROR, AIOS_STORE_ERROR_NEWER_SCHEMA);
+    g_assert_nonnull (strstr (error->message, path));
+    g_assert_nonnull (strstr (error->message, "newer version"));
+  }
+  g_assert_true (g_file_get_contents (path, &after, &len_after, NULL));
+  g_assert_cmpmem (before, len_before, after, len_after);
+}
+
+static void
+test_not_a_database (void)
+{
+  g_autofree char *path = temp_db ();
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *after = NULL;
+  const char *junk = "this is a text file, not a workspace\n";
+
+  g_mkdir_with_parents (dir, 0700);
+  g_assert_true (g_file_set_contents (path, junk, -1, NULL));
+  g_assert_null (aios_workspace_open (path, &error));
+  g_assert_error (error, AIOS_STORE_ERROR, AIOS_STORE_ERROR_CORRUPT);
+  g_assert_nonnull (strstr (error->message, path));
+  g_assert_true (g_file_get_contents (path, &after, NULL, NULL));
+  g_assert_cmpstr (after, ==, junk);
+}
+
+static void
+test_truncated_database (void)
+{
+  g_autofree char *path = temp_db ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  gsize len;
+
+  {
+    g_autoptr(AiosWorkspace) ws = aios_workspace_open (path, &error);
+    AiosStore *store = aios_workspace_get_store (ws);
+    AiosEvent ev = { .actor = (char *) "system", .kind = (char *) "test", .summary = (char *) "some text to fill pages" };
+    g_assert_true (aios_store_begin (store, &error));
+    for (int i = 0; i < 2000; i++)
+      aios_journal_append (store, &ev, &error);
+    g_assert_true (aios_store_commit (store, &error));
+    g_assert_true (aios_store_exec (store, "PRAGMA wal_checkpoint(TRUNCATE)", &error));
+  }
+  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  g_assert_cmpuint (len, >, 16384);
+  /* Cut the file in the middle of its pages, as a failing disk would. */
+  g_assert_true (g_file_set_contents (path, contents, len / 2 + 100, NULL));
+
+  g_assert_null (aios_workspace_open (path, &error));
+  g_assert_error (error, AIOS_STORE_ERROR, AIOS_STORE_ERROR_CORRUPT);
+  g_assert_nonnull (strstr (error->message, path));
+}
+
+static void
+test_read_only_folder (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("aios-ro-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "workspace.db", NULL);
+  g_autoptr(GError) error = NULL;
+
+  if (geteuid () == 0)
+    {
+      /* root ignores permissions: use a folder below a regular file instead,
+       * which no one can create. */
+      g_autofree char *file = g_build_filename (dir, "file", NULL);
+      g_autofree char *below = g_build_filename (file, "workspace.db", NULL);
+      g_assert_true (g_file_set_contents (file, "x", -1, NULL));
+      g_assert_null (aios_workspace_open (below, &error));
+      g_assert_nonnull (error);
+      g_assert_nonnull (strstr (error->message, file));
+      return;
+    }
+
+  g_assert_cmpint (g_chmod (dir, 0500), ==, 0);
+  g_assert_null (aios_workspace_open (path, &error));
+  g_assert_error (error, AIOS_STORE_ERROR, AIOS_STORE_ERROR_READ_ONLY);
+  g_chmod (dir, 0700);
+}
+
+static void
+test_config (void)
+{
+  g_autofree char *path = temp_db ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AiosWorkspace) ws = aios_workspace_open (path, &error);
+  AiosConfig *config = aios_workspace_get_config (ws);
+  g_autofree char *value = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+
+  g_assert_null (aios_config_get (config, "smtp.url"));
+  g_assert_false (aios_config_set (config, "smtp.url", "http://example.com", NULL, &error));
+  g_assert_error (error, AIOS_CONFIG_ERROR, AIOS_CONFIG_ERROR_INVALID_VALUE);
+  g_clear_error (&error);
+  g_assert_false (aios_config_set (config, "smtp.nope", "x", NULL, &error));
+  g_assert_error (error, AIOS_CONFIG_ERROR, AIOS_CONFIG_ERROR_UNKNOWN_KEY);
+  g_clear_error (&error);
+  g_assert_false (aios_config_set (config, "budget.daily", "-3", NULL, &error));
+  g_clear_error (&error);
+
+  g_assert_true (aios_config_set (config, "smtp.url", "smtp://127.0.0.1:2525", NULL, &error));
+  value = aios_config_get (config, "smtp.url");
+  g_assert_cmpstr (value, ==, "smtp://127.0.0.1:2525");
+
+  events = aios_journal_list (aios_workspace_get_store (ws), 0, 0, 0, &error);
+  g_assert_cmpuint (events->len, ==, 1);
+  g_assert_cmpstr (((AiosEvent *) events->pdata[0])->kind, ==, "config.changed");
+
+  g_assert_true (aios_config_unset (config, "smtp.url", NULL, &error));
+  g_clear_pointer (&value, g_free);
+  g_assert_null (aios_config_get (config, "smtp.url"));
+}
+
+static void
+test_backup_rotation (void)
+{
+  g_autofree char *path = temp_db ();
+  g_autofree char *dir = g_dir_make_tmp ("aios-backup-XXXXXX", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AiosWorkspace) ws = aios_workspace_open (path, &error);
+  g_autofree char *backup = NULL;
+  g_autoptr(AiosWorkspace) copy = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+
+  g_assert_no_error (error);
+  backup = aios_workspace_backup (ws, dir, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (backup, G_FILE_TEST_IS_REGULAR));
+
+  copy = aios_workspace_open (backup, &error);
+  g_assert_no_error (error);
+  events = aios_journal_list (aios_workspace_get_store (copy), 0, 0, 0, &error);
+  g_assert_cmpuint (events->len, ==, 0);  /* taken before its own event was written */
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  g_test_add_func ("/store/create-and-reopen", test_create_and_reopen);
+  g_test_add_func ("/store/journal-append-only", test_journal_append_only);
+  g_test_add_func ("/store/transaction-rollback", test_transaction_rollback);
+  g_test_add_func ("/store/newer-schema-refused", test_newer_schema_refused);
+  g_test_add_func ("/store/not-a-database", test_not_a_database);
+  g_test_add_func ("/store/truncated-database", test_truncated_database);
+  g_test_add_func ("/store/read-only-folder", test_read_only_folder);
+  g_test_add_func ("/store/config", test_config);
+  g_test_add_func ("/store/backup-rotation", test_backup_rotation);
+
+  return g_test_run ();
+}
