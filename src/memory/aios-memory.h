@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "store/aios-store.h"
+
+G_BEGIN_DECLS
+
+/*
+ * The memory service: canonical, versioned records with provenance.
+ *
+ * This header is the contract the other rooms code against (the coordinator
+ * writes decision records and rolls memory back; flows read and write leads
+ * and contacts). Every write is a new version and takes part in the caller's
+ * open transaction (aios_store_begin() nests), so a run can change memory and
+ * journal the step in one atomic commit. Each write also appends a
+ * "memory.written" journal event linked to ("record", id, version).
+ */
+
+#define AIOS_MEMORY_ERROR (aios_memory_error_quark ())
+
+typedef enum {
+  AIOS_MEMORY_ERROR_NOT_FOUND,
+  AIOS_MEMORY_ERROR_INVALID_FIELD,   /* the message names the field and what was expected */
+  AIOS_MEMORY_ERROR_UNKNOWN_KIND,
+  AIOS_MEMORY_ERROR_DELETED,
+} AiosMemoryError;
+
+/**
+ * AiosProvenance:
+ * @author: "operator", "agent:<role>", "import" or "system"
+ * @run_id: the run that wrote it, 0 when none
+ * @rationale: (nullable): why, in a sentence
+ */
+typedef struct {
+  const char *author;
+  gint64      run_id;
+  const char *rationale;
+} AiosProvenance;
+
+/**
+ * AiosRecord:
+ *
+ * One version of a record (the current one unless asked otherwise).
+ */
+typedef struct {
+  gint64      id;
+  char       *kind;        /* contact, lead, client, project, contract, template, decision, note */
+  char       *title;       /* derived from the fields (name, subject, ...) */
+  char       *layer;       /* "durable" or "session" */
+  gint64      version;
+  JsonObject *fields;
+  char       *body;
+  char       *author;
+  gint64      run_id;
+  char       *rationale;
+  gint64      ts;
+  gboolean    deleted;
+} AiosRecord;
+
+#define AIOS_TYPE_RECORD (aios_record_get_type ())
+GType       aios_record_get_type (void) G_GNUC_CONST;
+AiosRecord *aios_record_copy     (const AiosRecord *record);
+void        aios_record_free     (AiosRecord       *record);
+const char *aios_record_get_field (const AiosRecord *record,
+                                   const char       *name);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AiosRecord, aios_record_free)
+
+#define AIOS_TYPE_MEMORY (aios_memory_get_type ())
+G_DECLARE_FINAL_TYPE (AiosMemory, aios_memory, AIOS, MEMORY, GObject)
+
+GQuark      aios_memory_error_quark (void);
+
+AiosMemory *aios_memory_new          (AiosStore            *store);
+
+/* Creates (id == 0) or writes a new version of a record; validates the fields
+ * against the kind's schema. Returns the record id (0 on error) and sets
+ * *out_version. */
+gint64      aios_memory_put          (AiosMemory           *self,
+                                      gint64                id,
+                                      const char           *kind,
+                                      JsonObject           *fields,
+                                      const char           *body,
+                                      const AiosProvenance *provenance,
+                                      gint64               *out_version,
+                                      GError              **error);
+AiosRecord *aios_memory_get          (AiosMemory           *self,
+                                      gint64                id,
+                                      GError              **error);
+AiosRecord *aios_memory_get_version  (AiosMemory           *self,
+                                      gint64                id,
+                                      gint64                version,
+                                      GError              **error);
+GPtrArray  *aios_memory_history      (AiosMemory           *self,
+                                      gint64                id,
+                                      GError              **error);
+gint64      aios_memory_revert       (AiosMemory           *self,
+                                      gint64                id,
+                                      gint64                to_version,
+                                      const AiosProvenance *provenance,
+                                      GError              **error);
+gboolean    aios_memory_delete       (AiosMemory           *self,
+                                      gint64                id,
+                                      const AiosProvenance *provenance,
+                                      GError              **error);
+gboolean    aios_memory_restore      (AiosMemory           *self,
+                                      gint64                id,
+                                      const AiosProvenance *provenance,
+                                      GError              **error);
+/* Exact lookup, e.g. ("contact", "email", "dana@example.com"); the current,
+ * not deleted record or %NULL. */
+AiosRecord *aios_memory_find         (AiosMemory           *self,
+                                      const char           *kind,
+                                      const char           *field,
+                                      const char           *value,
+                                      GError              **error);
+
+G_END_DECLS
