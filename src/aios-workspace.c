@@ -14,6 +14,7 @@
 #include "aios-workspace.h"
 #include "store/aios-journal.h"
 #include "store/aios-store-schema.h"
+#include "memory/aios-memory-schema.h"
 
 #define BACKUPS_KEPT 7
 #define BACKUP_CHECK_SECONDS (60 * 60)
@@ -25,6 +26,7 @@ struct _AiosWorkspace
 
   AiosStore  *store;
   AiosConfig *config;
+  AiosMemory *memory;
   guint       backup_source;
 };
 
@@ -36,6 +38,7 @@ aios_workspace_dispose (GObject *object)
   AiosWorkspace *self = AIOS_WORKSPACE (object);
 
   g_clear_handle_id (&self->backup_source, g_source_remove);
+  g_clear_object (&self->memory);
   g_clear_object (&self->config);
   g_clear_object (&self->store);
 
@@ -70,6 +73,7 @@ collect_migrations (void)
   GArray *all = g_array_new (FALSE, FALSE, sizeof (AiosMigration));
   const AiosMigration *(*rooms[]) (gsize *) = {
     aios_store_schema_migrations,
+    aios_memory_schema_migrations,
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (rooms); i++)
@@ -135,6 +139,7 @@ aios_workspace_open (const char  *path,
   if (self->store == NULL)
     return NULL;
   self->config = aios_config_new (self->store);
+  self->memory = aios_memory_new (self->store);
 
   self->backup_source = g_timeout_add_seconds (BACKUP_CHECK_SECONDS, daily_backup_cb, self);
 
@@ -160,6 +165,18 @@ aios_workspace_get_config (AiosWorkspace *self)
 {
   g_return_val_if_fail (AIOS_IS_WORKSPACE (self), NULL);
   return self->config;
+}
+
+/**
+ * aios_workspace_get_memory:
+ *
+ * Returns: (transfer none): the memory service (records, search, import)
+ */
+AiosMemory *
+aios_workspace_get_memory (AiosWorkspace *self)
+{
+  g_return_val_if_fail (AIOS_IS_WORKSPACE (self), NULL);
+  return self->memory;
 }
 
 /**

@@ -3,6 +3,7 @@
 
 #include "store/aios-store.h"
 #include "store/aios-config.h"
+#include "memory/aios-memory.h"
 
 G_BEGIN_DECLS
 
@@ -15,6 +16,7 @@ AiosWorkspace *aios_workspace_open         (const char     *path,
 const char    *aios_workspace_get_path     (AiosWorkspace  *self);
 AiosStore     *aios_workspace_get_store    (AiosWorkspace  *self);
 AiosConfig    *aios_workspace_get_config   (AiosWorkspace  *self);
+AiosMemory    *aios_workspace_get_memory   (AiosWorkspace  *self);
 char          *aios_workspace_get_backup_dir (AiosWorkspace *self);
 char          *aios_workspace_backup       (AiosWorkspace  *self,
                                             const char     *dir,
