@@ -15,6 +15,7 @@
 #include "store/aios-journal.h"
 #include "store/aios-store-schema.h"
 #include "exec/aios-exec-schema.h"
+#include "memory/aios-memory-schema.h"
 
 #define BACKUPS_KEPT 7
 #define BACKUP_CHECK_SECONDS (60 * 60)
@@ -26,6 +27,7 @@ struct _AiosWorkspace
 
   AiosStore  *store;
   AiosConfig *config;
+  AiosMemory *memory;
   guint       backup_source;
   AiosCredentials       *credentials;
   AiosConnectorRegistry *connectors;
@@ -41,6 +43,7 @@ aios_workspace_dispose (GObject *object)
   g_clear_handle_id (&self->backup_source, g_source_remove);
   g_clear_object (&self->connectors);
   g_clear_object (&self->credentials);
+  g_clear_object (&self->memory);
   g_clear_object (&self->config);
   g_clear_object (&self->store);
 
@@ -76,6 +79,7 @@ collect_migrations (void)
   const AiosMigration *(*rooms[]) (gsize *) = {
     aios_store_schema_migrations,
     aios_exec_schema_migrations,
+    aios_memory_schema_migrations,
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (rooms); i++)
@@ -143,6 +147,7 @@ aios_workspace_open (const char  *path,
   self->config = aios_config_new (self->store);
   self->credentials = aios_credentials_new (self->store);
   self->connectors = aios_connector_registry_new (self->config, self->credentials);
+  self->memory = aios_memory_new (self->store);
 
   self->backup_source = g_timeout_add_seconds (BACKUP_CHECK_SECONDS, daily_backup_cb, self);
 
@@ -207,6 +212,18 @@ aios_workspace_get_connector (AiosWorkspace *self,
 {
   g_return_val_if_fail (AIOS_IS_WORKSPACE (self), NULL);
   return aios_connector_registry_get (self->connectors, name);
+}
+
+/**
+ * aios_workspace_get_memory:
+ *
+ * Returns: (transfer none): the memory service (records, search, import)
+ */
+AiosMemory *
+aios_workspace_get_memory (AiosWorkspace *self)
+{
+  g_return_val_if_fail (AIOS_IS_WORKSPACE (self), NULL);
+  return self->memory;
 }
 
 /**

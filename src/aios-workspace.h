@@ -6,6 +6,7 @@
 #include "exec/aios-connector.h"
 #include "exec/aios-connector-registry.h"
 #include "exec/aios-credentials.h"
+#include "memory/aios-memory.h"
 
 G_BEGIN_DECLS
 
@@ -22,6 +23,7 @@ AiosCredentials *aios_workspace_get_credentials (AiosWorkspace *self);
 AiosConnectorRegistry *aios_workspace_get_connectors (AiosWorkspace *self);
 AiosConnector *aios_workspace_get_connector (AiosWorkspace  *self,
                                             const char     *name);
+AiosMemory    *aios_workspace_get_memory   (AiosWorkspace  *self);
 char          *aios_workspace_get_backup_dir (AiosWorkspace *self);
 char          *aios_workspace_backup       (AiosWorkspace  *self,
                                             const char     *dir,

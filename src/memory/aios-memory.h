@@ -116,4 +116,80 @@ AiosRecord *aios_memory_find         (AiosMemory           *self,
                                       const char           *value,
                                       GError              **error);
 
+/* Layers. A session record belongs to one run (provenance->run_id, which is
+ * required): it is searchable while the run lasts and discarded, with a
+ * "memory.session-ended" journal event listing what was dropped, when the
+ * coordinator calls aios_memory_end_session(). aios_memory_promote() keeps one
+ * as a durable record (a new version). Ephemeral context never reaches the
+ * store: pass it to aios_memory_assemble_context() as text. */
+gint64      aios_memory_put_session  (AiosMemory           *self,
+                                      const char           *kind,
+                                      JsonObject           *fields,
+                                      const char           *body,
+                                      const AiosProvenance *provenance,
+                                      gint64               *out_version,
+                                      GError              **error);
+gboolean    aios_memory_end_session  (AiosMemory           *self,
+                                      gint64                run_id,
+                                      guint                *out_discarded,
+                                      GError              **error);
+gint64      aios_memory_promote      (AiosMemory           *self,
+                                      gint64                id,
+                                      const AiosProvenance *provenance,
+                                      GError              **error);
+
+/* Rollback of a run: every durable record the run wrote gets a new version
+ * with its state from before the run (records the run created are deleted).
+ * A record changed after the run by someone else is left alone and its id
+ * added to @out_conflicts (nullable; element-type gint64), so nothing
+ * written later is silently undone. One transaction, joining the caller's. */
+gboolean    aios_memory_rollback_run (AiosMemory           *self,
+                                      gint64                run_id,
+                                      const AiosProvenance *provenance,
+                                      guint                *out_restored,
+                                      GArray              **out_conflicts,
+                                      GError              **error);
+
+/* Versions written by a run (element-type AiosRecord), oldest first. */
+GPtrArray  *aios_memory_list_run_writes (AiosMemory        *self,
+                                         gint64             run_id,
+                                         GError           **error);
+
+/* Diff between two versions of one record. */
+typedef struct {
+  char *field;
+  char *old_value;   /* "" when the field was not set */
+  char *new_value;
+} AiosFieldChange;
+
+typedef struct {
+  gint64     id;
+  gint64     from_version;
+  gint64     to_version;
+  GPtrArray *fields;       /* element-type AiosFieldChange, in schema order */
+  GPtrArray *body_lines;   /* element-type utf8: "  same", "- removed", "+ added" */
+  gboolean   body_changed;
+  gboolean   deleted_changed;
+} AiosRecordDiff;
+
+void            aios_record_diff_free (AiosRecordDiff *diff);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AiosRecordDiff, aios_record_diff_free)
+AiosRecordDiff *aios_memory_diff     (AiosMemory           *self,
+                                      gint64                id,
+                                      gint64                from_version,
+                                      gint64                to_version,
+                                      GError              **error);
+AiosRecordDiff *aios_record_diff_new (const AiosRecord     *from,
+                                      const AiosRecord     *to);
+
+char       *aios_record_dup_field_text (const AiosRecord *record,
+                                        const char       *name);
+JsonNode   *aios_record_to_json      (const AiosRecord     *record);
+AiosStore  *aios_memory_get_store    (AiosMemory           *self);
+
+/* How many current records of each kind (not deleted); keys are kind names,
+ * values GINT_TO_POINTER (count). */
+GHashTable *aios_memory_count_kinds  (AiosMemory           *self,
+                                      GError              **error);
+
 G_END_DECLS
