@@ -3,6 +3,10 @@
 
 #include "store/aios-store.h"
 #include "store/aios-config.h"
+#include "exec/aios-connector.h"
+#include "exec/aios-connector-registry.h"
+#include "exec/aios-credentials.h"
+#include "memory/aios-memory.h"
 
 G_BEGIN_DECLS
 
@@ -15,6 +19,11 @@ AiosWorkspace *aios_workspace_open         (const char     *path,
 const char    *aios_workspace_get_path     (AiosWorkspace  *self);
 AiosStore     *aios_workspace_get_store    (AiosWorkspace  *self);
 AiosConfig    *aios_workspace_get_config   (AiosWorkspace  *self);
+AiosCredentials *aios_workspace_get_credentials (AiosWorkspace *self);
+AiosConnectorRegistry *aios_workspace_get_connectors (AiosWorkspace *self);
+AiosConnector *aios_workspace_get_connector (AiosWorkspace  *self,
+                                            const char     *name);
+AiosMemory    *aios_workspace_get_memory   (AiosWorkspace  *self);
 char          *aios_workspace_get_backup_dir (AiosWorkspace *self);
 char          *aios_workspace_backup       (AiosWorkspace  *self,
                                             const char     *dir,
