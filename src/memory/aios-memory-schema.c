@@ -65,6 +65,19 @@ static const AiosMigration migrations[] = {
     "  model TEXT NOT NULL,"
     "  vector BLOB NOT NULL,"
     "  PRIMARY KEY (record_id, model)) WITHOUT ROWID;" },
+  /* The index gains the kind (unindexed: a filter that keeps FTS5's ranked
+   * early exit) and BM25 weights: a word in the title counts most, then the
+   * fields, then the body. */
+  { "memory", 2,
+    "DROP TABLE records_fts;"
+    "CREATE VIRTUAL TABLE records_fts USING fts5 ("
+    "  title, fields, body, kind UNINDEXED,"
+    "  tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3');"
+    "INSERT INTO records_fts (records_fts, rank) VALUES ('rank', 'bm25(10.0, 4.0, 1.0, 0.0)');"
+    "INSERT INTO records_fts (rowid, title, fields, body, kind) "
+    "  SELECT id, title, (SELECT group_concat (value, ' ') FROM json_each (fields_json)), body, kind "
+    "  FROM records WHERE deleted = 0;"
+    "CREATE INDEX records_updated ON records (deleted, updated_at);" },
 };
 
 const AiosMigration *

@@ -465,7 +465,7 @@ index_current (AiosMemory         *self,
 
   fields_text = aios_memory_fields_to_text (fields);
   stmt = aios_store_prepare (self->store,
-                             "INSERT INTO records_fts (rowid, title, fields, body) VALUES (?, ?, ?, ?)",
+                             "INSERT INTO records_fts (rowid, title, fields, body, kind) VALUES (?, ?, ?, ?, ?)",
                              error);
   if (stmt == NULL)
     return FALSE;
@@ -473,6 +473,7 @@ index_current (AiosMemory         *self,
   sqlite3_bind_text (stmt, 2, title, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 3, fields_text, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 4, body ? body : "", -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 5, spec->name, -1, SQLITE_STATIC);
   return step_done (self, stmt, _("index a memory record"), error);
 }
 
