@@ -15,6 +15,8 @@
 #include "store/aios-journal.h"
 #include "store/aios-store-schema.h"
 #include "control/aios-control-schema.h"
+#include "exec/aios-exec-schema.h"
+#include "memory/aios-memory-schema.h"
 
 #define BACKUPS_KEPT 7
 #define BACKUP_CHECK_SECONDS (60 * 60)
@@ -26,11 +28,14 @@ struct _AiosWorkspace
 
   AiosStore  *store;
   AiosConfig *config;
+  AiosMemory *memory;
   guint       backup_source;
 
   AiosAgentRegistry *agents;
   AiosFlowRegistry  *flows;
   AiosCoordinator   *coordinator;
+  AiosCredentials       *credentials;
+  AiosConnectorRegistry *connectors;
 };
 
 G_DEFINE_FINAL_TYPE (AiosWorkspace, aios_workspace, G_TYPE_OBJECT)
@@ -46,6 +51,9 @@ aios_workspace_dispose (GObject *object)
   g_clear_object (&self->coordinator);
   g_clear_object (&self->flows);
   g_clear_object (&self->agents);
+  g_clear_object (&self->connectors);
+  g_clear_object (&self->credentials);
+  g_clear_object (&self->memory);
   g_clear_object (&self->config);
   g_clear_object (&self->store);
 
@@ -81,6 +89,8 @@ collect_migrations (void)
   const AiosMigration *(*rooms[]) (gsize *) = {
     aios_store_schema_migrations,
     aios_control_schema_migrations,
+    aios_exec_schema_migrations,
+    aios_memory_schema_migrations,
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (rooms); i++)
@@ -149,6 +159,9 @@ aios_workspace_open (const char  *path,
   self->agents = aios_agent_registry_new ();
   self->flows = aios_flow_registry_new (self->store, self->agents);
   self->coordinator = aios_coordinator_new (self->store, self->flows, self->agents);
+  self->credentials = aios_credentials_new (self->store);
+  self->connectors = aios_connector_registry_new (self->config, self->credentials);
+  self->memory = aios_memory_new (self->store);
 
   self->backup_source = g_timeout_add_seconds (BACKUP_CHECK_SECONDS, daily_backup_cb, self);
 
@@ -238,6 +251,57 @@ aios_workspace_start (AiosWorkspace  *self,
     }
   g_propagate_error (error, g_steal_pointer (&local_error));
   return FALSE;
+}
+
+/**
+ * aios_workspace_get_credentials:
+ *
+ * Returns: (transfer none): the keyring credentials (secrets stay in the
+ *   keyring; the workspace keeps only references)
+ */
+AiosCredentials *
+aios_workspace_get_credentials (AiosWorkspace *self)
+{
+  g_return_val_if_fail (AIOS_IS_WORKSPACE (self), NULL);
+  return self->credentials;
+}
+
+/**
+ * aios_workspace_get_connectors:
+ *
+ * Returns: (transfer none): the connector registry
+ */
+AiosConnectorRegistry *
+aios_workspace_get_connectors (AiosWorkspace *self)
+{
+  g_return_val_if_fail (AIOS_IS_WORKSPACE (self), NULL);
+  return self->connectors;
+}
+
+/**
+ * aios_workspace_get_connector:
+ * @name: "webhook", "email", "invoice", ...
+ *
+ * Returns: (transfer none) (nullable): the connector, %NULL for an unknown name
+ */
+AiosConnector *
+aios_workspace_get_connector (AiosWorkspace *self,
+                              const char    *name)
+{
+  g_return_val_if_fail (AIOS_IS_WORKSPACE (self), NULL);
+  return aios_connector_registry_get (self->connectors, name);
+}
+
+/**
+ * aios_workspace_get_memory:
+ *
+ * Returns: (transfer none): the memory service (records, search, import)
+ */
+AiosMemory *
+aios_workspace_get_memory (AiosWorkspace *self)
+{
+  g_return_val_if_fail (AIOS_IS_WORKSPACE (self), NULL);
+  return self->memory;
 }
 
 /**

@@ -6,6 +6,10 @@
 #include "agents/aios-agent-registry.h"
 #include "control/aios-coordinator.h"
 #include "control/aios-flow-registry.h"
+#include "exec/aios-connector.h"
+#include "exec/aios-connector-registry.h"
+#include "exec/aios-credentials.h"
+#include "memory/aios-memory.h"
 
 G_BEGIN_DECLS
 
@@ -23,6 +27,11 @@ AiosFlowRegistry  *aios_workspace_get_flows   (AiosWorkspace *self);
 AiosCoordinator   *aios_workspace_get_coordinator (AiosWorkspace *self);
 gboolean       aios_workspace_start        (AiosWorkspace  *self,
                                             GError        **error);
+AiosCredentials *aios_workspace_get_credentials (AiosWorkspace *self);
+AiosConnectorRegistry *aios_workspace_get_connectors (AiosWorkspace *self);
+AiosConnector *aios_workspace_get_connector (AiosWorkspace  *self,
+                                            const char     *name);
+AiosMemory    *aios_workspace_get_memory   (AiosWorkspace  *self);
 char          *aios_workspace_get_backup_dir (AiosWorkspace *self);
 char          *aios_workspace_backup       (AiosWorkspace  *self,
                                             const char     *dir,

@@ -104,7 +104,8 @@ parse_global_options (char     **argv,
  * aios_app_core_wants_window:
  *
  * Tells main() whether this command line needs GTK at all: commands and
- * `--headless` run without a display.
+ * `--headless` run without a display; the window and D-Bus activation
+ * (`--gapplication-service`) need the GTK application.
  */
 gboolean
 aios_app_core_wants_window (int    argc,
@@ -112,6 +113,13 @@ aios_app_core_wants_window (int    argc,
 {
   Options options = { 0 };
   gboolean window;
+
+  /* The bus starts us this way for an action (a notification's button):
+   * GApplication consumes the flag and waits, and the action may want the
+   * window, so it must be the GTK application. */
+  for (int i = 1; i < argc; i++)
+    if (g_str_equal (argv[i], "--gapplication-service"))
+      return TRUE;
 
   if (!parse_global_options (argv + 1, &options, NULL))
     {

@@ -60,6 +60,10 @@ struct _AiosConnectorClass
 };
 
 const char *aios_connector_get_name       (AiosConnector        *self);
+/* The deadline of one execution (default 30 s). */
+guint       aios_connector_get_timeout_ms (AiosConnector        *self);
+void        aios_connector_set_timeout_ms (AiosConnector        *self,
+                                           guint                 timeout_ms);
 JsonNode   *aios_connector_prepare        (AiosConnector        *self,
                                            JsonObject           *request,
                                            GError              **error);

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The workspace's connectors by name. The built-in ones are made on first
+ * use; a test (or a plug-in) can add its own with
+ * aios_connector_registry_add(), which replaces a built-in of the same name.
+ * They share one SoupSession (one connection pool).
+ */
+#define G_LOG_DOMAIN "aios-exec"
+
+#include "config.h"
+
+#include "aios-connector-registry.h"
+#include "aios-http.h"
+#include "aios-webhook-connector.h"
+
+struct _AiosConnectorRegistry
+{
+  GObject          parent_instance;
+
+  AiosConfig      *config;
+  AiosCredentials *credentials;
+  SoupSession     *session;
+  GHashTable      *connectors;   /* name → AiosConnector */
+};
+
+G_DEFINE_FINAL_TYPE (AiosConnectorRegistry, aios_connector_registry, G_TYPE_OBJECT)
+
+static const char *const builtin[] = { "webhook", NULL };
+
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return g_strcmp0 (*(const char **) a, *(const char **) b);
+}
+
+static void
+aios_connector_registry_dispose (GObject *object)
+{
+  AiosConnectorRegistry *self = AIOS_CONNECTOR_REGISTRY (object);
+
+  g_clear_pointer (&self->connectors, g_hash_table_unref);
+  if (self->session != NULL)
+    soup_session_abort (self->session);
+  g_clear_object (&self->session);
+  g_clear_object (&self->credentials);
+  g_clear_object (&self->config);
+  G_OBJECT_CLASS (aios_connector_registry_parent_class)->dispose (object);
+}
+
+static void
+aios_connector_registry_class_init (AiosConnectorRegistryClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = aios_connector_registry_dispose;
+}
+
+static void
+aios_connector_registry_init (AiosConnectorRegistry *self)
+{
+  self->connectors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+}
+
+AiosConnectorRegistry *
+aios_connector_registry_new (AiosConfig      *config,
+                             AiosCredentials *credentials)
+{
+  AiosConnectorRegistry *self = g_object_new (AIOS_TYPE_CONNECTOR_REGISTRY, NULL);
+
+  self->config = g_object_ref (config);
+  self->credentials = g_object_ref (credentials);
+  self->session = aios_http_session_new ();
+  return self;
+}
+
+/**
+ * aios_connector_registry_get:
+ * @name: "webhook" (more as they land: "email", "invoice")
+ *
+ * Returns: (transfer none) (nullable): the connector, or %NULL for an
+ *   unknown name. A connector exists even when it is not configured: its
+ *   prepare() then fails with %AIOS_CONNECTOR_ERROR_NOT_CONFIGURED.
+ */
+AiosConnector *
+aios_connector_registry_get (AiosConnectorRegistry *self,
+                             const char            *name)
+{
+  AiosConnector *connector;
+
+  g_return_val_if_fail (AIOS_IS_CONNECTOR_REGISTRY (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  connector = g_hash_table_lookup (self->connectors, name);
+  if (connector != NULL)
+    return connector;
+
+  if (g_str_equal (name, "webhook"))
+    connector = aios_webhook_connector_new (self->config, self->credentials, self->session);
+
+  if (connector != NULL)
+    g_hash_table_insert (self->connectors, g_strdup (name), connector);
+  return connector;
+}
+
+/**
+ * aios_connector_registry_add:
+ *
+ * Adds @connector under its name, replacing any connector of that name.
+ */
+void
+aios_connector_registry_add (AiosConnectorRegistry *self,
+                             AiosConnector         *connector)
+{
+  g_return_if_fail (AIOS_IS_CONNECTOR_REGISTRY (self));
+  g_return_if_fail (AIOS_IS_CONNECTOR (connector));
+  g_return_if_fail (aios_connector_get_name (connector) != NULL);
+
+  g_hash_table_replace (self->connectors, g_strdup (aios_connector_get_name (connector)),
+                        g_object_ref (connector));
+}
+
+/**
+ * aios_connector_registry_list_names:
+ *
+ * Returns: (transfer full) (element-type utf8): built-in and added names, sorted
+ */
+GPtrArray *
+aios_connector_registry_list_names (AiosConnectorRegistry *self)
+{
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  const char *name;
+
+  for (gsize i = 0; builtin[i] != NULL; i++)
+    g_ptr_array_add (names, g_strdup (builtin[i]));
+  g_hash_table_iter_init (&iter, self->connectors);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &name, NULL))
+    if (!g_strv_contains (builtin, name))
+      g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, compare_names);
+  return names;
+}
+
+AiosCredentials *
+aios_connector_registry_get_credentials (AiosConnectorRegistry *self)
+{
+  g_return_val_if_fail (AIOS_IS_CONNECTOR_REGISTRY (self), NULL);
+  return self->credentials;
+}
+
+AiosConfig *
+aios_connector_registry_get_config (AiosConnectorRegistry *self)
+{
+  g_return_val_if_fail (AIOS_IS_CONNECTOR_REGISTRY (self), NULL);
+  return self->config;
+}

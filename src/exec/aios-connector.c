@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The connector base class and its error domain. The domain is an extended
+ * GError domain (G_DEFINE_EXTENDED_ERROR) so a retryable error carries the
+ * server's Retry-After along with it through GTask and the coordinator.
+ */
+#define G_LOG_DOMAIN "aios-exec"
+
+#include "config.h"
+
+#include "aios-connector.h"
+
+typedef struct
+{
+  gint64 retry_after_ms;
+} AiosConnectorErrorPrivate;
+
+static void
+aios_connector_error_private_init (AiosConnectorErrorPrivate *priv)
+{
+  priv->retry_after_ms = -1;
+}
+
+static void
+aios_connector_error_private_copy (const AiosConnectorErrorPrivate *src,
+                                   AiosConnectorErrorPrivate       *dest)
+{
+  dest->retry_after_ms = src->retry_after_ms;
+}
+
+static void
+aios_connector_error_private_clear (AiosConnectorErrorPrivate *priv)
+{
+}
+
+G_DEFINE_EXTENDED_ERROR (AiosConnectorError, aios_connector_error)
+
+/**
+ * aios_connector_error_get_retry_after_ms:
+ *
+ * Returns: how long the service asked us to wait before retrying, in
+ *   milliseconds, or -1 when it did not say (or @error is not ours)
+ */
+gint64
+aios_connector_error_get_retry_after_ms (const GError *error)
+{
+  AiosConnectorErrorPrivate *priv;
+
+  if (error == NULL || error->domain != AIOS_CONNECTOR_ERROR)
+    return -1;
+  priv = aios_connector_error_get_private (error);
+  return priv != NULL ? priv->retry_after_ms : -1;
+}
+
+void
+aios_connector_error_set_retry_after_ms (GError *error,
+                                         gint64  retry_after_ms)
+{
+  AiosConnectorErrorPrivate *priv;
+
+  g_return_if_fail (error != NULL && error->domain == AIOS_CONNECTOR_ERROR);
+  priv = aios_connector_error_get_private (error);
+  if (priv != NULL)
+    priv->retry_after_ms = retry_after_ms;
+}
+
+typedef struct
+{
+  char  *name;
+  guint  timeout_ms;
+} AiosConnectorPrivate;
+
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (AiosConnector, aios_connector, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_NAME,
+  PROP_TIMEOUT_MS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+aios_connector_finalize (GObject *object)
+{
+  AiosConnectorPrivate *priv = aios_connector_get_instance_private (AIOS_CONNECTOR (object));
+
+  g_free (priv->name);
+  G_OBJECT_CLASS (aios_connector_parent_class)->finalize (object);
+}
+
+static void
+aios_connector_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  AiosConnectorPrivate *priv = aios_connector_get_instance_private (AIOS_CONNECTOR (object));
+
+  switch (prop_id)
+    {
+    case PROP_NAME:
+      g_value_set_string (value, priv->name);
+      break;
+    case PROP_TIMEOUT_MS:
+      g_value_set_uint (value, priv->timeout_ms);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+aios_connector_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  AiosConnectorPrivate *priv = aios_connector_get_instance_private (AIOS_CONNECTOR (object));
+
+  switch (prop_id)
+    {
+    case PROP_NAME:
+      g_free (priv->name);
+      priv->name = g_value_dup_string (value);
+      break;
+    case PROP_TIMEOUT_MS:
+      aios_connector_set_timeout_ms (AIOS_CONNECTOR (object), g_value_get_uint (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+aios_connector_class_init (AiosConnectorClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = aios_connector_finalize;
+  object_class->get_property = aios_connector_get_property;
+  object_class->set_property = aios_connector_set_property;
+
+  properties[PROP_NAME] =
+    g_param_spec_string ("name", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TIMEOUT_MS] =
+    g_param_spec_uint ("timeout-ms", NULL, NULL, 1, G_MAXUINT, 30000,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+aios_connector_init (AiosConnector *self)
+{
+  AiosConnectorPrivate *priv = aios_connector_get_instance_private (self);
+
+  priv->timeout_ms = 30000;
+}
+
+guint
+aios_connector_get_timeout_ms (AiosConnector *self)
+{
+  AiosConnectorPrivate *priv;
+
+  g_return_val_if_fail (AIOS_IS_CONNECTOR (self), 0);
+  priv = aios_connector_get_instance_private (self);
+  return priv->timeout_ms;
+}
+
+void
+aios_connector_set_timeout_ms (AiosConnector *self,
+                               guint          timeout_ms)
+{
+  AiosConnectorPrivate *priv;
+
+  g_return_if_fail (AIOS_IS_CONNECTOR (self));
+  g_return_if_fail (timeout_ms > 0);
+  priv = aios_connector_get_instance_private (self);
+  if (priv->timeout_ms == timeout_ms)
+    return;
+  priv->timeout_ms = timeout_ms;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TIMEOUT_MS]);
+}
+
+/**
+ * aios_connector_get_name:
+ *
+ * Returns: the connector's name ("webhook", "email", "invoice", ...), as used
+ *   in the outbox's connector column and the journal's "connector:<name>" actor
+ */
+const char *
+aios_connector_get_name (AiosConnector *self)
+{
+  AiosConnectorPrivate *priv;
+
+  g_return_val_if_fail (AIOS_IS_CONNECTOR (self), NULL);
+  priv = aios_connector_get_instance_private (self);
+  return priv->name;
+}
+
+/**
+ * aios_connector_prepare:
+ * @request: what to do, in the connector's own JSON shape
+ *
+ * Validates @request and renders exactly what would be sent. No network, no
+ * side effect: this is the approval preview and the dry run.
+ *
+ * Returns: (transfer full) (nullable): the preview, or %NULL with a
+ *   %AIOS_CONNECTOR_ERROR_PERMANENT (invalid request) or
+ *   %AIOS_CONNECTOR_ERROR_NOT_CONFIGURED error
+ */
+JsonNode *
+aios_connector_prepare (AiosConnector  *self,
+                        JsonObject     *request,
+                        GError        **error)
+{
+  g_return_val_if_fail (AIOS_IS_CONNECTOR (self), NULL);
+  g_return_val_if_fail (request != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return AIOS_CONNECTOR_GET_CLASS (self)->prepare (self, request, error);
+}
+
+/**
+ * aios_connector_execute_async:
+ * @request: the same request that was prepared (and approved)
+ * @idempotency_key: the outbox's key; sent on the wire where the service
+ *   supports it (Idempotency-Key header, Message-ID)
+ *
+ * Performs the action once. Failures are %AIOS_CONNECTOR_ERROR errors
+ * classified by code; a cancellation before anything was sent is
+ * %G_IO_ERROR_CANCELLED, after it %AIOS_CONNECTOR_ERROR_UNKNOWN_OUTCOME.
+ */
+void
+aios_connector_execute_async (AiosConnector       *self,
+                              JsonObject          *request,
+                              const char          *idempotency_key,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_return_if_fail (AIOS_IS_CONNECTOR (self));
+  g_return_if_fail (request != NULL);
+  g_return_if_fail (idempotency_key != NULL && *idempotency_key != '\0');
+
+  AIOS_CONNECTOR_GET_CLASS (self)->execute_async (self, request, idempotency_key,
+                                                  cancellable, callback, user_data);
+}
+
+/**
+ * aios_connector_execute_finish:
+ *
+ * Returns: (transfer full) (nullable): what the service answered (compact
+ *   JSON for the outbox's response_json), or %NULL with an error
+ */
+JsonNode *
+aios_connector_execute_finish (AiosConnector  *self,
+                               GAsyncResult   *result,
+                               GError        **error)
+{
+  g_return_val_if_fail (AIOS_IS_CONNECTOR (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return AIOS_CONNECTOR_GET_CLASS (self)->execute_finish (self, result, error);
+}

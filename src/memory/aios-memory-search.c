@@ -1,0 +1,870 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Search that answers with provenance, and context assembly for agents.
+ *
+ * Ranking. FTS5 returns the best BM25 candidates (title weighs 10, fields 4,
+ * body 1); they are re-ranked in C with
+ *
+ *   relevance = lexical                       (BM25 normalised to 0..1)
+ *             = 0.55 lexical + 0.45 similarity (when a query vector is given)
+ *   score     = relevance × (1 + 0.25 recency + 0.15 usage + 0.30 together)
+ *
+ * recency = e^(−age in days / 60); usage = 1 − 1/(1 + runs that used the
+ * record, from the journal's links); together = the same for runs that also
+ * used one of the @related records. The boosts multiply relevance, so a
+ * popular record never outranks one that answers the question. With a
+ * query vector, the nearest stored vectors join the candidates, so a hit
+ * with no shared word can still be found.
+ *
+ * Context assembly picks records by the same ranking (any word of the task
+ * may match) and fills a token budget: recent records in full, older ones
+ * (and those that no longer fit) as one-line summaries, so cost stays
+ * bounded without forgetting what exists. The versions used are returned
+ * for the caller's journal event.
+ */
+#define G_LOG_DOMAIN "aios-memory"
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "aios-memory-private.h"
+#include "store/aios-journal.h"
+
+#define DEFAULT_LIMIT 20
+#define RECENCY_DAYS 60.0
+#define OLD_FOR_CONTEXT_MS ((gint64) 30 * 24 * 60 * 60 * 1000)
+#define MS_PER_DAY (24.0 * 60 * 60 * 1000)
+
+/* A connection: the store's (cached statements) or a reader's (own ones). */
+typedef struct {
+  AiosStore *store;
+  sqlite3   *db;
+} Conn;
+
+static sqlite3_stmt *
+conn_prepare (Conn        *c,
+              const char  *sql,
+              GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  if (c->store != NULL)
+    return aios_store_prepare (c->store, sql, error);
+  rc = sqlite3_prepare_v2 (c->db, sql, -1, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, AIOS_STORE_ERROR, AIOS_STORE_ERROR_FAILED,
+                   "SQL error: %s in: %s", sqlite3_errmsg (c->db), sql);
+      return NULL;
+    }
+  return stmt;
+}
+
+static void
+conn_done (Conn         *c,
+           sqlite3_stmt *stmt)
+{
+  if (stmt == NULL)
+    return;
+  if (c->store != NULL)
+    sqlite3_reset (stmt);
+  else
+    sqlite3_finalize (stmt);
+}
+
+static gboolean
+conn_error (Conn        *c,
+            int          rc,
+            GError     **error)
+{
+  if (c->store != NULL)
+    return aios_store_set_error (c->store, rc, error, _("search memory"));
+  g_set_error (error, AIOS_STORE_ERROR, AIOS_STORE_ERROR_FAILED,
+               _("Could not search memory: %s"), sqlite3_errmsg (c->db));
+  return FALSE;
+}
+
+void
+aios_memory_hit_free (AiosMemoryHit *hit)
+{
+  if (hit == NULL)
+    return;
+  g_free (hit->kind);
+  g_free (hit->title);
+  g_free (hit->layer);
+  g_free (hit->snippet);
+  g_free (hit->author);
+  g_free (hit);
+}
+
+static const char * const stopwords[] = {
+  "the", "and", "for", "with", "that", "this", "from", "about", "into", "our", "your", "their",
+  "are", "was", "were", "will", "would", "should", "could", "have", "has", "had", "not", "but",
+  "all", "any", "can", "her", "his", "him", "she", "they", "them", "you", "what", "when", "who",
+  "how", "why", "which", "there", "then", "than", "also", "just", "please", "write", "send",
+  NULL
+};
+
+static gboolean
+has_alnum (const char *word)
+{
+  for (const char *p = word; *p; p = g_utf8_next_char (p))
+    if (g_unichar_isalnum (g_utf8_get_char (p)))
+      return TRUE;
+  return FALSE;
+}
+
+/* Each word typed becomes a quoted FTS5 phrase (the tokenizer splits
+ * "dana@example.com" into a phrase of its parts), so no input can be read
+ * as query syntax. All words must match, the last one as a prefix (search
+ * as you type), or, with ANY_WORD, any word of three letters or more that
+ * is not a stop word. Returns NULL when nothing searchable remains. */
+static char *
+build_match (const char      *query,
+             AiosSearchFlags  flags)
+{
+  g_auto(GStrv) words = g_regex_split_simple ("\\s+", query ? query : "", 0, 0);
+  GString *m = g_string_new (NULL);
+  gboolean any = (flags & AIOS_SEARCH_ANY_WORD) != 0;
+  gboolean ends_in_space = query != NULL && *query != '\0' && g_ascii_isspace (query[strlen (query) - 1]);
+  guint n = g_strv_length (words);
+  guint used = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *folded = NULL;
+      GString *quoted;
+
+      if (*words[i] == '\0' || !has_alnum (words[i]))
+        continue;
+      folded = g_utf8_casefold (words[i], -1);
+      if (any && (g_utf8_strlen (folded, -1) < 3 || g_strv_contains (stopwords, folded)))
+        continue;
+      if (used++ > 0)
+        g_string_append (m, any ? " OR " : " ");
+      quoted = g_string_new ("\"");
+      for (const char *p = words[i]; *p; p++)
+        {
+          if (*p == '"')
+            g_string_append_c (quoted, '"');
+          g_string_append_c (quoted, *p);
+        }
+      g_string_append_c (quoted, '"');
+      g_string_append (m, quoted->str);
+      g_string_free (quoted, TRUE);
+      if (!any && !ends_in_space && i + 1 == n)
+        g_string_append_c (m, '*');
+    }
+  if (used == 0)
+    {
+      g_string_free (m, TRUE);
+      return NULL;
+    }
+  return g_string_free (m, FALSE);
+}
+
+static char *
+plain_snippet (const char *body,
+               const char *fields_json)
+{
+  const char *source = body != NULL && *body != '\0' ? body : NULL;
+  g_autofree char *fields_text = NULL;
+  g_autofree char *one_line = NULL;
+  const char *end;
+
+  if (source == NULL)
+    {
+      g_autoptr(JsonObject) fields = aios_memory_parse_fields (fields_json);
+      source = fields_text = aios_memory_fields_to_text (fields);
+    }
+  one_line = g_strdelimit (g_strdup (source), "\r\n\t", ' ');
+  if (g_utf8_strlen (one_line, -1) <= 80)
+    return g_steal_pointer (&one_line);
+  end = g_utf8_offset_to_pointer (one_line, 80);
+  return g_strdup_printf ("%.*s…", (int) (end - one_line), one_line);
+}
+
+static AiosMemoryHit *
+hit_from_row (sqlite3_stmt *stmt)
+{
+  AiosMemoryHit *hit = g_new0 (AiosMemoryHit, 1);
+
+  /* id, kind, title, layer, version, author, run_id, ts */
+  hit->id = sqlite3_column_int64 (stmt, 0);
+  hit->kind = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+  hit->title = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+  hit->layer = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+  hit->version = sqlite3_column_int64 (stmt, 4);
+  hit->author = g_strdup ((const char *) sqlite3_column_text (stmt, 5));
+  hit->run_id = sqlite3_column_int64 (stmt, 6);
+  hit->ts = sqlite3_column_int64 (stmt, 7);
+  return hit;
+}
+
+static gboolean
+lexical_candidates (Conn                    *c,
+                    const AiosSearchOptions *o,
+                    const char              *match,
+                    guint                    k,
+                    GPtrArray               *hits,
+                    GHashTable              *by_id,
+                    GError                 **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = conn_prepare (c,
+                       "SELECT r.id, r.kind, r.title, r.layer, r.current_version, v.author, v.run_id, v.ts, "
+                       "m.snip, m.rank FROM ("
+                       "  SELECT rowid AS id, rank, snippet (records_fts, -1, '[', ']', '…', 10) AS snip "
+                       "  FROM records_fts WHERE records_fts MATCH ?1 AND (?2 IS NULL OR kind = ?2) "
+                       "  ORDER BY rank LIMIT ?3) m "
+                       "JOIN records r ON r.id = m.id "
+                       "JOIN record_versions v ON v.record_id = r.id AND v.version = r.current_version "
+                       "ORDER BY m.rank", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, match, -1, SQLITE_TRANSIENT);
+  if (o->kind != NULL)
+    sqlite3_bind_text (stmt, 2, o->kind, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int (stmt, 3, k);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      AiosMemoryHit *hit = hit_from_row (stmt);
+      hit->snippet = g_strdelimit (g_strdup ((const char *) sqlite3_column_text (stmt, 8)), "\r\n\t", ' ');
+      hit->lexical = -sqlite3_column_double (stmt, 9);
+      g_ptr_array_add (hits, hit);
+      g_hash_table_insert (by_id, &hit->id, hit);
+    }
+  conn_done (c, stmt);
+  if (rc != SQLITE_DONE)
+    return conn_error (c, rc, error);
+  return TRUE;
+}
+
+static gboolean
+recent_candidates (Conn                    *c,
+                   const AiosSearchOptions *o,
+                   guint                    k,
+                   GPtrArray               *hits,
+                   GError                 **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = conn_prepare (c,
+                       "SELECT r.id, r.kind, r.title, r.layer, r.current_version, v.author, v.run_id, v.ts, "
+                       "r.body, r.fields_json FROM records r "
+                       "JOIN record_versions v ON v.record_id = r.id AND v.version = r.current_version "
+                       "WHERE r.deleted = 0 AND (?1 IS NULL OR r.kind = ?1) "
+                       "ORDER BY r.updated_at DESC, r.id DESC LIMIT ?2", error);
+  if (stmt == NULL)
+    return FALSE;
+  if (o->kind != NULL)
+    sqlite3_bind_text (stmt, 1, o->kind, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int (stmt, 2, k);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      AiosMemoryHit *hit = hit_from_row (stmt);
+      hit->snippet = plain_snippet ((const char *) sqlite3_column_text (stmt, 8),
+                                    (const char *) sqlite3_column_text (stmt, 9));
+      hit->lexical = 1.0;
+      g_ptr_array_add (hits, hit);
+    }
+  conn_done (c, stmt);
+  if (rc != SQLITE_DONE)
+    return conn_error (c, rc, error);
+  return TRUE;
+}
+
+typedef struct {
+  gint64 id;
+  double sim;
+} Near;
+
+static int
+compare_near (gconstpointer a,
+              gconstpointer b)
+{
+  double x = ((const Near *) a)->sim, y = ((const Near *) b)->sim;
+  return x < y ? 1 : x > y ? -1 : 0;
+}
+
+static double
+cosine (const float *a,
+        const float *b,
+        gsize        n)
+{
+  double dot = 0, na = 0, nb = 0;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      dot += (double) a[i] * b[i];
+      na += (double) a[i] * a[i];
+      nb += (double) b[i] * b[i];
+    }
+  if (na == 0 || nb == 0)
+    return 0;
+  return dot / (sqrt (na) * sqrt (nb));
+}
+
+/* Brute force over the stored vectors of the current versions: fine for the
+ * tens of thousands of records one operator keeps. */
+static gboolean
+vector_candidates (Conn                    *c,
+                   const AiosSearchOptions *o,
+                   guint                    k,
+                   GPtrArray               *hits,
+                   GHashTable              *by_id,
+                   GError                 **error)
+{
+  g_autoptr(GArray) near = g_array_new (FALSE, FALSE, sizeof (Near));
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = conn_prepare (c,
+                       "SELECT e.record_id, e.vector FROM record_embeddings e "
+                       "JOIN records r ON r.id = e.record_id "
+                       "WHERE e.model = ?1 AND e.version = r.current_version AND r.deleted = 0 "
+                       "AND (?2 IS NULL OR r.kind = ?2)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, o->vector_model ? o->vector_model : "", -1, SQLITE_TRANSIENT);
+  if (o->kind != NULL)
+    sqlite3_bind_text (stmt, 2, o->kind, -1, SQLITE_TRANSIENT);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const float *v = sqlite3_column_blob (stmt, 1);
+      gsize n = sqlite3_column_bytes (stmt, 1) / sizeof (float);
+      Near item;
+
+      if (n != o->n_dims || v == NULL)
+        continue;
+      item.id = sqlite3_column_int64 (stmt, 0);
+      item.sim = MAX (0.0, cosine (o->query_vector, v, n));
+      g_array_append_val (near, item);
+    }
+  conn_done (c, stmt);
+  if (rc != SQLITE_DONE)
+    return conn_error (c, rc, error);
+
+  g_array_sort (near, compare_near);
+  for (guint i = 0; i < near->len; i++)
+    {
+      Near *item = &g_array_index (near, Near, i);
+      AiosMemoryHit *hit = g_hash_table_lookup (by_id, &item->id);
+
+      if (hit != NULL)
+        {
+          hit->similarity = item->sim;
+          continue;
+        }
+      if (i >= k)
+        continue;
+
+      stmt = conn_prepare (c,
+                           "SELECT r.id, r.kind, r.title, r.layer, r.current_version, v.author, v.run_id, "
+                           "v.ts, r.body, r.fields_json FROM records r "
+                           "JOIN record_versions v ON v.record_id = r.id AND v.version = r.current_version "
+                           "WHERE r.id = ?", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, item->id);
+      if ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          hit = hit_from_row (stmt);
+          hit->snippet = plain_snippet ((const char *) sqlite3_column_text (stmt, 8),
+                                        (const char *) sqlite3_column_text (stmt, 9));
+          hit->similarity = item->sim;
+          g_ptr_array_add (hits, hit);
+          g_hash_table_insert (by_id, &hit->id, hit);
+        }
+      conn_done (c, stmt);
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return conn_error (c, rc, error);
+    }
+  return TRUE;
+}
+
+static gboolean
+count_runs (Conn        *c,
+            gint64       id,
+            const char  *related_json,
+            gint64      *out_usage,
+            gint64      *out_together,
+            GError     **error)
+{
+  g_autofree char *target = g_strdup_printf ("%" G_GINT64_FORMAT, id);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = conn_prepare (c,
+                       "SELECT COUNT (DISTINCT e.run_id) FROM event_links l JOIN events e ON e.id = l.event_id "
+                       "WHERE l.target_kind = 'record' AND l.target_id = ? AND e.run_id IS NOT NULL", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, target, -1, SQLITE_TRANSIENT);
+  rc = sqlite3_step (stmt);
+  *out_usage = rc == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
+  conn_done (c, stmt);
+  if (rc != SQLITE_ROW)
+    return conn_error (c, rc, error);
+
+  *out_together = 0;
+  if (related_json == NULL || *out_usage == 0)
+    return TRUE;
+  stmt = conn_prepare (c,
+                       "SELECT COUNT (DISTINCT e.run_id) FROM event_links l JOIN events e ON e.id = l.event_id "
+                       "WHERE l.target_kind = 'record' AND l.target_id = ?1 AND e.run_id IN ("
+                       "  SELECT e2.run_id FROM event_links l2 JOIN events e2 ON e2.id = l2.event_id "
+                       "  WHERE l2.target_kind = 'record' AND e2.run_id IS NOT NULL "
+                       "  AND l2.target_id IN (SELECT value FROM json_each (?2)))", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, target, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, related_json, -1, SQLITE_TRANSIENT);
+  rc = sqlite3_step (stmt);
+  *out_together = rc == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
+  conn_done (c, stmt);
+  if (rc != SQLITE_ROW)
+    return conn_error (c, rc, error);
+  return TRUE;
+}
+
+static int
+compare_hits (gconstpointer a,
+              gconstpointer b)
+{
+  const AiosMemoryHit *x = *(AiosMemoryHit * const *) a;
+  const AiosMemoryHit *y = *(AiosMemoryHit * const *) b;
+
+  if (x->score != y->score)
+    return x->score < y->score ? 1 : -1;
+  return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static GPtrArray *
+search (Conn                    *c,
+        const AiosSearchOptions *o,
+        GError                 **error)
+{
+  g_autoptr(GPtrArray) hits = g_ptr_array_new_with_free_func ((GDestroyNotify) aios_memory_hit_free);
+  g_autoptr(GHashTable) by_id = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autofree char *match = build_match (o->query, o->flags);
+  g_autofree char *related_json = NULL;
+  guint limit = o->limit > 0 ? o->limit : DEFAULT_LIMIT;
+  guint k = MAX (limit * 3, 30);
+  gboolean vectors = o->query_vector != NULL && o->n_dims > 0;
+  double max_lexical = 0;
+  gint64 now = aios_store_now_ms ();
+
+  if (o->kind != NULL && aios_memory_kind_lookup (o->kind) == NULL)
+    {
+      g_set_error (error, AIOS_MEMORY_ERROR, AIOS_MEMORY_ERROR_UNKNOWN_KIND,
+                   _("“%s” is not a kind of record (known: contact, lead, client, project, "
+                     "contract, template, decision, note)"), o->kind);
+      return NULL;
+    }
+
+  if (match == NULL && !vectors)
+    {
+      /* Nothing to match: the most recently changed records. */
+      if (!recent_candidates (c, o, limit, hits, error))
+        return NULL;
+      for (guint i = 0; i < hits->len; i++)
+        {
+          AiosMemoryHit *hit = g_ptr_array_index (hits, i);
+          hit->recency = exp (-(now - hit->ts) / MS_PER_DAY / RECENCY_DAYS);
+          hit->score = hit->recency;
+        }
+      return g_steal_pointer (&hits);
+    }
+
+  if (match != NULL && !lexical_candidates (c, o, match, k, hits, by_id, error))
+    return NULL;
+  if (vectors && !vector_candidates (c, o, k, hits, by_id, error))
+    return NULL;
+
+  if (o->n_related > 0)
+    {
+      GString *s = g_string_new ("[");
+      for (gsize i = 0; i < o->n_related; i++)
+        g_string_append_printf (s, "%s\"%" G_GINT64_FORMAT "\"", i ? "," : "", o->related[i]);
+      g_string_append_c (s, ']');
+      related_json = g_string_free (s, FALSE);
+    }
+
+  for (guint i = 0; i < hits->len; i++)
+    max_lexical = MAX (max_lexical, ((AiosMemoryHit *) hits->pdata[i])->lexical);
+
+  for (guint i = 0; i < hits->len; i++)
+    {
+      AiosMemoryHit *hit = g_ptr_array_index (hits, i);
+      gint64 usage = 0, together = 0;
+      double relevance, lexical = max_lexical > 0 ? hit->lexical / max_lexical : 0;
+
+      if (!count_runs (c, hit->id, related_json, &usage, &together, error))
+        return NULL;
+      hit->lexical = lexical;
+      hit->recency = exp (-MAX (0, now - hit->ts) / MS_PER_DAY / RECENCY_DAYS);
+      hit->usage = 1.0 - 1.0 / (1.0 + usage);
+      relevance = vectors ? 0.55 * lexical + 0.45 * hit->similarity : lexical;
+      hit->score = relevance * (1.0 + 0.25 * hit->recency + 0.15 * hit->usage
+                                + 0.30 * (1.0 - 1.0 / (1.0 + together)));
+    }
+
+  g_ptr_array_sort (hits, compare_hits);
+  if (hits->len > limit)
+    g_ptr_array_set_size (hits, limit);
+  return g_steal_pointer (&hits);
+}
+
+/**
+ * aios_memory_search_full:
+ *
+ * Returns: (transfer full) (element-type AiosMemoryHit): hits, best first;
+ *   with an empty query, the most recently changed records
+ */
+GPtrArray *
+aios_memory_search_full (AiosMemory              *self,
+                         const AiosSearchOptions *options,
+                         GError                 **error)
+{
+  Conn c = { aios_memory_get_store (self), aios_store_get_db (aios_memory_get_store (self)) };
+
+  g_return_val_if_fail (AIOS_IS_MEMORY (self), NULL);
+  g_return_val_if_fail (options != NULL, NULL);
+  return search (&c, options, error);
+}
+
+/**
+ * aios_memory_search:
+ * @kind: (nullable): only this kind
+ * @limit: at most this many (0: 20)
+ *
+ * Returns: (transfer full) (element-type AiosMemoryHit): hits, best first
+ */
+GPtrArray *
+aios_memory_search (AiosMemory  *self,
+                    const char  *query,
+                    const char  *kind,
+                    guint        limit,
+                    GError     **error)
+{
+  AiosSearchOptions o = { .query = query, .kind = kind, .limit = limit };
+  return aios_memory_search_full (self, &o, error);
+}
+
+GPtrArray *
+aios_memory_search_on (sqlite3                 *db,
+                       const AiosSearchOptions *options,
+                       GError                 **error)
+{
+  Conn c = { NULL, db };
+
+  g_return_val_if_fail (db != NULL && options != NULL, NULL);
+  return search (&c, options, error);
+}
+
+/**
+ * aios_memory_hit_to_json:
+ *
+ * Returns: (transfer full): the stable `--json` shape of a hit
+ */
+JsonNode *
+aios_memory_hit_to_json (const AiosMemoryHit *hit)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autofree char *time = aios_store_format_time (hit->ts);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "id");
+  json_builder_add_int_value (b, hit->id);
+  json_builder_set_member_name (b, "kind");
+  json_builder_add_string_value (b, hit->kind);
+  json_builder_set_member_name (b, "title");
+  json_builder_add_string_value (b, hit->title);
+  json_builder_set_member_name (b, "snippet");
+  json_builder_add_string_value (b, hit->snippet ? hit->snippet : "");
+  json_builder_set_member_name (b, "version");
+  json_builder_add_int_value (b, hit->version);
+  json_builder_set_member_name (b, "author");
+  json_builder_add_string_value (b, hit->author);
+  json_builder_set_member_name (b, "run_id");
+  if (hit->run_id > 0)
+    json_builder_add_int_value (b, hit->run_id);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "time");
+  json_builder_add_string_value (b, time);
+  json_builder_set_member_name (b, "layer");
+  json_builder_add_string_value (b, hit->layer);
+  json_builder_set_member_name (b, "score");
+  json_builder_add_double_value (b, hit->score);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+/* ---- Context assembly ---------------------------------------------------- */
+
+void
+aios_context_free (AiosContext *context)
+{
+  if (context == NULL)
+    return;
+  g_free (context->text);
+  g_clear_pointer (&context->items, g_array_unref);
+  g_free (context);
+}
+
+static void
+link_free (gpointer data)
+{
+  AiosEventLink *link = data;
+
+  g_free ((char *) link->target_kind);
+  g_free ((char *) link->target_id);
+  g_free (link);
+}
+
+/**
+ * aios_context_dup_links:
+ *
+ * Returns: (transfer full) (element-type AiosEventLink): one
+ *   ("record", id, version) link per record version the context used
+ */
+GPtrArray *
+aios_context_dup_links (const AiosContext *context)
+{
+  GPtrArray *links = g_ptr_array_new_with_free_func (link_free);
+
+  for (guint i = 0; i < context->items->len; i++)
+    {
+      AiosContextItem *item = &g_array_index (context->items, AiosContextItem, i);
+      AiosEventLink *link = g_new0 (AiosEventLink, 1);
+
+      link->target_kind = g_strdup ("record");
+      link->target_id = g_strdup_printf ("%" G_GINT64_FORMAT, item->id);
+      link->version = item->version;
+      g_ptr_array_add (links, link);
+    }
+  return links;
+}
+
+guint
+aios_memory_estimate_tokens (const char *text)
+{
+  return text != NULL ? (guint) ((strlen (text) + 3) / 4) : 0;
+}
+
+static char *
+date_of (gint64 ts)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (ts / 1000);
+  return dt ? g_date_time_format (dt, "%Y-%m-%d") : g_strdup ("?");
+}
+
+/**
+ * aios_record_render:
+ *
+ * Returns: (transfer full): the whole record as text for a model: a header
+ *   with its provenance, "field: value" lines, then the body
+ */
+char *
+aios_record_render (const AiosRecord *record)
+{
+  const AiosKindSpec *spec = aios_memory_kind_lookup (record->kind);
+  g_autofree char *date = date_of (record->ts);
+  GString *s = g_string_new (NULL);
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *node;
+
+  g_string_append_printf (s, "[%s] %s (record %" G_GINT64_FORMAT ", version %" G_GINT64_FORMAT
+                          ", by %s, %s)\n",
+                          spec ? spec->name : record->kind, record->title, record->id,
+                          record->version, record->author, date);
+  json_object_iter_init (&iter, record->fields);
+  while (json_object_iter_next (&iter, &name, &node))
+    {
+      g_autofree char *text = aios_memory_value_to_text (node);
+      if (*text != '\0')
+        g_string_append_printf (s, "%s: %s\n", name, text);
+    }
+  if (record->body != NULL && *record->body != '\0')
+    {
+      g_string_append (s, record->body);
+      if (!g_str_has_suffix (record->body, "\n"))
+        g_string_append_c (s, '\n');
+    }
+  return g_string_free (s, FALSE);
+}
+
+static char *
+truncate_chars (const char *text,
+                guint       max_chars)
+{
+  const char *end;
+
+  if ((guint) g_utf8_strlen (text, -1) <= max_chars)
+    return g_strdup (text);
+  end = g_utf8_offset_to_pointer (text, max_chars > 1 ? max_chars - 1 : 0);
+  return g_strdup_printf ("%.*s…", (int) (end - text), text);
+}
+
+/**
+ * aios_record_summarise:
+ * @max_chars: the summary's length at most
+ *
+ * A deterministic one-line summary (no model needed): kind, title, id,
+ * version and date, the set fields, the body's start.
+ *
+ * Returns: (transfer full): the summary
+ */
+char *
+aios_record_summarise (const AiosRecord *record,
+                       guint             max_chars)
+{
+  g_autofree char *date = date_of (record->ts);
+  GString *s = g_string_new (NULL);
+  g_autofree char *line = NULL;
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *node;
+  const AiosKindSpec *spec = aios_memory_kind_lookup (record->kind);
+  guint n = 0;
+
+  g_string_append_printf (s, "[%s] %s (record %" G_GINT64_FORMAT " v%" G_GINT64_FORMAT ", %s)",
+                          record->kind, record->title, record->id, record->version, date);
+  json_object_iter_init (&iter, record->fields);
+  while (json_object_iter_next (&iter, &name, &node))
+    {
+      g_autofree char *text = NULL;
+      if (spec != NULL && g_str_equal (name, spec->title_field))
+        continue;
+      text = aios_memory_value_to_text (node);
+      if (*text == '\0')
+        continue;
+      g_string_append_printf (s, "%s%s %s", n++ == 0 ? ": " : "; ", name, text);
+    }
+  if (record->body != NULL && *record->body != '\0')
+    g_string_append_printf (s, " — %s", record->body);
+  line = g_strdelimit (g_string_free (s, FALSE), "\r\n\t", ' ');
+  return truncate_chars (line, max_chars);
+}
+
+/**
+ * aios_memory_assemble_context:
+ * @task: what the agent is asked to do
+ * @token_budget: the most the context may cost
+ * @ephemeral: (nullable) (array zero-terminated=1): context for this task
+ *   only (the inbound email, the form text): it goes first and is never stored
+ * @related: (nullable) (array length=n_related): records the task is about
+ *
+ * Returns: (transfer full): the context text and the versions it used
+ */
+AiosContext *
+aios_memory_assemble_context (AiosMemory         *self,
+                              const char         *task,
+                              guint               token_budget,
+                              const char * const *ephemeral,
+                              const gint64       *related,
+                              gsize               n_related,
+                              GError            **error)
+{
+  g_autoptr(AiosContext) ctx = g_new0 (AiosContext, 1);
+  g_autoptr(GPtrArray) hits = NULL;
+  g_autoptr(GPtrArray) left_out = g_ptr_array_new ();
+  GString *s = g_string_new (NULL);
+  AiosSearchOptions o = { 0 };
+  gint64 now = aios_store_now_ms ();
+  gsize budget_bytes = (gsize) token_budget * 4;
+
+  g_return_val_if_fail (AIOS_IS_MEMORY (self), NULL);
+
+  ctx->budget = token_budget;
+  ctx->items = g_array_new (FALSE, FALSE, sizeof (AiosContextItem));
+
+  for (guint i = 0; ephemeral != NULL && ephemeral[i] != NULL; i++)
+    {
+      gsize room = budget_bytes > s->len ? budget_bytes - s->len : 0;
+      if (room < 16)
+        break;
+      if (strlen (ephemeral[i]) + 1 > room)
+        {
+          g_autofree char *cut = truncate_chars (ephemeral[i], (guint) (room / 4));
+          g_string_append_printf (s, "%s\n", cut);
+        }
+      else
+        g_string_append_printf (s, "%s\n", ephemeral[i]);
+    }
+
+  o.query = task;
+  o.flags = AIOS_SEARCH_ANY_WORD;
+  o.limit = 50;
+  o.related = related;
+  o.n_related = n_related;
+  hits = aios_memory_search_full (self, &o, error);
+  if (hits == NULL)
+    {
+      g_string_free (s, TRUE);
+      return NULL;
+    }
+
+  for (guint i = 0; i < hits->len; i++)
+    {
+      AiosMemoryHit *hit = g_ptr_array_index (hits, i);
+      g_autoptr(AiosRecord) r = aios_memory_get (self, hit->id, error);
+      g_autofree char *full = NULL;
+      g_autofree char *summary = NULL;
+      AiosContextItem item = { hit->id, hit->version, FALSE };
+
+      if (r == NULL)
+        {
+          g_string_free (s, TRUE);
+          return NULL;
+        }
+      if (now - r->ts < OLD_FOR_CONTEXT_MS)
+        {
+          full = aios_record_render (r);
+          if (s->len + strlen (full) + 1 <= budget_bytes)
+            {
+              g_string_append_printf (s, "\n%s", full);
+              g_array_append_val (ctx->items, item);
+              ctx->n_full++;
+              continue;
+            }
+        }
+      summary = aios_record_summarise (r, 200);
+      if (s->len + strlen (summary) + 3 <= budget_bytes)
+        {
+          g_string_append_printf (s, "- %s\n", summary);
+          item.summarised = TRUE;
+          g_array_append_val (ctx->items, item);
+          ctx->n_summarised++;
+          continue;
+        }
+      g_ptr_array_add (left_out, hit);
+      ctx->n_left_out++;
+    }
+
+  if (left_out->len > 0)
+    {
+      g_autofree char *note = g_strdup_printf ("(%u more relevant records did not fit; ask for them by id:", left_out->len);
+      if (s->len + strlen (note) + 16 <= budget_bytes)
+        {
+          g_string_append (s, note);
+          for (guint i = 0; i < left_out->len && s->len + 24 < budget_bytes; i++)
+            g_string_append_printf (s, " %" G_GINT64_FORMAT, ((AiosMemoryHit *) left_out->pdata[i])->id);
+          g_string_append (s, ")\n");
+        }
+    }
+
+  ctx->text = g_string_free (s, FALSE);
+  ctx->tokens = aios_memory_estimate_tokens (ctx->text);
+  return g_steal_pointer (&ctx);
+}
