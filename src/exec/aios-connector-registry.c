@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include "aios-connector-registry.h"
+#include "aios-email-connector.h"
 #include "aios-http.h"
 #include "aios-webhook-connector.h"
 
@@ -25,7 +26,7 @@ struct _AiosConnectorRegistry
 
 G_DEFINE_FINAL_TYPE (AiosConnectorRegistry, aios_connector_registry, G_TYPE_OBJECT)
 
-static const char *const builtin[] = { "webhook", NULL };
+static const char *const builtin[] = { "email", "webhook", NULL };
 
 static int
 compare_names (gconstpointer a,
@@ -74,7 +75,7 @@ aios_connector_registry_new (AiosConfig      *config,
 
 /**
  * aios_connector_registry_get:
- * @name: "webhook" (more as they land: "email", "invoice")
+ * @name: "email", "webhook" (more as they land: "invoice")
  *
  * Returns: (transfer none) (nullable): the connector, or %NULL for an
  *   unknown name. A connector exists even when it is not configured: its
@@ -93,7 +94,9 @@ aios_connector_registry_get (AiosConnectorRegistry *self,
   if (connector != NULL)
     return connector;
 
-  if (g_str_equal (name, "webhook"))
+  if (g_str_equal (name, "email"))
+    connector = aios_email_connector_new (self->config, self->credentials);
+  else if (g_str_equal (name, "webhook"))
     connector = aios_webhook_connector_new (self->config, self->credentials, self->session);
 
   if (connector != NULL)

@@ -10,30 +10,66 @@
 
 #include "exec-test-util.h"
 
-ExecPeer *
-exec_peer_start (const char *script)
+static ExecPeer *
+peer_start_argv (const char *script,
+                 GPtrArray  *argv)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *path = g_build_filename (g_getenv ("AIOS_SOURCE_DIR"), "tests", "peers", script, NULL);
   ExecPeer *peer = g_new0 (ExecPeer, 1);
   GInputStream *out;
   g_autoptr(GDataInputStream) lines = NULL;
-  g_autofree char *line = NULL;
 
+  g_ptr_array_insert (argv, 0, (gpointer) "/usr/bin/python3");
+  g_ptr_array_insert (argv, 1, path);
+  g_ptr_array_add (argv, NULL);
   peer->name = g_strdup (script);
-  peer->process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
-                                    &error, "/usr/bin/python3", path, NULL);
+  peer->process = g_subprocess_newv ((const char * const *) argv->pdata,
+                                     G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
+                                     &error);
   g_assert_no_error (error);
   out = g_subprocess_get_stdout_pipe (peer->process);
   lines = g_data_input_stream_new (out);
   g_filter_input_stream_set_close_base_stream (G_FILTER_INPUT_STREAM (lines), FALSE);
-  line = g_data_input_stream_read_line_utf8 (lines, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (line);
-  g_assert_true (g_str_has_prefix (line, "PORT "));
-  peer->port = atoi (line + 5);
+  for (;;)
+    {
+      g_autofree char *line = g_data_input_stream_read_line_utf8 (lines, NULL, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_nonnull (line);
+      if (g_str_has_prefix (line, "CA "))
+        {
+          peer->ca = g_strdup (line + 3);
+          continue;
+        }
+      g_assert_true (g_str_has_prefix (line, "PORT "));
+      peer->port = atoi (line + 5);
+      break;
+    }
   g_assert_cmpuint (peer->port, >, 0);
   return peer;
+}
+
+ExecPeer *
+exec_peer_start (const char *script)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  return peer_start_argv (script, argv);
+}
+
+ExecPeer *
+exec_peer_start_args (const char *script,
+                      const char *first_arg,
+                      ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  va_list args;
+
+  va_start (args, first_arg);
+  for (const char *a = first_arg; a != NULL; a = va_arg (args, const char *))
+    g_ptr_array_add (argv, (gpointer) a);
+  va_end (args);
+  return peer_start_argv (script, argv);
 }
 
 void
@@ -45,6 +81,15 @@ exec_peer_stop (ExecPeer *peer)
   if (!g_subprocess_wait (peer->process, NULL, &error))
     g_subprocess_force_exit (peer->process);
   g_object_unref (peer->process);
+  if (peer->ca != NULL)
+    {
+      g_autofree char *dir = g_path_get_dirname (peer->ca);
+      g_autofree char *key = g_build_filename (dir, "key.pem", NULL);
+      g_unlink (key);
+      g_unlink (peer->ca);
+      g_rmdir (dir);
+      g_free (peer->ca);
+    }
   g_free (peer->name);
   g_free (peer);
 }

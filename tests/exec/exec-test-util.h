@@ -13,9 +13,13 @@ typedef struct
   GSubprocess *process;
   guint        port;
   char        *name;
+  char        *ca;     /* the peer's self-signed certificate, when it made one */
 } ExecPeer;
 
 ExecPeer      *exec_peer_start        (const char *script);
+ExecPeer      *exec_peer_start_args   (const char *script,
+                                       const char *first_arg,
+                                       ...) G_GNUC_NULL_TERMINATED;
 void           exec_peer_stop         (ExecPeer   *peer);
 char          *exec_peer_url          (ExecPeer   *peer,
                                        const char *mode,

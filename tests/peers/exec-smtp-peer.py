@@ -1,0 +1,130 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# A real SMTP server (Debian's python3-aiosmtpd) on loopback for the email
+# connector's tests. Every message it accepts is appended to --log as one
+# JSON line: envelope, the content as received (dot-stuffing undone by the
+# server), whether TLS was up, and who logged in.
+#
+#   --tls none|starttls|implicit   with a self-signed certificate made now by
+#                                  the openssl command (printed as "CA <path>")
+#   --auth USER:PASS               require AUTH (only offered after TLS)
+#   --mechanisms PLAIN,LOGIN       the AUTH mechanisms to offer
+#   --fault rcpt450|rcpt550|mail421|data-drop|data-slow
+# On start it prints "PORT <n>" (and "CA <path>" first when TLS is on).
+import argparse
+import asyncio
+import json
+import os
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--log", required=True)
+parser.add_argument("--tls", default="none", choices=["none", "starttls", "implicit"])
+parser.add_argument("--auth")
+parser.add_argument("--mechanisms", default="PLAIN,LOGIN")
+parser.add_argument("--fault", default="none")
+args = parser.parse_args()
+
+LOCK = threading.Lock()
+LOGINS = {}
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def make_cert():
+    d = tempfile.mkdtemp(prefix="aios-smtp-peer-")
+    cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                    "-out", cert, "-days", "1", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                    "-addext", "basicConstraints=critical,CA:TRUE"],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return cert, key
+
+
+class Handler:
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if args.fault == "mail421":
+            return "421 4.3.2 Service shutting down"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if args.fault == "rcpt450":
+            return "450 4.2.1 Mailbox busy, try later"
+        if args.fault == "rcpt550":
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        record = {
+            "mail_from": envelope.mail_from,
+            "rcpt_tos": envelope.rcpt_tos,
+            "content": envelope.content.decode("utf-8", "replace"),
+            "tls": session.ssl is not None or args.tls == "implicit",
+            "login": LOGINS.get(id(session)),
+        }
+        with LOCK, open(args.log, "a") as f:
+            f.write(json.dumps(record) + "\n")
+        if args.fault == "data-drop":
+            server.transport.abort()
+            return "250 OK"
+        if args.fault == "data-slow":
+            await asyncio.sleep(3)
+        return "250 2.0.0 OK queued as AIOS1"
+
+
+def authenticator(server, session, envelope, mechanism, auth_data):
+    user, _, password = args.auth.partition(":")
+    ok = auth_data.login.decode() == user and auth_data.password.decode() == password
+    if ok:
+        LOGINS[id(session)] = {"user": user, "mechanism": mechanism}
+    return AuthResult(success=ok, handled=False)
+
+
+def main():
+    kwargs = {}
+    ctx = None
+    if args.tls != "none":
+        cert, key = make_cert()
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(cert, key)
+        print("CA %s" % cert, flush=True)
+    if args.tls == "starttls":
+        kwargs.update(tls_context=ctx, require_starttls=True)
+    if args.auth:
+        offered = set(args.mechanisms.split(","))
+        excluded = [m for m in ("PLAIN", "LOGIN") if m not in offered]
+        # aiosmtpd only knows about STARTTLS; with implicit TLS the whole
+        # connection is already encrypted, so AUTH may be offered at once.
+        kwargs.update(authenticator=authenticator, auth_required=True,
+                      auth_require_tls=args.tls != "implicit",
+                      auth_exclude_mechanism=excluded)
+    port = free_port()
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port,
+                            ssl_context=ctx if args.tls == "implicit" else None, **kwargs)
+    controller.start()
+    print("PORT %d" % port, flush=True)
+    sys.stdin.read()   # ends with the test
+    controller.stop()
+
+
+if __name__ == "__main__":
+    main()
