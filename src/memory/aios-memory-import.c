@@ -1373,6 +1373,14 @@ exported_table (const char *name)
          !g_str_equal (name, "schema_versions") && !g_str_equal (name, "record_embeddings");
 }
 
+/* Tables that describe this workspace itself (its settings, its identity):
+ * a restore keeps the values already here and adds only what is missing. */
+static gboolean
+keeps_own_rows (const char *table)
+{
+  return g_str_equal (table, "config") || g_str_has_suffix (table, "_meta");
+}
+
 static char *
 quote_ident (const char *name)
 {
@@ -1672,7 +1680,7 @@ restore_tables (AiosMemory        *self,
       g_autoptr(GHashTable) columns = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
       g_autoptr(GHashTable) dropped = g_hash_table_new (g_str_hash, g_str_equal);
       JsonArray *rows;
-      guint n;
+      guint n, kept = 0;
 
       if (!JSON_NODE_HOLDS_ARRAY (node))
         {
@@ -1697,7 +1705,7 @@ restore_tables (AiosMemory        *self,
           JsonNode *row_node = json_array_get_element (rows, i);
           JsonObject *row;
           g_autoptr(GList) members = NULL;
-          g_autoptr(GString) sql = g_string_new ("INSERT INTO ");
+          g_autoptr(GString) sql = g_string_new (keeps_own_rows (table) ? "INSERT OR IGNORE INTO " : "INSERT INTO ");
           g_autoptr(GString) values = g_string_new (" VALUES (");
           g_autofree char *qt = quote_ident (table);
           g_autoptr(GPtrArray) bound = g_ptr_array_new ();
@@ -1753,11 +1761,16 @@ restore_tables (AiosMemory        *self,
               g_autofree char *what = g_strdup_printf (_("restore row %u of table “%s”"), i + 1, table);
               return aios_store_set_error (store, rc, error, what);
             }
+          if (sqlite3_changes (aios_store_get_db (store)) == 0)
+            kept++;
           done++;
           if (progress != NULL && done % 500 == 0)
             progress (done, total, progress_data);
         }
 
+      if (kept > 0)
+        add_note (report->notes, 0, 0, _("%u rows of “%s” were already set here and kept as they are"),
+                  kept, table);
       if (g_str_equal (table, "records"))
         report->imported += n;
       else if (n > 0)
@@ -1840,7 +1853,7 @@ import_workspace (AiosMemory         *self,
   {
     g_autoptr(GList) names = json_object_get_members (tables);
     for (GList *l = names; l != NULL; l = l->next)
-      if (!g_str_equal (l->data, "config") && exported_table (l->data) && count_rows (store, l->data) > 0)
+      if (!keeps_own_rows (l->data) && exported_table (l->data) && count_rows (store, l->data) > 0)
         empty = FALSE;
   }
 
@@ -1849,13 +1862,6 @@ import_workspace (AiosMemory         *self,
 
   if (empty)
     {
-      JsonNode *config = json_object_get_member (tables, "config");
-      /* This workspace's own settings win over the export's. */
-      if (config != NULL && JSON_NODE_HOLDS_ARRAY (config) && count_rows (store, "config") > 0)
-        {
-          add_note (report->notes, 0, 0, _("Settings already set here were kept; the export's settings were not restored"));
-          json_object_remove_member (tables, "config");
-        }
       if (!restore_tables (self, tables, report, progress, progress_data, error))
         goto fail;
       summary = g_strdup_printf (_("Workspace restored from %s (%u records)"), source, report->imported);
