@@ -6,6 +6,7 @@
 #include "exec/aios-connector.h"
 #include "exec/aios-connector-registry.h"
 #include "exec/aios-credentials.h"
+#include "exec/aios-llm.h"
 #include "memory/aios-memory.h"
 
 G_BEGIN_DECLS
@@ -21,6 +22,7 @@ AiosStore     *aios_workspace_get_store    (AiosWorkspace  *self);
 AiosConfig    *aios_workspace_get_config   (AiosWorkspace  *self);
 AiosCredentials *aios_workspace_get_credentials (AiosWorkspace *self);
 AiosConnectorRegistry *aios_workspace_get_connectors (AiosWorkspace *self);
+AiosLlm       *aios_workspace_get_llm      (AiosWorkspace  *self);
 AiosConnector *aios_workspace_get_connector (AiosWorkspace  *self,
                                             const char     *name);
 AiosMemory    *aios_workspace_get_memory   (AiosWorkspace  *self);
