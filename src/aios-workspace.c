@@ -14,6 +14,7 @@
 #include "aios-workspace.h"
 #include "store/aios-journal.h"
 #include "store/aios-store-schema.h"
+#include "control/aios-control-schema.h"
 #include "exec/aios-exec-schema.h"
 #include "memory/aios-memory-schema.h"
 
@@ -29,6 +30,10 @@ struct _AiosWorkspace
   AiosConfig *config;
   AiosMemory *memory;
   guint       backup_source;
+
+  AiosAgentRegistry *agents;
+  AiosFlowRegistry  *flows;
+  AiosCoordinator   *coordinator;
   AiosCredentials       *credentials;
   AiosConnectorRegistry *connectors;
   AiosLlm               *llm;
@@ -42,6 +47,11 @@ aios_workspace_dispose (GObject *object)
   AiosWorkspace *self = AIOS_WORKSPACE (object);
 
   g_clear_handle_id (&self->backup_source, g_source_remove);
+  if (self->coordinator != NULL)
+    aios_coordinator_stop (self->coordinator);
+  g_clear_object (&self->coordinator);
+  g_clear_object (&self->flows);
+  g_clear_object (&self->agents);
   g_clear_object (&self->connectors);
   g_clear_object (&self->llm);
   g_clear_object (&self->credentials);
@@ -80,6 +90,7 @@ collect_migrations (void)
   GArray *all = g_array_new (FALSE, FALSE, sizeof (AiosMigration));
   const AiosMigration *(*rooms[]) (gsize *) = {
     aios_store_schema_migrations,
+    aios_control_schema_migrations,
     aios_exec_schema_migrations,
     aios_memory_schema_migrations,
   };
@@ -147,6 +158,9 @@ aios_workspace_open (const char  *path,
   if (self->store == NULL)
     return NULL;
   self->config = aios_config_new (self->store);
+  self->agents = aios_agent_registry_new ();
+  self->flows = aios_flow_registry_new (self->store, self->agents);
+  self->coordinator = aios_coordinator_new (self->store, self->flows, self->agents);
   self->credentials = aios_credentials_new (self->store);
   self->connectors = aios_connector_registry_new (self->config, self->credentials);
   self->llm = aios_llm_new (self->store, self->config, self->credentials);
@@ -176,6 +190,70 @@ aios_workspace_get_config (AiosWorkspace *self)
 {
   g_return_val_if_fail (AIOS_IS_WORKSPACE (self), NULL);
   return self->config;
+}
+
+/**
+ * aios_workspace_get_agents:
+ *
+ * Returns: (transfer none): the agent roles flows can name
+ */
+AiosAgentRegistry *
+aios_workspace_get_agents (AiosWorkspace *self)
+{
+  g_return_val_if_fail (AIOS_IS_WORKSPACE (self), NULL);
+  return self->agents;
+}
+
+/**
+ * aios_workspace_get_flows:
+ *
+ * Returns: (transfer none): the built-in and user flows
+ */
+AiosFlowRegistry *
+aios_workspace_get_flows (AiosWorkspace *self)
+{
+  g_return_val_if_fail (AIOS_IS_WORKSPACE (self), NULL);
+  return self->flows;
+}
+
+/**
+ * aios_workspace_get_coordinator:
+ *
+ * Returns: (transfer none): the workspace's coordinator (active only after
+ *   aios_workspace_start())
+ */
+AiosCoordinator *
+aios_workspace_get_coordinator (AiosWorkspace *self)
+{
+  g_return_val_if_fail (AIOS_IS_WORKSPACE (self), NULL);
+  return self->coordinator;
+}
+
+/**
+ * aios_workspace_start:
+ *
+ * Starts the workspace's services for a long-lived process (the window,
+ * `aios --headless`): the coordinator resumes every unfinished run. When
+ * another process already runs the coordinator, this one leaves the work
+ * to it and returns %TRUE.
+ */
+gboolean
+aios_workspace_start (AiosWorkspace  *self,
+                      GError        **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (AIOS_IS_WORKSPACE (self), FALSE);
+
+  if (aios_coordinator_start (self->coordinator, &local_error))
+    return TRUE;
+  if (g_error_matches (local_error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_LOCKED))
+    {
+      g_message ("%s", local_error->message);
+      return TRUE;
+    }
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
 }
 
 /**
@@ -300,6 +378,20 @@ aios_workspace_backup (AiosWorkspace  *self,
  * `aios approve`) waits for this before its process exits, so the work it
  * started is carried as far as it can go.
  */
+static void
+settle_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!aios_coordinator_settle_finish (AIOS_COORDINATOR (source), result, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
 void
 aios_workspace_settle_async (AiosWorkspace       *self,
                              GCancellable        *cancellable,
@@ -307,10 +399,19 @@ aios_workspace_settle_async (AiosWorkspace       *self,
                              gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GError) error = NULL;
 
   g_task_set_source_tag (task, aios_workspace_settle_async);
-  /* The store alone has no work of its own that outlives a command. */
-  g_task_return_boolean (task, TRUE);
+
+  /* A one-shot process carries on the work itself, unless another process
+   * is the coordinator (then that one does it, and there is nothing to
+   * wait for here). */
+  if (!aios_workspace_start (self, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  aios_coordinator_settle_async (self->coordinator, cancellable, settle_cb, g_steal_pointer (&task));
 }
 
 gboolean

@@ -3,6 +3,9 @@
 
 #include "store/aios-store.h"
 #include "store/aios-config.h"
+#include "agents/aios-agent-registry.h"
+#include "control/aios-coordinator.h"
+#include "control/aios-flow-registry.h"
 #include "exec/aios-connector.h"
 #include "exec/aios-connector-registry.h"
 #include "exec/aios-credentials.h"
@@ -20,6 +23,11 @@ AiosWorkspace *aios_workspace_open         (const char     *path,
 const char    *aios_workspace_get_path     (AiosWorkspace  *self);
 AiosStore     *aios_workspace_get_store    (AiosWorkspace  *self);
 AiosConfig    *aios_workspace_get_config   (AiosWorkspace  *self);
+AiosAgentRegistry *aios_workspace_get_agents  (AiosWorkspace *self);
+AiosFlowRegistry  *aios_workspace_get_flows   (AiosWorkspace *self);
+AiosCoordinator   *aios_workspace_get_coordinator (AiosWorkspace *self);
+gboolean       aios_workspace_start        (AiosWorkspace  *self,
+                                            GError        **error);
 AiosCredentials *aios_workspace_get_credentials (AiosWorkspace *self);
 AiosConnectorRegistry *aios_workspace_get_connectors (AiosWorkspace *self);
 AiosLlm       *aios_workspace_get_llm      (AiosWorkspace  *self);

@@ -251,11 +251,19 @@ start_headless (AiosAppCore             *self,
                 GApplicationCommandLine *command_line,
                 AiosWorkspace           *workspace)
 {
+  g_autoptr(GError) error = NULL;
+
   if (g_application_command_line_get_is_remote (command_line) || self->headless)
     {
       g_application_command_line_printerr (command_line, "aios: %s\n",
                                            _("Aios is already running (a window or a headless instance); "
                                              "stop it first, or give this one another --workspace and app instance."));
+      return 1;
+    }
+
+  if (!aios_workspace_start (workspace, &error))
+    {
+      g_application_command_line_printerr (command_line, "aios: %s\n", error->message);
       return 1;
     }
 
@@ -326,6 +334,12 @@ command_line_cb (GApplication            *application,
   if (options.headless)
     return start_headless (self, command_line, workspace);
 
+  /* The window app is a long-lived process: it runs the coordinator. */
+  if (!aios_workspace_start (workspace, &error))
+    {
+      g_application_command_line_printerr (command_line, "aios: %s\n", error->message);
+      return 1;
+    }
   g_signal_emit (self, signals[OPEN_WINDOW], 0, workspace, &handled);
   if (!handled)
     {

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The agent roles a workspace knows, by name. It starts with the built-in
+ * offline engine (template, rules); other roles (and test agents) are added
+ * with aios_agent_registry_add(). Flows naming an unknown role fail to load.
+ */
+#define G_LOG_DOMAIN "aios-agents"
+
+#include "config.h"
+
+#include "aios-agent-registry.h"
+#include "aios-rules-agent.h"
+#include "aios-template-agent.h"
+
+struct _AiosAgentRegistry
+{
+  GObject     parent_instance;
+  GHashTable *agents;   /* role → AiosAgent */
+};
+
+G_DEFINE_FINAL_TYPE (AiosAgentRegistry, aios_agent_registry, G_TYPE_OBJECT)
+
+static void
+aios_agent_registry_finalize (GObject *object)
+{
+  AiosAgentRegistry *self = AIOS_AGENT_REGISTRY (object);
+
+  g_clear_pointer (&self->agents, g_hash_table_unref);
+  G_OBJECT_CLASS (aios_agent_registry_parent_class)->finalize (object);
+}
+
+static void
+aios_agent_registry_class_init (AiosAgentRegistryClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = aios_agent_registry_finalize;
+}
+
+static void
+aios_agent_registry_init (AiosAgentRegistry *self)
+{
+  self->agents = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+}
+
+/**
+ * aios_agent_registry_new:
+ *
+ * Returns: (transfer full): a registry holding the built-in agents
+ */
+AiosAgentRegistry *
+aios_agent_registry_new (void)
+{
+  AiosAgentRegistry *self = g_object_new (AIOS_TYPE_AGENT_REGISTRY, NULL);
+  g_autoptr(AiosAgent) tmpl = aios_template_agent_new ();
+  g_autoptr(AiosAgent) rules = aios_rules_agent_new ();
+
+  aios_agent_registry_add (self, tmpl);
+  aios_agent_registry_add (self, rules);
+  return self;
+}
+
+/**
+ * aios_agent_registry_add:
+ *
+ * Adds (or replaces) the agent for its role.
+ */
+void
+aios_agent_registry_add (AiosAgentRegistry *self,
+                         AiosAgent         *agent)
+{
+  g_return_if_fail (AIOS_IS_AGENT_REGISTRY (self));
+  g_return_if_fail (AIOS_IS_AGENT (agent));
+  g_return_if_fail (aios_agent_get_role (agent) != NULL);
+
+  g_hash_table_replace (self->agents, g_strdup (aios_agent_get_role (agent)), g_object_ref (agent));
+}
+
+/**
+ * aios_agent_registry_lookup:
+ *
+ * Returns: (transfer none) (nullable): the agent for @role
+ */
+AiosAgent *
+aios_agent_registry_lookup (AiosAgentRegistry *self,
+                            const char        *role)
+{
+  g_return_val_if_fail (AIOS_IS_AGENT_REGISTRY (self), NULL);
+  return role != NULL ? g_hash_table_lookup (self->agents, role) : NULL;
+}
+
+static int
+compare_roles (const void *a,
+               const void *b)
+{
+  return g_strcmp0 (*(char * const *) a, *(char * const *) b);
+}
+
+/**
+ * aios_agent_registry_list_roles:
+ *
+ * Returns: (transfer full): the roles, sorted
+ */
+GStrv
+aios_agent_registry_list_roles (AiosAgentRegistry *self)
+{
+  g_autofree const char **keys = (const char **) g_hash_table_get_keys_as_array (self->agents, NULL);
+  GStrv roles = g_strdupv ((char **) keys);
+
+  qsort (roles, g_strv_length (roles), sizeof (char *), compare_roles);
+  return roles;
+}

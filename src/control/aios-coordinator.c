@@ -1,0 +1,1606 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * AiosCoordinator: one per workspace, the single owner of sequencing. It
+ * runs on the GLib main loop and never blocks it: agents and connectors are
+ * async, SQLite transactions are short.
+ *
+ * Runs and steps form a small state machine
+ *
+ *   run:  queued → running → waiting → running → succeeded | failed | cancelled
+ *   step: queued → running → (waiting) → succeeded | failed | cancelled
+ *
+ * and every transition appends its journal event in the same transaction.
+ * A step row is created only when the run reaches it, so "queued" always
+ * means "due now". A run that needs the operator keeps the problem in words
+ * in `runs.attention`.
+ *
+ * Group commit: finished steps are collected while the main loop dispatches
+ * their callbacks and recorded together in one transaction (with the claim
+ * of each run's next step) at idle priority. Nothing is acknowledged (next
+ * step, signals, settle) before that transaction is durable.
+ * aios_coordinator_set_max_batch (self, 1) gives one transaction per step.
+ *
+ * Only one process runs a workspace's coordinator (an flock() beside the
+ * file); others write runs and decisions to the database, and the active
+ * coordinator notices (PRAGMA data_version) and carries them on.
+ */
+#define G_LOG_DOMAIN "aios-control"
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "aios-coordinator-private.h"
+#include "aios-template.h"
+#include "store/aios-journal.h"
+
+#define DEFAULT_MAX_BATCH   128
+#define MAX_INFLIGHT        512
+#define POLL_INTERVAL_MS    250
+#define RETRY_COMMIT_MS     1000
+
+struct _AiosCoordinator
+{
+  GObject            parent_instance;
+
+  AiosStore         *store;
+  AiosFlowRegistry  *flows;
+  AiosAgentRegistry *agents;
+
+  gboolean           active;
+  int                lock_fd;
+  guint              max_batch;
+
+  GQueue             ready;        /* step ids (GINT64 in pointers) due now */
+  GHashTable        *known;        /* step id → Exec* or NULL: queued or in flight */
+  GPtrArray         *completions;  /* Exec*, finished, waiting for the group commit */
+  guint              inflight;
+
+  guint              pump_source;
+  guint              timer_source;
+  gint64             timer_at;
+  guint              poll_source;
+  gint64             data_version;
+  gboolean           stalled;      /* a commit failed; retrying after a pause */
+  GError            *stall_error;
+  guint              stall_source;
+
+  GPtrArray         *settle_waiters;
+};
+
+G_DEFINE_FINAL_TYPE (AiosCoordinator, aios_coordinator, G_TYPE_OBJECT)
+G_DEFINE_QUARK (aios-coordinator-error-quark, aios_coordinator_error)
+
+enum {
+  RUN_CHANGED,
+  STEP_FINISHED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+typedef struct {
+  AiosCoordinator *self;
+  gint64           step_id;
+  gint64           run_id;
+  guint            idx;
+  gint64           attempt;
+  AiosFlow        *flow;
+  GCancellable    *cancellable;
+  JsonNode        *output;
+  GError          *error;
+} Exec;
+
+static void schedule_pump   (AiosCoordinator *self);
+static void exec_start      (Exec            *exec);
+static void rearm_timer     (AiosCoordinator *self);
+
+static void
+exec_free (Exec *exec)
+{
+  g_clear_object (&exec->self);
+  g_clear_object (&exec->flow);
+  g_clear_object (&exec->cancellable);
+  g_clear_pointer (&exec->output, json_node_unref);
+  g_clear_error (&exec->error);
+  g_free (exec);
+}
+
+#define ID_TO_PTR(id) ((gpointer) (gintptr) (id))
+#define PTR_TO_ID(p)  ((gint64) (gintptr) (p))
+
+static void
+aios_coordinator_dispose (GObject *object)
+{
+  AiosCoordinator *self = AIOS_COORDINATOR (object);
+
+  aios_coordinator_stop (self);
+  g_clear_object (&self->flows);
+  g_clear_object (&self->agents);
+  g_clear_object (&self->store);
+
+  G_OBJECT_CLASS (aios_coordinator_parent_class)->dispose (object);
+}
+
+static void
+aios_coordinator_finalize (GObject *object)
+{
+  AiosCoordinator *self = AIOS_COORDINATOR (object);
+
+  g_clear_pointer (&self->known, g_hash_table_unref);
+  g_clear_pointer (&self->completions, g_ptr_array_unref);
+  g_clear_pointer (&self->settle_waiters, g_ptr_array_unref);
+  g_clear_error (&self->stall_error);
+
+  G_OBJECT_CLASS (aios_coordinator_parent_class)->finalize (object);
+}
+
+static void
+aios_coordinator_class_init (AiosCoordinatorClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = aios_coordinator_dispose;
+  object_class->finalize = aios_coordinator_finalize;
+
+  /**
+   * AiosCoordinator::run-changed:
+   * @run_id: the run
+   *
+   * A run's state changed (after the change is durable).
+   */
+  signals[RUN_CHANGED] = g_signal_new ("run-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                       0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT64);
+  /**
+   * AiosCoordinator::step-finished:
+   * @run_id: the run
+   * @step_id: the step
+   * @status: "succeeded", "waiting" (approval or retry) or "failed"
+   *
+   * A step attempt ended and its outcome is durable.
+   */
+  signals[STEP_FINISHED] = g_signal_new ("step-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                         0, NULL, NULL, NULL, G_TYPE_NONE, 3,
+                                         G_TYPE_INT64, G_TYPE_INT64, G_TYPE_STRING);
+}
+
+static void
+aios_coordinator_init (AiosCoordinator *self)
+{
+  self->lock_fd = -1;
+  self->max_batch = DEFAULT_MAX_BATCH;
+  g_queue_init (&self->ready);
+  self->known = g_hash_table_new (g_direct_hash, g_direct_equal);
+  self->completions = g_ptr_array_new ();
+  self->settle_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+}
+
+/**
+ * aios_coordinator_new:
+ *
+ * Returns: (transfer full): a coordinator; it does nothing on its own until
+ *   aios_coordinator_start(), but its API (submit, cancel, decide) works on
+ *   the database either way
+ */
+AiosCoordinator *
+aios_coordinator_new (AiosStore         *store,
+                      AiosFlowRegistry  *flows,
+                      AiosAgentRegistry *agents)
+{
+  AiosCoordinator *self = g_object_new (AIOS_TYPE_COORDINATOR, NULL);
+
+  self->store = g_object_ref (store);
+  self->flows = g_object_ref (flows);
+  self->agents = g_object_ref (agents);
+  return self;
+}
+
+AiosStore *
+aios_coordinator_get_store (AiosCoordinator *self)
+{
+  return self->store;
+}
+
+AiosFlowRegistry *
+aios_coordinator_get_flows (AiosCoordinator *self)
+{
+  return self->flows;
+}
+
+AiosAgentRegistry *
+aios_coordinator_get_agents (AiosCoordinator *self)
+{
+  return self->agents;
+}
+
+/**
+ * aios_coordinator_set_max_batch:
+ * @max_batch: how many runs' transitions may share one transaction; 1 means
+ *   one transaction per step
+ */
+void
+aios_coordinator_set_max_batch (AiosCoordinator *self,
+                                guint            max_batch)
+{
+  g_return_if_fail (AIOS_IS_COORDINATOR (self));
+  self->max_batch = MAX (max_batch, 1);
+}
+
+gboolean
+aios_coordinator_is_terminal (const char *status)
+{
+  return g_strcmp0 (status, "succeeded") == 0 || g_strcmp0 (status, "failed") == 0 ||
+         g_strcmp0 (status, "cancelled") == 0;
+}
+
+/* ---- shared helpers (aios-coordinator-private.h) ---- */
+
+gboolean
+aios_coordinator_journal (AiosStore   *store,
+                          gint64       run_id,
+                          gint64       step_id,
+                          const char  *actor,
+                          const char  *kind,
+                          const char  *summary,
+                          const char  *rationale,
+                          const char  *payload_json,
+                          GError     **error)
+{
+  AiosEvent ev = { 0 };
+
+  ev.run_id = run_id;
+  ev.step_id = step_id;
+  ev.actor = (char *) actor;
+  ev.kind = (char *) kind;
+  ev.summary = (char *) summary;
+  ev.rationale = (char *) rationale;
+  ev.payload_json = (char *) payload_json;
+  return aios_journal_append (store, &ev, error) > 0;
+}
+
+char *
+aios_coordinator_get_run_status (AiosStore *store,
+                                 gint64     run_id)
+{
+  sqlite3_stmt *stmt = aios_store_prepare (store, "SELECT status FROM runs WHERE id = ?", NULL);
+  char *status = NULL;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, run_id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    status = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  return status;
+}
+
+/**
+ * aios_coordinator_set_run_status:
+ * @from: (nullable): the status the run must have, or %NULL for any
+ *   non-terminal one
+ * @attention: (nullable): what the operator needs to know, or %NULL
+ *
+ * Moves a run and journals "run.<to>" in the caller's transaction.
+ */
+gboolean
+aios_coordinator_set_run_status (AiosStore   *store,
+                                 gint64       run_id,
+                                 const char  *from,
+                                 const char  *to,
+                                 const char  *attention,
+                                 const char  *actor,
+                                 const char  *summary,
+                                 GError     **error)
+{
+  g_autofree char *kind = g_strconcat ("run.", to, NULL);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = aios_store_prepare (store,
+                             "UPDATE runs SET status = ?2, attention = ?3, updated_at = ?4 "
+                             "WHERE id = ?1 AND (?5 IS NULL AND status IN ('queued','running','waiting') OR status = ?5)",
+                             error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, run_id);
+  sqlite3_bind_text (stmt, 2, to, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, attention, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 4, aios_store_now_ms ());
+  sqlite3_bind_text (stmt, 5, from, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return aios_store_set_error (store, rc, error, _("change a run"));
+  if (sqlite3_changes (aios_store_get_db (store)) == 0)
+    {
+      g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_STATE,
+                   _("Run %" G_GINT64_FORMAT " cannot become %s from its current state"), run_id, to);
+      return FALSE;
+    }
+  return aios_coordinator_journal (store, run_id, 0, actor, kind, summary, attention, NULL, error);
+}
+
+/**
+ * aios_coordinator_idempotency_key:
+ *
+ * Returns: (transfer full): the idempotency key of step @idx of @run_id:
+ *   the workspace's id, the run and the step, so it is the same on every
+ *   attempt and never the same for two actions
+ */
+char *
+aios_coordinator_idempotency_key (AiosStore *store,
+                                  gint64     run_id,
+                                  guint      idx)
+{
+  sqlite3_stmt *stmt = aios_store_prepare (store,
+                                           "SELECT value FROM control_meta WHERE key = 'workspace_uuid'", NULL);
+  g_autofree char *uuid = NULL;
+
+  if (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
+    uuid = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  if (stmt != NULL)
+    sqlite3_reset (stmt);
+  return g_strdup_printf ("aios-%s-run%" G_GINT64_FORMAT "-step%u", uuid ? uuid : "0", run_id, idx);
+}
+
+void
+aios_coordinator_notify_run (AiosCoordinator *self,
+                             gint64           run_id)
+{
+  g_signal_emit (self, signals[RUN_CHANGED], 0, run_id);
+}
+
+/* ---- scheduling ---- */
+
+static void
+enqueue (AiosCoordinator *self,
+         gint64           step_id)
+{
+  if (g_hash_table_contains (self->known, ID_TO_PTR (step_id)))
+    return;
+  g_hash_table_insert (self->known, ID_TO_PTR (step_id), NULL);
+  g_queue_push_tail (&self->ready, ID_TO_PTR (step_id));
+  schedule_pump (self);
+}
+
+/* Finds steps due now that this coordinator does not know yet: new runs,
+ * decisions taken by other processes, retry timers that have come due. */
+static gboolean
+scan_due (AiosCoordinator  *self,
+          GError          **error)
+{
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = aios_store_prepare (self->store,
+                             "SELECT s.id FROM steps s JOIN runs r ON r.id = s.run_id "
+                             "WHERE r.status IN ('queued','running','waiting') AND "
+                             "(s.status = 'queued' OR (s.status = 'waiting' AND s.phase != 'approval' "
+                             " AND s.next_attempt_at <= ?)) ORDER BY s.id",
+                             error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, aios_store_now_ms ());
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (ids, id);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return aios_store_set_error (self->store, rc, error, _("read the runs"));
+
+  for (guint i = 0; i < ids->len; i++)
+    enqueue (self, g_array_index (ids, gint64, i));
+  return TRUE;
+}
+
+static gboolean
+timer_cb (gpointer user_data)
+{
+  AiosCoordinator *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  self->timer_source = 0;
+  self->timer_at = 0;
+  if (!scan_due (self, &error))
+    g_warning ("%s", error->message);
+  rearm_timer (self);
+  schedule_pump (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gint64
+next_timer_at (AiosCoordinator *self)
+{
+  sqlite3_stmt *stmt;
+  gint64 at = 0;
+
+  stmt = aios_store_prepare (self->store,
+                             "SELECT MIN (s.next_attempt_at) FROM steps s JOIN runs r ON r.id = s.run_id "
+                             "WHERE s.status = 'waiting' AND s.phase != 'approval' AND s.next_attempt_at > ? "
+                             "AND r.status IN ('queued','running','waiting')",
+                             NULL);
+  /* Timers already due are found by scan_due(); only future ones arm. */
+  if (stmt != NULL)
+    sqlite3_bind_int64 (stmt, 1, aios_store_now_ms ());
+  if (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+    at = sqlite3_column_int64 (stmt, 0);
+  if (stmt != NULL)
+    sqlite3_reset (stmt);
+  return at;
+}
+
+static void
+rearm_timer (AiosCoordinator *self)
+{
+  gint64 at, delay;
+
+  if (!self->active)
+    return;
+  at = next_timer_at (self);
+  if (at == 0)
+    return;
+  if (self->timer_source != 0 && self->timer_at <= at)
+    return;
+  g_clear_handle_id (&self->timer_source, g_source_remove);
+  delay = CLAMP (at - aios_store_now_ms (), 0, G_MAXUINT);
+  self->timer_at = at;
+  self->timer_source = g_timeout_add_full (G_PRIORITY_DEFAULT, delay, timer_cb, self, NULL);
+}
+
+static void
+check_settled (AiosCoordinator *self)
+{
+  g_autoptr(GPtrArray) waiters = NULL;
+
+  if (self->settle_waiters->len == 0)
+    return;
+  if (self->stalled && self->stall_error != NULL)
+    {
+      /* The workspace cannot be written (full disk...): say so rather than
+       * wait forever. Nothing committed is lost; work resumes later. */
+      waiters = g_steal_pointer (&self->settle_waiters);
+      self->settle_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+      for (guint i = 0; i < waiters->len; i++)
+        g_task_return_error (g_ptr_array_index (waiters, i), g_error_copy (self->stall_error));
+      return;
+    }
+  if (self->active &&
+      (!g_queue_is_empty (&self->ready) || self->inflight > 0 || self->completions->len > 0 ||
+       (self->timer_source != 0 && self->timer_at <= aios_store_now_ms ())))
+    return;
+
+  waiters = g_steal_pointer (&self->settle_waiters);
+  self->settle_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < waiters->len; i++)
+    g_task_return_boolean (g_ptr_array_index (waiters, i), TRUE);
+}
+
+/* ---- claiming a step (inside a transaction) ---- */
+
+static gboolean
+insert_step (AiosCoordinator  *self,
+             gint64            run_id,
+             AiosFlow         *flow,
+             guint             idx,
+             gint64           *out_id,
+             GError          **error)
+{
+  const AiosFlowStep *step = aios_flow_get_step (flow, idx);
+  g_autofree char *key = aios_coordinator_idempotency_key (self->store, run_id, idx);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = aios_store_prepare (self->store,
+                             "INSERT INTO steps (run_id, idx, name, agent, status, phase, idempotency_key) "
+                             "VALUES (?, ?, ?, ?, 'queued', 'agent', ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, run_id);
+  sqlite3_bind_int (stmt, 2, idx);
+  sqlite3_bind_text (stmt, 3, step->name, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, step->agent, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 5, step->action_connector ? key : NULL, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return aios_store_set_error (self->store, rc, error, _("add a step"));
+  *out_id = sqlite3_last_insert_rowid (aios_store_get_db (self->store));
+  return TRUE;
+}
+
+/* Moves a due step to running (attempt + 1), and its run to running, with
+ * their events. Returns an Exec to start after the commit, or NULL (and no
+ * error) when the step is no longer due. */
+static gboolean
+tx_claim (AiosCoordinator  *self,
+          gint64            step_id,
+          Exec            **out_exec,
+          GError          **error)
+{
+  g_autofree char *run_status = NULL;
+  g_autofree char *status = NULL;
+  g_autofree char *phase = NULL;
+  g_autofree char *flow_id = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *summary = NULL;
+  g_autofree char *payload = NULL;
+  g_autoptr(AiosFlow) flow = NULL;
+  gint64 run_id = 0, attempt = 0, flow_version = 0, next_at = 0;
+  guint idx = 0;
+  sqlite3_stmt *stmt;
+  Exec *exec;
+  int rc;
+
+  *out_exec = NULL;
+  stmt = aios_store_prepare (self->store,
+                             "SELECT s.run_id, s.idx, s.name, s.status, s.phase, s.attempt, "
+                             "COALESCE (s.next_attempt_at, 0), r.status, r.flow_id, r.flow_version "
+                             "FROM steps s JOIN runs r ON r.id = s.run_id WHERE s.id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, step_id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      run_id = sqlite3_column_int64 (stmt, 0);
+      idx = sqlite3_column_int (stmt, 1);
+      name = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+      status = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+      phase = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
+      attempt = sqlite3_column_int64 (stmt, 5);
+      next_at = sqlite3_column_int64 (stmt, 6);
+      run_status = g_strdup ((const char *) sqlite3_column_text (stmt, 7));
+      flow_id = g_strdup ((const char *) sqlite3_column_text (stmt, 8));
+      flow_version = sqlite3_column_int64 (stmt, 9);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return aios_store_set_error (self->store, rc, error, _("read a step"));
+  if (rc != SQLITE_ROW || aios_coordinator_is_terminal (run_status))
+    return TRUE;
+  if (!(g_str_equal (status, "queued") ||
+        (g_str_equal (status, "waiting") && !g_str_equal (phase, "approval") &&
+         next_at > 0 && next_at <= aios_store_now_ms ())))
+    return TRUE;
+
+  flow = aios_flow_registry_load_version (self->flows, flow_id, flow_version, error);
+  if (flow == NULL)
+    return FALSE;
+
+  stmt = aios_store_prepare (self->store,
+                             "UPDATE steps SET status = 'running', attempt = attempt + 1, "
+                             "next_attempt_at = NULL, started_at = ? WHERE id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, aios_store_now_ms ());
+  sqlite3_bind_int64 (stmt, 2, step_id);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return aios_store_set_error (self->store, rc, error, _("start a step"));
+
+  if (!g_str_equal (run_status, "running"))
+    {
+      g_autofree char *run_summary = g_strdup_printf (g_str_equal (run_status, "queued")
+                                                        ? "Run started (%s)" : "Run resumed (%s)", flow_id);
+      if (!aios_coordinator_set_run_status (self->store, run_id, run_status, "running", NULL, "system",
+                                            run_summary, error))
+        return FALSE;
+    }
+  stmt = aios_store_prepare (self->store, "UPDATE runs SET current_step = ?, updated_at = ? WHERE id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int (stmt, 1, idx);
+  sqlite3_bind_int64 (stmt, 2, aios_store_now_ms ());
+  sqlite3_bind_int64 (stmt, 3, run_id);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return aios_store_set_error (self->store, rc, error, _("start a step"));
+
+  summary = g_strdup_printf ("Step %s started (attempt %" G_GINT64_FORMAT ")", name, attempt + 1);
+  payload = g_strdup_printf ("{\"attempt\":%" G_GINT64_FORMAT ",\"phase\":\"%s\"}", attempt + 1, phase);
+  if (!aios_coordinator_journal (self->store, run_id, step_id, "system", "step.started", summary, NULL,
+                                 payload, error))
+    return FALSE;
+
+  exec = g_new0 (Exec, 1);
+  exec->self = g_object_ref (self);
+  exec->step_id = step_id;
+  exec->run_id = run_id;
+  exec->idx = idx;
+  exec->attempt = attempt + 1;
+  exec->flow = g_steal_pointer (&flow);
+  *out_exec = exec;
+  return TRUE;
+}
+
+static gboolean
+store_failed (GError *error)
+{
+  return error->domain == AIOS_STORE_ERROR &&
+         (error->code == AIOS_STORE_ERROR_FULL || error->code == AIOS_STORE_ERROR_BUSY ||
+          error->code == AIOS_STORE_ERROR_READ_ONLY || error->code == AIOS_STORE_ERROR_FAILED);
+}
+
+static gboolean
+retry_stalled_cb (gpointer user_data)
+{
+  AiosCoordinator *self = user_data;
+
+  self->stall_source = 0;
+  self->stalled = FALSE;
+  g_clear_error (&self->stall_error);
+  schedule_pump (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+stall (AiosCoordinator *self,
+       const GError    *error)
+{
+  g_warning ("The coordinator pauses for a moment: %s", error->message);
+  self->stalled = TRUE;
+  g_clear_error (&self->stall_error);
+  self->stall_error = g_error_copy (error);
+  check_settled (self);
+  if (self->stall_source == 0)
+    self->stall_source = g_timeout_add (RETRY_COMMIT_MS, retry_stalled_cb, self);
+}
+
+/* Claims up to max_batch ready steps in one transaction, then starts them. */
+static gboolean
+claim_batch (AiosCoordinator *self)
+{
+  g_autoptr(GPtrArray) claimed = g_ptr_array_new ();
+  g_autoptr(GArray) taken = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GError) error = NULL;
+
+  if (!aios_store_begin (self->store, &error))
+    {
+      stall (self, error);
+      return FALSE;
+    }
+
+  while (!g_queue_is_empty (&self->ready) && taken->len < self->max_batch &&
+         self->inflight + claimed->len < MAX_INFLIGHT)
+    {
+      gint64 step_id = PTR_TO_ID (g_queue_pop_head (&self->ready));
+      Exec *exec = NULL;
+
+      g_array_append_val (taken, step_id);
+      if (!aios_store_begin (self->store, &error))
+        break;
+      if (!tx_claim (self, step_id, &exec, &error))
+        {
+          aios_store_rollback (self->store);
+          if (store_failed (error))
+            break;
+          /* This step cannot be started (its flow version is unreadable):
+           * leave it for the operator rather than stop every run. */
+          g_warning ("Step %" G_GINT64_FORMAT " cannot start: %s", step_id, error->message);
+          g_clear_error (&error);
+          continue;
+        }
+      aios_store_commit (self->store, NULL);
+      if (exec != NULL)
+        g_ptr_array_add (claimed, exec);
+    }
+
+  if (error == NULL && aios_store_commit (self->store, &error))
+    {
+      for (guint i = 0; i < taken->len; i++)
+        {
+          gint64 id = g_array_index (taken, gint64, i);
+          g_hash_table_remove (self->known, ID_TO_PTR (id));
+        }
+      for (guint i = 0; i < claimed->len; i++)
+        {
+          Exec *exec = g_ptr_array_index (claimed, i);
+          g_hash_table_insert (self->known, ID_TO_PTR (exec->step_id), exec);
+          self->inflight++;
+          aios_coordinator_notify_run (self, exec->run_id);
+        }
+      for (guint i = 0; i < claimed->len; i++)
+        exec_start (g_ptr_array_index (claimed, i));
+      return TRUE;
+    }
+
+  /* Nothing was recorded: put the steps back and try again shortly. */
+  if (aios_store_in_transaction (self->store))
+    aios_store_rollback (self->store);
+  for (guint i = claimed->len; i > 0; i--)
+    exec_free (g_ptr_array_index (claimed, i - 1));
+  for (guint i = taken->len; i > 0; i--)
+    g_queue_push_head (&self->ready, ID_TO_PTR (g_array_index (taken, gint64, i - 1)));
+  stall (self, error);
+  return FALSE;
+}
+
+/* ---- executing ---- */
+
+static void
+exec_finished (Exec *exec)
+{
+  AiosCoordinator *self = exec->self;
+
+  if (!self->active)
+    {
+      /* Stopped meanwhile: the step stays "running" in the workspace and
+       * runs again at the next start. */
+      if (g_hash_table_lookup (self->known, ID_TO_PTR (exec->step_id)) == exec)
+        g_hash_table_remove (self->known, ID_TO_PTR (exec->step_id));
+      self->inflight--;
+      exec_free (exec);
+      check_settled (self);
+      return;
+    }
+  g_ptr_array_add (self->completions, exec);
+  schedule_pump (self);
+}
+
+static void
+agent_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Exec *exec = user_data;
+
+  exec->output = aios_agent_run_finish (AIOS_AGENT (source), result, &exec->error);
+  exec_finished (exec);
+}
+
+static JsonNode *
+parse_json (const char *text)
+{
+  return text != NULL ? json_from_string (text, NULL) : NULL;
+}
+
+/* The step's view of the run: its input and the outputs of the earlier
+ * steps it reads (see AiosFlowStep). */
+static JsonObject *
+build_scope (AiosCoordinator     *self,
+             gint64               run_id,
+             const AiosFlowStep  *step,
+             guint                idx,
+             GError             **error)
+{
+  g_autoptr(JsonObject) scope = json_object_new ();
+  g_autoptr(JsonObject) steps = json_object_new ();
+  g_autoptr(JsonObject) run = json_object_new ();
+  sqlite3_stmt *stmt;
+  int rc;
+
+  json_object_set_int_member (run, "id", run_id);
+  json_object_set_object_member (scope, "run", g_steal_pointer (&run));
+
+  if (step->reads_input)
+    {
+      JsonNode *input = NULL;
+
+      stmt = aios_store_prepare (self->store, "SELECT input_json FROM runs WHERE id = ?", error);
+      if (stmt == NULL)
+        return NULL;
+      sqlite3_bind_int64 (stmt, 1, run_id);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        input = parse_json ((const char *) sqlite3_column_text (stmt, 0));
+      sqlite3_reset (stmt);
+      json_object_set_member (scope, "input",
+                              input ? input : json_node_init_object (json_node_alloc (), json_object_new ()));
+    }
+
+  if (step->reads_steps != NULL && step->reads_steps[0] != NULL)
+    {
+      stmt = aios_store_prepare (self->store,
+                                 "SELECT name, output_json FROM steps WHERE run_id = ? AND idx < ? "
+                                 "AND status = 'succeeded' ORDER BY idx", error);
+      if (stmt == NULL)
+        return NULL;
+      sqlite3_bind_int64 (stmt, 1, run_id);
+      sqlite3_bind_int (stmt, 2, idx);
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          const char *name = (const char *) sqlite3_column_text (stmt, 0);
+          JsonNode *output;
+
+          if (!g_strv_contains ((const char * const *) step->reads_steps, name))
+            continue;
+          output = parse_json ((const char *) sqlite3_column_text (stmt, 1));
+          json_object_set_member (steps, name,
+                                  output ? output : json_node_init_object (json_node_alloc (), json_object_new ()));
+        }
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_DONE)
+        {
+          aios_store_set_error (self->store, rc, error, _("read the run's steps"));
+          return NULL;
+        }
+    }
+  json_object_set_object_member (scope, "steps", g_steal_pointer (&steps));
+  json_object_set_object_member (scope, "memory", json_object_new ());
+  return g_steal_pointer (&scope);
+}
+
+static void
+exec_start (Exec *exec)
+{
+  AiosCoordinator *self = exec->self;
+  const AiosFlowStep *step = aios_flow_get_step (exec->flow, exec->idx);
+  AiosAgent *agent = aios_agent_registry_lookup (self->agents, step->agent);
+  g_autoptr(JsonObject) scope = NULL;
+  g_autoptr(JsonNode) config = NULL;
+  GError *error = NULL;
+
+  exec->cancellable = g_cancellable_new ();
+
+  if (agent == NULL)
+    {
+      exec->error = g_error_new (AIOS_AGENT_ERROR, AIOS_AGENT_ERROR_PERMANENT,
+                                 _("No agent plays the role “%s” in this workspace"), step->agent);
+      exec_finished (exec);
+      return;
+    }
+
+  scope = build_scope (self, exec->run_id, step, exec->idx, &error);
+  if (scope != NULL)
+    config = aios_template_expand (step->config, scope, &error);
+  if (config == NULL)
+    {
+      exec->error = g_error_new (AIOS_AGENT_ERROR, AIOS_AGENT_ERROR_PERMANENT,
+                                 _("Step %s could not be prepared: %s"), step->name, error->message);
+      g_clear_error (&error);
+      exec_finished (exec);
+      return;
+    }
+
+  json_object_set_member (scope, "config", g_steal_pointer (&config));
+  json_object_set_int_member (scope, "run_id", exec->run_id);
+  json_object_set_string_member (scope, "step", step->name);
+  json_object_set_int_member (scope, "attempt", exec->attempt);
+  aios_agent_run_async (agent, scope, exec->cancellable, agent_done_cb, exec);
+}
+
+/* ---- recording outcomes (inside the group transaction) ---- */
+
+static gboolean
+error_is_retryable (const GError *error)
+{
+  if (error->domain == AIOS_AGENT_ERROR)
+    return error->code == AIOS_AGENT_ERROR_RETRYABLE;
+  if (error->domain == G_IO_ERROR)
+    return error->code == G_IO_ERROR_TIMED_OUT || error->code == G_IO_ERROR_CONNECTION_REFUSED ||
+           error->code == G_IO_ERROR_HOST_UNREACHABLE || error->code == G_IO_ERROR_NETWORK_UNREACHABLE ||
+           error->code == G_IO_ERROR_BROKEN_PIPE || error->code == G_IO_ERROR_CONNECTION_CLOSED ||
+           error->code == G_IO_ERROR_BUSY || error->code == G_IO_ERROR_WOULD_BLOCK;
+  if (error->domain == AIOS_STORE_ERROR)
+    return error->code == AIOS_STORE_ERROR_BUSY;
+  return FALSE;
+}
+
+/* Exponential backoff with jitter: a delay drawn from [d/2, d] where
+ * d = initial * 2^(attempt-1), capped; a Retry-After wins when longer. */
+static gint64
+backoff_ms (const AiosFlowStep *step,
+            gint64              attempt,
+            gint64              retry_after_ms)
+{
+  double d = (double) step->initial_delay_ms * (1u << MIN (attempt - 1, 30));
+  gint64 delay;
+
+  d = MIN (d, (double) step->max_delay_ms);
+  delay = (gint64) (d / 2 + g_random_double () * d / 2);
+  if (retry_after_ms > delay)
+    delay = MIN (retry_after_ms, (gint64) 24 * 3600 * 1000);
+  return MAX (delay, 1);
+}
+
+static gboolean
+tx_step_still_running (AiosCoordinator *self,
+                       Exec            *exec,
+                       gboolean        *running,
+                       GError         **error)
+{
+  sqlite3_stmt *stmt = aios_store_prepare (self->store,
+                                           "SELECT s.status, s.attempt, r.status FROM steps s "
+                                           "JOIN runs r ON r.id = s.run_id WHERE s.id = ?", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, exec->step_id);
+  rc = sqlite3_step (stmt);
+  *running = rc == SQLITE_ROW &&
+             g_strcmp0 ((const char *) sqlite3_column_text (stmt, 0), "running") == 0 &&
+             sqlite3_column_int64 (stmt, 1) == exec->attempt &&
+             !aios_coordinator_is_terminal ((const char *) sqlite3_column_text (stmt, 2));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return aios_store_set_error (self->store, rc, error, _("read a step"));
+  return TRUE;
+}
+
+static gboolean
+tx_succeed (AiosCoordinator  *self,
+            Exec             *exec,
+            GPtrArray        *claimed,
+            GError          **error)
+{
+  const AiosFlowStep *step = aios_flow_get_step (exec->flow, exec->idx);
+  g_autofree char *output = json_to_string (exec->output, FALSE);
+  g_autofree char *summary = g_strdup_printf ("Step %s succeeded", step->name);
+  g_autofree char *payload = g_strdup_printf ("{\"attempt\":%" G_GINT64_FORMAT "}", exec->attempt);
+  g_autofree char *actor = g_strconcat ("agent:", step->agent, NULL);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (step->action_connector != NULL || step->checkpoint != AIOS_CHECKPOINT_NONE)
+    {
+      /* Fail closed: no checkpoint is passed without policy and approvals. */
+      exec->error = g_error_new (AIOS_AGENT_ERROR, AIOS_AGENT_ERROR_PERMANENT,
+                                 _("Step “%s” has a checkpoint or an outward action, which this build "
+                                   "cannot pass yet; nothing was sent"), step->name);
+      return FALSE;
+    }
+
+  stmt = aios_store_prepare (self->store,
+                             "UPDATE steps SET status = 'succeeded', output_json = ?, error = NULL, "
+                             "finished_at = ? WHERE id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, output, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, aios_store_now_ms ());
+  sqlite3_bind_int64 (stmt, 3, exec->step_id);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return aios_store_set_error (self->store, rc, error, _("record a step"));
+  if (!aios_coordinator_journal (self->store, exec->run_id, exec->step_id, actor, "step.succeeded",
+                                 summary, NULL, payload, error))
+    return FALSE;
+
+  if (exec->idx + 1 < aios_flow_get_n_steps (exec->flow))
+    {
+      gint64 next_id = 0;
+      Exec *next = NULL;
+
+      if (!insert_step (self, exec->run_id, exec->flow, exec->idx + 1, &next_id, error) ||
+          !tx_claim (self, next_id, &next, error))
+        return FALSE;
+      if (next != NULL)
+        g_ptr_array_add (claimed, next);
+      return TRUE;
+    }
+
+  return aios_coordinator_set_run_status (self->store, exec->run_id, "running", "succeeded", NULL, "system",
+                                          "Run succeeded", error);
+}
+
+static gboolean
+tx_fail (AiosCoordinator  *self,
+         Exec             *exec,
+         GError          **error)
+{
+  const AiosFlowStep *step = aios_flow_get_step (exec->flow, exec->idx);
+  g_autofree char *actor = g_strconcat ("agent:", step->agent, NULL);
+  g_autofree char *summary = NULL;
+  g_autofree char *attention = NULL;
+  g_autofree char *payload = NULL;
+  gboolean retry = error_is_retryable (exec->error) && exec->attempt < step->max_attempts;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (retry)
+    {
+      gint64 delay = backoff_ms (step, exec->attempt, 0);
+      gint64 at = aios_store_now_ms () + delay;
+
+      stmt = aios_store_prepare (self->store,
+                                 "UPDATE steps SET status = 'waiting', next_attempt_at = ?, error = ? "
+                                 "WHERE id = ?", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, at);
+      sqlite3_bind_text (stmt, 2, exec->error->message, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (stmt, 3, exec->step_id);
+      rc = sqlite3_step (stmt);
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_DONE)
+        return aios_store_set_error (self->store, rc, error, _("record a step"));
+
+      summary = g_strdup_printf ("Step %s failed (attempt %" G_GINT64_FORMAT " of %u); retrying in %.1f s",
+                                 step->name, exec->attempt, step->max_attempts, delay / 1000.0);
+      payload = g_strdup_printf ("{\"attempt\":%" G_GINT64_FORMAT ",\"delay_ms\":%" G_GINT64_FORMAT
+                                 ",\"next_attempt_at\":%" G_GINT64_FORMAT "}", exec->attempt, delay, at);
+      if (!aios_coordinator_journal (self->store, exec->run_id, exec->step_id, actor, "step.retry-scheduled",
+                                     summary, exec->error->message, payload, error))
+        return FALSE;
+      return aios_coordinator_set_run_status (self->store, exec->run_id, "running", "waiting", NULL, "system",
+                                              "Run waiting for a retry", error);
+    }
+
+  stmt = aios_store_prepare (self->store,
+                             "UPDATE steps SET status = 'failed', error = ?, finished_at = ? WHERE id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, exec->error->message, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, aios_store_now_ms ());
+  sqlite3_bind_int64 (stmt, 3, exec->step_id);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return aios_store_set_error (self->store, rc, error, _("record a step"));
+
+  summary = g_strdup_printf ("Step %s failed", step->name);
+  payload = g_strdup_printf ("{\"attempt\":%" G_GINT64_FORMAT ",\"retryable\":%s}", exec->attempt,
+                             error_is_retryable (exec->error) ? "true" : "false");
+  if (!aios_coordinator_journal (self->store, exec->run_id, exec->step_id, actor, "step.failed", summary,
+                                 exec->error->message, payload, error))
+    return FALSE;
+
+  if (error_is_retryable (exec->error))
+    attention = g_strdup_printf (_("Step “%s” failed %" G_GINT64_FORMAT " times; the last error: %s"),
+                                 step->name, exec->attempt, exec->error->message);
+  else
+    attention = g_strdup_printf (_("Step “%s” failed: %s"), step->name, exec->error->message);
+  return aios_coordinator_set_run_status (self->store, exec->run_id, "running", "failed", attention, "system",
+                                          "Run failed and needs attention", error);
+}
+
+static const char *
+tx_complete (AiosCoordinator  *self,
+             Exec             *exec,
+             GPtrArray        *claimed,
+             GError          **error)
+{
+  gboolean running = FALSE;
+
+  if (!tx_step_still_running (self, exec, &running, error))
+    return NULL;
+  if (!running)
+    return "";   /* cancelled meanwhile: the outcome no longer matters */
+  if (exec->error == NULL)
+    {
+      if (tx_succeed (self, exec, claimed, error))
+        return "succeeded";
+      if (exec->error == NULL)
+        return NULL;
+    }
+  if (!tx_fail (self, exec, error))
+    return NULL;
+  return error_is_retryable (exec->error) &&
+         exec->attempt < aios_flow_get_step (exec->flow, exec->idx)->max_attempts ? "waiting" : "failed";
+}
+
+static gboolean
+commit_completions (AiosCoordinator *self)
+{
+  g_autoptr(GPtrArray) batch = g_ptr_array_new ();
+  g_autoptr(GPtrArray) claimed = g_ptr_array_new ();
+  g_autoptr(GPtrArray) outcomes = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  guint n = MIN (self->completions->len, self->max_batch);
+
+  if (!aios_store_begin (self->store, &error))
+    {
+      stall (self, error);
+      return FALSE;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      Exec *exec = g_ptr_array_index (self->completions, i);
+      const char *outcome;
+
+      if (!aios_store_begin (self->store, &error))
+        break;
+      outcome = tx_complete (self, exec, claimed, &error);
+      if (outcome == NULL)
+        {
+          aios_store_rollback (self->store);
+          break;
+        }
+      aios_store_commit (self->store, NULL);
+      g_ptr_array_add (batch, exec);
+      g_ptr_array_add (outcomes, (gpointer) outcome);
+    }
+
+  if (error != NULL || !aios_store_commit (self->store, &error))
+    {
+      if (aios_store_in_transaction (self->store))
+        aios_store_rollback (self->store);
+      for (guint i = claimed->len; i > 0; i--)
+        exec_free (g_ptr_array_index (claimed, i - 1));
+      stall (self, error);
+      return FALSE;
+    }
+
+  /* Durable: now acknowledge. */
+  g_ptr_array_remove_range (self->completions, 0, batch->len);
+  for (guint i = 0; i < batch->len; i++)
+    {
+      Exec *exec = g_ptr_array_index (batch, i);
+      const char *outcome = g_ptr_array_index (outcomes, i);
+
+      g_hash_table_remove (self->known, ID_TO_PTR (exec->step_id));
+      self->inflight--;
+      if (*outcome != '\0')
+        {
+          g_signal_emit (self, signals[STEP_FINISHED], 0, exec->run_id, exec->step_id, outcome);
+          aios_coordinator_notify_run (self, exec->run_id);
+        }
+      exec_free (exec);
+    }
+  for (guint i = 0; i < claimed->len; i++)
+    {
+      Exec *exec = g_ptr_array_index (claimed, i);
+      g_hash_table_insert (self->known, ID_TO_PTR (exec->step_id), exec);
+      self->inflight++;
+    }
+  for (guint i = 0; i < claimed->len; i++)
+    exec_start (g_ptr_array_index (claimed, i));
+  rearm_timer (self);
+  return TRUE;
+}
+
+static gboolean
+pump_cb (gpointer user_data)
+{
+  AiosCoordinator *self = user_data;
+
+  self->pump_source = 0;
+  if (self->stalled)
+    return G_SOURCE_REMOVE;
+
+  while (self->completions->len > 0)
+    if (!commit_completions (self))
+      return G_SOURCE_REMOVE;
+
+  if (self->active)
+    while (!g_queue_is_empty (&self->ready) && self->inflight < MAX_INFLIGHT)
+      if (!claim_batch (self))
+        return G_SOURCE_REMOVE;
+
+  check_settled (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_pump (AiosCoordinator *self)
+{
+  if (self->pump_source != 0 || self->stalled)
+    return;
+  /* Idle priority: callbacks of finished agents run first, so one commit
+   * takes all of them (group commit). */
+  self->pump_source = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, pump_cb, self, NULL);
+}
+
+/**
+ * aios_coordinator_wake:
+ *
+ * Looks for work written by others (or by this process's API) and starts it.
+ */
+void
+aios_coordinator_wake (AiosCoordinator *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!self->active)
+    return;
+  if (!scan_due (self, &error))
+    g_warning ("%s", error->message);
+  rearm_timer (self);
+  schedule_pump (self);
+}
+
+static gint64
+data_version (AiosCoordinator *self)
+{
+  sqlite3_stmt *stmt = aios_store_prepare (self->store, "PRAGMA data_version", NULL);
+  gint64 version = 0;
+
+  if (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
+    version = sqlite3_column_int64 (stmt, 0);
+  if (stmt != NULL)
+    sqlite3_reset (stmt);
+  return version;
+}
+
+static gboolean
+poll_cb (gpointer user_data)
+{
+  AiosCoordinator *self = user_data;
+  gint64 version = data_version (self);
+
+  if (version != self->data_version)
+    {
+      self->data_version = version;
+      aios_coordinator_wake (self);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- start-up and recovery ---- */
+
+static gboolean
+take_lock (AiosCoordinator  *self,
+           GError          **error)
+{
+  g_autofree char *path = g_strconcat (aios_store_get_path (self->store), ".coordinator.lock", NULL);
+  int fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+  if (fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, AIOS_STORE_ERROR, AIOS_STORE_ERROR_READ_ONLY,
+                   _("Could not create %s: %s"), path, g_strerror (saved));
+      return FALSE;
+    }
+  if (flock (fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      close (fd);
+      g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_LOCKED,
+                   _("Another Aios process is running the coordinator of %s"),
+                   aios_store_get_path (self->store));
+      return FALSE;
+    }
+  self->lock_fd = fd;
+  return TRUE;
+}
+
+/* Steps left "running" by a previous process were interrupted mid-attempt.
+ * Agent work is re-run (agents have no side effects); the outbox keeps
+ * outward actions from repeating. */
+static gboolean
+recover_interrupted (AiosCoordinator  *self,
+                     GError          **error)
+{
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) runs = g_array_new (FALSE, FALSE, sizeof (gint64));
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = aios_store_prepare (self->store,
+                             "SELECT s.id, s.run_id FROM steps s JOIN runs r ON r.id = s.run_id "
+                             "WHERE s.status = 'running' AND r.status IN ('queued','running','waiting')",
+                             error);
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      gint64 run = sqlite3_column_int64 (stmt, 1);
+      g_array_append_val (ids, id);
+      g_array_append_val (runs, run);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return aios_store_set_error (self->store, rc, error, _("read the runs"));
+  if (ids->len == 0)
+    return TRUE;
+
+  if (!aios_store_begin (self->store, error))
+    return FALSE;
+  for (guint i = 0; i < ids->len; i++)
+    {
+      gint64 id = g_array_index (ids, gint64, i);
+      gint64 run = g_array_index (runs, gint64, i);
+
+      stmt = aios_store_prepare (self->store, "UPDATE steps SET status = 'queued' WHERE id = ?", error);
+      if (stmt == NULL)
+        goto fail;
+      sqlite3_bind_int64 (stmt, 1, id);
+      rc = sqlite3_step (stmt);
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_DONE)
+        {
+          aios_store_set_error (self->store, rc, error, _("resume a step"));
+          goto fail;
+        }
+      if (!aios_coordinator_journal (self->store, run, id, "system", "step.interrupted",
+                                     "Step interrupted by a stop; it runs again", NULL, NULL, error))
+        goto fail;
+    }
+  return aios_store_commit (self->store, error);
+
+fail:
+  aios_store_rollback (self->store);
+  return FALSE;
+}
+
+/**
+ * aios_coordinator_start:
+ *
+ * Becomes this workspace's active coordinator: takes the workspace's
+ * coordinator lock, resumes every non-terminal run (steps already finished
+ * are not run again), and from then on carries runs forward on the main
+ * loop. Fails with %AIOS_COORDINATOR_ERROR_LOCKED when another process is
+ * the coordinator (that one then does the work). Starting twice is harmless.
+ */
+gboolean
+aios_coordinator_start (AiosCoordinator  *self,
+                        GError          **error)
+{
+  g_return_val_if_fail (AIOS_IS_COORDINATOR (self), FALSE);
+
+  if (self->active)
+    return TRUE;
+  if (!take_lock (self, error))
+    return FALSE;
+  if (!recover_interrupted (self, error))
+    {
+      close (self->lock_fd);
+      self->lock_fd = -1;
+      return FALSE;
+    }
+
+  self->active = TRUE;
+  self->data_version = data_version (self);
+  self->poll_source = g_timeout_add_full (G_PRIORITY_DEFAULT, POLL_INTERVAL_MS, poll_cb, self, NULL);
+  aios_coordinator_wake (self);
+  return TRUE;
+}
+
+gboolean
+aios_coordinator_is_active (AiosCoordinator *self)
+{
+  g_return_val_if_fail (AIOS_IS_COORDINATOR (self), FALSE);
+  return self->active;
+}
+
+/**
+ * aios_coordinator_stop:
+ *
+ * Stops carrying runs forward (work in flight is abandoned and resumes at
+ * the next start) and releases the lock.
+ */
+void
+aios_coordinator_stop (AiosCoordinator *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_if_fail (AIOS_IS_COORDINATOR (self));
+
+  g_clear_handle_id (&self->pump_source, g_source_remove);
+  g_clear_handle_id (&self->timer_source, g_source_remove);
+  g_clear_handle_id (&self->poll_source, g_source_remove);
+  g_clear_handle_id (&self->stall_source, g_source_remove);
+  self->stalled = FALSE;
+  self->active = FALSE;
+
+  /* In-flight executions keep a pointer to us; cancel them and let their
+   * callbacks land in the completions list, which is dropped here. */
+  g_hash_table_iter_init (&iter, self->known);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (value != NULL && ((Exec *) value)->cancellable != NULL)
+      g_cancellable_cancel (((Exec *) value)->cancellable);
+  g_queue_clear (&self->ready);
+
+  if (self->lock_fd >= 0)
+    {
+      close (self->lock_fd);
+      self->lock_fd = -1;
+    }
+  check_settled (self);
+}
+
+/* ---- the public API ---- */
+
+/**
+ * aios_coordinator_submit:
+ * @flow_id: a flow aios_flow_registry_list() knows
+ * @input: (nullable): the run's input, a JSON object (checked against the
+ *   flow's input schema)
+ * @actor: who asks: "operator", "system", "agent:<role>"
+ *
+ * Creates a queued run of the flow's current definition (recording that
+ * version) with its first step, journaled. The active coordinator starts it.
+ *
+ * Returns: the run id, or 0 with @error set
+ */
+gint64
+aios_coordinator_submit (AiosCoordinator  *self,
+                         const char       *flow_id,
+                         JsonNode         *input,
+                         const char       *actor,
+                         GError          **error)
+{
+  g_autoptr(AiosFlow) flow = NULL;
+  g_autoptr(JsonNode) empty = NULL;
+  g_autofree char *input_json = NULL;
+  g_autofree char *summary = NULL;
+  g_autofree char *payload = NULL;
+  gint64 version, run_id, step_id;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (AIOS_IS_COORDINATOR (self), 0);
+  g_return_val_if_fail (flow_id != NULL, 0);
+
+  flow = aios_flow_registry_lookup (self->flows, flow_id, error);
+  if (flow == NULL)
+    return 0;
+  if (input == NULL)
+    input = empty = json_node_init_object (json_node_alloc (), json_object_new ());
+  if (!aios_flow_check_input (flow, input, error))
+    return 0;
+  input_json = json_to_string (input, FALSE);
+
+  if (!aios_store_begin (self->store, error))
+    return 0;
+  version = aios_flow_registry_ensure_version (self->flows, flow, error);
+  if (version == 0)
+    goto fail;
+
+  stmt = aios_store_prepare (self->store,
+                             "INSERT INTO runs (flow_id, flow_version, status, input_json, created_at, updated_at) "
+                             "VALUES (?, ?, 'queued', ?, ?, ?)", error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_text (stmt, 1, flow_id, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, version);
+  sqlite3_bind_text (stmt, 3, input_json, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 4, aios_store_now_ms ());
+  sqlite3_bind_int64 (stmt, 5, aios_store_now_ms ());
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      aios_store_set_error (self->store, rc, error, _("start a run"));
+      goto fail;
+    }
+  run_id = sqlite3_last_insert_rowid (aios_store_get_db (self->store));
+
+  summary = g_strdup_printf ("Run of %s created", flow_id);
+  payload = g_strdup_printf ("{\"flow\":\"%s\",\"version\":%" G_GINT64_FORMAT "}", flow_id, version);
+  if (!aios_coordinator_journal (self->store, run_id, 0, actor ? actor : "operator", "run.created", summary,
+                                 NULL, payload, error))
+    goto fail;
+  if (!insert_step (self, run_id, flow, 0, &step_id, error))
+    goto fail;
+  if (!aios_store_commit (self->store, error))
+    return 0;
+
+  aios_coordinator_notify_run (self, run_id);
+  if (self->active)
+    enqueue (self, step_id);
+  return run_id;
+
+fail:
+  aios_store_rollback (self->store);
+  return 0;
+}
+
+static gboolean
+tx_cancel (AiosCoordinator  *self,
+           gint64            run_id,
+           const char       *actor,
+           GError          **error)
+{
+  g_autoptr(GArray) steps = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autofree char *status = aios_coordinator_get_run_status (self->store, run_id);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (status == NULL)
+    {
+      g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_NOT_FOUND,
+                   _("There is no run %" G_GINT64_FORMAT), run_id);
+      return FALSE;
+    }
+  if (aios_coordinator_is_terminal (status))
+    {
+      g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_STATE,
+                   _("Run %" G_GINT64_FORMAT " has already %s"), run_id, status);
+      return FALSE;
+    }
+
+  stmt = aios_store_prepare (self->store,
+                             "SELECT id FROM steps WHERE run_id = ? AND status IN ('queued','running','waiting')",
+                             error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, run_id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (steps, id);
+    }
+  sqlite3_reset (stmt);
+
+  for (guint i = 0; i < steps->len; i++)
+    {
+      gint64 id = g_array_index (steps, gint64, i);
+
+      stmt = aios_store_prepare (self->store,
+                                 "UPDATE steps SET status = 'cancelled', finished_at = ? WHERE id = ?", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, aios_store_now_ms ());
+      sqlite3_bind_int64 (stmt, 2, id);
+      rc = sqlite3_step (stmt);
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_DONE)
+        return aios_store_set_error (self->store, rc, error, _("cancel a step"));
+      if (!aios_coordinator_journal (self->store, run_id, id, actor, "step.cancelled", "Step cancelled",
+                                     NULL, NULL, error))
+        return FALSE;
+    }
+
+  return aios_coordinator_set_run_status (self->store, run_id, NULL, "cancelled", NULL, actor,
+                                          "Run cancelled", error);
+}
+
+/**
+ * aios_coordinator_cancel:
+ *
+ * Cancels a run that has not finished: its open steps become cancelled
+ * (an agent in flight is told to stop; its result is discarded), journaled.
+ */
+gboolean
+aios_coordinator_cancel (AiosCoordinator  *self,
+                         gint64            run_id,
+                         const char       *actor,
+                         GError          **error)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_val_if_fail (AIOS_IS_COORDINATOR (self), FALSE);
+
+  if (!aios_store_begin (self->store, error))
+    return FALSE;
+  if (!tx_cancel (self, run_id, actor ? actor : "operator", error))
+    {
+      aios_store_rollback (self->store);
+      return FALSE;
+    }
+  if (!aios_store_commit (self->store, error))
+    return FALSE;
+
+  g_hash_table_iter_init (&iter, self->known);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (value != NULL && ((Exec *) value)->run_id == run_id && ((Exec *) value)->cancellable != NULL)
+      g_cancellable_cancel (((Exec *) value)->cancellable);
+  aios_coordinator_notify_run (self, run_id);
+  return TRUE;
+}
+
+/**
+ * aios_coordinator_settle_async:
+ *
+ * Completes once no work is due now: every run is finished, waiting for the
+ * operator, or waiting for a retry timer in the future. Completes at once
+ * when this coordinator is not active.
+ */
+void
+aios_coordinator_settle_async (AiosCoordinator     *self,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, aios_coordinator_settle_async);
+  g_ptr_array_add (self->settle_waiters, task);
+  if (self->active)
+    aios_coordinator_wake (self);
+  check_settled (self);
+}
+
+gboolean
+aios_coordinator_settle_finish (AiosCoordinator  *self,
+                                GAsyncResult     *result,
+                                GError          **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
