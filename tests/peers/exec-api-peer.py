@@ -7,6 +7,7 @@
 #   - Ollama                              /<mode>/api/chat, /api/embed, /api/tags
 #   - the OpenAI API                      /<mode>/v1/chat/completions, /v1/models, /v1/embeddings
 #   - the Stripe API                      /<mode>/v1/customers, /v1/invoiceitems, /v1/invoices, ...
+#     (form-encoded, Idempotency-Key replayed; GET /_objects shows what exists)
 # The first path segment is the fault mode, so a base URL selects it:
 #   ok         normal answers
 #   e500       500 with a JSON error
@@ -19,6 +20,8 @@
 #   wrongtype  200 with text/html
 #   reset      closes the connection without answering
 #   redirect   302 to /ok/...
+#   e500finalize  Stripe: 500 on .../finalize only
+#   badjson, alwaysbad, slowstream, needkey: model answers (see route_llm)
 # Every request is recorded; GET /_log returns them as a JSON array and
 # POST /_reset forgets them. On start it prints "PORT <n>" on stdout.
 import hashlib
@@ -78,6 +81,10 @@ class Handler(BaseHTTPRequestHandler):
             with LOG_LOCK:
                 self.send_json(200, LOG)
             return
+        if self.path == "/_objects":
+            with LOG_LOCK:
+                self.send_json(200, OBJECTS)
+            return
         self.handle_any(b"")
 
     def do_POST(self):
@@ -108,6 +115,10 @@ class Handler(BaseHTTPRequestHandler):
         if mode == "slow":
             time.sleep(3)
             return self.send_json(200, {"ok": True})
+        if mode == "e500finalize":
+            if rest.endswith("/finalize"):
+                return self.send_json(500, {"error": {"type": "api_error", "message": "An unknown error occurred"}})
+            mode = "ok"
         if rest in LLM_PATHS and mode in ("truncated", "malformed", "badjson", "alwaysbad", "slowstream", "needkey"):
             return self.route(rest, body, mode)
         if mode == "truncated":
@@ -197,6 +208,8 @@ class Handler(BaseHTTPRequestHandler):
                                         "sha256": hashlib.sha256(body).hexdigest()})
         if path in LLM_PATHS:
             return self.route_llm(path, body, mode)
+        if path.startswith("/v1/"):
+            return self.route_stripe(path, body)
         return self.send_json(404, {"error": {"message": "no route " + path}})
 
     def route_llm(self, path, body, mode):
@@ -287,6 +300,96 @@ class Handler(BaseHTTPRequestHandler):
         self.chunk("data: [DONE]\n\n")
         return self.end_stream()
 
+    # The Stripe API: form-encoded requests, Idempotency-Key replays.
+    def route_stripe(self, path, body):
+        if self.command == "GET" and path == "/v1/balance":
+            return self.send_json(200, {"object": "balance", "livemode": False,
+                                        "available": [{"amount": 0, "currency": "eur"}],
+                                        "pending": [{"amount": 0, "currency": "eur"}]})
+        if self.command != "POST":
+            return self.send_json(404, {"error": {"type": "invalid_request_error",
+                                                  "message": "Unrecognized request URL"}})
+        if self.headers.get("Content-Type", "").split(";")[0] != "application/x-www-form-urlencoded":
+            return self.send_json(400, {"error": {"type": "invalid_request_error",
+                                                  "message": "Invalid request: expected form encoding"}})
+        form = parse_stripe_form(body.decode())
+        key = self.headers.get("Idempotency-Key")
+        with LOG_LOCK:
+            if key in IDEMPOTENT:
+                status, obj, params = IDEMPOTENT[key]
+                if params != (path, form):
+                    return self.send_json(400, {"error": {"type": "idempotency_error",
+                        "message": "Keys for idempotent requests can only be used with the same parameters"}})
+                return self.send_json(status, obj, {"Idempotent-Replayed": "true"})
+            status, obj = self.stripe_create(path, form)
+            if key:
+                IDEMPOTENT[key] = (status, obj, (path, form))
+        return self.send_json(status, obj)
+
+    def stripe_create(self, path, form):
+        def missing(param):
+            return 400, {"error": {"type": "invalid_request_error", "code": "parameter_missing",
+                                   "message": "Missing required param: %s." % param, "param": param}}
+        if path == "/v1/customers":
+            if "email" not in form:
+                return missing("email")
+            COUNTERS["cus"] += 1
+            obj = {"id": "cus_%04d" % COUNTERS["cus"], "object": "customer",
+                   "email": form["email"], "name": form.get("name")}
+            OBJECTS[obj["id"]] = obj
+            return 200, obj
+        if path == "/v1/invoices":
+            if form.get("customer") not in OBJECTS:
+                return missing("customer")
+            COUNTERS["in"] += 1
+            obj = {"id": "in_%04d" % COUNTERS["in"], "object": "invoice", "customer": form["customer"],
+                   "status": "draft", "currency": form.get("currency", "eur"), "total": 0, "number": None,
+                   "collection_method": form.get("collection_method"), "hosted_invoice_url": None,
+                   "metadata": {k[9:-1]: v for k, v in form.items() if k.startswith("metadata[")},
+                   "lines": []}
+            OBJECTS[obj["id"]] = obj
+            return 200, obj
+        if path == "/v1/invoiceitems":
+            inv = OBJECTS.get(form.get("invoice"))
+            if inv is None:
+                return missing("invoice")
+            if inv["status"] != "draft":
+                return 400, {"error": {"type": "invalid_request_error",
+                                       "message": "Invoice is not a draft", "param": "invoice"}}
+            try:
+                amount = int(form["amount"])
+            except (KeyError, ValueError):
+                return missing("amount")
+            COUNTERS["ii"] += 1
+            obj = {"id": "ii_%04d" % COUNTERS["ii"], "object": "invoiceitem", "amount": amount,
+                   "currency": form.get("currency"), "description": form.get("description"),
+                   "invoice": inv["id"], "customer": form.get("customer")}
+            inv["lines"].append(obj)
+            inv["total"] += amount
+            return 200, obj
+        parts = path.split("/")
+        if len(parts) == 5 and parts[2] == "invoices" and parts[4] in ("finalize", "send"):
+            inv = OBJECTS.get(parts[3])
+            if inv is None:
+                return 404, {"error": {"type": "invalid_request_error", "code": "resource_missing",
+                                       "message": "No such invoice: '%s'" % parts[3], "param": "id"}}
+            if parts[4] == "finalize":
+                if inv["status"] != "draft":
+                    return 400, {"error": {"type": "invalid_request_error",
+                                           "message": "This invoice is already finalized"}}
+                inv["status"] = "open"
+                inv["number"] = "AIOS-%04d" % int(inv["id"][3:])
+                inv["hosted_invoice_url"] = "https://invoice.stripe.test/i/%s" % inv["id"]
+            else:
+                if inv["status"] != "open":
+                    return 400, {"error": {"type": "invalid_request_error",
+                                           "message": "You can only send an open invoice"}}
+                inv["sent"] = inv.get("sent", 0) + 1
+            return 200, inv
+        return 404, {"error": {"type": "invalid_request_error", "message": "Unrecognized request URL"}}
+
+
+OBJECTS = {}
 
 LLM_PATHS = {"/api/chat", "/api/embed", "/api/tags", "/v1/chat/completions", "/v1/models", "/v1/embeddings"}
 
