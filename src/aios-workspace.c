@@ -36,6 +36,7 @@ struct _AiosWorkspace
   AiosCoordinator   *coordinator;
   AiosCredentials       *credentials;
   AiosConnectorRegistry *connectors;
+  AiosLlm               *llm;
 };
 
 G_DEFINE_FINAL_TYPE (AiosWorkspace, aios_workspace, G_TYPE_OBJECT)
@@ -52,6 +53,7 @@ aios_workspace_dispose (GObject *object)
   g_clear_object (&self->flows);
   g_clear_object (&self->agents);
   g_clear_object (&self->connectors);
+  g_clear_object (&self->llm);
   g_clear_object (&self->credentials);
   g_clear_object (&self->memory);
   g_clear_object (&self->config);
@@ -161,6 +163,7 @@ aios_workspace_open (const char  *path,
   self->coordinator = aios_coordinator_new (self->store, self->flows, self->agents);
   self->credentials = aios_credentials_new (self->store);
   self->connectors = aios_connector_registry_new (self->config, self->credentials);
+  self->llm = aios_llm_new (self->store, self->config, self->credentials);
   self->memory = aios_memory_new (self->store);
 
   self->backup_source = g_timeout_add_seconds (BACKUP_CHECK_SECONDS, daily_backup_cb, self);
@@ -276,6 +279,19 @@ aios_workspace_get_connectors (AiosWorkspace *self)
 {
   g_return_val_if_fail (AIOS_IS_WORKSPACE (self), NULL);
   return self->connectors;
+}
+
+/**
+ * aios_workspace_get_llm:
+ *
+ * Returns: (transfer none): the language model client (tiers, prompts,
+ *   response cache, budgets, embeddings)
+ */
+AiosLlm *
+aios_workspace_get_llm (AiosWorkspace *self)
+{
+  g_return_val_if_fail (AIOS_IS_WORKSPACE (self), NULL);
+  return self->llm;
 }
 
 /**

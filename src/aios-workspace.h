@@ -9,6 +9,7 @@
 #include "exec/aios-connector.h"
 #include "exec/aios-connector-registry.h"
 #include "exec/aios-credentials.h"
+#include "exec/aios-llm.h"
 #include "memory/aios-memory.h"
 
 G_BEGIN_DECLS
@@ -29,6 +30,7 @@ gboolean       aios_workspace_start        (AiosWorkspace  *self,
                                             GError        **error);
 AiosCredentials *aios_workspace_get_credentials (AiosWorkspace *self);
 AiosConnectorRegistry *aios_workspace_get_connectors (AiosWorkspace *self);
+AiosLlm       *aios_workspace_get_llm      (AiosWorkspace  *self);
 AiosConnector *aios_workspace_get_connector (AiosWorkspace  *self,
                                             const char     *name);
 AiosMemory    *aios_workspace_get_memory   (AiosWorkspace  *self);

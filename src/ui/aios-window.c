@@ -47,6 +47,22 @@ show_page_activated (GtkWidget  *widget,
   aios_window_show_page (AIOS_WINDOW (widget), g_variant_get_string (parameter, NULL));
 }
 
+/* Run uninstalled without GSETTINGS_SCHEMA_DIR, GSettings would abort: the
+ * window then works without keeping its size and page. */
+static gboolean
+has_settings_schema (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, APPLICATION_ID_BASE, TRUE);
+  if (schema == NULL)
+    g_warning ("The settings schema %s is not installed: the window's size and page will not be kept",
+               APPLICATION_ID_BASE);
+  return schema != NULL;
+}
+
 static void
 aios_window_dispose (GObject *object)
 {
@@ -145,6 +161,8 @@ aios_window_init (AiosWindow *self)
 
   /* The schema id is the stable one: a development build shares the
    * window state with a stable build. */
+  if (!has_settings_schema ())
+    return;
   self->settings = g_settings_new (APPLICATION_ID_BASE);
   g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);

@@ -245,6 +245,49 @@ test_timeline_empty_state_is_truthful (void)
   g_object_unref (page);
 }
 
+static gboolean
+about_shown (gpointer data)
+{
+  GtkWindow **about = data;
+  GList *toplevels = gtk_window_list_toplevels ();
+
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (ADW_IS_ABOUT_WINDOW (l->data) && gtk_widget_get_mapped (l->data))
+      *about = l->data;
+  g_list_free (toplevels);
+  return *about != NULL;
+}
+
+static void
+test_about (void)
+{
+  g_autoptr(AiosWorkspace) workspace = aios_ui_test_workspace_new ();
+  AiosWindow *window = open_window (workspace);
+  GtkWindow *about = NULL;
+  g_autoptr(GtkIconPaintable) icon = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = aios_ui_test_artifact_path ("about.png");
+
+  g_action_group_activate_action (G_ACTION_GROUP (aios_ui_test_application ()), "about", NULL);
+  g_assert_true (aios_ui_test_wait (about_shown, &about, 10000));
+  g_assert_true (gtk_window_get_transient_for (about) == GTK_WINDOW (window));
+  g_assert_cmpstr (adw_about_window_get_application_icon (ADW_ABOUT_WINDOW (about)), ==, APPLICATION_ID);
+  g_assert_cmpstr (adw_about_window_get_version (ADW_ABOUT_WINDOW (about)), ==, PACKAGE_VERSION);
+  g_assert_cmpint (adw_about_window_get_license_type (ADW_ABOUT_WINDOW (about)), ==, GTK_LICENSE_GPL_3_0);
+
+  /* the app icon comes from the resource bundle even when not installed */
+  g_assert_true (gtk_icon_theme_has_icon (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
+                                          APPLICATION_ID_BASE));
+
+  aios_ui_test_wait_frame (GTK_WIDGET (about));
+  texture = aios_ui_test_render (GTK_WIDGET (about));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("rendered %s", path);
+
+  gtk_window_destroy (about);
+  close_window (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -257,6 +300,7 @@ main (int   argc,
   g_test_add_func ("/window/render-light-and-dark", test_render_light_and_dark);
   g_test_add_func ("/window/pages-and-settings", test_pages_and_settings);
   g_test_add_func ("/window/timeline-empty-state-is-truthful", test_timeline_empty_state_is_truthful);
+  g_test_add_func ("/window/about", test_about);
 
   return g_test_run ();
 }
