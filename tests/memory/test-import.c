@@ -150,7 +150,7 @@ test_whole_file_errors (void)
     { "Name,Email\nJos\xE9,jose@example.com\n", -1, "not UTF-8 text (first bad byte on line 2" },
     { "\xFF\xFEN\0a\0m\0e\0", 10, "UTF-16" },
     { "Email,Company\nx@example.com,Acme\n", -1, "no name column" },
-    { "BEGIN:VCARD\nVERSION:3.0\nFN:Ok\nEND:VCARD\n\0\0", 44, "NUL" },
+    { "BEGIN:VCARD\nVERSION:3.0\nFN:Ok\nEND:VCARD\n\0\0", 42, "NUL" },  /* 40 + 2 NULs */
     { "{\"not\": \"an export\"}", -1, "not an Aios workspace export" },
     { "{broken json", -1, "not valid JSON" },
   };
