@@ -16,6 +16,7 @@
 #include "store/aios-store-schema.h"
 #include "control/aios-control-schema.h"
 #include "exec/aios-exec-schema.h"
+#include "exec/aios-intake-server.h"
 #include "memory/aios-memory-schema.h"
 
 #define BACKUPS_KEPT 7
@@ -37,6 +38,7 @@ struct _AiosWorkspace
   AiosCredentials       *credentials;
   AiosConnectorRegistry *connectors;
   AiosLlm               *llm;
+  AiosIntakeServer      *intake;
 };
 
 G_DEFINE_FINAL_TYPE (AiosWorkspace, aios_workspace, G_TYPE_OBJECT)
@@ -54,6 +56,7 @@ aios_workspace_dispose (GObject *object)
   g_clear_object (&self->agents);
   g_clear_object (&self->connectors);
   g_clear_object (&self->llm);
+  g_clear_object (&self->intake);
   g_clear_object (&self->credentials);
   g_clear_object (&self->memory);
   g_clear_object (&self->config);
@@ -164,6 +167,7 @@ aios_workspace_open (const char  *path,
   self->credentials = aios_credentials_new (self->store);
   self->connectors = aios_connector_registry_new (self->config, self->credentials);
   self->llm = aios_llm_new (self->store, self->config, self->credentials);
+  self->intake = aios_intake_server_new (self);
   self->memory = aios_memory_new (self->store);
 
   self->backup_source = g_timeout_add_seconds (BACKUP_CHECK_SECONDS, daily_backup_cb, self);
@@ -246,7 +250,11 @@ aios_workspace_start (AiosWorkspace  *self,
   g_return_val_if_fail (AIOS_IS_WORKSPACE (self), FALSE);
 
   if (aios_coordinator_start (self->coordinator, &local_error))
-    return TRUE;
+    {
+      /* The process that runs the coordinator also takes intake requests. */
+      aios_intake_server_arm (self->intake);
+      return TRUE;
+    }
   if (g_error_matches (local_error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_LOCKED))
     {
       g_message ("%s", local_error->message);
@@ -292,6 +300,19 @@ aios_workspace_get_llm (AiosWorkspace *self)
 {
   g_return_val_if_fail (AIOS_IS_WORKSPACE (self), NULL);
   return self->llm;
+}
+
+/**
+ * aios_workspace_get_intake:
+ *
+ * Returns: (transfer none): the local intake endpoint (armed by
+ *   aios_workspace_start(); it listens while intake.enabled is true)
+ */
+AiosIntakeServer *
+aios_workspace_get_intake (AiosWorkspace *self)
+{
+  g_return_val_if_fail (AIOS_IS_WORKSPACE (self), NULL);
+  return self->intake;
 }
 
 /**

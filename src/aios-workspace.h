@@ -10,6 +10,7 @@
 #include "exec/aios-connector-registry.h"
 #include "exec/aios-credentials.h"
 #include "exec/aios-llm.h"
+#include "exec/aios-intake-server.h"
 #include "memory/aios-memory.h"
 
 G_BEGIN_DECLS
@@ -31,6 +32,7 @@ gboolean       aios_workspace_start        (AiosWorkspace  *self,
 AiosCredentials *aios_workspace_get_credentials (AiosWorkspace *self);
 AiosConnectorRegistry *aios_workspace_get_connectors (AiosWorkspace *self);
 AiosLlm       *aios_workspace_get_llm      (AiosWorkspace  *self);
+AiosIntakeServer *aios_workspace_get_intake (AiosWorkspace  *self);
 AiosConnector *aios_workspace_get_connector (AiosWorkspace  *self,
                                             const char     *name);
 AiosMemory    *aios_workspace_get_memory   (AiosWorkspace  *self);
