@@ -162,6 +162,8 @@ aios_workspace_open (const char  *path,
   self->credentials = aios_credentials_new (self->store);
   self->connectors = aios_connector_registry_new (self->config, self->credentials);
   self->memory = aios_memory_new (self->store);
+  aios_coordinator_set_connectors (self->coordinator, self->connectors);
+  aios_coordinator_set_memory (self->coordinator, self->memory);
 
   self->backup_source = g_timeout_add_seconds (BACKUP_CHECK_SECONDS, daily_backup_cb, self);
 
