@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Connectors & Credentials: where outward actions go (SMTP, the invoicing
- * API, the webhook). Each row validates its value with aios_config_validate() and saves it
- * on apply (see AiosConfigRow).
+ * API, the webhook, the local intake). Each settings row validates its value with
+ * aios_config_validate() and saves it on apply (see AiosConfigRow); each
+ * credential row keeps its secret in the keyring (see aios-credential-row.c).
  */
 #define G_LOG_DOMAIN "aios-ui"
 
@@ -12,12 +13,18 @@
 
 #include "aios-connectors-preferences.h"
 #include "aios-config-row.h"
+#include "aios-credential-row.h"
 
 struct _AiosConnectorsPreferences
 {
   AdwPreferencesPage  parent_instance;
 
   AiosWorkspace      *workspace;
+
+  AdwPreferencesGroup *email_group;
+  AdwPreferencesGroup *invoice_group;
+  AdwPreferencesGroup *webhook_group;
+  AdwPreferencesGroup *intake_group;
 };
 
 G_DEFINE_FINAL_TYPE (AiosConnectorsPreferences, aios_connectors_preferences, ADW_TYPE_PREFERENCES_PAGE)
@@ -38,6 +45,20 @@ aios_connectors_preferences_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), AIOS_TYPE_CONNECTORS_PREFERENCES);
   g_clear_object (&self->workspace);
   G_OBJECT_CLASS (aios_connectors_preferences_parent_class)->dispose (object);
+}
+
+/* The keyring credentials, beside the settings they go with. */
+static void
+add_credential_rows (AiosConnectorsPreferences *self)
+{
+  adw_preferences_group_add (self->email_group,
+                             aios_credential_row_new (self->workspace, "smtp", _("SMTP Login (user:password)")));
+  adw_preferences_group_add (self->invoice_group,
+                             aios_credential_row_new (self->workspace, "invoice", _("Secret Key")));
+  adw_preferences_group_add (self->webhook_group,
+                             aios_credential_row_new (self->workspace, "webhook", _("Signing Secret")));
+  adw_preferences_group_add (self->intake_group,
+                             aios_credential_row_new (self->workspace, "intake", _("Bearer Token")));
 }
 
 static void
@@ -72,6 +93,8 @@ aios_connectors_preferences_set_property (GObject      *object,
       self->workspace = g_value_dup_object (value);
       aios_config_row_bind_all (GTK_WIDGET (self),
                                 self->workspace != NULL ? aios_workspace_get_config (self->workspace) : NULL);
+      if (self->workspace != NULL)
+        add_credential_rows (self);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -95,6 +118,10 @@ aios_connectors_preferences_class_init (AiosConnectorsPreferencesClass *klass)
 
   g_type_ensure (AIOS_TYPE_CONFIG_ROW);
   gtk_widget_class_set_template_from_resource (widget_class, "/com/example/Aios/aios-connectors-preferences.ui");
+  gtk_widget_class_bind_template_child (widget_class, AiosConnectorsPreferences, email_group);
+  gtk_widget_class_bind_template_child (widget_class, AiosConnectorsPreferences, invoice_group);
+  gtk_widget_class_bind_template_child (widget_class, AiosConnectorsPreferences, webhook_group);
+  gtk_widget_class_bind_template_child (widget_class, AiosConnectorsPreferences, intake_group);
 }
 
 static void

@@ -12,12 +12,15 @@
 
 #include "aios-models-preferences.h"
 #include "aios-config-row.h"
+#include "aios-credential-row.h"
 
 struct _AiosModelsPreferences
 {
   AdwPreferencesPage  parent_instance;
 
   AiosWorkspace      *workspace;
+
+  AdwPreferencesGroup *cloud_group;
 };
 
 G_DEFINE_FINAL_TYPE (AiosModelsPreferences, aios_models_preferences, ADW_TYPE_PREFERENCES_PAGE)
@@ -72,6 +75,9 @@ aios_models_preferences_set_property (GObject      *object,
       self->workspace = g_value_dup_object (value);
       aios_config_row_bind_all (GTK_WIDGET (self),
                                 self->workspace != NULL ? aios_workspace_get_config (self->workspace) : NULL);
+      if (self->workspace != NULL)
+        adw_preferences_group_add (self->cloud_group,
+                                   aios_credential_row_new (self->workspace, "llm.cloud", _("API Key")));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -95,6 +101,7 @@ aios_models_preferences_class_init (AiosModelsPreferencesClass *klass)
 
   g_type_ensure (AIOS_TYPE_CONFIG_ROW);
   gtk_widget_class_set_template_from_resource (widget_class, "/com/example/Aios/aios-models-preferences.ui");
+  gtk_widget_class_bind_template_child (widget_class, AiosModelsPreferences, cloud_group);
 }
 
 static void

@@ -158,6 +158,30 @@ def main():
         xdotool("key", "Escape")
         poll("Shortcuts to close", lambda: not frames(app, "Keyboard Shortcuts"))
 
+        # narrow, the page switcher moves to a bar at the bottom, and works there
+        window_id = poll("the X window", lambda: subprocess.run(
+            ["xdotool", "search", "--onlyvisible", "--name", "^Aios$"],
+            capture_output=True, text=True).stdout.split())[0]
+        xdotool("windowsize", "--sync", window_id, "400", "700")
+
+        def bottom_switcher():
+            lists = list(find_all(main_window, "page tab list"))
+            for tab_list in lists:
+                extents = tab_list.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
+                if extents.y > 600 and extents.height > 20:
+                    return tab_list
+            return None
+        bottom = poll("the switcher bar at the bottom of a narrow window", bottom_switcher)
+        runs_tab = find(bottom, "page tab", "Runs")
+        action = runs_tab.queryAction()
+        names = [action.getName(i) for i in range(action.nActions)]
+        action.doAction(names.index("click") if "click" in names else 0)
+        poll("the bottom bar's Runs tab to show Runs", lambda: selected_page(main_window) == "Runs")
+        print("ok: narrow, the switcher bar at the bottom switches pages")
+        xdotool("windowsize", "--sync", window_id, "1100", "720")
+        poll("the bottom bar to go when wide again",
+             lambda: bottom_switcher() is None or not has_state(bottom, pyatspi.STATE_SHOWING))
+
         # Ctrl+Q quits
         press_keys("ctrl+q")
         status = poll("aios to quit after Ctrl+Q", lambda: app_process.poll() is not None and (app_process.returncode,))
