@@ -16,6 +16,7 @@
 #include "store/aios-store-schema.h"
 #include "control/aios-control-schema.h"
 #include "exec/aios-exec-schema.h"
+#include "exec/aios-intake-server.h"
 #include "memory/aios-memory-schema.h"
 
 #define BACKUPS_KEPT 7
@@ -36,6 +37,8 @@ struct _AiosWorkspace
   AiosCoordinator   *coordinator;
   AiosCredentials       *credentials;
   AiosConnectorRegistry *connectors;
+  AiosLlm               *llm;
+  AiosIntakeServer      *intake;
 };
 
 G_DEFINE_FINAL_TYPE (AiosWorkspace, aios_workspace, G_TYPE_OBJECT)
@@ -52,6 +55,8 @@ aios_workspace_dispose (GObject *object)
   g_clear_object (&self->flows);
   g_clear_object (&self->agents);
   g_clear_object (&self->connectors);
+  g_clear_object (&self->llm);
+  g_clear_object (&self->intake);
   g_clear_object (&self->credentials);
   g_clear_object (&self->memory);
   g_clear_object (&self->config);
@@ -161,6 +166,8 @@ aios_workspace_open (const char  *path,
   self->coordinator = aios_coordinator_new (self->store, self->flows, self->agents);
   self->credentials = aios_credentials_new (self->store);
   self->connectors = aios_connector_registry_new (self->config, self->credentials);
+  self->llm = aios_llm_new (self->store, self->config, self->credentials);
+  self->intake = aios_intake_server_new (self);
   self->memory = aios_memory_new (self->store);
   aios_coordinator_set_connectors (self->coordinator, self->connectors);
   aios_coordinator_set_memory (self->coordinator, self->memory);
@@ -245,7 +252,11 @@ aios_workspace_start (AiosWorkspace  *self,
   g_return_val_if_fail (AIOS_IS_WORKSPACE (self), FALSE);
 
   if (aios_coordinator_start (self->coordinator, &local_error))
-    return TRUE;
+    {
+      /* The process that runs the coordinator also takes intake requests. */
+      aios_intake_server_arm (self->intake);
+      return TRUE;
+    }
   if (g_error_matches (local_error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_LOCKED))
     {
       g_message ("%s", local_error->message);
@@ -281,6 +292,32 @@ aios_workspace_get_connectors (AiosWorkspace *self)
 }
 
 /**
+ * aios_workspace_get_llm:
+ *
+ * Returns: (transfer none): the language model client (tiers, prompts,
+ *   response cache, budgets, embeddings)
+ */
+AiosLlm *
+aios_workspace_get_llm (AiosWorkspace *self)
+{
+  g_return_val_if_fail (AIOS_IS_WORKSPACE (self), NULL);
+  return self->llm;
+}
+
+/**
+ * aios_workspace_get_intake:
+ *
+ * Returns: (transfer none): the local intake endpoint (armed by
+ *   aios_workspace_start(); it listens while intake.enabled is true)
+ */
+AiosIntakeServer *
+aios_workspace_get_intake (AiosWorkspace *self)
+{
+  g_return_val_if_fail (AIOS_IS_WORKSPACE (self), NULL);
+  return self->intake;
+}
+
+/**
  * aios_workspace_get_connector:
  * @name: "webhook", "email", "invoice", ...
  *
@@ -304,6 +341,27 @@ aios_workspace_get_memory (AiosWorkspace *self)
 {
   g_return_val_if_fail (AIOS_IS_WORKSPACE (self), NULL);
   return self->memory;
+}
+
+/**
+ * aios_workspace_open_store:
+ *
+ * Opens another connection to the workspace file, for a worker thread that
+ * writes (a long import) without blocking the main loop. Use it on one
+ * thread only; SQLite's locking keeps its writes and the main connection's
+ * in order.
+ *
+ * Returns: (transfer full) (nullable): the store
+ */
+AiosStore *
+aios_workspace_open_store (AiosWorkspace  *self,
+                           GError        **error)
+{
+  g_autoptr(GArray) migrations = collect_migrations ();
+
+  g_return_val_if_fail (AIOS_IS_WORKSPACE (self), NULL);
+  return aios_store_open (aios_store_get_path (self->store), (AiosMigration *) migrations->data,
+                          migrations->len, error);
 }
 
 /**

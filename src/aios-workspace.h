@@ -9,6 +9,8 @@
 #include "exec/aios-connector.h"
 #include "exec/aios-connector-registry.h"
 #include "exec/aios-credentials.h"
+#include "exec/aios-llm.h"
+#include "exec/aios-intake-server.h"
 #include "memory/aios-memory.h"
 
 G_BEGIN_DECLS
@@ -29,9 +31,13 @@ gboolean       aios_workspace_start        (AiosWorkspace  *self,
                                             GError        **error);
 AiosCredentials *aios_workspace_get_credentials (AiosWorkspace *self);
 AiosConnectorRegistry *aios_workspace_get_connectors (AiosWorkspace *self);
+AiosLlm       *aios_workspace_get_llm      (AiosWorkspace  *self);
+AiosIntakeServer *aios_workspace_get_intake (AiosWorkspace  *self);
 AiosConnector *aios_workspace_get_connector (AiosWorkspace  *self,
                                             const char     *name);
 AiosMemory    *aios_workspace_get_memory   (AiosWorkspace  *self);
+AiosStore     *aios_workspace_open_store   (AiosWorkspace  *self,
+                                            GError        **error);
 char          *aios_workspace_get_backup_dir (AiosWorkspace *self);
 char          *aios_workspace_backup       (AiosWorkspace  *self,
                                             const char     *dir,

@@ -5,6 +5,8 @@
  *   aios credentials set NAME      the secret comes from stdin, never argv
  *   aios credentials clear NAME
  *   aios credentials list [--json] names and whether one is stored, never secrets
+ *   aios credentials test NAME     a real, harmless call with it (see aios-connection-test.c)
+ *   aios prices [set MODEL IN OUT] model prices per million tokens (for costs and budgets)
  *
  * These one-shot commands use libsecret's blocking calls: the process has
  * nothing else to do, and the answer decides the exit status.
@@ -16,6 +18,7 @@
 #include <glib/gi18n.h>
 
 #include "aios-cli.h"
+#include "exec/aios-connection-test.h"
 
 static char *
 read_secret (AiosCliCall  *call,
@@ -52,6 +55,14 @@ wipe (char *secret)
       memset (secret, 0, strlen (secret));
       g_free (secret);
     }
+}
+
+static void
+tested_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
 }
 
 static int
@@ -113,12 +124,100 @@ credentials_handler (AiosCliCall *call)
       return 0;
     }
 
-  return aios_cli_call_fail_literal (call, _("Use: aios credentials set NAME (secret on stdin) | clear NAME | list [--json]"));
+  if (g_str_equal (argv[1], "test") && argc == 3)
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autofree char *summary = NULL;
+      AiosWorkspace *workspace = aios_cli_call_get_workspace (call);
+
+      /* The answer decides the exit status: wait for it here. */
+      aios_connection_test_async (workspace, argv[2], NULL, tested_cb, &result);
+      while (result == NULL)
+        g_main_context_iteration (NULL, TRUE);
+      summary = aios_connection_test_finish (workspace, result, &error);
+      if (summary == NULL)
+        return aios_cli_call_fail (call, error);
+      aios_cli_call_print (call, "%s: %s\n", argv[2], summary);
+      return 0;
+    }
+
+  return aios_cli_call_fail_literal (call, _("Use: aios credentials set NAME (secret on stdin) | clear NAME | test NAME | list [--json]"));
+}
+
+static gboolean
+parse_price (const char *text,
+             gint64     *micros)
+{
+  char *end = NULL;
+  double value;
+
+  if (text == NULL || *text == '\0')
+    return FALSE;
+  value = g_ascii_strtod (text, &end);
+  if (end == NULL || *end != '\0' || value < 0 || value > 1e6)
+    return FALSE;
+  *micros = (gint64) (value * 1e6 + 0.5);
+  return TRUE;
+}
+
+static int
+prices_handler (AiosCliCall *call)
+{
+  AiosWorkspace *workspace = aios_cli_call_get_workspace (call);
+  AiosStore *store = aios_workspace_get_store (workspace);
+  g_autoptr(GError) error = NULL;
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Output JSON"), NULL },
+    { NULL }
+  };
+  char **argv;
+  int argc;
+  sqlite3_stmt *stmt;
+
+  if (!aios_cli_call_parse (call, entries, 0, 4, &error))
+    return aios_cli_call_fail (call, error);
+  argv = aios_cli_call_get_argv (call);
+  argc = aios_cli_call_get_argc (call);
+
+  if (argc == 5 && g_str_equal (argv[1], "set"))
+    {
+      gint64 in, out;
+      if (!parse_price (argv[3], &in) || !parse_price (argv[4], &out))
+        return aios_cli_call_fail_literal (call, _("Prices are amounts of zero or more per million tokens, like 0.15"));
+      if (!aios_llm_set_price (aios_workspace_get_llm (workspace), argv[2], in, out, &error))
+        return aios_cli_call_fail (call, error);
+      return 0;
+    }
+  if (argc != 1 && !(argc == 2 && g_str_equal (argv[1], "list")))
+    return aios_cli_call_fail_literal (call, _("Use: aios prices [list] [--json] | set MODEL INPUT OUTPUT (per million tokens)"));
+
+  stmt = aios_store_prepare (store, "SELECT model, input_micros_per_mtok, output_micros_per_mtok "
+                                    "FROM model_prices ORDER BY model", &error);
+  if (stmt == NULL)
+    return aios_cli_call_fail (call, error);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      const char *model = (const char *) sqlite3_column_text (stmt, 0);
+      double in = sqlite3_column_int64 (stmt, 1) / 1e6, out = sqlite3_column_int64 (stmt, 2) / 1e6;
+      if (json)
+        {
+          g_autofree char *quoted = g_strescape (model, NULL);
+          aios_cli_call_print (call, "{\"model\":\"%s\",\"input_per_mtok\":%.6f,\"output_per_mtok\":%.6f}\n",
+                               quoted, in, out);
+        }
+      else
+        aios_cli_call_print (call, "%-32s %10.4f %10.4f\n", model, in, out);
+    }
+  sqlite3_reset (stmt);
+  return 0;
 }
 
 static const AiosCliCommand commands[] = {
-  { "credentials", "set|clear NAME | list [--json]",
-    N_("Keep connector secrets in the keyring (read from stdin)"), credentials_handler },
+  { "credentials", "set|clear|test NAME | list [--json]",
+    N_("Keep connector secrets in the keyring (read from stdin) and test them"), credentials_handler },
+  { "prices", "[list] [--json] | set MODEL INPUT OUTPUT",
+    N_("Model prices per million tokens, for costs and budgets"), prices_handler },
   { NULL }
 };
 

@@ -15,6 +15,7 @@
 #include "aios-cli.h"
 #include "memory/aios-memory.h"
 #include "memory/aios-memory-kinds.h"
+#include "memory/aios-memory-import.h"
 
 static void
 print_json (AiosCliCall *call,
@@ -407,7 +408,106 @@ memory_handler (AiosCliCall *call)
   return aios_cli_call_fail_literal (call, usage);
 }
 
+static void
+print_notes (AiosCliCall *call,
+             GPtrArray   *notes,
+             const char  *what)
+{
+  for (guint i = 0; i < notes->len; i++)
+    {
+      AiosImportNote *n = g_ptr_array_index (notes, i);
+      if (n->line > 0)
+        aios_cli_call_print (call, _("  line %u: %s: %s\n"), n->line, what, n->message);
+      else
+        aios_cli_call_print (call, "  %s: %s\n", what, n->message);
+    }
+}
+
+static int
+import_handler (AiosCliCall *call)
+{
+  AiosMemory *memory = aios_workspace_get_memory (aios_cli_call_get_workspace (call));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(AiosImportReport) report = NULL;
+  g_autofree char *source = NULL;
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("JSON output"), NULL },
+    { NULL }
+  };
+  char **argv;
+
+  if (!aios_cli_call_parse (call, entries, 1, 1, &error))
+    return aios_cli_call_fail (call, error);
+  argv = aios_cli_call_get_argv (call);
+  bytes = aios_cli_call_read_file (call, argv[1], &error);
+  if (bytes == NULL)
+    return aios_cli_call_fail (call, error);
+  source = g_strcmp0 (argv[1], "-") == 0 ? g_strdup (_("standard input")) : g_path_get_basename (argv[1]);
+  report = aios_memory_import (memory, bytes, AIOS_IMPORT_AUTO, source, NULL, NULL, &error);
+  if (report == NULL)
+    return aios_cli_call_fail (call, error);
+
+  if (json)
+    {
+      g_autoptr(JsonNode) node = aios_import_report_to_json (report);
+      print_json (call, node);
+      return 0;
+    }
+  aios_cli_call_print (call, _("%s: %u imported, %u updated, %u unchanged, %u skipped\n"),
+                       source, report->imported, report->updated, report->unchanged, report->skipped);
+  print_notes (call, report->notes, _("note"));
+  print_notes (call, report->updates, _("updated"));
+  print_notes (call, report->skips, _("skipped"));
+  return 0;
+}
+
+static int
+export_handler (AiosCliCall *call)
+{
+  AiosMemory *memory = aios_workspace_get_memory (aios_cli_call_get_workspace (call));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GOutputStream) out = NULL;
+  char **argv;
+
+  if (!aios_cli_call_parse (call, NULL, 0, 1, &error))
+    return aios_cli_call_fail (call, error);
+  argv = aios_cli_call_get_argv (call);
+
+  if (argv[1] == NULL || g_str_equal (argv[1], "-"))
+    {
+      g_autofree char *text = NULL;
+      out = g_memory_output_stream_new_resizable ();
+      if (!aios_memory_export (memory, out, NULL, &error) ||
+          !g_output_stream_write_all (out, "", 1, NULL, NULL, &error) ||
+          !g_output_stream_close (out, NULL, &error))
+        return aios_cli_call_fail (call, error);
+      text = g_memory_output_stream_steal_data (G_MEMORY_OUTPUT_STREAM (out));
+      aios_cli_call_print (call, "%s", text);
+      return 0;
+    }
+  else
+    {
+      g_autoptr(GFile) file = aios_cli_call_get_file (call, argv[1]);
+      /* Written beside and renamed over: a failed export never leaves half a file. */
+      out = G_OUTPUT_STREAM (g_file_replace (file, NULL, FALSE, G_FILE_CREATE_PRIVATE, NULL, &error));
+      if (out == NULL || !aios_memory_export (memory, out, NULL, &error) ||
+          !g_output_stream_close (out, NULL, &error))
+        {
+          g_autofree char *message = g_strdup_printf (_("Could not export to %s: %s"), argv[1], error->message);
+          return aios_cli_call_fail_literal (call, message);
+        }
+    }
+  return 0;
+}
+
 static const AiosCliCommand commands[] = {
+  { "import", "FILE [--json]",
+    N_("Import contacts (CSV, vCard) or a workspace export; reports each skipped row"),
+    import_handler },
+  { "export", "[FILE]", N_("Export the whole workspace as JSON (to standard output without FILE)"),
+    export_handler },
   { "memory", "search|show|history|diff|put|revert|delete|restore …",
     N_("Search, read and change memory records (aios memory search QUERY [--kind KIND] [--json])"),
     memory_handler },

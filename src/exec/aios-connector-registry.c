@@ -12,6 +12,7 @@
 #include "aios-connector-registry.h"
 #include "aios-email-connector.h"
 #include "aios-http.h"
+#include "aios-invoice-connector.h"
 #include "aios-webhook-connector.h"
 
 struct _AiosConnectorRegistry
@@ -26,7 +27,7 @@ struct _AiosConnectorRegistry
 
 G_DEFINE_FINAL_TYPE (AiosConnectorRegistry, aios_connector_registry, G_TYPE_OBJECT)
 
-static const char *const builtin[] = { "email", "webhook", NULL };
+static const char *const builtin[] = { "email", "invoice", "webhook", NULL };
 
 static int
 compare_names (gconstpointer a,
@@ -75,7 +76,7 @@ aios_connector_registry_new (AiosConfig      *config,
 
 /**
  * aios_connector_registry_get:
- * @name: "email", "webhook" (more as they land: "invoice")
+ * @name: "email", "invoice" or "webhook"
  *
  * Returns: (transfer none) (nullable): the connector, or %NULL for an
  *   unknown name. A connector exists even when it is not configured: its
@@ -96,6 +97,8 @@ aios_connector_registry_get (AiosConnectorRegistry *self,
 
   if (g_str_equal (name, "email"))
     connector = aios_email_connector_new (self->config, self->credentials);
+  else if (g_str_equal (name, "invoice"))
+    connector = aios_invoice_connector_new (self->config, self->credentials, self->session);
   else if (g_str_equal (name, "webhook"))
     connector = aios_webhook_connector_new (self->config, self->credentials, self->session);
 

@@ -38,6 +38,10 @@ static const AiosMigration migrations[] = {
     "  input_micros_per_mtok INTEGER NOT NULL DEFAULT 0,"
     "  output_micros_per_mtok INTEGER NOT NULL DEFAULT 0,"
     "  updated_at INTEGER NOT NULL);" },
+  { "exec", 2,
+    "CREATE TABLE llm_roles ("
+    "  role TEXT PRIMARY KEY,"
+    "  tier TEXT NOT NULL CHECK (tier IN ('local', 'cloud')));" },
 };
 
 const AiosMigration *

@@ -106,8 +106,19 @@ static const char * const stopwords[] = {
   "are", "was", "were", "will", "would", "should", "could", "have", "has", "had", "not", "but",
   "all", "any", "can", "her", "his", "him", "she", "they", "them", "you", "what", "when", "who",
   "how", "why", "which", "there", "then", "than", "also", "just", "please", "write", "send",
+  "of", "to", "in", "on", "at", "by", "an", "a", "is", "it", "or", "as", "be", "de", "der", "die",
+  "das", "und", "la", "le", "el",
   NULL
 };
+
+/* A word typed that is so common it matches nearly everything ("of")
+ * costs much and filters nothing; with other words beside it, leave it out. */
+static gboolean
+is_stopword (const char *word)
+{
+  g_autofree char *folded = g_utf8_casefold (word, -1);
+  return g_strv_contains (stopwords, folded);
+}
 
 static gboolean
 has_alnum (const char *word)
@@ -121,18 +132,23 @@ has_alnum (const char *word)
 /* Each word typed becomes a quoted FTS5 phrase (the tokenizer splits
  * "dana@example.com" into a phrase of its parts), so no input can be read
  * as query syntax. All words must match, the last one as a prefix (search
- * as you type), or, with ANY_WORD, any word of three letters or more that
+ * as you type, when @prefix), or, with ANY_WORD, any word of three letters or more that
  * is not a stop word. Returns NULL when nothing searchable remains. */
 static char *
 build_match (const char      *query,
-             AiosSearchFlags  flags)
+             AiosSearchFlags  flags,
+             gboolean         prefix)
 {
   g_auto(GStrv) words = g_regex_split_simple ("\\s+", query ? query : "", 0, 0);
   GString *m = g_string_new (NULL);
   gboolean any = (flags & AIOS_SEARCH_ANY_WORD) != 0;
   gboolean ends_in_space = query != NULL && *query != '\0' && g_ascii_isspace (query[strlen (query) - 1]);
   guint n = g_strv_length (words);
-  guint used = 0;
+  guint used = 0, content_words = 0;
+
+  for (guint i = 0; i < n; i++)
+    if (*words[i] != '\0' && has_alnum (words[i]) && !is_stopword (words[i]))
+      content_words++;
 
   for (guint i = 0; i < n; i++)
     {
@@ -143,6 +159,8 @@ build_match (const char      *query,
         continue;
       folded = g_utf8_casefold (words[i], -1);
       if (any && (g_utf8_strlen (folded, -1) < 3 || g_strv_contains (stopwords, folded)))
+        continue;
+      if (!any && content_words > 0 && i + 1 < n && is_stopword (words[i]))
         continue;
       if (used++ > 0)
         g_string_append (m, any ? " OR " : " ");
@@ -156,7 +174,7 @@ build_match (const char      *query,
       g_string_append_c (quoted, '"');
       g_string_append (m, quoted->str);
       g_string_free (quoted, TRUE);
-      if (!any && !ends_in_space && i + 1 == n)
+      if (prefix && !any && !ends_in_space && i + 1 == n)
         g_string_append_c (m, '*');
     }
   if (used == 0)
@@ -205,24 +223,71 @@ hit_from_row (sqlite3_stmt *stmt)
   return hit;
 }
 
+/* The smallest record id among the newest @window matches, or 0 when there
+ * are fewer: walking matches by rowid costs no ranking. */
+static gint64
+rowid_floor (Conn                    *c,
+             const AiosSearchOptions *o,
+             const char              *match,
+             guint                    window,
+             GError                 **error)
+{
+  sqlite3_stmt *stmt;
+  gint64 floor = 0;
+  int rc;
+
+  stmt = conn_prepare (c,
+                       "SELECT rowid FROM records_fts WHERE records_fts MATCH ?1 AND (?2 IS NULL OR kind = ?2) "
+                       "ORDER BY rowid DESC LIMIT 1 OFFSET ?3", error);
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_text (stmt, 1, match, -1, SQLITE_TRANSIENT);
+  if (o->kind != NULL)
+    sqlite3_bind_text (stmt, 2, o->kind, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int (stmt, 3, window - 1);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    floor = sqlite3_column_int64 (stmt, 0);
+  conn_done (c, stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      conn_error (c, rc, error);
+      return -1;
+    }
+  return floor;
+}
+
+static char *
+hit_text (const char *title,
+          const char *fields_json,
+          const char *body)
+{
+  g_autoptr(JsonObject) fields = aios_memory_parse_fields (fields_json);
+  g_autofree char *fields_text = aios_memory_fields_to_text (fields);
+
+  return g_strjoin (" ", title ? title : "", fields_text, body ? body : "", NULL);
+}
+
 static gboolean
-lexical_candidates (Conn                    *c,
-                    const AiosSearchOptions *o,
-                    const char              *match,
-                    guint                    k,
-                    GPtrArray               *hits,
-                    GHashTable              *by_id,
-                    GError                 **error)
+ranked_candidates (Conn                    *c,
+                   const AiosSearchOptions *o,
+                   const char              *match,
+                   gint64                   min_id,
+                   gint64                   max_id,
+                   guint                    k,
+                   GPtrArray               *hits,
+                   GHashTable              *by_id,
+                   GError                 **error)
 {
   sqlite3_stmt *stmt;
   int rc;
 
   stmt = conn_prepare (c,
                        "SELECT r.id, r.kind, r.title, r.layer, r.current_version, v.author, v.run_id, v.ts, "
-                       "m.snip, m.rank FROM ("
-                       "  SELECT rowid AS id, rank, snippet (records_fts, -1, '[', ']', '…', 10) AS snip "
+                       "r.fields_json, m.rank, r.body FROM ("
+                       "  SELECT rowid AS id, rank "
                        "  FROM records_fts WHERE records_fts MATCH ?1 AND (?2 IS NULL OR kind = ?2) "
-                       "  ORDER BY rank LIMIT ?3) m "
+                       "  AND rowid BETWEEN ?4 AND ?5 ORDER BY +rank LIMIT ?3) m "
                        "JOIN records r ON r.id = m.id "
                        "JOIN record_versions v ON v.record_id = r.id AND v.version = r.current_version "
                        "ORDER BY m.rank", error);
@@ -232,11 +297,19 @@ lexical_candidates (Conn                    *c,
   if (o->kind != NULL)
     sqlite3_bind_text (stmt, 2, o->kind, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int (stmt, 3, k);
+  sqlite3_bind_int64 (stmt, 4, min_id);
+  sqlite3_bind_int64 (stmt, 5, max_id);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      AiosMemoryHit *hit = hit_from_row (stmt);
-      hit->snippet = g_strdelimit (g_strdup ((const char *) sqlite3_column_text (stmt, 8)), "\r\n\t", ' ');
+      AiosMemoryHit *hit;
+
+      if (g_hash_table_contains (by_id, &(gint64) { sqlite3_column_int64 (stmt, 0) }))
+        continue;
+      hit = hit_from_row (stmt);
       hit->lexical = -sqlite3_column_double (stmt, 9);
+      /* kept until the snippet is made from it */
+      hit->snippet = hit_text (hit->title, (const char *) sqlite3_column_text (stmt, 8),
+                               (const char *) sqlite3_column_text (stmt, 10));
       g_ptr_array_add (hits, hit);
       g_hash_table_insert (by_id, &hit->id, hit);
     }
@@ -244,6 +317,61 @@ lexical_candidates (Conn                    *c,
   if (rc != SQLITE_DONE)
     return conn_error (c, rc, error);
   return TRUE;
+}
+
+/* BM25 must score every match before it can sort, which is what makes a
+ * common word slow on a big workspace. So when a query matches more than
+ * RANK_WINDOW records, only the newest RANK_WINDOW matches are ranked on
+ * all columns, and older records join through their titles (a name, a
+ * company, a subject: far fewer matches). Fewer matches: all are ranked.
+ * "ORDER BY +rank" sorts in SQLite rather than in FTS5, whose own sorted
+ * plan scores every match and ignores the rowid bounds. */
+#define RANK_WINDOW 500
+
+static gboolean
+lexical_candidates (Conn                    *c,
+                    const AiosSearchOptions *o,
+                    const char              *match,
+                    guint                    k,
+                    GPtrArray               *hits,
+                    GHashTable              *by_id,
+                    GError                 **error)
+{
+  gint64 floor = rowid_floor (c, o, match, RANK_WINDOW, error);
+  g_autofree char *title_match = NULL;
+
+  if (floor < 0)
+    return FALSE;
+  if (!ranked_candidates (c, o, match, floor, G_MAXINT64, k, hits, by_id, error))
+    return FALSE;
+  if (floor == 0)
+    return TRUE;
+  /* the newest k older records whose title matches, ranked among themselves */
+  title_match = g_strdup_printf ("{title} : (%s)", match);
+  {
+    Conn *cc = c;
+    sqlite3_stmt *stmt = conn_prepare (cc,
+                                       "SELECT rowid FROM records_fts WHERE records_fts MATCH ?1 "
+                                       "AND (?2 IS NULL OR kind = ?2) AND rowid < ?4 "
+                                       "ORDER BY rowid DESC LIMIT 1 OFFSET ?3", error);
+    gint64 title_floor = 0;
+    int rc;
+
+    if (stmt == NULL)
+      return FALSE;
+    sqlite3_bind_text (stmt, 1, title_match, -1, SQLITE_TRANSIENT);
+    if (o->kind != NULL)
+      sqlite3_bind_text (stmt, 2, o->kind, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int (stmt, 3, k - 1);
+    sqlite3_bind_int64 (stmt, 4, floor);
+    rc = sqlite3_step (stmt);
+    if (rc == SQLITE_ROW)
+      title_floor = sqlite3_column_int64 (stmt, 0);
+    conn_done (cc, stmt);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+      return conn_error (cc, rc, error);
+    return ranked_candidates (c, o, title_match, title_floor, floor - 1, k, hits, by_id, error);
+  }
 }
 
 static gboolean
@@ -392,47 +520,150 @@ vector_candidates (Conn                    *c,
 
 static gboolean
 count_runs (Conn        *c,
-            gint64       id,
+            const char  *ids_json,
             const char  *related_json,
-            gint64      *out_usage,
-            gint64      *out_together,
+            GHashTable  *usage,
+            GHashTable  *together,
             GError     **error)
 {
-  g_autofree char *target = g_strdup_printf ("%" G_GINT64_FORMAT, id);
   sqlite3_stmt *stmt;
   int rc;
 
   stmt = conn_prepare (c,
-                       "SELECT COUNT (DISTINCT e.run_id) FROM event_links l JOIN events e ON e.id = l.event_id "
-                       "WHERE l.target_kind = 'record' AND l.target_id = ? AND e.run_id IS NOT NULL", error);
+                       "SELECT l.target_id, COUNT (DISTINCT e.run_id) FROM event_links l "
+                       "JOIN events e ON e.id = l.event_id "
+                       "WHERE l.target_kind = 'record' AND l.target_id IN (SELECT value FROM json_each (?1)) "
+                       "AND e.run_id IS NOT NULL GROUP BY l.target_id", error);
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, target, -1, SQLITE_TRANSIENT);
-  rc = sqlite3_step (stmt);
-  *out_usage = rc == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
+  sqlite3_bind_text (stmt, 1, ids_json, -1, SQLITE_TRANSIENT);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_hash_table_insert (usage, g_strdup ((const char *) sqlite3_column_text (stmt, 0)),
+                         GINT_TO_POINTER (sqlite3_column_int (stmt, 1)));
   conn_done (c, stmt);
-  if (rc != SQLITE_ROW)
+  if (rc != SQLITE_DONE)
     return conn_error (c, rc, error);
 
-  *out_together = 0;
-  if (related_json == NULL || *out_usage == 0)
+  if (related_json == NULL)
     return TRUE;
   stmt = conn_prepare (c,
-                       "SELECT COUNT (DISTINCT e.run_id) FROM event_links l JOIN events e ON e.id = l.event_id "
-                       "WHERE l.target_kind = 'record' AND l.target_id = ?1 AND e.run_id IN ("
+                       "SELECT l.target_id, COUNT (DISTINCT e.run_id) FROM event_links l "
+                       "JOIN events e ON e.id = l.event_id "
+                       "WHERE l.target_kind = 'record' AND l.target_id IN (SELECT value FROM json_each (?1)) "
+                       "AND e.run_id IN ("
                        "  SELECT e2.run_id FROM event_links l2 JOIN events e2 ON e2.id = l2.event_id "
                        "  WHERE l2.target_kind = 'record' AND e2.run_id IS NOT NULL "
-                       "  AND l2.target_id IN (SELECT value FROM json_each (?2)))", error);
+                       "  AND l2.target_id IN (SELECT value FROM json_each (?2))) "
+                       "GROUP BY l.target_id", error);
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, target, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 1, ids_json, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 2, related_json, -1, SQLITE_TRANSIENT);
-  rc = sqlite3_step (stmt);
-  *out_together = rc == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_hash_table_insert (together, g_strdup ((const char *) sqlite3_column_text (stmt, 0)),
+                         GINT_TO_POINTER (sqlite3_column_int (stmt, 1)));
   conn_done (c, stmt);
-  if (rc != SQLITE_ROW)
+  if (rc != SQLITE_DONE)
     return conn_error (c, rc, error);
   return TRUE;
+}
+
+/* Snippets are cut here rather than by FTS5's snippet(), which costs a
+ * query per hit: the first word of the text that matches a query word
+ * (ignoring case and accents; the last word also as a prefix), with a few
+ * words around it, matches between [ and ]. */
+static char *
+fold_word (const char *word,
+           gssize      len)
+{
+  g_autofree char *folded = g_utf8_casefold (word, len);
+  return g_str_to_ascii (folded, "C");
+}
+
+static char **
+query_words (const char *query)
+{
+  g_autoptr(GPtrArray) words = g_ptr_array_new ();
+  const char *p = query ? query : "";
+
+  while (*p)
+    {
+      const char *start;
+      while (*p && !g_unichar_isalnum (g_utf8_get_char (p)))
+        p = g_utf8_next_char (p);
+      start = p;
+      while (*p && g_unichar_isalnum (g_utf8_get_char (p)))
+        p = g_utf8_next_char (p);
+      if (p > start)
+        g_ptr_array_add (words, fold_word (start, p - start));
+    }
+  g_ptr_array_add (words, NULL);
+  return (char **) g_ptr_array_free (g_steal_pointer (&words), FALSE);
+}
+
+typedef struct {
+  const char *start;
+  const char *end;
+  gboolean    match;
+} Token;
+
+static char *
+make_snippet (const char  *text,
+              char       **words)
+{
+  g_autoptr(GArray) tokens = g_array_new (FALSE, FALSE, sizeof (Token));
+  guint n_words = g_strv_length (words);
+  gint first = -1;
+  guint from, to;
+  GString *s = g_string_new (NULL);
+  const char *p = text;
+
+  while (*p)
+    {
+      Token t = { 0 };
+      g_autofree char *folded = NULL;
+
+      while (*p && !g_unichar_isalnum (g_utf8_get_char (p)))
+        p = g_utf8_next_char (p);
+      if (!*p)
+        break;
+      t.start = p;
+      while (*p && g_unichar_isalnum (g_utf8_get_char (p)))
+        p = g_utf8_next_char (p);
+      t.end = p;
+      folded = fold_word (t.start, t.end - t.start);
+      for (guint i = 0; i < n_words && !t.match; i++)
+        t.match = g_str_equal (folded, words[i]) ||
+                  (i + 1 == n_words && g_str_has_prefix (folded, words[i]));
+      if (t.match && first < 0)
+        first = tokens->len;
+      g_array_append_val (tokens, t);
+    }
+  if (tokens->len == 0)
+    {
+      g_string_free (s, TRUE);
+      return g_strdup ("");
+    }
+
+  from = first > 3 ? (guint) first - 3 : 0;
+  to = MIN (tokens->len, from + 10);
+  if (from > 0)
+    g_string_append (s, "…");
+  for (guint i = from; i < to; i++)
+    {
+      Token *t = &g_array_index (tokens, Token, i);
+      if (i > from)
+        g_string_append_len (s, g_array_index (tokens, Token, i - 1).end,
+                             t->start - g_array_index (tokens, Token, i - 1).end);
+      if (t->match)
+        g_string_append_c (s, '[');
+      g_string_append_len (s, t->start, t->end - t->start);
+      if (t->match)
+        g_string_append_c (s, ']');
+    }
+  if (to < tokens->len)
+    g_string_append (s, "…");
+  return g_strdelimit (g_string_free (s, FALSE), "\r\n\t", ' ');
 }
 
 static int
@@ -454,10 +685,13 @@ search (Conn                    *c,
 {
   g_autoptr(GPtrArray) hits = g_ptr_array_new_with_free_func ((GDestroyNotify) aios_memory_hit_free);
   g_autoptr(GHashTable) by_id = g_hash_table_new (g_int64_hash, g_int64_equal);
-  g_autofree char *match = build_match (o->query, o->flags);
+  g_autofree char *match = build_match (o->query, o->flags, FALSE);
+  g_autofree char *prefix_match = build_match (o->query, o->flags, TRUE);
   g_autofree char *related_json = NULL;
+  g_autoptr(GHashTable) usage_by_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) together_by_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   guint limit = o->limit > 0 ? o->limit : DEFAULT_LIMIT;
-  guint k = MAX (limit * 3, 30);
+  guint k = MAX (limit * 2, 20);
   gboolean vectors = o->query_vector != NULL && o->n_dims > 0;
   double max_lexical = 0;
   gint64 now = aios_store_now_ms ();
@@ -484,7 +718,12 @@ search (Conn                    *c,
       return g_steal_pointer (&hits);
     }
 
+  /* Whole words first; the last word as a prefix only when that finds too
+   * little (someone still typing it), since prefixes cost more. */
   if (match != NULL && !lexical_candidates (c, o, match, k, hits, by_id, error))
+    return NULL;
+  if (match != NULL && hits->len < limit && g_strcmp0 (match, prefix_match) != 0 &&
+      !lexical_candidates (c, o, prefix_match, k, hits, by_id, error))
     return NULL;
   if (vectors && !vector_candidates (c, o, k, hits, by_id, error))
     return NULL;
@@ -501,14 +740,28 @@ search (Conn                    *c,
   for (guint i = 0; i < hits->len; i++)
     max_lexical = MAX (max_lexical, ((AiosMemoryHit *) hits->pdata[i])->lexical);
 
+  {
+    GString *ids = g_string_new ("[");
+    for (guint i = 0; i < hits->len; i++)
+      g_string_append_printf (ids, "%s\"%" G_GINT64_FORMAT "\"", i ? "," : "",
+                              ((AiosMemoryHit *) hits->pdata[i])->id);
+    g_string_append_c (ids, ']');
+    if (!count_runs (c, ids->str, related_json, usage_by_id, together_by_id, error))
+      {
+        g_string_free (ids, TRUE);
+        return NULL;
+      }
+    g_string_free (ids, TRUE);
+  }
+
   for (guint i = 0; i < hits->len; i++)
     {
       AiosMemoryHit *hit = g_ptr_array_index (hits, i);
-      gint64 usage = 0, together = 0;
+      g_autofree char *key = g_strdup_printf ("%" G_GINT64_FORMAT, hit->id);
+      gint64 usage = GPOINTER_TO_INT (g_hash_table_lookup (usage_by_id, key));
+      gint64 together = GPOINTER_TO_INT (g_hash_table_lookup (together_by_id, key));
       double relevance, lexical = max_lexical > 0 ? hit->lexical / max_lexical : 0;
 
-      if (!count_runs (c, hit->id, related_json, &usage, &together, error))
-        return NULL;
       hit->lexical = lexical;
       hit->recency = exp (-MAX (0, now - hit->ts) / MS_PER_DAY / RECENCY_DAYS);
       hit->usage = 1.0 - 1.0 / (1.0 + usage);
@@ -520,6 +773,22 @@ search (Conn                    *c,
   g_ptr_array_sort (hits, compare_hits);
   if (hits->len > limit)
     g_ptr_array_set_size (hits, limit);
+  {
+    g_auto(GStrv) words = query_words (o->query);
+    for (guint i = 0; i < hits->len; i++)
+      {
+        AiosMemoryHit *hit = g_ptr_array_index (hits, i);
+        char *text = hit->snippet;
+
+        if (text == NULL)
+          hit->snippet = g_strdup ("");
+        else if (hit->lexical > 0)
+          {
+            hit->snippet = make_snippet (text, words);
+            g_free (text);
+          }
+      }
+  }
   return g_steal_pointer (&hits);
 }
 

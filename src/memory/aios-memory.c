@@ -1333,3 +1333,52 @@ aios_memory_count_kinds (AiosMemory  *self,
     }
   return g_steal_pointer (&counts);
 }
+
+/**
+ * aios_memory_reindex:
+ *
+ * Rebuilds the lookup keys and the full-text index of every record from
+ * its current version (after a workspace restore). Joins the caller's
+ * transaction.
+ */
+gboolean
+aios_memory_reindex (AiosMemory  *self,
+                     GError     **error)
+{
+  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) aios_record_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (!aios_store_begin (self->store, error))
+    return FALSE;
+  if (!aios_store_exec (self->store, "DELETE FROM records_fts; DELETE FROM record_keys;", error))
+    goto fail;
+  stmt = aios_store_prepare (self->store,
+                             "SELECT id, kind, title, layer, current_version, fields_json, body, '', 0, NULL, "
+                             "updated_at, deleted FROM records ORDER BY id", error);
+  if (stmt == NULL)
+    goto fail;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (records, aios_record_from_row (stmt));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      aios_store_set_error (self->store, rc, error, _("index memory records"));
+      goto fail;
+    }
+  for (guint i = 0; i < records->len; i++)
+    {
+      AiosRecord *r = g_ptr_array_index (records, i);
+      const AiosKindSpec *spec = aios_memory_kind_lookup (r->kind);
+
+      if (spec == NULL)
+        continue;
+      if (!index_current (self, r->id, spec, r->title, r->fields, r->body, r->deleted, error))
+        goto fail;
+    }
+  return aios_store_commit (self->store, error);
+
+fail:
+  aios_store_rollback (self->store);
+  return FALSE;
+}

@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "aios-application.h"
+#include "aios-preferences-window.h"
 #include "aios-window.h"
 #include "cli/aios-app-core.h"
 
@@ -69,19 +70,106 @@ quit_activated (GSimpleAction *action,
   g_application_quit (G_APPLICATION (user_data));
 }
 
+/* The window the operator is looking at, or any; NULL when none is open. */
+static AiosWindow *
+current_window (AiosApplication *self)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (AIOS_IS_WINDOW (window))
+    return AIOS_WINDOW (window);
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (AIOS_IS_WINDOW (l->data))
+      return l->data;
+  return NULL;
+}
+
+static void
+preferences_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  AiosApplication *self = AIOS_APPLICATION (user_data);
+  AiosWindow *window = current_window (self);
+  AiosPreferencesWindow *preferences;
+
+  if (window == NULL)
+    return;
+
+  /* One preferences window per main window. */
+  for (GList *l = gtk_window_list_toplevels (); l != NULL; l = g_list_delete_link (l, l))
+    if (AIOS_IS_PREFERENCES_WINDOW (l->data) &&
+        gtk_window_get_transient_for (l->data) == GTK_WINDOW (window))
+      {
+        gtk_window_present (l->data);
+        g_list_free (l);
+        return;
+      }
+
+  preferences = aios_preferences_window_new (GTK_WINDOW (window), aios_window_get_workspace (window));
+  gtk_window_present (GTK_WINDOW (preferences));
+}
+
+static void
+about_activated (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  AiosApplication *self = AIOS_APPLICATION (user_data);
+  static const char *developers[] = { "The Aios developers", NULL };
+  AiosWindow *window = current_window (self);
+  GtkWidget *about;
+
+  about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
+                        "transient-for", window,
+                        "modal", window != NULL,
+                        "application-icon", APPLICATION_ID,
+                        "application-name", _("Aios"),
+                        "developer-name", _("The Aios developers"),
+                        "version", PACKAGE_VERSION,
+                        "comments", _("The operating system of a one-person company: agents do the work, "
+                                      "you approve what goes out, and the journal says why."),
+                        "website", "https://aios.example.com/",
+                        "issue-url", "https://aios.example.com/issues",
+                        "license-type", GTK_LICENSE_GPL_3_0,
+                        "copyright", "© 2026 The Aios developers",
+                        "developers", developers,
+                        /* Translators: put your names here, one per line */
+                        "translator-credits", _("translator-credits"),
+                        NULL);
+  gtk_window_present (GTK_WINDOW (about));
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", quit_activated },
+  { "preferences", preferences_activated },
+  { "about", about_activated },
 };
 
 static void
 aios_application_startup (GApplication *application)
 {
+  static const struct {
+    const char *action;
+    const char *accels[2];
+  } accels[] = {
+    { "app.quit", { "<Control>q", NULL } },
+    { "app.preferences", { "<Control>comma", NULL } },
+    { "win.show-page::inbox", { "<Control>1", NULL } },
+    { "win.show-page::timeline", { "<Control>2", NULL } },
+    { "win.show-page::memory", { "<Control>3", NULL } },
+    { "win.show-page::runs", { "<Control>4", NULL } },
+  };
+
   G_APPLICATION_CLASS (aios_application_parent_class)->startup (application);
 
+  gtk_window_set_default_icon_name (APPLICATION_ID);
   g_action_map_add_action_entries (G_ACTION_MAP (application), app_actions,
                                    G_N_ELEMENTS (app_actions), application);
-  gtk_application_set_accels_for_action (GTK_APPLICATION (application), "app.quit",
-                                         (const char *[]) { "<Control>q", NULL });
+  /* win.show-help-overlay and Ctrl+? come with gtk/help-overlay.ui. */
+  for (gsize i = 0; i < G_N_ELEMENTS (accels); i++)
+    gtk_application_set_accels_for_action (GTK_APPLICATION (application),
+                                           accels[i].action, accels[i].accels);
 }
 
 static void

@@ -14,5 +14,8 @@ G_DECLARE_FINAL_TYPE (AiosWindow, aios_window, AIOS, WINDOW, AdwApplicationWindo
 AiosWindow    *aios_window_new           (AiosApplication *application,
                                           AiosWorkspace   *workspace);
 AiosWorkspace *aios_window_get_workspace (AiosWindow      *self);
+AdwViewStack  *aios_window_get_stack     (AiosWindow      *self);
+void           aios_window_show_page     (AiosWindow      *self,
+                                          const char      *name);
 
 G_END_DECLS

@@ -246,6 +246,49 @@ test_cli (void)
 
   assert_no_secret_in_workspace (ws, path, "pa55-W");
 
+  /* credentials test: a real call for the invoice API, the keyring for the webhook */
+  {
+    ExecPeer *peer = exec_peer_start ("exec-api-peer.py");
+    g_autofree char *url = exec_peer_url (peer, "ok", "");
+    g_autofree char *bad = exec_peer_url (peer, "e401", "");
+
+    exec_set (ws, "invoice.url", url);
+    g_clear_pointer (&out, g_free);
+    g_assert_cmpint (run_cli (ws, "sk_test_cli\n", &out, "credentials", "set", "invoice", NULL), ==, 0);
+    g_clear_pointer (&out, g_free);
+    g_assert_cmpint (run_cli (ws, NULL, &out, "credentials", "test", "invoice", NULL), ==, 0);
+    g_assert_nonnull (strstr (out, "accepted the key"));
+    {
+      g_autoptr(JsonArray) log = exec_peer_log (peer);
+      JsonObject *headers = json_object_get_object_member (json_array_get_object_element (log, 0), "headers");
+      g_assert_cmpstr (json_object_get_string_member (headers, "Authorization"), ==, "Bearer sk_test_cli");
+    }
+    exec_set (ws, "invoice.url", bad);
+    g_clear_pointer (&out, g_free);
+    g_assert_cmpint (run_cli (ws, NULL, &out, "credentials", "test", "invoice", NULL), ==, 1);
+    g_assert_nonnull (strstr (out, "Invalid API Key provided"));
+    g_clear_pointer (&out, g_free);
+    g_assert_cmpint (run_cli (ws, NULL, &out, "credentials", "test", "webhook", NULL), ==, 1);
+    g_assert_nonnull (strstr (out, "No webhook credential"));
+    g_clear_pointer (&out, g_free);
+    g_assert_cmpint (run_cli (ws, "whsec_cli", &out, "credentials", "set", "webhook", NULL), ==, 0);
+    g_clear_pointer (&out, g_free);
+    g_assert_cmpint (run_cli (ws, NULL, &out, "credentials", "test", "webhook", NULL), ==, 0);
+    g_assert_nonnull (strstr (out, "keyring gives the secret"));
+    exec_peer_stop (peer);
+    assert_no_secret_in_workspace (ws, path, "sk_test_cli");
+    assert_no_secret_in_workspace (ws, path, "whsec_cli");
+  }
+
+  /* prices */
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (run_cli (ws, NULL, &out, "prices", "set", "gpt-test", "0.15", "0.6", NULL), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (run_cli (ws, NULL, &out, "prices", "--json", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "{\"model\":\"gpt-test\",\"input_per_mtok\":0.150000,\"output_per_mtok\":0.600000}\n");
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (run_cli (ws, NULL, &out, "prices", "set", "gpt-test", "-1", "0.6", NULL), ==, 1);
+
   g_clear_pointer (&out, g_free);
   g_assert_cmpint (run_cli (ws, NULL, &out, "credentials", "clear", "smtp", NULL), ==, 0);
   got = aios_credentials_lookup_sync (aios_workspace_get_credentials (ws), "smtp", &error);

@@ -50,7 +50,10 @@ start (Fixture    *f,
   for (const char *a = first_arg; a != NULL; a = va_arg (ap, const char *))
     g_ptr_array_add (args, (gpointer) a);
   va_end (ap);
-  g_ptr_array_add (args, NULL);
+  /* NULL-padded to the 9 slots read below (ASan: reading past the end) */
+  do
+    g_ptr_array_add (args, NULL);
+  while (args->len < 9);
 
   /* exec_peer_start_args is variadic; pass up to 8 arguments through */
   {

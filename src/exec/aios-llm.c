@@ -1,0 +1,1670 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Language models, in two tiers:
+ *   local  an Ollama server (llm.local.url): POST /api/chat streaming NDJSON,
+ *          /api/embed, GET /api/tags
+ *   cloud  an OpenAI-compatible API (llm.cloud.url, ending in /v1; API key
+ *          from the "llm.cloud" credential): POST /chat/completions
+ *          streaming Server-Sent Events, response_format json_schema,
+ *          /embeddings, GET /models
+ * Each agent role is on a tier (llm_roles; local by default); when its tier
+ * is not configured the other one is used; with neither, the role is
+ * "offline" and the agents' built-in engine answers.
+ *
+ * Every call is one row in `prompts` (the exact request body, the answer,
+ * tokens, cost) and one journal event in the same transaction, linked to it.
+ * Identical requests are answered from that table (the response cache).
+ * Before a paid call the daily and monthly budgets are checked against the
+ * worst case (the prompt's size and the output limit); a call that could
+ * exceed one is refused (fail closed) and journaled as budget.exceeded, so
+ * the operator decides: raise the budget or wait.
+ *
+ * Model calls only read: a failure before a complete answer is retryable;
+ * a wrong content type means the URL is not such an API (permanent).
+ */
+#define G_LOG_DOMAIN "aios-exec"
+
+#include "config.h"
+
+#include <math.h>
+#include <glib/gi18n.h>
+#include <libsecret/secret.h>
+
+#include "aios-connector.h"
+#include "aios-http.h"
+#include "aios-json-schema.h"
+#include "aios-llm.h"
+#include "store/aios-journal.h"
+
+#define DEFAULT_TIMEOUT_MS 120000
+#define MAX_OUTPUT_TOKENS 2048
+#define MAX_REPAIRS 2
+#define MAX_LINE (1024 * 1024)
+
+struct _AiosLlm
+{
+  GObject          parent_instance;
+
+  AiosStore       *store;
+  AiosConfig      *config;
+  AiosCredentials *credentials;
+  SoupSession     *session;
+  guint            timeout_ms;
+};
+
+G_DEFINE_FINAL_TYPE (AiosLlm, aios_llm, G_TYPE_OBJECT)
+
+void
+aios_llm_result_free (AiosLlmResult *r)
+{
+  g_free (r->text);
+  g_clear_pointer (&r->json, json_node_unref);
+  g_free (r->tier);
+  g_free (r->model);
+  g_free (r);
+}
+
+static void
+aios_llm_dispose (GObject *object)
+{
+  AiosLlm *self = AIOS_LLM (object);
+
+  if (self->session != NULL)
+    soup_session_abort (self->session);
+  g_clear_object (&self->session);
+  g_clear_object (&self->credentials);
+  g_clear_object (&self->config);
+  g_clear_object (&self->store);
+  G_OBJECT_CLASS (aios_llm_parent_class)->dispose (object);
+}
+
+static void
+aios_llm_class_init (AiosLlmClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = aios_llm_dispose;
+}
+
+static void
+aios_llm_init (AiosLlm *self)
+{
+  self->timeout_ms = DEFAULT_TIMEOUT_MS;
+}
+
+AiosLlm *
+aios_llm_new (AiosStore       *store,
+              AiosConfig      *config,
+              AiosCredentials *credentials)
+{
+  AiosLlm *self = g_object_new (AIOS_TYPE_LLM, NULL);
+
+  self->store = g_object_ref (store);
+  self->config = g_object_ref (config);
+  self->credentials = g_object_ref (credentials);
+  self->session = aios_http_session_new ();
+  return self;
+}
+
+void
+aios_llm_set_timeout_ms (AiosLlm *self,
+                         guint    timeout_ms)
+{
+  g_return_if_fail (AIOS_IS_LLM (self));
+  self->timeout_ms = timeout_ms ? timeout_ms : DEFAULT_TIMEOUT_MS;
+}
+
+/* Tiers */
+
+static gboolean
+tier_configured (AiosLlm    *self,
+                 const char *tier)
+{
+  g_autofree char *key = g_strdup_printf ("llm.%s.url", tier);
+  g_autofree char *url = aios_config_get (self->config, key);
+  return url != NULL;
+}
+
+char *
+aios_llm_get_tier_for_role (AiosLlm    *self,
+                            const char *role)
+{
+  g_autofree char *wanted = NULL;
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (AIOS_IS_LLM (self), NULL);
+
+  stmt = aios_store_prepare (self->store, "SELECT tier FROM llm_roles WHERE role = ?", NULL);
+  if (stmt != NULL)
+    {
+      sqlite3_bind_text (stmt, 1, role ? role : "", -1, SQLITE_TRANSIENT);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        wanted = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      sqlite3_reset (stmt);
+    }
+  if (wanted == NULL)
+    wanted = g_strdup ("local");
+  if (tier_configured (self, wanted))
+    return g_steal_pointer (&wanted);
+  if (tier_configured (self, g_str_equal (wanted, "local") ? "cloud" : "local"))
+    return g_strdup (g_str_equal (wanted, "local") ? "cloud" : "local");
+  return g_strdup ("offline");
+}
+
+gboolean
+aios_llm_set_role_tier (AiosLlm     *self,
+                        const char  *role,
+                        const char  *tier,
+                        GError     **error)
+{
+  sqlite3_stmt *stmt;
+  g_autofree char *summary = NULL;
+  AiosEvent ev = { 0 };
+  int rc;
+
+  g_return_val_if_fail (AIOS_IS_LLM (self), FALSE);
+  if (g_strcmp0 (tier, "local") != 0 && g_strcmp0 (tier, "cloud") != 0)
+    {
+      g_set_error (error, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_PERMANENT,
+                   _("A role's tier is local or cloud (got “%s”)"), tier);
+      return FALSE;
+    }
+  if (!aios_store_begin (self->store, error))
+    return FALSE;
+  stmt = aios_store_prepare (self->store,
+                             "INSERT INTO llm_roles (role, tier) VALUES (?,?) "
+                             "ON CONFLICT (role) DO UPDATE SET tier = excluded.tier", error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_text (stmt, 1, role, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, tier, -1, SQLITE_TRANSIENT);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      aios_store_set_error (self->store, rc, error, _("save the role's tier"));
+      goto fail;
+    }
+  summary = g_strdup_printf ("Role %s now uses the %s model tier", role, tier);
+  ev.actor = (char *) "operator";
+  ev.kind = (char *) "llm.role-tier-changed";
+  ev.summary = summary;
+  if (aios_journal_append (self->store, &ev, error) == 0)
+    goto fail;
+  return aios_store_commit (self->store, error);
+fail:
+  aios_store_rollback (self->store);
+  return FALSE;
+}
+
+/* Prices and budgets */
+
+gboolean
+aios_llm_set_price (AiosLlm     *self,
+                    const char  *model,
+                    gint64       input_micros_per_mtok,
+                    gint64       output_micros_per_mtok,
+                    GError     **error)
+{
+  sqlite3_stmt *stmt;
+  g_autofree char *summary = NULL;
+  AiosEvent ev = { 0 };
+  int rc;
+
+  g_return_val_if_fail (AIOS_IS_LLM (self), FALSE);
+  if (model == NULL || *model == '\0' || input_micros_per_mtok < 0 || output_micros_per_mtok < 0)
+    {
+      g_set_error (error, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_PERMANENT,
+                   _("A price needs a model name and amounts of zero or more"));
+      return FALSE;
+    }
+  if (!aios_store_begin (self->store, error))
+    return FALSE;
+  stmt = aios_store_prepare (self->store,
+                             "INSERT INTO model_prices (model, input_micros_per_mtok, output_micros_per_mtok, updated_at) "
+                             "VALUES (?,?,?,?) ON CONFLICT (model) DO UPDATE SET "
+                             "input_micros_per_mtok = excluded.input_micros_per_mtok, "
+                             "output_micros_per_mtok = excluded.output_micros_per_mtok, "
+                             "updated_at = excluded.updated_at", error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_text (stmt, 1, model, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, input_micros_per_mtok);
+  sqlite3_bind_int64 (stmt, 3, output_micros_per_mtok);
+  sqlite3_bind_int64 (stmt, 4, aios_store_now_ms ());
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      aios_store_set_error (self->store, rc, error, _("save the price"));
+      goto fail;
+    }
+  summary = g_strdup_printf ("Price of model %s set to %.2f in / %.2f out per million tokens", model,
+                             input_micros_per_mtok / 1e6, output_micros_per_mtok / 1e6);
+  ev.actor = (char *) "operator";
+  ev.kind = (char *) "llm.price-changed";
+  ev.summary = summary;
+  if (aios_journal_append (self->store, &ev, error) == 0)
+    goto fail;
+  return aios_store_commit (self->store, error);
+fail:
+  aios_store_rollback (self->store);
+  return FALSE;
+}
+
+static gboolean
+get_price (AiosLlm    *self,
+           const char *model,
+           gint64     *in,
+           gint64     *out)
+{
+  sqlite3_stmt *stmt = aios_store_prepare (self->store,
+                                           "SELECT input_micros_per_mtok, output_micros_per_mtok "
+                                           "FROM model_prices WHERE model = ?", NULL);
+  gboolean found = FALSE;
+
+  *in = *out = 0;
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, model, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      *in = sqlite3_column_int64 (stmt, 0);
+      *out = sqlite3_column_int64 (stmt, 1);
+      found = TRUE;
+    }
+  sqlite3_reset (stmt);
+  return found;
+}
+
+static gint64
+period_start_ms (gboolean month)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) start = g_date_time_new_local (g_date_time_get_year (now),
+                                                     g_date_time_get_month (now),
+                                                     month ? 1 : g_date_time_get_day_of_month (now),
+                                                     0, 0, 0);
+  return g_date_time_to_unix (start) * 1000;
+}
+
+gint64
+aios_llm_spent_micros (AiosLlm  *self,
+                       gboolean  month)
+{
+  sqlite3_stmt *stmt = aios_store_prepare (self->store,
+                                           "SELECT COALESCE (SUM (cost_micros), 0) FROM prompts WHERE ts >= ?", NULL);
+  gint64 spent = 0;
+
+  if (stmt == NULL)
+    return 0;
+  sqlite3_bind_int64 (stmt, 1, period_start_ms (month));
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    spent = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return spent;
+}
+
+static gint64
+budget_micros (AiosLlm    *self,
+               const char *key)
+{
+  g_autofree char *value = aios_config_get (self->config, key);
+
+  if (value == NULL)
+    return -1;
+  return (gint64) llround (g_ascii_strtod (value, NULL) * 1e6);
+}
+
+static gint64
+cost_of (gint64 in_price,
+         gint64 out_price,
+         gint64 tokens_in,
+         gint64 tokens_out)
+{
+  return (tokens_in * in_price + tokens_out * out_price + 999999) / 1000000;
+}
+
+/* The call */
+
+typedef struct
+{
+  char             *role;
+  char             *system;
+  char             *prompt;
+  JsonNode         *schema;
+  gint64            run_id;
+  gint64            step_id;
+  AiosLlmTokenFunc  on_token;
+  gpointer          token_data;
+
+  char             *tier;
+  gboolean          ollama;
+  char             *base_url;
+  char             *model;
+  char             *api_key;
+
+  JsonArray        *messages;
+  guint             attempt;
+
+  char             *body;
+  char             *hash;
+  SoupMessage      *msg;
+  GDataInputStream *lines;
+  GString          *text;
+  GString          *sse_data;
+  gint64            tokens_in;
+  gint64            tokens_out;
+  gboolean          done_seen;
+
+  GCancellable     *inner;
+  GCancellable     *outer;
+  gulong            outer_handler;
+  guint             deadline;
+  gboolean          timed_out;
+  guint             timeout_ms;
+
+  AiosLlmResult    *result;
+} Call;
+
+static void
+call_free (Call *c)
+{
+  g_clear_handle_id (&c->deadline, g_source_remove);
+  if (c->outer_handler != 0)
+    g_cancellable_disconnect (c->outer, c->outer_handler);
+  g_clear_object (&c->outer);
+  g_clear_object (&c->inner);
+  g_free (c->role);
+  g_free (c->system);
+  g_free (c->prompt);
+  g_clear_pointer (&c->schema, json_node_unref);
+  g_free (c->tier);
+  g_free (c->base_url);
+  g_free (c->model);
+  if (c->api_key != NULL)
+    {
+      memset (c->api_key, 0, strlen (c->api_key));
+      g_free (c->api_key);
+    }
+  g_clear_pointer (&c->messages, json_array_unref);
+  g_free (c->body);
+  g_free (c->hash);
+  g_clear_object (&c->msg);
+  g_clear_object (&c->lines);
+  if (c->text != NULL)
+    g_string_free (c->text, TRUE);
+  if (c->sse_data != NULL)
+    g_string_free (c->sse_data, TRUE);
+  g_clear_pointer (&c->result, aios_llm_result_free);
+  g_free (c);
+}
+
+static char *
+actor_for (Call *c)
+{
+  return c->role != NULL && *c->role != '\0' ? g_strdup_printf ("agent:%s", c->role) : g_strdup ("system");
+}
+
+static void
+add_message (JsonArray  *messages,
+             const char *role,
+             const char *content)
+{
+  JsonObject *m = json_object_new ();
+
+  json_object_set_string_member (m, "role", role);
+  json_object_set_string_member (m, "content", content);
+  json_array_add_object_element (messages, m);
+}
+
+static char *
+build_body (Call *c)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  JsonNode *messages = json_node_new (JSON_NODE_ARRAY);
+
+  json_node_set_array (messages, c->messages);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "model");
+  json_builder_add_string_value (b, c->model);
+  json_builder_set_member_name (b, "messages");
+  json_builder_add_value (b, messages);
+  json_builder_set_member_name (b, "stream");
+  json_builder_add_boolean_value (b, TRUE);
+  if (c->ollama)
+    {
+      if (c->schema != NULL)
+        {
+          json_builder_set_member_name (b, "format");
+          json_builder_add_value (b, json_node_copy (c->schema));
+        }
+      json_builder_set_member_name (b, "options");
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "temperature");
+      json_builder_add_int_value (b, 0);
+      json_builder_set_member_name (b, "num_predict");
+      json_builder_add_int_value (b, MAX_OUTPUT_TOKENS);
+      json_builder_end_object (b);
+    }
+  else
+    {
+      json_builder_set_member_name (b, "stream_options");
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "include_usage");
+      json_builder_add_boolean_value (b, TRUE);
+      json_builder_end_object (b);
+      json_builder_set_member_name (b, "temperature");
+      json_builder_add_int_value (b, 0);
+      json_builder_set_member_name (b, "max_tokens");
+      json_builder_add_int_value (b, MAX_OUTPUT_TOKENS);
+      if (c->schema != NULL)
+        {
+          json_builder_set_member_name (b, "response_format");
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "type");
+          json_builder_add_string_value (b, "json_schema");
+          json_builder_set_member_name (b, "json_schema");
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "name");
+          json_builder_add_string_value (b, "output");
+          json_builder_set_member_name (b, "schema");
+          json_builder_add_value (b, json_node_copy (c->schema));
+          json_builder_end_object (b);
+          json_builder_end_object (b);
+        }
+    }
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  return json_generator_to_data (gen, NULL);
+}
+
+static char *
+endpoint (Call       *c,
+          const char *path)
+{
+  gsize len = strlen (c->base_url);
+
+  while (len > 0 && c->base_url[len - 1] == '/')
+    len--;
+  return g_strdup_printf ("%.*s%s", (int) len, c->base_url, path);
+}
+
+/* Recording: one prompts row and one journal event, in one transaction. */
+
+static gint64
+record_prompt (AiosLlm     *self,
+               Call        *c,
+               const char  *response_json,
+               const char  *error_text,
+               gint64       cost,
+               gint64       cached_from,
+               GError     **error)
+{
+  sqlite3_stmt *stmt;
+  gint64 id;
+  g_autofree char *actor = actor_for (c);
+  g_autofree char *summary = NULL;
+  g_autofree char *id_text = NULL;
+  AiosEvent ev = { 0 };
+  AiosEventLink link = { "prompt", NULL, 0 };
+  int rc;
+
+  if (!aios_store_begin (self->store, error))
+    return 0;
+  stmt = aios_store_prepare (self->store,
+                             "INSERT INTO prompts (ts, hash, tier, role, model, run_id, step_id, request_json, "
+                             "response_json, error, tokens_in, tokens_out, cost_micros, cached_from) "
+                             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_int64 (stmt, 1, aios_store_now_ms ());
+  sqlite3_bind_text (stmt, 2, c->hash, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 3, c->tier, -1, SQLITE_TRANSIENT);
+  if (c->role)
+    sqlite3_bind_text (stmt, 4, c->role, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null (stmt, 4);
+  sqlite3_bind_text (stmt, 5, c->model, -1, SQLITE_TRANSIENT);
+  if (c->run_id)
+    sqlite3_bind_int64 (stmt, 6, c->run_id);
+  else
+    sqlite3_bind_null (stmt, 6);
+  if (c->step_id)
+    sqlite3_bind_int64 (stmt, 7, c->step_id);
+  else
+    sqlite3_bind_null (stmt, 7);
+  sqlite3_bind_text (stmt, 8, c->body, -1, SQLITE_TRANSIENT);
+  if (response_json)
+    sqlite3_bind_text (stmt, 9, response_json, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null (stmt, 9);
+  if (error_text)
+    sqlite3_bind_text (stmt, 10, error_text, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null (stmt, 10);
+  sqlite3_bind_int64 (stmt, 11, cached_from ? 0 : c->tokens_in);
+  sqlite3_bind_int64 (stmt, 12, cached_from ? 0 : c->tokens_out);
+  sqlite3_bind_int64 (stmt, 13, cost);
+  if (cached_from)
+    sqlite3_bind_int64 (stmt, 14, cached_from);
+  else
+    sqlite3_bind_null (stmt, 14);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      aios_store_set_error (self->store, rc, error, _("record the prompt"));
+      goto fail;
+    }
+  id = sqlite3_last_insert_rowid (aios_store_get_db (self->store));
+
+  if (error_text != NULL)
+    summary = g_strdup_printf ("Model %s (%s) failed: %s", c->model, c->tier, error_text);
+  else if (cached_from)
+    summary = g_strdup_printf ("Model %s (%s) answered from the cache", c->model, c->tier);
+  else
+    summary = g_strdup_printf ("Model %s (%s) answered: %" G_GINT64_FORMAT " tokens in, %"
+                               G_GINT64_FORMAT " out", c->model, c->tier, c->tokens_in, c->tokens_out);
+  id_text = g_strdup_printf ("%" G_GINT64_FORMAT, id);
+  link.target_id = id_text;
+  ev.run_id = c->run_id;
+  ev.step_id = c->step_id;
+  ev.actor = actor;
+  ev.kind = (char *) (error_text ? "prompt.failed" : cached_from ? "prompt.cached" : "prompt.completed");
+  ev.summary = summary;
+  ev.cost_micros = cost;
+  if (aios_journal_append_linked (self->store, &ev, &link, 1, error) == 0)
+    goto fail;
+  if (!aios_store_commit (self->store, error))
+    return 0;
+  return id;
+
+fail:
+  aios_store_rollback (self->store);
+  return 0;
+}
+
+static char *
+response_json_for (const char *text)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "text");
+  json_builder_add_string_value (b, text);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  return json_generator_to_data (gen, NULL);
+}
+
+static void attempt (GTask *task);
+
+static void
+fail_call (GTask  *task,
+           GError *error)
+{
+  AiosLlm *self = g_task_get_source_object (task);
+  Call *c = g_task_get_task_data (task);
+  g_autoptr(GError) record_error = NULL;
+  g_autofree char *partial = c->text && c->text->len ? response_json_for (c->text->str) : NULL;
+
+  g_clear_handle_id (&c->deadline, g_source_remove);
+  if (c->body != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    if (record_prompt (self, c, partial, error->message, 0, 0, &record_error) == 0)
+      g_warning ("Could not record a failed prompt: %s", record_error->message);
+  g_task_return_error (task, error);
+  g_object_unref (task);
+}
+
+/* The answer is complete: record it, then check it against the schema. */
+static void
+finish_answer (GTask  *task,
+               gint64  cached_from)
+{
+  AiosLlm *self = g_task_get_source_object (task);
+  Call *c = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *response = response_json_for (c->text->str);
+  gint64 in_price, out_price, cost = 0, id;
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GError) invalid = NULL;
+
+  g_clear_handle_id (&c->deadline, g_source_remove);
+  if (!cached_from)
+    {
+      get_price (self, c->model, &in_price, &out_price);
+      cost = cost_of (in_price, out_price, c->tokens_in, c->tokens_out);
+    }
+  id = record_prompt (self, c, response, NULL, cost, cached_from, &error);
+  if (id == 0)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+
+  if (c->result == NULL)
+    {
+      c->result = g_new0 (AiosLlmResult, 1);
+      c->result->tier = g_strdup (c->tier);
+      c->result->model = g_strdup (c->model);
+    }
+  c->result->prompt_id = id;
+  c->result->attempts = c->attempt + 1;
+  c->result->cached = cached_from != 0;
+  c->result->tokens_in += cached_from ? 0 : c->tokens_in;
+  c->result->tokens_out += cached_from ? 0 : c->tokens_out;
+  c->result->cost_micros += cost;
+  g_free (c->result->text);
+  c->result->text = g_strdup (c->text->str);
+
+  if (c->schema != NULL)
+    {
+      parser = json_parser_new ();
+      if (json_parser_load_from_data (parser, c->text->str, -1, &invalid) &&
+          aios_json_schema_validate (c->schema, json_parser_get_root (parser), &invalid))
+        c->result->json = json_node_copy (json_parser_get_root (parser));
+      else
+        {
+          g_autofree char *note = g_strdup_printf ("invalid output: %s", invalid->message);
+          sqlite3_stmt *stmt = aios_store_prepare (self->store,
+                                                   "UPDATE prompts SET error = ? WHERE id = ?", NULL);
+          if (stmt != NULL)
+            {
+              sqlite3_bind_text (stmt, 1, note, -1, SQLITE_TRANSIENT);
+              sqlite3_bind_int64 (stmt, 2, id);
+              sqlite3_step (stmt);
+              sqlite3_reset (stmt);
+            }
+          if (c->attempt < MAX_REPAIRS)
+            {
+              g_autofree char *ask = g_strdup_printf ("Your answer was not valid (%s). Reply again with only "
+                                                      "JSON that satisfies the schema, nothing else.",
+                                                      invalid->message);
+              add_message (c->messages, "assistant", c->text->str);
+              add_message (c->messages, "user", ask);
+              c->attempt++;
+              attempt (task);
+              return;
+            }
+          g_task_return_new_error (task, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_PERMANENT,
+                                   _("The model %s did not give a valid answer after %u attempts: %s"),
+                                   c->model, c->attempt + 1, invalid->message);
+          g_object_unref (task);
+          return;
+        }
+    }
+  g_task_return_pointer (task, g_steal_pointer (&c->result), (GDestroyNotify) aios_llm_result_free);
+  g_object_unref (task);
+}
+
+static void
+emit_piece (Call       *c,
+            const char *piece)
+{
+  if (piece == NULL || *piece == '\0')
+    return;
+  g_string_append (c->text, piece);
+  if (c->on_token != NULL)
+    c->on_token (piece, c->token_data);
+}
+
+static GError *
+stream_error (Call       *c,
+              const char *what)
+{
+  return aios_connector_error_new_retry (-1, _("The model %s: %s"), c->model, what);
+}
+
+/* Returns FALSE (and sets @error) when the stream is broken. */
+static gboolean
+handle_ollama_line (Call        *c,
+                    const char  *line,
+                    GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *o;
+
+  if (*line == '\0')
+    return TRUE;
+  if (!json_parser_load_from_data (parser, line, -1, NULL) || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      *error = stream_error (c, _("malformed JSON in the answer stream"));
+      return FALSE;
+    }
+  o = json_node_get_object (json_parser_get_root (parser));
+  if (json_object_has_member (o, "error"))
+    {
+      *error = stream_error (c, json_object_get_string_member_with_default (o, "error", "error"));
+      return FALSE;
+    }
+  if (json_object_has_member (o, "message"))
+    emit_piece (c, json_object_get_string_member_with_default (json_object_get_object_member (o, "message"),
+                                                              "content", NULL));
+  if (json_object_get_boolean_member_with_default (o, "done", FALSE))
+    {
+      c->done_seen = TRUE;
+      c->tokens_in = json_object_get_int_member_with_default (o, "prompt_eval_count", 0);
+      c->tokens_out = json_object_get_int_member_with_default (o, "eval_count", 0);
+    }
+  return TRUE;
+}
+
+static gboolean
+handle_sse_event (Call        *c,
+                  const char  *data,
+                  GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *o;
+
+  if (g_str_equal (data, "[DONE]"))
+    {
+      c->done_seen = TRUE;
+      return TRUE;
+    }
+  if (!json_parser_load_from_data (parser, data, -1, NULL) || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      *error = stream_error (c, _("malformed JSON in the answer stream"));
+      return FALSE;
+    }
+  o = json_node_get_object (json_parser_get_root (parser));
+  if (json_object_has_member (o, "error"))
+    {
+      JsonNode *e = json_object_get_member (o, "error");
+      const char *message = JSON_NODE_HOLDS_OBJECT (e)
+                            ? json_object_get_string_member_with_default (json_node_get_object (e), "message", "error")
+                            : "error";
+      *error = stream_error (c, message);
+      return FALSE;
+    }
+  if (json_object_has_member (o, "choices") && JSON_NODE_HOLDS_ARRAY (json_object_get_member (o, "choices")))
+    {
+      JsonArray *choices = json_object_get_array_member (o, "choices");
+      if (json_array_get_length (choices) > 0)
+        {
+          JsonObject *choice = json_array_get_object_element (choices, 0);
+          if (choice && json_object_has_member (choice, "delta") &&
+              JSON_NODE_HOLDS_OBJECT (json_object_get_member (choice, "delta")))
+            {
+              JsonObject *delta = json_object_get_object_member (choice, "delta");
+              JsonNode *content = json_object_get_member (delta, "content");
+              if (content && JSON_NODE_HOLDS_VALUE (content))
+                emit_piece (c, json_node_get_string (content));
+            }
+        }
+    }
+  if (json_object_has_member (o, "usage") && JSON_NODE_HOLDS_OBJECT (json_object_get_member (o, "usage")))
+    {
+      JsonObject *usage = json_object_get_object_member (o, "usage");
+      c->tokens_in = json_object_get_int_member_with_default (usage, "prompt_tokens", 0);
+      c->tokens_out = json_object_get_int_member_with_default (usage, "completion_tokens", 0);
+    }
+  return TRUE;
+}
+
+static void
+line_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  GTask *task = user_data;
+  Call *c = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  gsize len = 0;
+  g_autofree char *line = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (source), result, &len, &error);
+
+  if (line == NULL)
+    {
+      if (error != NULL)
+        {
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && !c->timed_out)
+            fail_call (task, g_steal_pointer (&error));
+          else if (c->timed_out)
+            fail_call (task, aios_connector_error_new_retry (-1, _("The model %s did not finish within %u s"),
+                                                             c->model, c->timeout_ms / 1000));
+          else
+            fail_call (task, stream_error (c, error->message));
+          return;
+        }
+      /* End of stream */
+      if (!c->ollama && c->sse_data->len > 0)
+        {
+          g_autoptr(GError) e = NULL;
+          if (!handle_sse_event (c, c->sse_data->str, &e))
+            {
+              fail_call (task, g_steal_pointer (&e));
+              return;
+            }
+        }
+      if (!c->done_seen)
+        {
+          fail_call (task, stream_error (c, _("the answer stream was cut off")));
+          return;
+        }
+      finish_answer (task, 0);
+      return;
+    }
+  if (len > MAX_LINE)
+    {
+      fail_call (task, stream_error (c, _("a line of the answer stream is too long")));
+      return;
+    }
+  if (len > 0 && line[len - 1] == '\r')
+    line[--len] = '\0';
+
+  if (c->ollama)
+    {
+      if (!handle_ollama_line (c, line, &error))
+        {
+          fail_call (task, g_steal_pointer (&error));
+          return;
+        }
+    }
+  else if (*line == '\0')
+    {
+      if (c->sse_data->len > 0)
+        {
+          gboolean ok = handle_sse_event (c, c->sse_data->str, &error);
+          g_string_truncate (c->sse_data, 0);
+          if (!ok)
+            {
+              fail_call (task, g_steal_pointer (&error));
+              return;
+            }
+        }
+    }
+  else if (g_str_has_prefix (line, "data:"))
+    {
+      const char *data = line + 5;
+      if (*data == ' ')
+        data++;
+      if (c->sse_data->len > 0)
+        g_string_append_c (c->sse_data, '\n');
+      g_string_append (c->sse_data, data);
+    }
+  /* other SSE fields (event:, id:, retry:, ": comments") carry nothing for us */
+
+  g_data_input_stream_read_line_async (c->lines, G_PRIORITY_DEFAULT, c->inner, line_cb, task);
+}
+
+static void
+error_body_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GTask *task = user_data;
+  Call *c = g_task_get_task_data (task);
+  g_autoptr(GBytes) body = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GUri) uri = g_uri_parse (c->base_url, G_URI_FLAGS_NONE, NULL);
+
+  aios_http_check_status (c->msg, body, uri ? g_uri_get_host (uri) : c->base_url, &error);
+  fail_call (task, g_steal_pointer (&error));
+}
+
+static void
+sent_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  GTask *task = user_data;
+  Call *c = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInputStream) stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  const char *type;
+  guint status;
+
+  if (stream == NULL)
+    {
+      if (c->timed_out)
+        fail_call (task, aios_connector_error_new_retry (-1, _("The model %s did not answer within %u s"),
+                                                         c->model, c->timeout_ms / 1000));
+      else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        fail_call (task, g_steal_pointer (&error));
+      else
+        fail_call (task, aios_connector_error_new_retry (-1, _("The model server is not reachable: %s"),
+                                                         error->message));
+      return;
+    }
+  status = soup_message_get_status (c->msg);
+  if (status < 200 || status >= 300)
+    {
+      g_input_stream_read_bytes_async (stream, 4096, G_PRIORITY_DEFAULT, c->inner, error_body_cb, task);
+      return;
+    }
+  type = soup_message_headers_get_content_type (soup_message_get_response_headers (c->msg), NULL);
+  if (type == NULL ||
+      (c->ollama && g_ascii_strcasecmp (type, "application/x-ndjson") != 0 &&
+       g_ascii_strcasecmp (type, "application/json") != 0) ||
+      (!c->ollama && g_ascii_strcasecmp (type, "text/event-stream") != 0))
+    {
+      fail_call (task, g_error_new (AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_PERMANENT,
+                                    _("%s does not look like %s: it answered %s"), c->base_url,
+                                    c->ollama ? _("an Ollama server") : _("an OpenAI-compatible API"),
+                                    type ? type : _("no content type")));
+      return;
+    }
+  c->lines = g_data_input_stream_new (stream);
+  g_data_input_stream_set_newline_type (c->lines, G_DATA_STREAM_NEWLINE_TYPE_LF);
+  g_data_input_stream_read_line_async (c->lines, G_PRIORITY_DEFAULT, c->inner, line_cb, task);
+}
+
+static gboolean
+deadline_cb (gpointer user_data)
+{
+  Call *c = user_data;
+
+  c->deadline = 0;
+  c->timed_out = TRUE;
+  g_cancellable_cancel (c->inner);
+  return G_SOURCE_REMOVE;
+}
+
+static gint64
+cached_answer (AiosLlm     *self,
+               Call        *c,
+               char       **text)
+{
+  sqlite3_stmt *stmt = aios_store_prepare (self->store,
+                                           "SELECT id, response_json FROM prompts WHERE hash = ? AND error IS NULL "
+                                           "AND cached_from IS NULL AND response_json IS NOT NULL "
+                                           "ORDER BY id DESC LIMIT 1", NULL);
+  gint64 id = 0;
+
+  if (stmt == NULL)
+    return 0;
+  sqlite3_bind_text (stmt, 1, c->hash, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      const char *json = (const char *) sqlite3_column_text (stmt, 1);
+      if (json_parser_load_from_data (parser, json, -1, NULL) && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+        {
+          JsonObject *o = json_node_get_object (json_parser_get_root (parser));
+          *text = g_strdup (json_object_get_string_member_with_default (o, "text", ""));
+          id = sqlite3_column_int64 (stmt, 0);
+        }
+    }
+  sqlite3_reset (stmt);
+  return id;
+}
+
+/* Fail closed: refuse a call whose worst case would pass a budget. */
+static gboolean
+check_budget (AiosLlm  *self,
+              Call     *c,
+              GError  **error)
+{
+  gint64 daily = budget_micros (self, "budget.daily");
+  gint64 monthly = budget_micros (self, "budget.monthly");
+  gint64 in_price, out_price, worst;
+  gboolean priced;
+
+  if (daily < 0 && monthly < 0)
+    return TRUE;
+  priced = get_price (self, c->model, &in_price, &out_price);
+  if (!priced && g_str_equal (c->tier, "local"))
+    return TRUE;  /* a local model costs nothing unless given a price */
+  if (!priced)
+    {
+      g_set_error (error, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_PERMANENT,
+                   _("A budget is set but the model %s has no price, so its cost cannot be bounded; "
+                     "set its price (aios prices set %s IN OUT)"), c->model, c->model);
+    }
+  else
+    {
+      worst = cost_of (in_price, out_price, strlen (c->body) / 3 + 1, MAX_OUTPUT_TOKENS);
+      for (int month = 0; month < 2; month++)
+        {
+          gint64 limit = month ? monthly : daily;
+          gint64 spent;
+          if (limit < 0 || worst == 0)
+            continue;
+          spent = aios_llm_spent_micros (self, month);
+          if (spent + worst > limit)
+            {
+              g_set_error (error, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_PERMANENT,
+                           month ? _("The monthly budget would be exceeded: spent %.2f of %.2f, this call may cost up to %.2f. "
+                                     "Raise budget.monthly to continue.")
+                                 : _("The daily budget would be exceeded: spent %.2f of %.2f, this call may cost up to %.2f. "
+                                     "Raise budget.daily or wait until tomorrow."),
+                           spent / 1e6, limit / 1e6, worst / 1e6);
+              break;
+            }
+        }
+    }
+  if (error != NULL && *error != NULL)
+    {
+      g_autofree char *actor = actor_for (c);
+      AiosEvent ev = { 0 };
+      ev.run_id = c->run_id;
+      ev.step_id = c->step_id;
+      ev.actor = (char *) "system";
+      ev.kind = (char *) "budget.exceeded";
+      ev.summary = (*error)->message;
+      ev.rationale = actor;
+      aios_journal_append (self->store, &ev, NULL);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+attempt (GTask *task)
+{
+  AiosLlm *self = g_task_get_source_object (task);
+  Call *c = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *keyed = NULL;
+  g_autofree char *cached = NULL;
+  gint64 cached_id;
+  g_autoptr(GBytes) bytes = NULL;
+
+  g_free (c->body);
+  c->body = build_body (c);
+  keyed = g_strconcat (c->tier, "\n", c->base_url, "\n", c->body, NULL);
+  g_free (c->hash);
+  c->hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, keyed, -1);
+  if (c->text != NULL)
+    g_string_truncate (c->text, 0);
+  else
+    c->text = g_string_new (NULL);
+  g_string_truncate (c->sse_data, 0);
+  c->tokens_in = c->tokens_out = 0;
+  c->done_seen = FALSE;
+  g_clear_object (&c->lines);
+
+  cached_id = cached_answer (self, c, &cached);
+  if (cached_id != 0)
+    {
+      emit_piece (c, cached);
+      finish_answer (task, cached_id);
+      return;
+    }
+
+  if (!check_budget (self, c, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+
+  url = endpoint (c, c->ollama ? "/api/chat" : "/chat/completions");
+  g_clear_object (&c->msg);
+  c->msg = soup_message_new ("POST", url);
+  if (c->msg == NULL)
+    {
+      fail_call (task, g_error_new (AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_NOT_CONFIGURED,
+                                    _("Not a valid model URL: %s"), url));
+      return;
+    }
+  soup_message_add_flags (c->msg, SOUP_MESSAGE_NO_REDIRECT);
+  if (c->api_key != NULL)
+    {
+      g_autofree char *auth = g_strconcat ("Bearer ", c->api_key, NULL);
+      soup_message_headers_replace (soup_message_get_request_headers (c->msg), "Authorization", auth);
+      memset (auth, 0, strlen (auth));
+    }
+  soup_message_headers_replace (soup_message_get_request_headers (c->msg), "Accept",
+                                c->ollama ? "application/x-ndjson" : "text/event-stream");
+  bytes = g_bytes_new (c->body, strlen (c->body));
+  soup_message_set_request_body_from_bytes (c->msg, "application/json", bytes);
+
+  g_clear_handle_id (&c->deadline, g_source_remove);
+  c->timed_out = FALSE;
+  if (g_cancellable_is_cancelled (c->inner))
+    {
+      g_object_unref (c->inner);
+      c->inner = g_cancellable_new ();
+    }
+  c->deadline = g_timeout_add (c->timeout_ms, deadline_cb, c);
+  soup_session_send_async (self->session, c->msg, G_PRIORITY_DEFAULT, c->inner, sent_cb, task);
+}
+
+static void
+key_cb (GObject      *source,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  GTask *task = user_data;
+  AiosLlm *self = g_task_get_source_object (task);
+  Call *c = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  char *secret = aios_credentials_lookup_finish (AIOS_CREDENTIALS (source), result, &error);
+
+  if (secret != NULL)
+    {
+      c->api_key = g_strdup (secret);
+      secret_password_free (secret);
+    }
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+  else if (!g_error_matches (error, AIOS_CREDENTIALS_ERROR, AIOS_CREDENTIALS_ERROR_NOT_FOUND) &&
+           aios_credentials_has_reference (self->credentials, "llm.cloud"))
+    {
+      g_task_return_new_error (task, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_NOT_CONFIGURED,
+                               "%s", error->message);
+      g_object_unref (task);
+      return;
+    }
+  attempt (task);
+}
+
+static void
+outer_cancelled_cb (GCancellable *cancellable,
+                    Call         *c)
+{
+  g_cancellable_cancel (c->inner);
+}
+
+static Call *
+call_new (AiosLlm     *self,
+          const char  *role,
+          GTask       *task,
+          GError     **error)
+{
+  Call *c = g_new0 (Call, 1);
+  g_autofree char *url_key = NULL;
+  g_autofree char *model_key = NULL;
+
+  c->tier = aios_llm_get_tier_for_role (self, role);
+  if (g_str_equal (c->tier, "offline"))
+    {
+      g_set_error (error, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_NOT_CONFIGURED,
+                   _("No language model is configured (set llm.local.url or llm.cloud.url); "
+                     "the built-in engine answers instead"));
+      call_free (c);
+      return NULL;
+    }
+  c->ollama = g_str_equal (c->tier, "local");
+  url_key = g_strdup_printf ("llm.%s.url", c->tier);
+  model_key = g_strdup_printf ("llm.%s.model", c->tier);
+  c->base_url = aios_config_get (self->config, url_key);
+  c->model = aios_config_get (self->config, model_key);
+  if (c->model == NULL)
+    {
+      g_set_error (error, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_NOT_CONFIGURED,
+                   _("%s is set but %s is not: which model should be asked?"), url_key, model_key);
+      call_free (c);
+      return NULL;
+    }
+  c->role = g_strdup (role);
+  c->inner = g_cancellable_new ();
+  c->timeout_ms = self->timeout_ms;
+  c->sse_data = g_string_new (NULL);
+  c->text = g_string_new (NULL);
+  g_task_set_task_data (task, c, (GDestroyNotify) call_free);
+  g_task_set_check_cancellable (task, FALSE);
+  if (g_task_get_cancellable (task) != NULL)
+    {
+      c->outer = g_object_ref (g_task_get_cancellable (task));
+      c->outer_handler = g_cancellable_connect (c->outer, G_CALLBACK (outer_cancelled_cb), c, NULL);
+    }
+  return c;
+}
+
+/**
+ * aios_llm_complete_async:
+ *
+ * Asks the role's tier. Fails with %AIOS_CONNECTOR_ERROR_NOT_CONFIGURED when
+ * no tier is configured (the caller then uses the built-in engine),
+ * %AIOS_CONNECTOR_ERROR_PERMANENT when a budget would be exceeded, the
+ * answer never satisfied the schema, or the server refused the request, and
+ * %AIOS_CONNECTOR_ERROR_RETRYABLE for 429/5xx, timeouts and broken streams.
+ */
+void
+aios_llm_complete_async (AiosLlm              *self,
+                         const AiosLlmRequest *request,
+                         GCancellable         *cancellable,
+                         GAsyncReadyCallback   callback,
+                         gpointer              user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GError) error = NULL;
+  Call *c;
+
+  g_return_if_fail (AIOS_IS_LLM (self));
+  g_return_if_fail (request != NULL && request->prompt != NULL);
+
+  g_task_set_source_tag (task, aios_llm_complete_async);
+  c = call_new (self, request->role, task, &error);
+  if (c == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+  c->system = g_strdup (request->system);
+  c->prompt = g_strdup (request->prompt);
+  c->schema = request->schema ? json_node_copy (request->schema) : NULL;
+  c->run_id = request->run_id;
+  c->step_id = request->step_id;
+  c->on_token = request->on_token;
+  c->token_data = request->token_data;
+  c->messages = json_array_new ();
+  if (c->system != NULL)
+    add_message (c->messages, "system", c->system);
+  add_message (c->messages, "user", c->prompt);
+
+  if (c->ollama)
+    attempt (task);
+  else
+    aios_credentials_lookup_async (self->credentials, "llm.cloud", c->inner, key_cb, task);
+}
+
+AiosLlmResult *
+aios_llm_complete_finish (AiosLlm       *self,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Plain JSON calls: embeddings and the model list */
+
+typedef struct
+{
+  char        *tier;
+  char        *base_url;
+  char        *model;
+  char        *api_key;
+  gboolean     ollama;
+  char        *path;
+  char        *body;      /* NULL for a GET */
+  SoupMessage *msg;
+} Plain;
+
+static void
+plain_free (Plain *p)
+{
+  g_free (p->tier);
+  g_free (p->base_url);
+  g_free (p->model);
+  if (p->api_key)
+    memset (p->api_key, 0, strlen (p->api_key));
+  g_free (p->api_key);
+  g_free (p->path);
+  g_free (p->body);
+  g_clear_object (&p->msg);
+  g_free (p);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Plain, plain_free)
+
+static void
+plain_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Plain *p = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = aios_http_send_finish (result, &error);
+  g_autoptr(GUri) uri = g_uri_parse (p->base_url, G_URI_FLAGS_NONE, NULL);
+  const char *host = uri ? g_uri_get_host (uri) : p->base_url;
+  JsonNode *node;
+
+  if (body == NULL || !aios_http_check_status (p->msg, body, host, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  node = aios_http_parse_json (p->msg, body, host, AIOS_HTTP_IDEMPOTENT, &error);
+  if (node == NULL)
+    {
+      /* A page that is not JSON at all means the URL is wrong. */
+      if (strstr (error->message, "instead of JSON") != NULL)
+        error->code = AIOS_CONNECTOR_ERROR_PERMANENT;
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_pointer (task, node, (GDestroyNotify) json_node_unref);
+}
+
+static void
+plain_send (GTask *task)
+{
+  AiosLlm *self = g_task_get_source_object (task);
+  Plain *p = g_task_get_task_data (task);
+  gsize len = strlen (p->base_url);
+  g_autofree char *url = NULL;
+
+  while (len > 0 && p->base_url[len - 1] == '/')
+    len--;
+  url = g_strdup_printf ("%.*s%s", (int) len, p->base_url, p->path);
+  p->msg = soup_message_new (p->body ? "POST" : "GET", url);
+  if (p->msg == NULL)
+    {
+      g_task_return_new_error (task, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_NOT_CONFIGURED,
+                               _("Not a valid model URL: %s"), url);
+      g_object_unref (task);
+      return;
+    }
+  if (p->api_key != NULL)
+    {
+      g_autofree char *auth = g_strconcat ("Bearer ", p->api_key, NULL);
+      soup_message_headers_replace (soup_message_get_request_headers (p->msg), "Authorization", auth);
+    }
+  if (p->body != NULL)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (p->body, strlen (p->body));
+      soup_message_set_request_body_from_bytes (p->msg, "application/json", bytes);
+    }
+  aios_http_send_async (self->session, p->msg, AIOS_HTTP_IDEMPOTENT, self->timeout_ms,
+                        g_task_get_cancellable (task), plain_done_cb, task);
+}
+
+static void
+plain_key_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GTask *task = user_data;
+  AiosLlm *self = g_task_get_source_object (task);
+  Plain *p = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  char *secret = aios_credentials_lookup_finish (AIOS_CREDENTIALS (source), result, &error);
+
+  if (secret != NULL)
+    {
+      p->api_key = g_strdup (secret);
+      secret_password_free (secret);
+    }
+  else if (!g_error_matches (error, AIOS_CREDENTIALS_ERROR, AIOS_CREDENTIALS_ERROR_NOT_FOUND) &&
+           aios_credentials_has_reference (self->credentials, "llm.cloud"))
+    {
+      g_task_return_new_error (task, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_NOT_CONFIGURED,
+                               "%s", error->message);
+      g_object_unref (task);
+      return;
+    }
+  plain_send (task);
+}
+
+static Plain *
+plain_setup (AiosLlm     *self,
+             const char  *tier,
+             gboolean     embed,
+             GError     **error)
+{
+  g_autoptr(Plain) p = g_new0 (Plain, 1);
+  g_autofree char *url_key = g_strdup_printf ("llm.%s.url", tier);
+  g_autofree char *model_key = g_strdup_printf ("llm.%s.model", tier);
+
+  p->tier = g_strdup (tier);
+  p->ollama = g_str_equal (tier, "local");
+  p->base_url = aios_config_get (self->config, url_key);
+  if (p->base_url == NULL)
+    {
+      g_set_error (error, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_NOT_CONFIGURED,
+                   _("The %s model tier is not configured: set %s"), tier, url_key);
+      return NULL;
+    }
+  if (embed)
+    {
+      p->model = aios_config_get (self->config, "llm.embed.model");
+      if (p->model == NULL)
+        p->model = aios_config_get (self->config, model_key);
+      if (p->model == NULL)
+        {
+          g_set_error (error, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_NOT_CONFIGURED,
+                       _("Set llm.embed.model (or %s) to compute embeddings"), model_key);
+          return NULL;
+        }
+    }
+  return g_steal_pointer (&p);
+}
+
+static void
+plain_start (AiosLlm *self,
+             GTask   *task)
+{
+  Plain *p = g_task_get_task_data (task);
+
+  if (p->ollama)
+    plain_send (task);
+  else
+    aios_credentials_lookup_async (self->credentials, "llm.cloud", g_task_get_cancellable (task),
+                                   plain_key_cb, task);
+}
+
+gboolean
+aios_llm_can_embed (AiosLlm *self)
+{
+  g_autofree char *tier = aios_llm_get_tier_for_role (self, NULL);
+  return !g_str_equal (tier, "offline");
+}
+
+static void
+embed_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GTask *outer = user_data;
+  Plain *p = g_task_get_task_data (outer);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autoptr(GPtrArray) vectors = NULL;
+  JsonArray *list = NULL;
+
+  if (node == NULL)
+    {
+      g_task_return_error (outer, g_steal_pointer (&error));
+      g_object_unref (outer);
+      return;
+    }
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *o = json_node_get_object (node);
+      const char *member = p->ollama ? "embeddings" : "data";
+      if (json_object_has_member (o, member) && JSON_NODE_HOLDS_ARRAY (json_object_get_member (o, member)))
+        list = json_object_get_array_member (o, member);
+    }
+  vectors = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
+    {
+      JsonNode *item = json_array_get_element (list, i);
+      JsonArray *values = NULL;
+      GArray *vec;
+
+      if (p->ollama && JSON_NODE_HOLDS_ARRAY (item))
+        values = json_node_get_array (item);
+      else if (!p->ollama && JSON_NODE_HOLDS_OBJECT (item) &&
+               json_object_has_member (json_node_get_object (item), "embedding"))
+        values = json_object_get_array_member (json_node_get_object (item), "embedding");
+      if (values == NULL)
+        break;
+      vec = g_array_sized_new (FALSE, FALSE, sizeof (gfloat), json_array_get_length (values));
+      for (guint j = 0; j < json_array_get_length (values); j++)
+        {
+          gfloat f = (gfloat) json_node_get_double (json_array_get_element (values, j));
+          g_array_append_val (vec, f);
+        }
+      g_ptr_array_add (vectors, vec);
+    }
+  if (vectors->len == 0 || vectors->len != GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (outer), "n")))
+    {
+      g_task_return_new_error (outer, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_RETRYABLE,
+                               _("The embedding answer did not have one vector per text"));
+      g_object_unref (outer);
+      return;
+    }
+  g_task_return_pointer (outer, g_steal_pointer (&vectors), (GDestroyNotify) g_ptr_array_unref);
+  g_object_unref (outer);
+}
+
+/**
+ * aios_llm_embed_async:
+ * @texts: %NULL-terminated
+ *
+ * Fails with %AIOS_CONNECTOR_ERROR_NOT_CONFIGURED when no tier is set (a
+ * search then ranks by text alone).
+ */
+void
+aios_llm_embed_async (AiosLlm             *self,
+                      const char * const  *texts,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  GTask *outer = g_task_new (self, cancellable, callback, user_data);
+  GTask *inner;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tier = aios_llm_get_tier_for_role (self, NULL);
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  Plain *p;
+
+  g_task_set_source_tag (outer, aios_llm_embed_async);
+  if (g_str_equal (tier, "offline"))
+    {
+      g_free (tier);
+      tier = g_strdup ("local");
+    }
+  p = plain_setup (self, tier, TRUE, &error);
+  if (p == NULL || texts == NULL || texts[0] == NULL)
+    {
+      if (error == NULL)
+        error = g_error_new (AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_PERMANENT, _("Nothing to embed"));
+      g_clear_pointer (&p, plain_free);
+      g_task_return_error (outer, g_steal_pointer (&error));
+      g_object_unref (outer);
+      return;
+    }
+  g_object_set_data (G_OBJECT (outer), "n", GUINT_TO_POINTER (g_strv_length ((char **) texts)));
+  inner = g_task_new (self, cancellable, embed_done_cb, outer);
+  g_task_set_task_data (inner, p, (GDestroyNotify) plain_free);
+  /* the outer task reads p (ollama or not) through the inner one's data */
+  g_task_set_task_data (outer, p, NULL);
+  p->path = g_strdup (p->ollama ? "/api/embed" : "/embeddings");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "model");
+  json_builder_add_string_value (b, p->model);
+  json_builder_set_member_name (b, "input");
+  json_builder_begin_array (b);
+  for (guint i = 0; texts[i] != NULL; i++)
+    json_builder_add_string_value (b, texts[i]);
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  p->body = json_generator_to_data (gen, NULL);
+  g_object_set_data_full (G_OBJECT (outer), "model", g_strdup (p->model), g_free);
+  /* keep the inner task (and p) alive as long as the outer one */
+  g_object_set_data_full (G_OBJECT (outer), "inner", g_object_ref (inner), g_object_unref);
+  plain_start (self, inner);
+}
+
+/**
+ * aios_llm_embed_finish:
+ * @model: (out) (optional): the embedding model used
+ *
+ * Returns: (transfer full) (element-type GArray): one vector of gfloat per text
+ */
+GPtrArray *
+aios_llm_embed_finish (AiosLlm       *self,
+                       GAsyncResult  *result,
+                       char         **model,
+                       GError       **error)
+{
+  GPtrArray *vectors;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  vectors = g_task_propagate_pointer (G_TASK (result), error);
+  if (vectors != NULL && model != NULL)
+    *model = g_strdup (g_object_get_data (G_OBJECT (result), "model"));
+  return vectors;
+}
+
+static void
+models_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GTask *outer = user_data;
+  gboolean ollama = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (outer), "ollama"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  JsonArray *list = NULL;
+
+  if (node == NULL)
+    {
+      g_task_return_error (outer, g_steal_pointer (&error));
+      g_object_unref (outer);
+      return;
+    }
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *o = json_node_get_object (node);
+      const char *member = ollama ? "models" : "data";
+      if (json_object_has_member (o, member) && JSON_NODE_HOLDS_ARRAY (json_object_get_member (o, member)))
+        list = json_object_get_array_member (o, member);
+    }
+  if (list == NULL)
+    {
+      g_task_return_new_error (outer, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_PERMANENT,
+                               _("The model list has an unexpected shape"));
+      g_object_unref (outer);
+      return;
+    }
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonObject *m = json_array_get_object_element (list, i);
+      const char *name = m ? json_object_get_string_member_with_default (m, ollama ? "name" : "id", NULL) : NULL;
+      if (name != NULL)
+        g_ptr_array_add (names, g_strdup (name));
+    }
+  g_ptr_array_add (names, NULL);
+  g_task_return_pointer (outer, g_ptr_array_free (g_steal_pointer (&names), FALSE), (GDestroyNotify) g_strfreev);
+  g_object_unref (outer);
+}
+
+void
+aios_llm_list_models_async (AiosLlm             *self,
+                            const char          *tier,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  GTask *outer = g_task_new (self, cancellable, callback, user_data);
+  GTask *inner;
+  g_autoptr(GError) error = NULL;
+  Plain *p;
+
+  g_task_set_source_tag (outer, aios_llm_list_models_async);
+  p = plain_setup (self, tier, FALSE, &error);
+  if (p == NULL)
+    {
+      g_task_return_error (outer, g_steal_pointer (&error));
+      g_object_unref (outer);
+      return;
+    }
+  inner = g_task_new (self, cancellable, models_done_cb, outer);
+  g_task_set_task_data (inner, p, (GDestroyNotify) plain_free);
+  p->path = g_strdup (p->ollama ? "/api/tags" : "/models");
+  g_object_set_data (G_OBJECT (outer), "ollama", GINT_TO_POINTER (p->ollama));
+  plain_start (self, inner);
+}
+
+GStrv
+aios_llm_list_models_finish (AiosLlm       *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "aios-workspace.h"
+
+G_BEGIN_DECLS
+
+#define AIOS_TYPE_RUNS_PAGE (aios_runs_page_get_type ())
+G_DECLARE_FINAL_TYPE (AiosRunsPage, aios_runs_page, AIOS, RUNS_PAGE, AdwBin)
+
+GtkWidget     *aios_runs_page_new           (AiosWorkspace *workspace);
+AiosWorkspace *aios_runs_page_get_workspace (AiosRunsPage *self);
+void           aios_runs_page_set_workspace (AiosRunsPage *self,
+                                             AiosWorkspace *workspace);
+
+G_END_DECLS

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "aios-workspace.h"
+
+G_BEGIN_DECLS
+
+#define AIOS_TYPE_TIMELINE_PAGE (aios_timeline_page_get_type ())
+G_DECLARE_FINAL_TYPE (AiosTimelinePage, aios_timeline_page, AIOS, TIMELINE_PAGE, AdwBin)
+
+GtkWidget     *aios_timeline_page_new           (AiosWorkspace *workspace);
+AiosWorkspace *aios_timeline_page_get_workspace (AiosTimelinePage *self);
+void           aios_timeline_page_set_workspace (AiosTimelinePage *self,
+                                                 AiosWorkspace *workspace);
+
+G_END_DECLS
