@@ -186,6 +186,8 @@ aios_workspace_open (const char  *path,
   self->connectors = aios_connector_registry_new (self->config, self->credentials);
   self->llm = aios_llm_new (self->store, self->config, self->credentials);
   self->intake = aios_intake_server_new (self);
+  aios_coordinator_set_connectors (self->coordinator, self->connectors);
+  aios_coordinator_set_memory (self->coordinator, self->memory);
 
   self->backup_source = g_timeout_add_seconds (BACKUP_CHECK_SECONDS, daily_backup_cb, self);
 
@@ -356,6 +358,27 @@ aios_workspace_get_memory (AiosWorkspace *self)
 {
   g_return_val_if_fail (AIOS_IS_WORKSPACE (self), NULL);
   return self->memory;
+}
+
+/**
+ * aios_workspace_open_store:
+ *
+ * Opens another connection to the workspace file, for a worker thread that
+ * writes (a long import) without blocking the main loop. Use it on one
+ * thread only; SQLite's locking keeps its writes and the main connection's
+ * in order.
+ *
+ * Returns: (transfer full) (nullable): the store
+ */
+AiosStore *
+aios_workspace_open_store (AiosWorkspace  *self,
+                           GError        **error)
+{
+  g_autoptr(GArray) migrations = collect_migrations ();
+
+  g_return_val_if_fail (AIOS_IS_WORKSPACE (self), NULL);
+  return aios_store_open (aios_store_get_path (self->store), (AiosMigration *) migrations->data,
+                          migrations->len, error);
 }
 
 /**
