@@ -8,7 +8,8 @@
  *   "decline"    the lead scored below the threshold: store a decision record
  *                with the score and each rule's contribution; no email
  *   "contacted"  the outreach email was sent: the lead says so, pointing at
- *                the journal event of the send and its Message-ID
+ *                the journal event of the send and its Message-ID (read from
+ *                the outbox, where the connector's answer is recorded)
  *
  * Every write goes through AiosMemory with provenance (agent:lead-intake,
  * the run, a rationale). A step may run again after a crash before its
@@ -342,6 +343,29 @@ fail:
   return NULL;
 }
 
+/* The Message-ID the connector reported for this run's sent email. */
+static char *
+sent_message_id (AiosLeadIntakeAgent *self,
+                 gint64               run_id)
+{
+  sqlite3_stmt *stmt = aios_store_prepare (self->store,
+                                           "SELECT response_json FROM outbox WHERE run_id = ? AND status = 'sent' "
+                                           "AND connector = 'email' ORDER BY id DESC LIMIT 1", NULL);
+  g_autoptr(JsonNode) response = NULL;
+  char *message_id = NULL;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, run_id);
+  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_text (stmt, 0) != NULL)
+    response = json_from_string ((const char *) sqlite3_column_text (stmt, 0), NULL);
+  sqlite3_reset (stmt);
+  if (response != NULL && JSON_NODE_HOLDS_OBJECT (response))
+    message_id = g_strdup (json_object_get_string_member_with_default (json_node_get_object (response),
+                                                                       "message_id", NULL));
+  return message_id;
+}
+
 /* The journal event that recorded the send of this run's outbox item. */
 static gint64
 sent_event (AiosLeadIntakeAgent *self,
@@ -372,7 +396,7 @@ mark_contacted (AiosLeadIntakeAgent  *self,
   g_autoptr(JsonObject) out = json_object_new ();
   g_autofree char *rationale = NULL;
   g_autofree char *event_ref = NULL;
-  const char *message_id = lookup_string (context, "config.message_id");
+  g_autofree char *message_id = sent_message_id (self, run_id);
   const char *to = lookup_string (context, "config.to");
   gint64 event_id = sent_event (self, run_id);
   gint64 id, version = 0;
