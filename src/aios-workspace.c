@@ -342,6 +342,27 @@ aios_workspace_get_memory (AiosWorkspace *self)
 }
 
 /**
+ * aios_workspace_open_store:
+ *
+ * Opens another connection to the workspace file, for a worker thread that
+ * writes (a long import) without blocking the main loop. Use it on one
+ * thread only; SQLite's locking keeps its writes and the main connection's
+ * in order.
+ *
+ * Returns: (transfer full) (nullable): the store
+ */
+AiosStore *
+aios_workspace_open_store (AiosWorkspace  *self,
+                           GError        **error)
+{
+  g_autoptr(GArray) migrations = collect_migrations ();
+
+  g_return_val_if_fail (AIOS_IS_WORKSPACE (self), NULL);
+  return aios_store_open (aios_store_get_path (self->store), (AiosMigration *) migrations->data,
+                          migrations->len, error);
+}
+
+/**
  * aios_workspace_get_backup_dir:
  *
  * Returns: (transfer full): the folder beside the workspace file where

@@ -36,6 +36,8 @@ AiosIntakeServer *aios_workspace_get_intake (AiosWorkspace  *self);
 AiosConnector *aios_workspace_get_connector (AiosWorkspace  *self,
                                             const char     *name);
 AiosMemory    *aios_workspace_get_memory   (AiosWorkspace  *self);
+AiosStore     *aios_workspace_open_store   (AiosWorkspace  *self,
+                                            GError        **error);
 char          *aios_workspace_get_backup_dir (AiosWorkspace *self);
 char          *aios_workspace_backup       (AiosWorkspace  *self,
                                             const char     *dir,

@@ -4,6 +4,7 @@
 #include <adwaita.h>
 
 #include "aios-workspace.h"
+#include "memory/aios-record-list.h"
 
 G_BEGIN_DECLS
 
@@ -14,5 +15,13 @@ GtkWidget     *aios_memory_page_new           (AiosWorkspace *workspace);
 AiosWorkspace *aios_memory_page_get_workspace (AiosMemoryPage *self);
 void           aios_memory_page_set_workspace (AiosMemoryPage *self,
                                                AiosWorkspace *workspace);
+AiosRecordList *aios_memory_page_get_records  (AiosMemoryPage *self);
+gint64         aios_memory_page_get_record_id (AiosMemoryPage *self);
+void           aios_memory_page_show_record   (AiosMemoryPage *self,
+                                               gint64          id);
+void           aios_memory_page_import_file   (AiosMemoryPage *self,
+                                               GFile          *file);
+void           aios_memory_page_export_file   (AiosMemoryPage *self,
+                                               GFile          *file);
 
 G_END_DECLS

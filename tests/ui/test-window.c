@@ -288,6 +288,61 @@ test_about (void)
   close_window (window);
 }
 
+static gboolean
+shortcuts_shown (gpointer data)
+{
+  GtkWindow **shortcuts = data;
+  GList *toplevels = gtk_window_list_toplevels ();
+
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (GTK_IS_SHORTCUTS_WINDOW (l->data) && gtk_widget_get_mapped (l->data))
+      *shortcuts = l->data;
+  g_list_free (toplevels);
+  return *shortcuts != NULL;
+}
+
+/* The shortcuts window lists every accelerator the window answers to. */
+static void
+test_shortcuts (void)
+{
+  g_autoptr(AiosWorkspace) workspace = aios_ui_test_workspace_new ();
+  AiosWindow *window = open_window (workspace);
+  GtkWindow *shortcuts = NULL;
+  g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = aios_ui_test_artifact_path ("shortcuts.png");
+  GtkApplication *app = GTK_APPLICATION (aios_ui_test_application ());
+  static const struct { const char *action; const char *accel; } expected[] = {
+    { "win.show-page::inbox", "<Control>1" },
+    { "win.show-page::timeline", "<Control>2" },
+    { "win.show-page::memory", "<Control>3" },
+    { "win.show-page::runs", "<Control>4" },
+    { "app.preferences", "<Control>comma" },
+    { "win.show-help-overlay", "<Control>question" },
+    { "app.quit", "<Control>q" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      g_auto(GStrv) accels = gtk_application_get_accels_for_action (app, expected[i].action);
+      g_assert_true (accels != NULL && g_strv_contains ((const char * const *) accels, expected[i].accel));
+    }
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL));
+  g_assert_true (aios_ui_test_wait (shortcuts_shown, &shortcuts, 10000));
+  aios_ui_test_wait_frame (GTK_WIDGET (shortcuts));
+  aios_ui_test_collect_labels (GTK_WIDGET (shortcuts), labels);
+  for (guint i = 0; i < 4; i++)
+    g_assert_true (g_ptr_array_find_with_equal_func (labels, (const char *[]) { "Inbox", "Timeline", "Memory", "Runs" }[i],
+                                                     g_str_equal, NULL));
+  texture = aios_ui_test_render (GTK_WIDGET (shortcuts));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("rendered %s", path);
+
+  gtk_window_destroy (shortcuts);
+  close_window (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -301,6 +356,7 @@ main (int   argc,
   g_test_add_func ("/window/pages-and-settings", test_pages_and_settings);
   g_test_add_func ("/window/timeline-empty-state-is-truthful", test_timeline_empty_state_is_truthful);
   g_test_add_func ("/window/about", test_about);
+  g_test_add_func ("/window/shortcuts", test_shortcuts);
 
   return g_test_run ();
 }
