@@ -169,6 +169,8 @@ aios_workspace_open (const char  *path,
   self->llm = aios_llm_new (self->store, self->config, self->credentials);
   self->intake = aios_intake_server_new (self);
   self->memory = aios_memory_new (self->store);
+  aios_coordinator_set_connectors (self->coordinator, self->connectors);
+  aios_coordinator_set_memory (self->coordinator, self->memory);
 
   self->backup_source = g_timeout_add_seconds (BACKUP_CHECK_SECONDS, daily_backup_cb, self);
 
