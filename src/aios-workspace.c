@@ -171,6 +171,8 @@ aios_workspace_open (const char  *path,
   self->intake = aios_intake_server_new (self);
   self->memory = aios_memory_new (self->store);
   aios_memory_use_llm (self->memory, self->llm);
+  aios_coordinator_set_connectors (self->coordinator, self->connectors);
+  aios_coordinator_set_memory (self->coordinator, self->memory);
 
   self->backup_source = g_timeout_add_seconds (BACKUP_CHECK_SECONDS, daily_backup_cb, self);
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The control room's commands (see ARCHITECTURE.md, "Interfaces outward"):
- * flows, submit, runs, cancel. `--json` prints one JSON document (an array
+ * flows, submit, runs, cancel, approvals, approve, reject, policy. `--json` prints one JSON document (an array
  * for lists, an object otherwise) whose members are stable for scripts.
  */
 #define G_LOG_DOMAIN "aios-cli"
@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "aios-cli.h"
+#include "control/aios-approval-info.h"
 #include "control/aios-run-info.h"
 
 static gboolean
@@ -312,11 +313,253 @@ cancel_handler (AiosCliCall *call)
   return 0;
 }
 
+static JsonNode *
+read_json_arg (AiosCliCall  *call,
+               const char   *arg,
+               GError      **error)
+{
+  g_autoptr(GBytes) bytes = aios_cli_call_read_file (call, arg, error);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) parse_error = NULL;
+
+  if (bytes == NULL)
+    return NULL;
+  if (!json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &parse_error) ||
+      json_parser_get_root (parser) == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("%s is not valid JSON: %s"), arg,
+                   parse_error ? parse_error->message : _("it is empty"));
+      return NULL;
+    }
+  return json_node_copy (json_parser_get_root (parser));
+}
+
+static void
+print_preview (AiosCliCall *call,
+               JsonNode    *preview)
+{
+  JsonObject *obj;
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *value;
+
+  if (preview == NULL || !JSON_NODE_HOLDS_OBJECT (preview))
+    {
+      g_autofree char *text = preview ? json_to_string (preview, TRUE) : g_strdup ("");
+      aios_cli_call_print (call, "    %s\n", text);
+      return;
+    }
+  obj = json_node_get_object (preview);
+  json_object_iter_init (&iter, obj);
+  while (json_object_iter_next (&iter, &name, &value))
+    {
+      g_autofree char *text = JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING
+                                ? g_strdup (json_node_get_string (value)) : json_to_string (value, FALSE);
+      g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+
+      aios_cli_call_print (call, "    %-16s %s\n", name, lines[0]);
+      for (guint i = 1; lines[i] != NULL; i++)
+        aios_cli_call_print (call, "    %-16s %s\n", "", lines[i]);
+    }
+}
+
+static int
+approvals_handler (AiosCliCall *call)
+{
+  AiosStore *store = aios_workspace_get_store (aios_cli_call_get_workspace (call));
+  g_autoptr(GError) error = NULL;
+  gboolean json = FALSE, all = FALSE;
+  gint64 after = 0;
+  guint printed = 0;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
+    { "all", 0, 0, G_OPTION_ARG_NONE, &all, N_("Decided and expired ones too"), NULL },
+    { NULL }
+  };
+
+  if (!aios_cli_call_parse (call, entries, 0, 0, &error))
+    return aios_cli_call_fail (call, error);
+
+  if (json)
+    aios_cli_call_print (call, "[");
+  for (;;)
+    {
+      g_autoptr(GPtrArray) list = aios_approval_info_list (store, !all, after, 200, &error);
+
+      if (list == NULL)
+        return aios_cli_call_fail (call, error);
+      if (list->len == 0)
+        break;
+      for (guint i = 0; i < list->len; i++)
+        {
+          AiosApprovalInfo *info = g_ptr_array_index (list, i);
+
+          if (json)
+            {
+              g_autoptr(JsonNode) node = aios_approval_info_to_json (info);
+              g_autofree char *text = json_to_string (node, FALSE);
+              aios_cli_call_print (call, "%s\n  %s", printed ? "," : "", text);
+            }
+          else
+            {
+              g_autofree char *created = aios_store_format_time (info->created_at);
+              g_autofree char *expires = aios_store_format_time (info->expires_at);
+
+              aios_cli_call_print (call, _("Approval %" G_GINT64_FORMAT " (%s): %s action of run %" G_GINT64_FORMAT
+                                           " (%s, step %s)\n"),
+                                   info->id, info->status, info->action_kind, info->run_id, info->flow_id,
+                                   info->step_name);
+              aios_cli_call_print (call, _("  asked %s, expires %s\n"), created, expires);
+              print_preview (call, info->preview);
+            }
+          printed++;
+          after = info->id;
+        }
+    }
+  if (json)
+    aios_cli_call_print (call, "%s]\n", printed ? "\n" : "");
+  else if (printed == 0)
+    aios_cli_call_print (call, "%s\n", _("Nothing waits for approval."));
+  return 0;
+}
+
+static int
+approve_handler (AiosCliCall *call)
+{
+  AiosWorkspace *workspace = aios_cli_call_get_workspace (call);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) edits = NULL;
+  g_autofree char *edit_arg = NULL;
+  g_autofree char *reason = NULL;
+  gint64 id;
+  const GOptionEntry entries[] = {
+    { "edit", 0, 0, G_OPTION_ARG_STRING, &edit_arg, N_("Edited fields, a JSON object (- for stdin)"), "FILE" },
+    { "reason", 0, 0, G_OPTION_ARG_STRING, &reason, N_("Why (kept with the decision)"), "TEXT" },
+    { NULL }
+  };
+
+  if (!aios_cli_call_parse (call, entries, 1, 1, &error) ||
+      !parse_id (aios_cli_call_get_argv (call)[1], &id, &error))
+    return aios_cli_call_fail (call, error);
+  if (edit_arg != NULL && (edits = read_json_arg (call, edit_arg, &error)) == NULL)
+    return aios_cli_call_fail (call, error);
+  if (!aios_coordinator_approve (aios_workspace_get_coordinator (workspace), id, edits, "operator", reason, &error))
+    return aios_cli_call_fail (call, error);
+  aios_cli_call_print (call, _("Approval %" G_GINT64_FORMAT " approved\n"), id);
+  aios_cli_call_set_needs_settle (call, TRUE);
+  return 0;
+}
+
+static int
+reject_handler (AiosCliCall *call)
+{
+  AiosWorkspace *workspace = aios_cli_call_get_workspace (call);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reason = NULL;
+  gint64 id;
+  const GOptionEntry entries[] = {
+    { "reason", 0, 0, G_OPTION_ARG_STRING, &reason, N_("Why (kept as a decision record)"), "TEXT" },
+    { NULL }
+  };
+
+  if (!aios_cli_call_parse (call, entries, 1, 1, &error) ||
+      !parse_id (aios_cli_call_get_argv (call)[1], &id, &error))
+    return aios_cli_call_fail (call, error);
+  if (!aios_coordinator_reject (aios_workspace_get_coordinator (workspace), id, "operator", reason, &error))
+    return aios_cli_call_fail (call, error);
+  aios_cli_call_print (call, _("Approval %" G_GINT64_FORMAT " rejected\n"), id);
+  return 0;
+}
+
+static int
+policy_handler (AiosCliCall *call)
+{
+  AiosCoordinator *coordinator = aios_workspace_get_coordinator (aios_cli_call_get_workspace (call));
+  AiosPolicy *policy = aios_coordinator_get_policy (coordinator);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *connector = NULL;
+  g_autofree char *when = NULL;
+  g_autofree char *description = NULL;
+  gboolean allow = FALSE, deny = FALSE, json = FALSE;
+  char **argv;
+  const GOptionEntry entries[] = {
+    { "connector", 0, 0, G_OPTION_ARG_STRING, &connector, N_("The connector it applies to, or *"), "NAME" },
+    { "allow", 0, 0, G_OPTION_ARG_NONE, &allow, N_("An allow rule"), NULL },
+    { "deny", 0, 0, G_OPTION_ARG_NONE, &deny, N_("A deny rule"), NULL },
+    { "when", 0, 0, G_OPTION_ARG_STRING, &when, N_("Its conditions, a JSON array (- for stdin)"), "FILE" },
+    { "description", 0, 0, G_OPTION_ARG_STRING, &description, N_("What it is for, in words"), "TEXT" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
+    { NULL }
+  };
+
+  if (!aios_cli_call_parse (call, entries, 1, 2, &error))
+    return aios_cli_call_fail (call, error);
+  argv = aios_cli_call_get_argv (call);
+
+  if (g_str_equal (argv[1], "list") && argv[2] == NULL)
+    {
+      g_autoptr(JsonArray) rules = aios_policy_list_rules (policy, &error);
+
+      if (rules == NULL)
+        return aios_cli_call_fail (call, error);
+      if (json)
+        {
+          g_autoptr(JsonNode) root = json_node_init_array (json_node_alloc (), rules);
+          print_json (call, root);
+          return 0;
+        }
+      for (guint i = 0; i < json_array_get_length (rules); i++)
+        {
+          JsonObject *rule = json_array_get_object_element (rules, i);
+          g_autoptr(JsonNode) conditions = json_node_copy (json_object_get_member (rule, "conditions"));
+          g_autofree char *text = json_to_string (conditions, FALSE);
+
+          aios_cli_call_print (call, "%-24s %-5s %-10s %s\n", json_object_get_string_member (rule, "name"),
+                               json_object_get_string_member (rule, "effect"),
+                               json_object_get_string_member (rule, "connector"), text);
+        }
+      if (json_array_get_length (rules) == 0)
+        aios_cli_call_print (call, "%s\n", _("No rules: every outward action asks the operator."));
+      return 0;
+    }
+
+  if (g_str_equal (argv[1], "add") && argv[2] != NULL)
+    {
+      g_autoptr(JsonNode) conditions = NULL;
+
+      if (connector == NULL || allow == deny || when == NULL)
+        return aios_cli_call_fail_literal (call, _("Use: aios policy add NAME --connector NAME --allow|--deny --when FILE"));
+      conditions = read_json_arg (call, when, &error);
+      if (conditions == NULL)
+        return aios_cli_call_fail (call, error);
+      if (!JSON_NODE_HOLDS_ARRAY (conditions))
+        return aios_cli_call_fail_literal (call, _("The conditions must be a JSON array"));
+      if (aios_policy_add_rule (policy, argv[2], connector, allow, json_node_get_array (conditions), description,
+                                "operator", &error) == 0)
+        return aios_cli_call_fail (call, error);
+      return 0;
+    }
+
+  if (g_str_equal (argv[1], "remove") && argv[2] != NULL)
+    {
+      if (!aios_policy_remove_rule (policy, argv[2], "operator", &error))
+        return aios_cli_call_fail (call, error);
+      return 0;
+    }
+
+  return aios_cli_call_fail_literal (call, _("Use: aios policy list | add NAME … | remove NAME"));
+}
+
 static const AiosCliCommand commands[] = {
   { "flows", "[--json]", N_("The flows Aios knows, with their input"), flows_handler },
   { "submit", "FLOW [--input FILE|-] [--json]", N_("Start a run of a flow; prints its id"), submit_handler },
   { "runs", "[--open] [--json]", N_("Runs with their status, current step and next attempt"), runs_handler },
   { "cancel", "RUN", N_("Cancel a run that has not finished"), cancel_handler },
+  { "approvals", "[--all] [--json]", N_("Approvals waiting for a decision, with their previews"), approvals_handler },
+  { "approve", "ID [--edit FILE] [--reason TEXT]", N_("Approve (optionally with edited fields as JSON)"), approve_handler },
+  { "reject", "ID --reason TEXT", N_("Reject, with the reason kept as a decision record"), reject_handler },
+  { "policy", "list|add|remove [NAME] [--connector C --allow|--deny --when FILE]",
+    N_("Rules that allow or deny outward actions without asking"), policy_handler },
   { NULL }
 };
 

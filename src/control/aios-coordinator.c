@@ -36,6 +36,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "aios-approval-info.h"
 #include "aios-coordinator-private.h"
 #include "aios-template.h"
 #include "store/aios-journal.h"
@@ -52,6 +53,9 @@ struct _AiosCoordinator
   AiosStore         *store;
   AiosFlowRegistry  *flows;
   AiosAgentRegistry *agents;
+  AiosConnectorRegistry *connectors;
+  AiosMemory        *memory;
+  AiosPolicy        *policy;
 
   gboolean           active;
   int                lock_fd;
@@ -91,8 +95,11 @@ typedef struct {
   gint64           run_id;
   guint            idx;
   gint64           attempt;
+  gboolean         sending;     /* phase "send": the outbox item goes out */
   AiosFlow        *flow;
   GCancellable    *cancellable;
+  JsonObject      *scope;       /* what the agent saw; requests read it too */
+  JsonObject      *outbox;      /* phase "send": {id, connector, request, idempotency_key} */
   JsonNode        *output;
   GError          *error;
 } Exec;
@@ -100,6 +107,7 @@ typedef struct {
 static void schedule_pump   (AiosCoordinator *self);
 static void exec_start      (Exec            *exec);
 static void rearm_timer     (AiosCoordinator *self);
+static void expire_due      (AiosCoordinator *self);
 
 static void
 exec_free (Exec *exec)
@@ -107,6 +115,8 @@ exec_free (Exec *exec)
   g_clear_object (&exec->self);
   g_clear_object (&exec->flow);
   g_clear_object (&exec->cancellable);
+  g_clear_pointer (&exec->scope, json_object_unref);
+  g_clear_pointer (&exec->outbox, json_object_unref);
   g_clear_pointer (&exec->output, json_node_unref);
   g_clear_error (&exec->error);
   g_free (exec);
@@ -123,6 +133,9 @@ aios_coordinator_dispose (GObject *object)
   aios_coordinator_stop (self);
   g_clear_object (&self->flows);
   g_clear_object (&self->agents);
+  g_clear_object (&self->connectors);
+  g_clear_object (&self->memory);
+  g_clear_object (&self->policy);
   g_clear_object (&self->store);
 
   G_OBJECT_CLASS (aios_coordinator_parent_class)->dispose (object);
@@ -198,7 +211,62 @@ aios_coordinator_new (AiosStore         *store,
   self->store = g_object_ref (store);
   self->flows = g_object_ref (flows);
   self->agents = g_object_ref (agents);
+  self->policy = aios_policy_new (store, NULL);
   return self;
+}
+
+/**
+ * aios_coordinator_set_connectors:
+ *
+ * The connectors outward actions go through (without them, every action
+ * fails closed: nothing is sent).
+ */
+void
+aios_coordinator_set_connectors (AiosCoordinator       *self,
+                                 AiosConnectorRegistry *connectors)
+{
+  g_return_if_fail (AIOS_IS_COORDINATOR (self));
+  g_set_object (&self->connectors, connectors);
+}
+
+/**
+ * aios_coordinator_set_memory:
+ *
+ * The memory service: decisions are written there, steps read it, policy
+ * rules check "known" records, rollback restores it.
+ */
+void
+aios_coordinator_set_memory (AiosCoordinator *self,
+                             AiosMemory      *memory)
+{
+  g_return_if_fail (AIOS_IS_COORDINATOR (self));
+  g_set_object (&self->memory, memory);
+  g_clear_object (&self->policy);
+  self->policy = aios_policy_new (self->store, memory);
+}
+
+AiosMemory *
+aios_coordinator_get_memory (AiosCoordinator *self)
+{
+  return self->memory;
+}
+
+/**
+ * aios_coordinator_get_policy:
+ *
+ * Returns: (transfer none): the policy rules outward actions are checked against
+ */
+AiosPolicy *
+aios_coordinator_get_policy (AiosCoordinator *self)
+{
+  return self->policy;
+}
+
+AiosConnector *
+aios_coordinator_get_connector (AiosCoordinator *self,
+                                const char      *name)
+{
+  return self->connectors != NULL ? aios_connector_registry_get (self->connectors, name) : NULL;
 }
 
 AiosStore *
@@ -410,6 +478,7 @@ timer_cb (gpointer user_data)
 
   self->timer_source = 0;
   self->timer_at = 0;
+  expire_due (self);
   if (!scan_due (self, &error))
     g_warning ("%s", error->message);
   rearm_timer (self);
@@ -435,7 +504,36 @@ next_timer_at (AiosCoordinator *self)
     at = sqlite3_column_int64 (stmt, 0);
   if (stmt != NULL)
     sqlite3_reset (stmt);
+  {
+    gint64 expiry = aios_coordinator_next_expiry (self);
+    if (expiry > 0 && (at == 0 || expiry < at))
+      at = MAX (expiry, aios_store_now_ms () + 1);
+  }
   return at;
+}
+
+static void
+expire_due (AiosCoordinator *self)
+{
+  g_autoptr(GError) error = NULL;
+  int n;
+
+  if (aios_coordinator_next_expiry (self) == 0 || aios_coordinator_next_expiry (self) > aios_store_now_ms ())
+    return;
+  if (!aios_store_begin (self->store, &error))
+    {
+      g_warning ("%s", error->message);
+      return;
+    }
+  n = aios_coordinator_tx_expire (self, &error);
+  if (n < 0)
+    {
+      aios_store_rollback (self->store);
+      g_warning ("Could not expire approvals: %s", error->message);
+      return;
+    }
+  if (!aios_store_commit (self->store, &error))
+    g_warning ("Could not expire approvals: %s", error->message);
 }
 
 static void
@@ -444,6 +542,10 @@ rearm_timer (AiosCoordinator *self)
   gint64 at, delay;
 
   if (!self->active)
+    return;
+  /* Retries that came due while a commit was slower than their delay are
+   * started now; only future ones arm the timer. */
+  if (!scan_due (self, NULL))
     return;
   at = next_timer_at (self);
   if (at == 0)
@@ -576,6 +678,20 @@ tx_claim (AiosCoordinator  *self,
   if (flow == NULL)
     return FALSE;
 
+  if (g_str_equal (phase, "send"))
+    {
+      gboolean prepared = FALSE;
+
+      /* Durable before anything goes out: the claim's commit. */
+      if (!aios_coordinator_tx_mark_sending (self, run_id, step_id, &prepared, error))
+        return FALSE;
+      if (!prepared)
+        {
+          g_warning ("Step %" G_GINT64_FORMAT " has no prepared outward action; it is left as it is", step_id);
+          return TRUE;
+        }
+    }
+
   stmt = aios_store_prepare (self->store,
                              "UPDATE steps SET status = 'running', attempt = attempt + 1, "
                              "next_attempt_at = NULL, started_at = ? WHERE id = ?", error);
@@ -619,6 +735,7 @@ tx_claim (AiosCoordinator  *self,
   exec->run_id = run_id;
   exec->idx = idx;
   exec->attempt = attempt + 1;
+  exec->sending = g_str_equal (phase, "send");
   exec->flow = g_steal_pointer (&flow);
   *out_exec = exec;
   return TRUE;
@@ -736,7 +853,7 @@ exec_finished (Exec *exec)
   if (!self->active)
     {
       /* Stopped meanwhile: the step stays "running" in the workspace and
-       * runs again at the next start. */
+       * runs again at the next start (a send becomes "unknown"). */
       if (g_hash_table_lookup (self->known, ID_TO_PTR (exec->step_id)) == exec)
         g_hash_table_remove (self->known, ID_TO_PTR (exec->step_id));
       self->inflight--;
@@ -759,14 +876,78 @@ agent_done_cb (GObject      *source,
   exec_finished (exec);
 }
 
+static void
+send_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Exec *exec = user_data;
+
+  exec->output = aios_connector_execute_finish (AIOS_CONNECTOR (source), result, &exec->error);
+  if (exec->output == NULL && exec->error == NULL)
+    exec->output = json_node_init_object (json_node_alloc (), json_object_new ());
+  exec_finished (exec);
+}
+
 static JsonNode *
 parse_json (const char *text)
 {
   return text != NULL ? json_from_string (text, NULL) : NULL;
 }
 
-/* The step's view of the run: its input and the outputs of the earlier
- * steps it reads (see AiosFlowStep). */
+static JsonNode *
+record_to_json (const AiosRecord *record)
+{
+  g_autoptr(JsonObject) obj = json_object_new ();
+
+  json_object_set_int_member (obj, "id", record->id);
+  json_object_set_int_member (obj, "version", record->version);
+  json_object_set_string_member (obj, "kind", record->kind);
+  json_object_set_string_member (obj, "title", record->title ? record->title : "");
+  json_object_set_object_member (obj, "fields", record->fields ? json_object_ref (record->fields) : json_object_new ());
+  json_object_set_string_member (obj, "body", record->body ? record->body : "");
+  return json_node_init_object (json_node_alloc (), obj);
+}
+
+/* The step's memory queries: exact lookups, each found record (or null)
+ * under its name, so `{{memory.contact.fields.name}}` reads it. */
+static gboolean
+read_memory (AiosCoordinator     *self,
+             const AiosFlowStep  *step,
+             JsonObject          *scope,
+             GError             **error)
+{
+  g_autoptr(JsonObject) memory = json_object_new ();
+
+  for (guint i = 0; step->memory_queries && i < json_array_get_length (step->memory_queries); i++)
+    {
+      JsonObject *q = json_array_get_object_element (step->memory_queries, i);
+      g_autoptr(JsonNode) value = NULL;
+      g_autoptr(AiosRecord) record = NULL;
+      g_autoptr(GError) local_error = NULL;
+      const char *as = json_object_get_string_member (q, "as");
+
+      value = aios_template_expand (json_object_get_member (q, "value"), scope, error);
+      if (value == NULL)
+        return FALSE;
+      if (self->memory != NULL && JSON_NODE_HOLDS_VALUE (value) &&
+          json_node_get_value_type (value) == G_TYPE_STRING)
+        record = aios_memory_find (self->memory, json_object_get_string_member (q, "kind"),
+                                   json_object_get_string_member (q, "field"), json_node_get_string (value),
+                                   &local_error);
+      if (local_error != NULL && !g_error_matches (local_error, AIOS_MEMORY_ERROR, AIOS_MEMORY_ERROR_NOT_FOUND))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      json_object_set_member (memory, as, record ? record_to_json (record) : json_node_new (JSON_NODE_NULL));
+    }
+  json_object_set_object_member (scope, "memory", g_steal_pointer (&memory));
+  return TRUE;
+}
+
+/* The step's view of the run: its input, the outputs of the earlier steps
+ * it reads, and the memory it asks for (see AiosFlowStep). */
 static JsonObject *
 build_scope (AiosCoordinator     *self,
              gint64               run_id,
@@ -827,7 +1008,38 @@ build_scope (AiosCoordinator     *self,
     }
   json_object_set_object_member (scope, "steps", g_steal_pointer (&steps));
   json_object_set_object_member (scope, "memory", json_object_new ());
+  if (!read_memory (self, step, scope, error))
+    return NULL;
   return g_steal_pointer (&scope);
+}
+
+static void
+exec_start_send (Exec *exec)
+{
+  AiosCoordinator *self = exec->self;
+  AiosConnector *connector;
+  GError *error = NULL;
+
+  exec->outbox = aios_coordinator_load_outbox (self, exec->step_id, &error);
+  if (exec->outbox == NULL)
+    {
+      exec->error = error;
+      exec_finished (exec);
+      return;
+    }
+  connector = aios_coordinator_get_connector (self, json_object_get_string_member (exec->outbox, "connector"));
+  if (connector == NULL)
+    {
+      /* Nothing went out: a permanent failure, not an unknown outcome. */
+      exec->error = g_error_new (AIOS_AGENT_ERROR, AIOS_AGENT_ERROR_PERMANENT,
+                                 _("No connector named “%s” is available; nothing was sent"),
+                                 json_object_get_string_member (exec->outbox, "connector"));
+      exec_finished (exec);
+      return;
+    }
+  aios_connector_execute_async (connector, json_object_get_object_member (exec->outbox, "request"),
+                                json_object_get_string_member (exec->outbox, "idempotency_key"),
+                                exec->cancellable, send_done_cb, exec);
 }
 
 static void
@@ -836,11 +1048,17 @@ exec_start (Exec *exec)
   AiosCoordinator *self = exec->self;
   const AiosFlowStep *step = aios_flow_get_step (exec->flow, exec->idx);
   AiosAgent *agent = aios_agent_registry_lookup (self->agents, step->agent);
-  g_autoptr(JsonObject) scope = NULL;
+  g_autoptr(JsonObject) context = NULL;
   g_autoptr(JsonNode) config = NULL;
   GError *error = NULL;
 
   exec->cancellable = g_cancellable_new ();
+
+  if (exec->sending)
+    {
+      exec_start_send (exec);
+      return;
+    }
 
   if (agent == NULL)
     {
@@ -850,9 +1068,9 @@ exec_start (Exec *exec)
       return;
     }
 
-  scope = build_scope (self, exec->run_id, step, exec->idx, &error);
-  if (scope != NULL)
-    config = aios_template_expand (step->config, scope, &error);
+  exec->scope = build_scope (self, exec->run_id, step, exec->idx, &error);
+  if (exec->scope != NULL)
+    config = aios_template_expand (step->config, exec->scope, &error);
   if (config == NULL)
     {
       exec->error = g_error_new (AIOS_AGENT_ERROR, AIOS_AGENT_ERROR_PERMANENT,
@@ -862,11 +1080,22 @@ exec_start (Exec *exec)
       return;
     }
 
-  json_object_set_member (scope, "config", g_steal_pointer (&config));
-  json_object_set_int_member (scope, "run_id", exec->run_id);
-  json_object_set_string_member (scope, "step", step->name);
-  json_object_set_int_member (scope, "attempt", exec->attempt);
-  aios_agent_run_async (agent, scope, exec->cancellable, agent_done_cb, exec);
+  /* The agent gets its own copy; the scope stays for the action's request. */
+  context = json_object_new ();
+  {
+    JsonObjectIter iter;
+    const char *name;
+    JsonNode *value;
+
+    json_object_iter_init (&iter, exec->scope);
+    while (json_object_iter_next (&iter, &name, &value))
+      json_object_set_member (context, name, json_node_ref (value));
+  }
+  json_object_set_member (context, "config", g_steal_pointer (&config));
+  json_object_set_int_member (context, "run_id", exec->run_id);
+  json_object_set_string_member (context, "step", step->name);
+  json_object_set_int_member (context, "attempt", exec->attempt);
+  aios_agent_run_async (agent, context, exec->cancellable, agent_done_cb, exec);
 }
 
 /* ---- recording outcomes (inside the group transaction) ---- */
@@ -876,6 +1105,8 @@ error_is_retryable (const GError *error)
 {
   if (error->domain == AIOS_AGENT_ERROR)
     return error->code == AIOS_AGENT_ERROR_RETRYABLE;
+  if (error->domain == AIOS_CONNECTOR_ERROR)
+    return error->code == AIOS_CONNECTOR_ERROR_RETRYABLE;
   if (error->domain == G_IO_ERROR)
     return error->code == G_IO_ERROR_TIMED_OUT || error->code == G_IO_ERROR_CONNECTION_REFUSED ||
            error->code == G_IO_ERROR_HOST_UNREACHABLE || error->code == G_IO_ERROR_NETWORK_UNREACHABLE ||
@@ -928,35 +1159,79 @@ tx_step_still_running (AiosCoordinator *self,
   return TRUE;
 }
 
+static AiosFlow *
+run_flow (AiosCoordinator  *self,
+          gint64            run_id,
+          GError          **error)
+{
+  g_autofree char *flow_id = NULL;
+  gint64 version = 0;
+  sqlite3_stmt *stmt = aios_store_prepare (self->store, "SELECT flow_id, flow_version FROM runs WHERE id = ?", error);
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, run_id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      flow_id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      version = sqlite3_column_int64 (stmt, 1);
+    }
+  sqlite3_reset (stmt);
+  if (flow_id == NULL)
+    {
+      g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_NOT_FOUND,
+                   _("There is no run %" G_GINT64_FORMAT), run_id);
+      return NULL;
+    }
+  return aios_flow_registry_load_version (self->flows, flow_id, version, error);
+}
+
+/**
+ * aios_coordinator_tx_advance:
+ * @idx: the step that just succeeded
+ * @next_step: (out): the next step's id (queued), or 0 when the run is done
+ *
+ * After a step succeeded: adds the run's next step, or finishes the run.
+ */
+gboolean
+aios_coordinator_tx_advance (AiosCoordinator  *self,
+                             gint64            run_id,
+                             guint             idx,
+                             gint64           *next_step,
+                             GError          **error)
+{
+  g_autoptr(AiosFlow) flow = run_flow (self, run_id, error);
+
+  *next_step = 0;
+  if (flow == NULL)
+    return FALSE;
+  if (idx + 1 < aios_flow_get_n_steps (flow))
+    return insert_step (self, run_id, flow, idx + 1, next_step, error);
+  return aios_coordinator_set_run_status (self->store, run_id, NULL, "succeeded", NULL, "system",
+                                          "Run succeeded", error);
+}
+
 static gboolean
-tx_succeed (AiosCoordinator  *self,
-            Exec             *exec,
-            GPtrArray        *claimed,
-            GError          **error)
+tx_record_success (AiosCoordinator  *self,
+                   Exec             *exec,
+                   const char       *output_json,
+                   GPtrArray        *claimed,
+                   GError          **error)
 {
   const AiosFlowStep *step = aios_flow_get_step (exec->flow, exec->idx);
-  g_autofree char *output = json_to_string (exec->output, FALSE);
   g_autofree char *summary = g_strdup_printf ("Step %s succeeded", step->name);
   g_autofree char *payload = g_strdup_printf ("{\"attempt\":%" G_GINT64_FORMAT "}", exec->attempt);
-  g_autofree char *actor = g_strconcat ("agent:", step->agent, NULL);
+  g_autofree char *actor = exec->sending ? g_strdup ("system") : g_strconcat ("agent:", step->agent, NULL);
   sqlite3_stmt *stmt;
+  gint64 next_id = 0;
   int rc;
 
-  if (step->action_connector != NULL || step->checkpoint != AIOS_CHECKPOINT_NONE)
-    {
-      /* Fail closed: no checkpoint is passed without policy and approvals. */
-      exec->error = g_error_new (AIOS_AGENT_ERROR, AIOS_AGENT_ERROR_PERMANENT,
-                                 _("Step “%s” has a checkpoint or an outward action, which this build "
-                                   "cannot pass yet; nothing was sent"), step->name);
-      return FALSE;
-    }
-
   stmt = aios_store_prepare (self->store,
-                             "UPDATE steps SET status = 'succeeded', output_json = ?, error = NULL, "
-                             "finished_at = ? WHERE id = ?", error);
+                             "UPDATE steps SET status = 'succeeded', output_json = COALESCE (?, output_json), "
+                             "error = NULL, finished_at = ? WHERE id = ?", error);
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, output, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 1, output_json, -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 2, aios_store_now_ms ());
   sqlite3_bind_int64 (stmt, 3, exec->step_id);
   rc = sqlite3_step (stmt);
@@ -969,7 +1244,6 @@ tx_succeed (AiosCoordinator  *self,
 
   if (exec->idx + 1 < aios_flow_get_n_steps (exec->flow))
     {
-      gint64 next_id = 0;
       Exec *next = NULL;
 
       if (!insert_step (self, exec->run_id, exec->flow, exec->idx + 1, &next_id, error) ||
@@ -979,30 +1253,101 @@ tx_succeed (AiosCoordinator  *self,
         g_ptr_array_add (claimed, next);
       return TRUE;
     }
-
   return aios_coordinator_set_run_status (self->store, exec->run_id, "running", "succeeded", NULL, "system",
                                           "Run succeeded", error);
 }
 
 static gboolean
+tx_succeed (AiosCoordinator  *self,
+            Exec             *exec,
+            GPtrArray        *claimed,
+            const char      **outcome,
+            GError          **error)
+{
+  const AiosFlowStep *step = aios_flow_get_step (exec->flow, exec->idx);
+  g_autofree char *output = NULL;
+
+  if (exec->sending)
+    {
+      /* The action went out: record it with the step's success. */
+      if (!aios_coordinator_tx_send_outcome (self, exec->run_id, exec->step_id,
+                                             json_object_get_int_member (exec->outbox, "id"),
+                                             json_object_get_string_member (exec->outbox, "connector"),
+                                             exec->output, NULL, 0, error))
+        return FALSE;
+      *outcome = "succeeded";
+      return tx_record_success (self, exec, NULL, claimed, error);
+    }
+
+  if (step->action_connector != NULL || step->checkpoint != AIOS_CHECKPOINT_NONE)
+    {
+      const char *result = NULL;
+      GError *step_error = NULL;
+
+      if (!aios_coordinator_tx_checkpoint (self, exec->run_id, exec->step_id, step, exec->scope, exec->output,
+                                           &result, &step_error, error))
+        return FALSE;
+      if (step_error != NULL)
+        {
+          /* Fail closed: the caller records the step's failure. */
+          g_clear_pointer (&exec->output, json_node_unref);
+          exec->error = step_error;
+          return FALSE;
+        }
+      if (g_strcmp0 (result, "queued") == 0)
+        {
+          Exec *send = NULL;
+
+          /* Allowed by a rule: claim the send in this same transaction. */
+          if (!tx_claim (self, exec->step_id, &send, error))
+            return FALSE;
+          if (send != NULL)
+            g_ptr_array_add (claimed, send);
+          *outcome = "queued";
+          return TRUE;
+        }
+      if (g_strcmp0 (result, "succeeded") != 0)
+        {
+          *outcome = result;
+          return TRUE;
+        }
+    }
+
+  output = json_to_string (exec->output, FALSE);
+  *outcome = "succeeded";
+  return tx_record_success (self, exec, output, claimed, error);
+}
+
+static gboolean
 tx_fail (AiosCoordinator  *self,
          Exec             *exec,
+         const char      **outcome,
          GError          **error)
 {
   const AiosFlowStep *step = aios_flow_get_step (exec->flow, exec->idx);
-  g_autofree char *actor = g_strconcat ("agent:", step->agent, NULL);
+  g_autofree char *actor = exec->sending ? g_strconcat ("connector:", json_object_get_string_member (exec->outbox, "connector"), NULL)
+                                         : g_strconcat ("agent:", step->agent, NULL);
   g_autofree char *summary = NULL;
   g_autofree char *attention = NULL;
   g_autofree char *payload = NULL;
-  gboolean retry = error_is_retryable (exec->error) && exec->attempt < step->max_attempts;
+  gboolean retryable = error_is_retryable (exec->error);
+  gboolean retry = retryable && exec->attempt < step->max_attempts;
+  gint64 retry_after = exec->error->domain == AIOS_CONNECTOR_ERROR
+                         ? aios_connector_error_get_retry_after_ms (exec->error) : -1;
+  gint64 delay = retry ? backoff_ms (step, exec->attempt, retry_after) : 0;
+  gint64 at = retry ? aios_store_now_ms () + delay : 0;
   sqlite3_stmt *stmt;
   int rc;
 
+  if (exec->sending && exec->outbox != NULL &&
+      !aios_coordinator_tx_send_outcome (self, exec->run_id, exec->step_id,
+                                         json_object_get_int_member (exec->outbox, "id"),
+                                         json_object_get_string_member (exec->outbox, "connector"),
+                                         NULL, exec->error, at, error))
+    return FALSE;
+
   if (retry)
     {
-      gint64 delay = backoff_ms (step, exec->attempt, 0);
-      gint64 at = aios_store_now_ms () + delay;
-
       stmt = aios_store_prepare (self->store,
                                  "UPDATE steps SET status = 'waiting', next_attempt_at = ?, error = ? "
                                  "WHERE id = ?", error);
@@ -1019,10 +1364,12 @@ tx_fail (AiosCoordinator  *self,
       summary = g_strdup_printf ("Step %s failed (attempt %" G_GINT64_FORMAT " of %u); retrying in %.1f s",
                                  step->name, exec->attempt, step->max_attempts, delay / 1000.0);
       payload = g_strdup_printf ("{\"attempt\":%" G_GINT64_FORMAT ",\"delay_ms\":%" G_GINT64_FORMAT
-                                 ",\"next_attempt_at\":%" G_GINT64_FORMAT "}", exec->attempt, delay, at);
+                                 ",\"retry_after_ms\":%" G_GINT64_FORMAT ",\"next_attempt_at\":%" G_GINT64_FORMAT "}",
+                                 exec->attempt, delay, MAX (retry_after, 0), at);
       if (!aios_coordinator_journal (self->store, exec->run_id, exec->step_id, actor, "step.retry-scheduled",
                                      summary, exec->error->message, payload, error))
         return FALSE;
+      *outcome = "waiting";
       return aios_coordinator_set_run_status (self->store, exec->run_id, "running", "waiting", NULL, "system",
                                               "Run waiting for a retry", error);
     }
@@ -1041,16 +1388,21 @@ tx_fail (AiosCoordinator  *self,
 
   summary = g_strdup_printf ("Step %s failed", step->name);
   payload = g_strdup_printf ("{\"attempt\":%" G_GINT64_FORMAT ",\"retryable\":%s}", exec->attempt,
-                             error_is_retryable (exec->error) ? "true" : "false");
+                             retryable ? "true" : "false");
   if (!aios_coordinator_journal (self->store, exec->run_id, exec->step_id, actor, "step.failed", summary,
                                  exec->error->message, payload, error))
     return FALSE;
 
-  if (error_is_retryable (exec->error))
+  if (g_error_matches (exec->error, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_UNKNOWN_OUTCOME))
+    attention = g_strdup_printf (_("Step “%s”: the outward action may or may not have happened (%s). It is not "
+                                   "resent: check with the recipient, then retry the run or leave it."),
+                                 step->name, exec->error->message);
+  else if (retryable)
     attention = g_strdup_printf (_("Step “%s” failed %" G_GINT64_FORMAT " times; the last error: %s"),
                                  step->name, exec->attempt, exec->error->message);
   else
     attention = g_strdup_printf (_("Step “%s” failed: %s"), step->name, exec->error->message);
+  *outcome = "failed";
   return aios_coordinator_set_run_status (self->store, exec->run_id, "running", "failed", attention, "system",
                                           "Run failed and needs attention", error);
 }
@@ -1061,23 +1413,31 @@ tx_complete (AiosCoordinator  *self,
              GPtrArray        *claimed,
              GError          **error)
 {
+  const char *outcome = NULL;
   gboolean running = FALSE;
 
   if (!tx_step_still_running (self, exec, &running, error))
     return NULL;
   if (!running)
-    return "";   /* cancelled meanwhile: the outcome no longer matters */
+    {
+      /* Cancelled meanwhile. An action that went out is still recorded:
+       * what was sent stays sent. */
+      if (exec->sending && exec->outbox != NULL &&
+          !aios_coordinator_tx_send_outcome (self, exec->run_id, exec->step_id,
+                                             json_object_get_int_member (exec->outbox, "id"),
+                                             json_object_get_string_member (exec->outbox, "connector"),
+                                             exec->output, exec->error, 0, error))
+        return NULL;
+      return "";
+    }
   if (exec->error == NULL)
     {
-      if (tx_succeed (self, exec, claimed, error))
-        return "succeeded";
+      if (tx_succeed (self, exec, claimed, &outcome, error))
+        return outcome;
       if (exec->error == NULL)
         return NULL;
     }
-  if (!tx_fail (self, exec, error))
-    return NULL;
-  return error_is_retryable (exec->error) &&
-         exec->attempt < aios_flow_get_step (exec->flow, exec->idx)->max_attempts ? "waiting" : "failed";
+  return tx_fail (self, exec, &outcome, error) ? outcome : NULL;
 }
 
 static gboolean
@@ -1194,6 +1554,7 @@ aios_coordinator_wake (AiosCoordinator *self)
 
   if (!self->active)
     return;
+  expire_due (self);
   if (!scan_due (self, &error))
     g_warning ("%s", error->message);
   rearm_timer (self);
@@ -1334,7 +1695,20 @@ aios_coordinator_start (AiosCoordinator  *self,
     return TRUE;
   if (!take_lock (self, error))
     return FALSE;
-  if (!recover_interrupted (self, error))
+  if (!aios_store_begin (self->store, error))
+    {
+      close (self->lock_fd);
+      self->lock_fd = -1;
+      return FALSE;
+    }
+  if (!aios_coordinator_tx_recover_sending (self, error))
+    {
+      aios_store_rollback (self->store);
+      close (self->lock_fd);
+      self->lock_fd = -1;
+      return FALSE;
+    }
+  if (!aios_store_commit (self->store, error) || !recover_interrupted (self, error))
     {
       close (self->lock_fd);
       self->lock_fd = -1;
@@ -1571,6 +1945,83 @@ aios_coordinator_cancel (AiosCoordinator  *self,
     if (value != NULL && ((Exec *) value)->run_id == run_id && ((Exec *) value)->cancellable != NULL)
       g_cancellable_cancel (((Exec *) value)->cancellable);
   aios_coordinator_notify_run (self, run_id);
+  return TRUE;
+}
+
+/**
+ * aios_coordinator_approve:
+ * @approval_id: a pending approval
+ * @edits: (nullable): the operator's edits, a JSON object merged into the
+ *   request (RFC 7386 merge patch); kept as a diff
+ * @actor: "operator"
+ * @reason: (nullable): why, kept with the decision
+ *
+ * Approves: the decision (and the edit diff) is journaled and written to
+ * memory as a decision record; the action is queued in the outbox and sent
+ * once, with the step's idempotency key. Refused when the approval is not
+ * pending, has expired, or the edited request is invalid.
+ */
+gboolean
+aios_coordinator_approve (AiosCoordinator  *self,
+                          gint64            approval_id,
+                          JsonNode         *edits,
+                          const char       *actor,
+                          const char       *reason,
+                          GError          **error)
+{
+  gint64 next_step = 0;
+  gint64 run_id;
+
+  g_return_val_if_fail (AIOS_IS_COORDINATOR (self), FALSE);
+
+  if (!aios_store_begin (self->store, error))
+    return FALSE;
+  if (!aios_coordinator_tx_approve (self, approval_id, edits, actor ? actor : "operator", reason, &next_step, error))
+    {
+      aios_store_rollback (self->store);
+      return FALSE;
+    }
+  if (!aios_store_commit (self->store, error))
+    return FALSE;
+
+  run_id = aios_approval_run_id (self->store, approval_id);
+  aios_coordinator_notify_run (self, run_id);
+  if (self->active && next_step > 0)
+    enqueue (self, next_step);
+  return TRUE;
+}
+
+/**
+ * aios_coordinator_reject:
+ * @reason: why (required), kept as a decision record
+ *
+ * Rejects: nothing is sent and the run is cancelled; journaled.
+ */
+gboolean
+aios_coordinator_reject (AiosCoordinator  *self,
+                         gint64            approval_id,
+                         const char       *actor,
+                         const char       *reason,
+                         GError          **error)
+{
+  g_return_val_if_fail (AIOS_IS_COORDINATOR (self), FALSE);
+
+  if (reason == NULL || *reason == '\0')
+    {
+      g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_STATE,
+                   _("A rejection needs a reason (it is kept as a decision record)"));
+      return FALSE;
+    }
+  if (!aios_store_begin (self->store, error))
+    return FALSE;
+  if (!aios_coordinator_tx_reject (self, approval_id, actor ? actor : "operator", reason, error))
+    {
+      aios_store_rollback (self->store);
+      return FALSE;
+    }
+  if (!aios_store_commit (self->store, error))
+    return FALSE;
+  aios_coordinator_notify_run (self, aios_approval_run_id (self->store, approval_id));
   return TRUE;
 }
 

@@ -6,6 +6,9 @@
 
 #include "agents/aios-agent-registry.h"
 #include "control/aios-flow-registry.h"
+#include "control/aios-policy.h"
+#include "exec/aios-connector-registry.h"
+#include "memory/aios-memory.h"
 #include "store/aios-store.h"
 
 G_BEGIN_DECLS
@@ -36,6 +39,12 @@ gboolean         aios_coordinator_is_active    (AiosCoordinator      *self);
 void             aios_coordinator_stop         (AiosCoordinator      *self);
 void             aios_coordinator_set_max_batch (AiosCoordinator     *self,
                                                  guint                max_batch);
+void             aios_coordinator_set_connectors (AiosCoordinator       *self,
+                                                  AiosConnectorRegistry *connectors);
+void             aios_coordinator_set_memory     (AiosCoordinator       *self,
+                                                  AiosMemory            *memory);
+AiosMemory      *aios_coordinator_get_memory     (AiosCoordinator       *self);
+AiosPolicy      *aios_coordinator_get_policy     (AiosCoordinator       *self);
 
 gint64           aios_coordinator_submit       (AiosCoordinator      *self,
                                                 const char           *flow_id,
@@ -45,6 +54,18 @@ gint64           aios_coordinator_submit       (AiosCoordinator      *self,
 gboolean         aios_coordinator_cancel       (AiosCoordinator      *self,
                                                 gint64                run_id,
                                                 const char           *actor,
+                                                GError              **error);
+
+gboolean         aios_coordinator_approve      (AiosCoordinator      *self,
+                                                gint64                approval_id,
+                                                JsonNode             *edits,
+                                                const char           *actor,
+                                                const char           *reason,
+                                                GError              **error);
+gboolean         aios_coordinator_reject       (AiosCoordinator      *self,
+                                                gint64                approval_id,
+                                                const char           *actor,
+                                                const char           *reason,
                                                 GError              **error);
 
 void             aios_coordinator_settle_async  (AiosCoordinator     *self,

@@ -69,6 +69,7 @@ load (AiosConfigRow *self)
       self->loading = FALSE;
     }
   gtk_widget_remove_css_class (GTK_WIDGET (self), "error");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self), NULL);
 }
 
 static void
@@ -83,13 +84,15 @@ config_changed_cb (AiosConfigRow *self,
  * aios_config_row_apply:
  *
  * Validates and saves the row's text (empty unsets the key). On failure the
- * row shows the error style and @error says why; nothing is saved.
+ * row shows the error style and the reason as its tooltip, @error says why,
+ * and nothing is saved.
  */
 gboolean
 aios_config_row_apply (AiosConfigRow  *self,
                        GError        **error)
 {
   g_autofree char *value = NULL;
+  g_autoptr(GError) local_error = NULL;
   gboolean ok;
 
   g_return_val_if_fail (AIOS_IS_CONFIG_ROW (self), FALSE);
@@ -97,16 +100,23 @@ aios_config_row_apply (AiosConfigRow  *self,
 
   value = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self))));
   if (*value == '\0')
-    ok = aios_config_unset (self->config, self->key, "operator", error);
+    ok = aios_config_unset (self->config, self->key, "operator", &local_error);
   else
-    ok = aios_config_validate (self->key, value, error) &&
-         aios_config_set (self->config, self->key, value, "operator", error);
+    ok = aios_config_validate (self->key, value, &local_error) &&
+         aios_config_set (self->config, self->key, value, "operator", &local_error);
 
   if (ok)
-    gtk_widget_remove_css_class (GTK_WIDGET (self), "error");
-  else
-    gtk_widget_add_css_class (GTK_WIDGET (self), "error");
-  return ok;
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self), "error");
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self), NULL);
+      return TRUE;
+    }
+
+  /* a toast may be cut short; the whole reason stays on the row */
+  gtk_widget_add_css_class (GTK_WIDGET (self), "error");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self), local_error->message);
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
 }
 
 static void
@@ -130,7 +140,10 @@ text_changed_cb (AiosConfigRow *self)
 {
   /* Editing after an error clears it; the value is judged again on apply. */
   if (!self->loading)
-    gtk_widget_remove_css_class (GTK_WIDGET (self), "error");
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self), "error");
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self), NULL);
+    }
 }
 
 static void

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <glib/gstdio.h>
 
 #include "control-test-util.h"
@@ -251,4 +252,69 @@ test_json (const char *text)
 
   g_assert_no_error (error);
   return node;
+}
+
+#include <libsoup/soup.h>
+
+TestPeer *
+test_peer_start (void)
+{
+  g_autofree char *script = g_build_filename (g_getenv ("AIOS_SOURCE_DIR"), "tests", "peers",
+                                              "control-outbox-peer.py", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDataInputStream) in = NULL;
+  g_autofree char *line = NULL;
+  TestPeer *peer = g_new0 (TestPeer, 1);
+
+  peer->process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDIN_PIPE, &error, "/usr/bin/python3", script, NULL);
+  g_assert_no_error (error);
+  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (peer->process));
+  line = g_data_input_stream_read_line (in, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  g_assert_true (g_str_has_prefix (line, "PORT "));
+  peer->port = atoi (line + 5);
+  return peer;
+}
+
+void
+test_peer_stop (TestPeer *peer)
+{
+  g_subprocess_force_exit (peer->process);
+  g_subprocess_wait (peer->process, NULL, NULL);
+  g_object_unref (peer->process);
+  g_free (peer);
+}
+
+char *
+test_peer_url (TestPeer   *peer,
+               const char *mode)
+{
+  return g_strdup_printf ("http://127.0.0.1:%u/%s/hook", peer->port, mode);
+}
+
+JsonObject *
+test_peer_stats (TestPeer *peer)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/_stats", peer->port);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = soup_session_send_and_read (session, msg, NULL, &error);
+  g_autoptr(JsonNode) node = NULL;
+
+  g_assert_no_error (error);
+  node = json_from_string (g_bytes_get_data (body, NULL), &error);
+  g_assert_no_error (error);
+  return json_object_ref (json_node_get_object (node));
+}
+
+gint64
+test_peer_count (TestPeer   *peer,
+                 const char *key)
+{
+  g_autoptr(JsonObject) stats = test_peer_stats (peer);
+  JsonObject *keys = json_object_get_object_member (stats, "keys");
+
+  return json_object_has_member (keys, key) ? json_object_get_int_member (keys, key) : 0;
 }

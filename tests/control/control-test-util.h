@@ -31,3 +31,21 @@ char          *test_query_text     (AiosStore     *store,
 JsonNode      *test_json           (const char    *text);
 
 G_END_DECLS
+
+G_BEGIN_DECLS
+
+/* The webhook receiver tests/peers/control-outbox-peer.py, in a child. */
+typedef struct {
+  GSubprocess *process;
+  guint        port;
+} TestPeer;
+
+TestPeer  *test_peer_start      (void);
+void       test_peer_stop       (TestPeer   *peer);
+char      *test_peer_url        (TestPeer   *peer,
+                                 const char *mode);
+JsonObject *test_peer_stats     (TestPeer   *peer);
+gint64     test_peer_count      (TestPeer   *peer,
+                                 const char *key);
+
+G_END_DECLS

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "aios-ui-test.h"
 #include "store/aios-journal.h"
@@ -178,6 +179,7 @@ test_invalid_value_refused (Fixture       *f,
 
   apply (row, "ftp://mail.example.com");
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (row), "error"));
+  g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (GTK_WIDGET (row)), "smtp.url"));
   stored = aios_config_get (config, "smtp.url");
   g_assert_null (stored);
 
@@ -195,6 +197,7 @@ test_invalid_value_refused (Fixture       *f,
   /* editing again clears the error style until the next apply */
   gtk_editable_set_text (GTK_EDITABLE (row), "smtps://mail.example.com:465");
   g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (row), "error"));
+  g_assert_null (gtk_widget_get_tooltip_text (GTK_WIDGET (row)));
 }
 
 static void

@@ -1,0 +1,947 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The coordinator's checkpoints: policy, approvals and the outbox. An
+ * outward action goes
+ *
+ *   agent output → request (placeholders) → policy: allow (rule) | deny | ask
+ *     ask → connector prepare (the dry run) → approval (pending, expires)
+ *         → operator approves (with edits, a reason) | rejects | it expires
+ *   allowed or approved → outbox item "prepared" with the step's
+ *     idempotency key → "sending" (durable before anything goes out)
+ *     → "sent" | "failed" | "unknown" (never resent; the operator decides)
+ *
+ * Every transition is journaled in the transaction that makes it; an outbox
+ * row cannot exist without an approval or an allow rule (a CHECK in the
+ * schema), so nothing leaves without one.
+ */
+#define G_LOG_DOMAIN "aios-control"
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "aios-coordinator-private.h"
+#include "aios-template.h"
+#include "store/aios-journal.h"
+
+#define DAY_S ((gint64) 24 * 3600)
+
+/* How long an approval waits before it expires (never approved by default). */
+static gint64
+default_expiry_s (const char *kind)
+{
+  if (g_strcmp0 (kind, "webhook") == 0)
+    return 1 * DAY_S;
+  if (g_strcmp0 (kind, "email") == 0)
+    return 3 * DAY_S;
+  if (g_strcmp0 (kind, "invoice") == 0 || g_strcmp0 (kind, "output") == 0)
+    return 7 * DAY_S;
+  return 3 * DAY_S;
+}
+
+static gboolean
+step_done (AiosStore     *store,
+           sqlite3_stmt  *stmt,
+           const char    *what,
+           GError       **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return aios_store_set_error (store, rc, error, what);
+  return TRUE;
+}
+
+static gboolean
+journal_linked (AiosStore   *store,
+                gint64       run_id,
+                gint64       step_id,
+                const char  *actor,
+                const char  *kind,
+                const char  *summary,
+                const char  *rationale,
+                const char  *payload,
+                const char  *link_kind,
+                gint64       link_id,
+                GError     **error)
+{
+  g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, link_id);
+  AiosEventLink link = { link_kind, id, 0 };
+  AiosEvent ev = { 0 };
+
+  ev.run_id = run_id;
+  ev.step_id = step_id;
+  ev.actor = (char *) actor;
+  ev.kind = (char *) kind;
+  ev.summary = (char *) summary;
+  ev.rationale = (char *) rationale;
+  ev.payload_json = (char *) payload;
+  return aios_journal_append_linked (store, &ev, &link, 1, error) > 0;
+}
+
+static gboolean
+set_step (AiosStore   *store,
+          gint64       step_id,
+          const char  *status,
+          const char  *phase,
+          const char  *output_json,
+          const char  *error_text,
+          GError     **error)
+{
+  sqlite3_stmt *stmt;
+
+  stmt = aios_store_prepare (store,
+                             "UPDATE steps SET status = ?2, phase = COALESCE (?3, phase), "
+                             "output_json = COALESCE (?4, output_json), error = ?5, "
+                             "finished_at = CASE WHEN ?2 IN ('succeeded','failed','cancelled') THEN ?6 ELSE finished_at END "
+                             "WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, step_id);
+  sqlite3_bind_text (stmt, 2, status, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, phase, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, output_json, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 5, error_text, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 6, aios_store_now_ms ());
+  return step_done (store, stmt, _("record a step"), error);
+}
+
+/* Creates the outbox item for an allowed or approved action. */
+static gint64
+insert_outbox (AiosStore   *store,
+               gint64       run_id,
+               gint64       step_id,
+               gint64       approval_id,
+               const char  *policy_rule,
+               const char  *connector,
+               const char  *request_json,
+               GError     **error)
+{
+  g_autofree char *key = NULL;
+  g_autofree char *summary = NULL;
+  sqlite3_stmt *stmt;
+  gint64 id;
+
+  stmt = aios_store_prepare (store, "SELECT idempotency_key FROM steps WHERE id = ?", error);
+  if (stmt == NULL)
+    return 0;
+  sqlite3_bind_int64 (stmt, 1, step_id);
+  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_text (stmt, 0) != NULL)
+    key = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  if (key == NULL)
+    {
+      g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_STATE,
+                   _("Step %" G_GINT64_FORMAT " has no idempotency key"), step_id);
+      return 0;
+    }
+
+  stmt = aios_store_prepare (store,
+                             "INSERT INTO outbox (run_id, step_id, approval_id, policy_rule, connector, "
+                             "idempotency_key, request_json, status, created_at, updated_at) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?, 'prepared', ?, ?)", error);
+  if (stmt == NULL)
+    return 0;
+  sqlite3_bind_int64 (stmt, 1, run_id);
+  sqlite3_bind_int64 (stmt, 2, step_id);
+  if (approval_id > 0)
+    sqlite3_bind_int64 (stmt, 3, approval_id);
+  else
+    sqlite3_bind_null (stmt, 3);
+  sqlite3_bind_text (stmt, 4, policy_rule, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 5, connector, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 6, key, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 7, request_json, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 8, aios_store_now_ms ());
+  sqlite3_bind_int64 (stmt, 9, aios_store_now_ms ());
+  if (!step_done (store, stmt, _("prepare an outward action"), error))
+    return 0;
+  id = sqlite3_last_insert_rowid (aios_store_get_db (store));
+
+  summary = g_strdup_printf ("Outbox %" G_GINT64_FORMAT " prepared for %s", id, connector);
+  if (!journal_linked (store, run_id, step_id, "system", "outbox.prepared", summary,
+                       approval_id > 0 ? NULL : policy_rule, NULL, "outbox", id, error))
+    return 0;
+  return id;
+}
+
+/**
+ * aios_coordinator_tx_checkpoint:
+ * @scope: the step's scope; the request may read "output"
+ * @output: the agent's output
+ * @step_error: (out): set when the step must fail (deny, no connector, a
+ *   request the connector refuses): the caller records the failure
+ * @outcome: (out): "waiting" (an approval) or "queued" (allowed: send next)
+ *
+ * Passes a step's checkpoint, inside the caller's transaction.
+ */
+gboolean
+aios_coordinator_tx_checkpoint (AiosCoordinator     *self,
+                                gint64               run_id,
+                                gint64               step_id,
+                                const AiosFlowStep  *step,
+                                JsonObject          *scope,
+                                JsonNode            *output,
+                                const char         **outcome,
+                                GError             **step_error,
+                                GError             **error)
+{
+  AiosStore *store = aios_coordinator_get_store (self);
+  g_autofree char *output_json = json_to_string (output, FALSE);
+  g_autofree char *request_json = NULL;
+  g_autofree char *preview_json = NULL;
+  g_autofree char *rule = NULL;
+  g_autofree char *summary = NULL;
+  g_autoptr(JsonNode) request = NULL;
+  g_autoptr(JsonNode) preview = NULL;
+  const char *kind = step->action_connector ? step->action_connector : "output";
+  AiosConnector *connector = NULL;
+  AiosPolicyDecision decision = AIOS_POLICY_ASK;
+  gint64 approval_id, expiry_s;
+  sqlite3_stmt *stmt;
+
+  *outcome = NULL;
+
+  if (step->action_connector != NULL)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      json_object_set_member (scope, "output", json_node_copy (output));
+      request = aios_template_expand (step->action_request, scope, &local_error);
+      json_object_remove_member (scope, "output");
+      if (request == NULL)
+        {
+          g_set_error (step_error, AIOS_AGENT_ERROR, AIOS_AGENT_ERROR_PERMANENT,
+                       _("The request for %s could not be built: %s"), kind, local_error->message);
+          return TRUE;
+        }
+      connector = aios_coordinator_get_connector (self, kind);
+      if (connector == NULL)
+        {
+          g_set_error (step_error, AIOS_AGENT_ERROR, AIOS_AGENT_ERROR_PERMANENT,
+                       _("No connector named “%s” is available; nothing was sent"), kind);
+          return TRUE;
+        }
+      request_json = json_to_string (request, FALSE);
+    }
+
+  if (step->checkpoint == AIOS_CHECKPOINT_POLICY)
+    {
+      g_autoptr(GError) policy_error = NULL;
+
+      decision = aios_policy_evaluate (aios_coordinator_get_policy (self), kind,
+                                       request ? json_node_get_object (request) : json_node_get_object (output),
+                                       &rule, &policy_error);
+      if (policy_error != NULL)
+        g_warning ("Policy could not be read, asking the operator: %s", policy_error->message);
+    }
+
+  if (decision == AIOS_POLICY_DENY)
+    {
+      g_autofree char *payload = g_strdup_printf ("{\"decision\":\"deny\",\"connector\":\"%s\"}", kind);
+      summary = g_strdup_printf ("Policy rule “%s” denies this %s action", rule, kind);
+      if (!aios_coordinator_journal (store, run_id, step_id, "system", "policy.denied", summary, rule, payload, error))
+        return FALSE;
+      g_set_error (step_error, AIOS_AGENT_ERROR, AIOS_AGENT_ERROR_PERMANENT,
+                   _("Policy rule “%s” denies this %s action; nothing was sent"), rule, kind);
+      return TRUE;
+    }
+
+  if (decision == AIOS_POLICY_ALLOW)
+    {
+      g_autofree char *payload = g_strdup_printf ("{\"decision\":\"allow\",\"connector\":\"%s\"}", kind);
+
+      summary = g_strdup_printf ("Policy rule “%s” allows this %s action", rule, kind);
+      if (!aios_coordinator_journal (store, run_id, step_id, "system", "policy.allowed", summary, rule, payload, error))
+        return FALSE;
+      if (request == NULL)
+        {
+          /* An allowed output checkpoint: the step is done. */
+          if (!set_step (store, step_id, "succeeded", NULL, output_json, NULL, error))
+            return FALSE;
+          *outcome = "succeeded";
+          return TRUE;
+        }
+      if (!set_step (store, step_id, "queued", "send", output_json, NULL, error) ||
+          insert_outbox (store, run_id, step_id, 0, rule, kind, request_json, error) == 0)
+        return FALSE;
+      *outcome = "queued";
+      return TRUE;
+    }
+
+  /* Ask the operator, with the connector's dry run as the preview. */
+  if (connector != NULL)
+    {
+      g_autoptr(GError) prepare_error = NULL;
+
+      preview = aios_connector_prepare (connector, json_node_get_object (request), &prepare_error);
+      if (preview == NULL)
+        {
+          g_set_error (step_error, prepare_error->domain, prepare_error->code,
+                       _("The %s action cannot be prepared: %s"), kind, prepare_error->message);
+          return TRUE;
+        }
+    }
+  else
+    preview = json_node_copy (output);
+  preview_json = json_to_string (preview, FALSE);
+
+  expiry_s = step->approval_expiry_s > 0 ? step->approval_expiry_s : default_expiry_s (kind);
+  stmt = aios_store_prepare (store,
+                             "INSERT INTO approvals (run_id, step_id, action_kind, request_json, preview_json, "
+                             "status, created_at, expires_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, run_id);
+  sqlite3_bind_int64 (stmt, 2, step_id);
+  sqlite3_bind_text (stmt, 3, kind, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, request_json ? request_json : output_json, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 5, preview_json, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 6, aios_store_now_ms ());
+  sqlite3_bind_int64 (stmt, 7, aios_store_now_ms () + expiry_s * 1000);
+  if (!step_done (store, stmt, _("ask for an approval"), error))
+    return FALSE;
+  approval_id = sqlite3_last_insert_rowid (aios_store_get_db (store));
+
+  if (!set_step (store, step_id, "waiting", "approval", output_json, NULL, error))
+    return FALSE;
+  summary = g_strdup_printf ("Approval %" G_GINT64_FORMAT " requested for %s (step %s)",
+                             approval_id, kind, step->name);
+  if (!journal_linked (store, run_id, step_id, "system", "approval.requested", summary,
+                       step->checkpoint == AIOS_CHECKPOINT_POLICY ? "No policy rule allows it" : NULL,
+                       NULL, "approval", approval_id, error))
+    return FALSE;
+  if (!aios_coordinator_set_run_status (store, run_id, "running", "waiting", NULL, "system",
+                                        "Run waiting for an approval", error))
+    return FALSE;
+  *outcome = "waiting";
+  return TRUE;
+}
+
+/**
+ * aios_coordinator_tx_mark_sending:
+ *
+ * Moves the step's outbox item from prepared to sending (in the claim's
+ * transaction, so it is durable before anything goes out).
+ *
+ * Returns: %FALSE with @error on failure; *@ok says whether it was prepared
+ */
+gboolean
+aios_coordinator_tx_mark_sending (AiosCoordinator  *self,
+                                  gint64            run_id,
+                                  gint64            step_id,
+                                  gboolean         *ok,
+                                  GError          **error)
+{
+  AiosStore *store = aios_coordinator_get_store (self);
+  g_autofree char *summary = NULL;
+  sqlite3_stmt *stmt;
+  gint64 id = 0;
+  int rc;
+
+  *ok = FALSE;
+  stmt = aios_store_prepare (store,
+                             "UPDATE outbox SET status = 'sending', attempts = attempts + 1, updated_at = ? "
+                             "WHERE step_id = ? AND status = 'prepared' RETURNING id", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, aios_store_now_ms ());
+  sqlite3_bind_int64 (stmt, 2, step_id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    id = sqlite3_column_int64 (stmt, 0);
+  if (rc == SQLITE_ROW)
+    rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return aios_store_set_error (store, rc, error, _("send an outward action"));
+  if (id == 0)
+    return TRUE;
+
+  summary = g_strdup_printf ("Outbox %" G_GINT64_FORMAT " sending", id);
+  if (!journal_linked (store, run_id, step_id, "system", "outbox.sending", summary, NULL, NULL, "outbox", id, error))
+    return FALSE;
+  *ok = TRUE;
+  return TRUE;
+}
+
+/**
+ * aios_coordinator_load_outbox:
+ *
+ * Returns: (transfer full) (nullable): the step's outbox item being sent:
+ *   `{"id", "connector", "request", "idempotency_key"}`
+ */
+JsonObject *
+aios_coordinator_load_outbox (AiosCoordinator  *self,
+                              gint64            step_id,
+                              GError          **error)
+{
+  AiosStore *store = aios_coordinator_get_store (self);
+  g_autoptr(JsonObject) item = NULL;
+  sqlite3_stmt *stmt;
+
+  stmt = aios_store_prepare (store,
+                             "SELECT id, connector, request_json, idempotency_key FROM outbox "
+                             "WHERE step_id = ? AND status = 'sending'", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, step_id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      JsonNode *request = json_from_string ((const char *) sqlite3_column_text (stmt, 2), NULL);
+
+      item = json_object_new ();
+      json_object_set_int_member (item, "id", sqlite3_column_int64 (stmt, 0));
+      json_object_set_string_member (item, "connector", (const char *) sqlite3_column_text (stmt, 1));
+      json_object_set_member (item, "request", request ? request : json_node_init_object (json_node_alloc (),
+                                                                                          json_object_new ()));
+      json_object_set_string_member (item, "idempotency_key", (const char *) sqlite3_column_text (stmt, 3));
+    }
+  sqlite3_reset (stmt);
+  if (item == NULL)
+    g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_STATE,
+                 _("Step %" G_GINT64_FORMAT " has no outward action being sent"), step_id);
+  return g_steal_pointer (&item);
+}
+
+/**
+ * aios_coordinator_tx_send_outcome:
+ * @response: (nullable): the connector's answer when sent
+ * @send_error: (nullable): why it was not sent
+ * @retry_at: when > 0, the item goes back to prepared for another attempt
+ *
+ * Records the outbox item's outcome: sent, back to prepared (a retryable
+ * error, same idempotency key next time), failed, or unknown.
+ */
+gboolean
+aios_coordinator_tx_send_outcome (AiosCoordinator  *self,
+                                  gint64            run_id,
+                                  gint64            step_id,
+                                  gint64            outbox_id,
+                                  const char       *connector,
+                                  JsonNode         *response,
+                                  const GError     *send_error,
+                                  gint64            retry_at,
+                                  GError          **error)
+{
+  AiosStore *store = aios_coordinator_get_store (self);
+  g_autofree char *response_json = response ? json_to_string (response, FALSE) : NULL;
+  g_autofree char *actor = g_strconcat ("connector:", connector, NULL);
+  g_autofree char *summary = NULL;
+  const char *status, *kind;
+  sqlite3_stmt *stmt;
+
+  if (send_error == NULL)
+    {
+      status = "sent";
+      kind = "outbox.sent";
+      summary = g_strdup_printf ("Outbox %" G_GINT64_FORMAT " sent through %s", outbox_id, connector);
+    }
+  else if (retry_at > 0)
+    {
+      status = "prepared";
+      kind = "outbox.retry-scheduled";
+      summary = g_strdup_printf ("Outbox %" G_GINT64_FORMAT " not sent (%s); it is tried again with the same key",
+                                 outbox_id, connector);
+    }
+  else if (g_error_matches (send_error, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_UNKNOWN_OUTCOME))
+    {
+      status = "unknown";
+      kind = "outbox.unknown";
+      summary = g_strdup_printf ("Outbox %" G_GINT64_FORMAT ": %s may or may not have done it", outbox_id, connector);
+    }
+  else
+    {
+      status = "failed";
+      kind = "outbox.failed";
+      summary = g_strdup_printf ("Outbox %" G_GINT64_FORMAT " failed (%s)", outbox_id, connector);
+    }
+
+  stmt = aios_store_prepare (store,
+                             "UPDATE outbox SET status = ?, response_json = ?, error = ?, updated_at = ? WHERE id = ?",
+                             error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, status, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, response_json, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, send_error ? send_error->message : NULL, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 4, aios_store_now_ms ());
+  sqlite3_bind_int64 (stmt, 5, outbox_id);
+  if (!step_done (store, stmt, _("record an outward action"), error))
+    return FALSE;
+  return journal_linked (store, run_id, step_id, actor, kind, summary,
+                         send_error ? send_error->message : NULL, NULL, "outbox", outbox_id, error);
+}
+
+/**
+ * aios_coordinator_tx_recover_sending:
+ *
+ * At start-up: an item left "sending" by a stopped process may or may not
+ * have gone out. It becomes "unknown" and its run waits for the operator;
+ * it is never resent.
+ *
+ * Returns: %FALSE with @error on failure
+ */
+gboolean
+aios_coordinator_tx_recover_sending (AiosCoordinator  *self,
+                                     GError          **error)
+{
+  AiosStore *store = aios_coordinator_get_store (self);
+  g_autoptr(GArray) items = g_array_new (FALSE, FALSE, sizeof (gint64) * 3);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = aios_store_prepare (store, "SELECT id, run_id, step_id FROM outbox WHERE status = 'sending'", error);
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 row[3] = { sqlite3_column_int64 (stmt, 0), sqlite3_column_int64 (stmt, 1), sqlite3_column_int64 (stmt, 2) };
+      g_array_append_vals (items, row, 1);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return aios_store_set_error (store, rc, error, _("read the outbox"));
+
+  for (guint i = 0; i < items->len; i++)
+    {
+      gint64 *row = &g_array_index (items, gint64, i * 3);
+      g_autofree char *run_status = aios_coordinator_get_run_status (store, row[1]);
+      g_autofree char *summary = g_strdup_printf ("Outbox %" G_GINT64_FORMAT " was being sent when Aios stopped; "
+                                                  "it is not resent", row[0]);
+      g_autofree char *attention = g_strdup_printf (_("An outward action (outbox %" G_GINT64_FORMAT ") was being sent "
+                                                      "when Aios stopped, so it may or may not have happened. It is "
+                                                      "not resent: check with the recipient, then retry the run or "
+                                                      "leave it."), row[0]);
+
+      stmt = aios_store_prepare (store, "UPDATE outbox SET status = 'unknown', updated_at = ? WHERE id = ?", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, aios_store_now_ms ());
+      sqlite3_bind_int64 (stmt, 2, row[0]);
+      if (!step_done (store, stmt, _("record an outward action"), error))
+        return FALSE;
+      if (!journal_linked (store, row[1], row[2], "system", "outbox.unknown", summary, NULL, NULL, "outbox", row[0],
+                           error))
+        return FALSE;
+
+      if (run_status == NULL || aios_coordinator_is_terminal (run_status))
+        continue;
+      if (!set_step (store, row[2], "failed", NULL, NULL, attention, error) ||
+          !aios_coordinator_journal (store, row[1], row[2], "system", "step.failed", "Step failed: outcome unknown",
+                                     attention, NULL, error) ||
+          !aios_coordinator_set_run_status (store, row[1], NULL, "failed", attention, "system",
+                                            "Run failed and needs attention", error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- decisions ---- */
+
+typedef struct {
+  gint64  id;
+  gint64  run_id;
+  gint64  step_id;
+  char   *kind;
+  char   *request_json;
+  char   *status;
+  gint64  expires_at;
+  char   *step_name;
+  guint   step_idx;
+} Approval;
+
+static void
+approval_clear (Approval *a)
+{
+  g_free (a->kind);
+  g_free (a->request_json);
+  g_free (a->status);
+  g_free (a->step_name);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Approval, approval_clear)
+
+static gboolean
+load_approval (AiosStore  *store,
+               gint64      id,
+               Approval   *a,
+               GError    **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = aios_store_prepare (store,
+                             "SELECT a.run_id, a.step_id, a.action_kind, a.request_json, a.status, a.expires_at, "
+                             "s.name, s.idx FROM approvals a JOIN steps s ON s.id = a.step_id WHERE a.id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      a->id = id;
+      a->run_id = sqlite3_column_int64 (stmt, 0);
+      a->step_id = sqlite3_column_int64 (stmt, 1);
+      a->kind = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+      a->request_json = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+      a->status = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
+      a->expires_at = sqlite3_column_int64 (stmt, 5);
+      a->step_name = g_strdup ((const char *) sqlite3_column_text (stmt, 6));
+      a->step_idx = sqlite3_column_int (stmt, 7);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW)
+    {
+      g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_NOT_FOUND,
+                   _("There is no approval %" G_GINT64_FORMAT "; “aios approvals” lists them"), id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* RFC 7386 JSON merge patch, recording each change as {path, from, to}. */
+static void
+merge_patch (JsonObject *target,
+             JsonObject *patch,
+             const char *prefix,
+             JsonArray  *diff)
+{
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *value;
+
+  json_object_iter_init (&iter, patch);
+  while (json_object_iter_next (&iter, &name, &value))
+    {
+      g_autofree char *path = g_strdup_printf ("%s.%s", prefix, name);
+      JsonNode *before = json_object_get_member (target, name);
+
+      if (JSON_NODE_HOLDS_OBJECT (value) && before != NULL && JSON_NODE_HOLDS_OBJECT (before))
+        {
+          merge_patch (json_node_get_object (before), json_node_get_object (value), path, diff);
+          continue;
+        }
+      if (before != NULL && json_node_equal (before, value))
+        continue;
+      {
+        g_autoptr(JsonObject) change = json_object_new ();
+
+        json_object_set_string_member (change, "path", path);
+        json_object_set_member (change, "from", before ? json_node_copy (before) : json_node_new (JSON_NODE_NULL));
+        json_object_set_member (change, "to", json_node_copy (value));
+        json_array_add_object_element (diff, g_steal_pointer (&change));
+      }
+      if (JSON_NODE_HOLDS_NULL (value))
+        json_object_remove_member (target, name);
+      else
+        json_object_set_member (target, name, json_node_copy (value));
+    }
+}
+
+static void
+write_decision (AiosCoordinator  *self,
+                const Approval   *a,
+                const char       *outcome,
+                const char       *actor,
+                const char       *reason,
+                const char       *diff_json,
+                GError          **error)
+{
+  AiosMemory *memory = aios_coordinator_get_memory (self);
+  g_autoptr(JsonObject) fields = json_object_new ();
+  g_autofree char *subject = NULL;
+  g_autofree char *approval = g_strdup_printf ("%" G_GINT64_FORMAT, a->id);
+  AiosProvenance prov = { actor, a->run_id, reason };
+
+  if (memory == NULL)
+    return;
+  subject = g_strdup_printf (_("%s %s action of run %" G_GINT64_FORMAT " (step %s)"),
+                             g_str_equal (outcome, "rejected") ? _("Rejected the") : _("Approved the"),
+                             a->kind, a->run_id, a->step_name);
+  json_object_set_string_member (fields, "subject", subject);
+  json_object_set_string_member (fields, "rationale", reason && *reason ? reason : _("No reason given"));
+  json_object_set_string_member (fields, "outcome", outcome);
+  json_object_set_string_member (fields, "action", a->kind);
+  json_object_set_string_member (fields, "approval_id", approval);
+  if (diff_json != NULL)
+    json_object_set_string_member (fields, "edit", diff_json);
+  aios_memory_put (memory, 0, "decision", fields, NULL, &prov, NULL, error);
+}
+
+static gboolean
+check_pending (AiosStore  *store,
+               Approval   *a,
+               GError    **error)
+{
+  if (!g_str_equal (a->status, "pending"))
+    {
+      g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_STATE,
+                   _("Approval %" G_GINT64_FORMAT " was already %s"), a->id, a->status);
+      return FALSE;
+    }
+  if (a->expires_at <= aios_store_now_ms ())
+    {
+      g_autofree char *when = aios_store_format_time (a->expires_at);
+      g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_STATE,
+                   _("Approval %" G_GINT64_FORMAT " expired at %s; nothing was sent"), a->id, when);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+set_approval (AiosStore   *store,
+              gint64       id,
+              const char  *status,
+              const char  *edited_json,
+              const char  *diff_json,
+              const char  *actor,
+              const char  *reason,
+              GError     **error)
+{
+  sqlite3_stmt *stmt;
+
+  stmt = aios_store_prepare (store,
+                             "UPDATE approvals SET status = ?, edited_json = ?, edit_diff_json = ?, decided_at = ?, "
+                             "decided_by = ?, reason = ? WHERE id = ? AND status = 'pending'", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, status, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, edited_json, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, diff_json, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 4, aios_store_now_ms ());
+  sqlite3_bind_text (stmt, 5, actor, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 6, reason, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 7, id);
+  return step_done (store, stmt, _("record the decision"), error);
+}
+
+/**
+ * aios_coordinator_tx_approve:
+ * @edits: (nullable): a JSON merge patch over the request (or, for an output
+ *   checkpoint, over the output)
+ * @next_step: (out): the step to enqueue after the commit
+ *
+ * Approves inside the caller's transaction: the approval and its edit diff,
+ * the journal, the decision record, and the outbox item (or the step's
+ * success for an output checkpoint).
+ */
+gboolean
+aios_coordinator_tx_approve (AiosCoordinator  *self,
+                             gint64            approval_id,
+                             JsonNode         *edits,
+                             const char       *actor,
+                             const char       *reason,
+                             gint64           *next_step,
+                             GError          **error)
+{
+  AiosStore *store = aios_coordinator_get_store (self);
+  g_auto(Approval) a = { 0 };
+  g_autoptr(JsonNode) request = NULL;
+  g_autoptr(JsonArray) diff = json_array_new ();
+  g_autofree char *final_json = NULL;
+  g_autofree char *diff_json = NULL;
+  g_autofree char *summary = NULL;
+  g_autofree char *payload = NULL;
+  gboolean output_checkpoint;
+
+  *next_step = 0;
+  if (!load_approval (store, approval_id, &a, error) || !check_pending (store, &a, error))
+    return FALSE;
+  output_checkpoint = g_str_equal (a.kind, "output");
+
+  request = json_from_string (a.request_json, NULL);
+  if (request == NULL || !JSON_NODE_HOLDS_OBJECT (request))
+    {
+      g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_STATE,
+                   _("Approval %" G_GINT64_FORMAT " has no readable request"), approval_id);
+      return FALSE;
+    }
+  if (edits != NULL)
+    {
+      if (!JSON_NODE_HOLDS_OBJECT (edits))
+        {
+          g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_STATE,
+                       _("The edits must be a JSON object with the fields to change"));
+          return FALSE;
+        }
+      merge_patch (json_node_get_object (request), json_node_get_object (edits), "$", diff);
+    }
+  final_json = json_to_string (request, FALSE);
+  if (json_array_get_length (diff) > 0)
+    {
+      g_autoptr(JsonNode) node = json_node_init_array (json_node_alloc (), json_array_ref (diff));
+      diff_json = json_to_string (node, FALSE);
+    }
+
+  /* An edited request must still be one the connector accepts. */
+  if (!output_checkpoint && diff_json != NULL)
+    {
+      AiosConnector *connector = aios_coordinator_get_connector (self, a.kind);
+      g_autoptr(JsonNode) preview = NULL;
+      g_autoptr(GError) prepare_error = NULL;
+
+      if (connector == NULL)
+        {
+          g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_STATE,
+                       _("No connector named “%s” is available"), a.kind);
+          return FALSE;
+        }
+      preview = aios_connector_prepare (connector, json_node_get_object (request), &prepare_error);
+      if (preview == NULL)
+        {
+          g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_STATE,
+                       _("The edited %s request is not valid: %s"), a.kind, prepare_error->message);
+          return FALSE;
+        }
+    }
+
+  if (!set_approval (store, approval_id, "approved", diff_json ? final_json : NULL, diff_json, actor, reason, error))
+    return FALSE;
+  summary = g_strdup_printf (diff_json ? "Approval %" G_GINT64_FORMAT " approved with edits"
+                                       : "Approval %" G_GINT64_FORMAT " approved", approval_id);
+  payload = diff_json ? g_strdup_printf ("{\"edits\":%s}", diff_json) : NULL;
+  if (!journal_linked (store, a.run_id, a.step_id, actor, "approval.approved", summary, reason, payload,
+                       "approval", approval_id, error))
+    return FALSE;
+  write_decision (self, &a, diff_json ? "edited" : "approved", actor, reason, diff_json, error);
+  if (error != NULL && *error != NULL)
+    return FALSE;
+
+  if (output_checkpoint)
+    {
+      g_autofree char *step_summary = g_strdup_printf ("Step %s succeeded", a.step_name);
+
+      if (!set_step (store, a.step_id, "succeeded", NULL, final_json, NULL, error) ||
+          !aios_coordinator_journal (store, a.run_id, a.step_id, actor, "step.succeeded", step_summary, NULL,
+                                     NULL, error))
+        return FALSE;
+      return aios_coordinator_tx_advance (self, a.run_id, a.step_idx, next_step, error);
+    }
+
+  if (!set_step (store, a.step_id, "queued", "send", NULL, NULL, error) ||
+      insert_outbox (store, a.run_id, a.step_id, approval_id, NULL, a.kind, final_json, error) == 0)
+    return FALSE;
+  *next_step = a.step_id;
+  return TRUE;
+}
+
+/**
+ * aios_coordinator_tx_reject:
+ *
+ * Rejects inside the caller's transaction: nothing is sent, the run is
+ * cancelled, and the reason is kept as a decision record.
+ */
+gboolean
+aios_coordinator_tx_reject (AiosCoordinator  *self,
+                            gint64            approval_id,
+                            const char       *actor,
+                            const char       *reason,
+                            GError          **error)
+{
+  AiosStore *store = aios_coordinator_get_store (self);
+  g_auto(Approval) a = { 0 };
+  g_autofree char *summary = NULL;
+  g_autofree char *run_summary = NULL;
+
+  if (!load_approval (store, approval_id, &a, error) || !check_pending (store, &a, error))
+    return FALSE;
+  if (!set_approval (store, approval_id, "rejected", NULL, NULL, actor, reason, error))
+    return FALSE;
+  summary = g_strdup_printf ("Approval %" G_GINT64_FORMAT " rejected", approval_id);
+  if (!journal_linked (store, a.run_id, a.step_id, actor, "approval.rejected", summary, reason, NULL,
+                       "approval", approval_id, error))
+    return FALSE;
+  write_decision (self, &a, "rejected", actor, reason, NULL, error);
+  if (error != NULL && *error != NULL)
+    return FALSE;
+
+  run_summary = g_strdup_printf ("Run stopped: the %s action was rejected", a.kind);
+  if (!set_step (store, a.step_id, "cancelled", NULL, NULL, reason, error) ||
+      !aios_coordinator_journal (store, a.run_id, a.step_id, actor, "step.cancelled", "Step cancelled: rejected",
+                                 reason, NULL, error))
+    return FALSE;
+  return aios_coordinator_set_run_status (store, a.run_id, NULL, "cancelled", NULL, actor, run_summary, error);
+}
+
+/**
+ * aios_coordinator_tx_expire:
+ *
+ * Expires every pending approval past its time: never approved by default;
+ * its run fails and needs attention. Returns the number expired, or -1.
+ */
+int
+aios_coordinator_tx_expire (AiosCoordinator  *self,
+                            GError          **error)
+{
+  AiosStore *store = aios_coordinator_get_store (self);
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = aios_store_prepare (store, "SELECT id FROM approvals WHERE status = 'pending' AND expires_at <= ?", error);
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_int64 (stmt, 1, aios_store_now_ms ());
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (ids, id);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      aios_store_set_error (store, rc, error, _("read the approvals"));
+      return -1;
+    }
+
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_auto(Approval) a = { 0 };
+      g_autofree char *summary = NULL;
+      g_autofree char *attention = NULL;
+      g_autofree char *run_status = NULL;
+
+      if (!load_approval (store, g_array_index (ids, gint64, i), &a, error) ||
+          !set_approval (store, a.id, "expired", NULL, NULL, "system", NULL, error))
+        return -1;
+      summary = g_strdup_printf ("Approval %" G_GINT64_FORMAT " expired without a decision", a.id);
+      attention = g_strdup_printf (_("Approval %" G_GINT64_FORMAT " for the %s action expired without a decision; "
+                                     "nothing was sent. Retry the run to ask again."), a.id, a.kind);
+      if (!journal_linked (store, a.run_id, a.step_id, "system", "approval.expired", summary, NULL, NULL,
+                           "approval", a.id, error))
+        return -1;
+      run_status = aios_coordinator_get_run_status (store, a.run_id);
+      if (aios_coordinator_is_terminal (run_status))
+        continue;
+      if (!set_step (store, a.step_id, "failed", NULL, NULL, attention, error) ||
+          !aios_coordinator_journal (store, a.run_id, a.step_id, "system", "step.failed",
+                                     "Step failed: its approval expired", attention, NULL, error) ||
+          !aios_coordinator_set_run_status (store, a.run_id, NULL, "failed", attention, "system",
+                                            "Run failed and needs attention", error))
+        return -1;
+    }
+  return ids->len;
+}
+
+/**
+ * aios_coordinator_next_expiry:
+ *
+ * Returns: when the next pending approval expires (ms), or 0
+ */
+gint64
+aios_coordinator_next_expiry (AiosCoordinator *self)
+{
+  sqlite3_stmt *stmt = aios_store_prepare (aios_coordinator_get_store (self),
+                                           "SELECT MIN (expires_at) FROM approvals WHERE status = 'pending'", NULL);
+  gint64 at = 0;
+
+  if (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+    at = sqlite3_column_int64 (stmt, 0);
+  if (stmt != NULL)
+    sqlite3_reset (stmt);
+  return at;
+}
