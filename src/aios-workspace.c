@@ -19,6 +19,7 @@
 #include "exec/aios-intake-server.h"
 #include "exec/aios-model-agent.h"
 #include "memory/aios-memory-schema.h"
+#include "memory/aios-memory-llm.h"
 
 #define BACKUPS_KEPT 7
 #define BACKUP_CHECK_SECONDS (60 * 60)
@@ -176,6 +177,7 @@ aios_workspace_open (const char  *path,
   self->coordinator = aios_coordinator_new (self->store, self->flows, self->agents);
   self->intake = aios_intake_server_new (self);
   self->memory = aios_memory_new (self->store);
+  aios_memory_use_llm (self->memory, self->llm);
   aios_coordinator_set_connectors (self->coordinator, self->connectors);
   aios_coordinator_set_memory (self->coordinator, self->memory);
 
