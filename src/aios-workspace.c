@@ -18,6 +18,7 @@
 #include "exec/aios-exec-schema.h"
 #include "exec/aios-intake-server.h"
 #include "memory/aios-memory-schema.h"
+#include "memory/aios-memory-llm.h"
 
 #define BACKUPS_KEPT 7
 #define BACKUP_CHECK_SECONDS (60 * 60)
@@ -169,6 +170,7 @@ aios_workspace_open (const char  *path,
   self->llm = aios_llm_new (self->store, self->config, self->credentials);
   self->intake = aios_intake_server_new (self);
   self->memory = aios_memory_new (self->store);
+  aios_memory_use_llm (self->memory, self->llm);
   aios_coordinator_set_connectors (self->coordinator, self->connectors);
   aios_coordinator_set_memory (self->coordinator, self->memory);
 

@@ -770,6 +770,10 @@ search (Conn                    *c,
                                 + 0.30 * (1.0 - 1.0 / (1.0 + together)));
     }
 
+  /* a vector-only candidate pointing away from the query answers nothing */
+  for (guint i = hits->len; i > 0; i--)
+    if (((AiosMemoryHit *) hits->pdata[i - 1])->score <= 0)
+      g_ptr_array_remove_index_fast (hits, i - 1);
   g_ptr_array_sort (hits, compare_hits);
   if (hits->len > limit)
     g_ptr_array_set_size (hits, limit);
