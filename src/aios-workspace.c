@@ -20,7 +20,9 @@
 #include "control/aios-control-schema.h"
 #include "exec/aios-exec-schema.h"
 #include "exec/aios-intake-server.h"
+#include "exec/aios-model-agent.h"
 #include "memory/aios-memory-schema.h"
+#include "memory/aios-memory-llm.h"
 
 #define BACKUPS_KEPT 7
 #define BACKUP_CHECK_SECONDS (60 * 60)
@@ -177,14 +179,21 @@ aios_workspace_open (const char  *path,
   if (self->store == NULL)
     return NULL;
   self->config = aios_config_new (self->store);
-  self->memory = aios_memory_new (self->store);
-  self->agents = aios_agent_registry_new ();
-  register_workflow_agents (self);
-  self->flows = aios_flow_registry_new (self->store, self->agents);
-  self->coordinator = aios_coordinator_new (self->store, self->flows, self->agents);
   self->credentials = aios_credentials_new (self->store);
   self->connectors = aios_connector_registry_new (self->config, self->credentials);
   self->llm = aios_llm_new (self->store, self->config, self->credentials);
+  self->memory = aios_memory_new (self->store);
+  aios_memory_use_llm (self->memory, self->llm);
+  self->agents = aios_agent_registry_new ();
+  register_workflow_agents (self);
+  {
+    /* The "model" role (flow steps that ask the configured model tier),
+     * known before any flow is loaded. */
+    g_autoptr(AiosAgent) model = aios_model_agent_new (self->llm);
+    aios_agent_registry_add (self->agents, model);
+  }
+  self->flows = aios_flow_registry_new (self->store, self->agents);
+  self->coordinator = aios_coordinator_new (self->store, self->flows, self->agents);
   self->intake = aios_intake_server_new (self);
   aios_coordinator_set_connectors (self->coordinator, self->connectors);
   aios_coordinator_set_memory (self->coordinator, self->memory);

@@ -550,11 +550,88 @@ policy_handler (AiosCliCall *call)
   return aios_cli_call_fail_literal (call, _("Use: aios policy list | add NAME … | remove NAME"));
 }
 
+static int
+replay_handler (AiosCliCall *call)
+{
+  AiosWorkspace *workspace = aios_cli_call_get_workspace (call);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *from = NULL;
+  gboolean fresh = FALSE, json = FALSE;
+  gint64 run_id, child;
+  const GOptionEntry entries[] = {
+    { "from", 0, 0, G_OPTION_ARG_STRING, &from, N_("The step to run again from (name or number)"), "STEP" },
+    { "fresh", 0, 0, G_OPTION_ARG_NONE, &fresh, N_("Ask the agents again instead of reusing recorded outputs"), NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
+    { NULL }
+  };
+
+  if (!aios_cli_call_parse (call, entries, 1, 1, &error) ||
+      !parse_id (aios_cli_call_get_argv (call)[1], &run_id, &error))
+    return aios_cli_call_fail (call, error);
+  if (from == NULL)
+    return aios_cli_call_fail_literal (call, _("Use: aios replay RUN --from STEP [--fresh]"));
+  child = aios_coordinator_replay (aios_workspace_get_coordinator (workspace), run_id, from, fresh, "operator", &error);
+  if (child == 0)
+    return aios_cli_call_fail (call, error);
+  if (json)
+    aios_cli_call_print (call, "{\"run_id\": %" G_GINT64_FORMAT "}\n", child);
+  else
+    aios_cli_call_print (call, "%" G_GINT64_FORMAT "\n", child);
+  aios_cli_call_set_needs_settle (call, TRUE);
+  return 0;
+}
+
+static int
+retry_handler (AiosCliCall *call)
+{
+  AiosWorkspace *workspace = aios_cli_call_get_workspace (call);
+  g_autoptr(GError) error = NULL;
+  gboolean json = FALSE;
+  gint64 run_id, child;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
+    { NULL }
+  };
+
+  if (!aios_cli_call_parse (call, entries, 1, 1, &error) ||
+      !parse_id (aios_cli_call_get_argv (call)[1], &run_id, &error))
+    return aios_cli_call_fail (call, error);
+  child = aios_coordinator_retry (aios_workspace_get_coordinator (workspace), run_id, "operator", &error);
+  if (child == 0)
+    return aios_cli_call_fail (call, error);
+  if (json)
+    aios_cli_call_print (call, "{\"run_id\": %" G_GINT64_FORMAT "}\n", child);
+  else
+    aios_cli_call_print (call, "%" G_GINT64_FORMAT "\n", child);
+  aios_cli_call_set_needs_settle (call, TRUE);
+  return 0;
+}
+
+static int
+rollback_handler (AiosCliCall *call)
+{
+  AiosWorkspace *workspace = aios_cli_call_get_workspace (call);
+  g_autoptr(GError) error = NULL;
+  gint64 run_id;
+
+  if (!aios_cli_call_parse (call, NULL, 1, 1, &error) ||
+      !parse_id (aios_cli_call_get_argv (call)[1], &run_id, &error) ||
+      !aios_coordinator_rollback (aios_workspace_get_coordinator (workspace), run_id, "operator", &error))
+    return aios_cli_call_fail (call, error);
+  aios_cli_call_print (call, _("Run %" G_GINT64_FORMAT " rolled back; “aios journal --run %" G_GINT64_FORMAT
+                               "” shows what was restored and what could not be undone\n"), run_id, run_id);
+  return 0;
+}
+
 static const AiosCliCommand commands[] = {
   { "flows", "[--json]", N_("The flows Aios knows, with their input"), flows_handler },
   { "submit", "FLOW [--input FILE|-] [--json]", N_("Start a run of a flow; prints its id"), submit_handler },
   { "runs", "[--open] [--json]", N_("Runs with their status, current step and next attempt"), runs_handler },
   { "cancel", "RUN", N_("Cancel a run that has not finished"), cancel_handler },
+  { "replay", "RUN --from STEP [--fresh] [--json]", N_("Fork a run from a step (recorded outputs reused unless --fresh)"),
+    replay_handler },
+  { "retry", "RUN [--json]", N_("Retry a failed run from its failed step with the current flow, as a fork"), retry_handler },
+  { "rollback", "RUN", N_("Restore the memory a run changed and cancel its unsent actions"), rollback_handler },
   { "approvals", "[--all] [--json]", N_("Approvals waiting for a decision, with their previews"), approvals_handler },
   { "approve", "ID [--edit FILE] [--reason TEXT]", N_("Approve (optionally with edited fields as JSON)"), approve_handler },
   { "reject", "ID --reason TEXT", N_("Reject, with the reason kept as a decision record"), reject_handler },

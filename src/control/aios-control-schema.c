@@ -105,6 +105,10 @@ static const AiosMigration migrations[] = {
     "  CHECK (approval_id IS NOT NULL OR policy_rule IS NOT NULL));"
     "CREATE INDEX outbox_status ON outbox (status);"
     "CREATE INDEX outbox_step ON outbox (step_id);" },
+  /* Replays reuse recorded agent outputs unless asked for fresh ones. */
+  { "control", 2,
+    "ALTER TABLE runs ADD COLUMN replay_fresh INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX runs_parent ON runs (parent_run_id);" },
 };
 
 const AiosMigration *

@@ -28,7 +28,6 @@ gboolean aios_coordinator_set_run_status (AiosStore   *store,
                                           GError     **error);
 char    *aios_coordinator_get_run_status (AiosStore   *store,
                                           gint64       run_id);
-void     aios_coordinator_wake       (AiosCoordinator *self);
 void     aios_coordinator_notify_run (AiosCoordinator *self,
                                       gint64           run_id);
 char    *aios_coordinator_idempotency_key (AiosStore *store,
@@ -85,6 +84,14 @@ int         aios_coordinator_tx_expire        (AiosCoordinator     *self,
 gint64      aios_coordinator_next_expiry      (AiosCoordinator     *self);
 
 /* aios-coordinator.c */
+gboolean    aios_coordinator_tx_add_step      (AiosCoordinator     *self,
+                                               gint64               run_id,
+                                               guint                idx,
+                                               GError             **error);
+gboolean    aios_coordinator_tx_cancel        (AiosCoordinator     *self,
+                                               gint64               run_id,
+                                               const char          *actor,
+                                               GError             **error);
 gboolean    aios_coordinator_tx_advance       (AiosCoordinator     *self,
                                                gint64               run_id,
                                                guint                idx,

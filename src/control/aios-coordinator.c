@@ -96,6 +96,8 @@ typedef struct {
   guint            idx;
   gint64           attempt;
   gboolean         sending;     /* phase "send": the outbox item goes out */
+  gint64           replay_of;   /* a replay reusing recorded outputs: the parent run */
+  gboolean         replayed;    /* the output is the parent's recorded one */
   AiosFlow        *flow;
   GCancellable    *cancellable;
   JsonObject      *scope;       /* what the agent saw; requests read it too */
@@ -637,7 +639,7 @@ tx_claim (AiosCoordinator  *self,
   g_autofree char *summary = NULL;
   g_autofree char *payload = NULL;
   g_autoptr(AiosFlow) flow = NULL;
-  gint64 run_id = 0, attempt = 0, flow_version = 0, next_at = 0;
+  gint64 run_id = 0, attempt = 0, flow_version = 0, next_at = 0, replay_of = 0;
   guint idx = 0;
   sqlite3_stmt *stmt;
   Exec *exec;
@@ -646,7 +648,8 @@ tx_claim (AiosCoordinator  *self,
   *out_exec = NULL;
   stmt = aios_store_prepare (self->store,
                              "SELECT s.run_id, s.idx, s.name, s.status, s.phase, s.attempt, "
-                             "COALESCE (s.next_attempt_at, 0), r.status, r.flow_id, r.flow_version "
+                             "COALESCE (s.next_attempt_at, 0), r.status, r.flow_id, r.flow_version, "
+                             "CASE WHEN r.fork_kind = 'replay' AND r.replay_fresh = 0 THEN r.parent_run_id ELSE 0 END "
                              "FROM steps s JOIN runs r ON r.id = s.run_id WHERE s.id = ?", error);
   if (stmt == NULL)
     return FALSE;
@@ -664,6 +667,7 @@ tx_claim (AiosCoordinator  *self,
       run_status = g_strdup ((const char *) sqlite3_column_text (stmt, 7));
       flow_id = g_strdup ((const char *) sqlite3_column_text (stmt, 8));
       flow_version = sqlite3_column_int64 (stmt, 9);
+      replay_of = sqlite3_column_int64 (stmt, 10);
     }
   sqlite3_reset (stmt);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -737,6 +741,7 @@ tx_claim (AiosCoordinator  *self,
   exec->idx = idx;
   exec->attempt = attempt + 1;
   exec->sending = g_str_equal (phase, "send");
+  exec->replay_of = replay_of;
   exec->flow = g_steal_pointer (&flow);
   *out_exec = exec;
   return TRUE;
@@ -1126,6 +1131,29 @@ exec_start (Exec *exec)
       return;
     }
 
+  /* A replay reuses what the agent answered in the parent run. */
+  if (exec->replay_of > 0)
+    {
+      sqlite3_stmt *stmt = aios_store_prepare (self->store,
+                                               "SELECT output_json FROM steps WHERE run_id = ? AND idx = ? AND name = ? "
+                                               "AND output_json IS NOT NULL", NULL);
+      if (stmt != NULL)
+        {
+          sqlite3_bind_int64 (stmt, 1, exec->replay_of);
+          sqlite3_bind_int (stmt, 2, exec->idx);
+          sqlite3_bind_text (stmt, 3, step->name, -1, SQLITE_STATIC);
+          if (sqlite3_step (stmt) == SQLITE_ROW)
+            exec->output = parse_json ((const char *) sqlite3_column_text (stmt, 0));
+          sqlite3_reset (stmt);
+        }
+      if (exec->output != NULL)
+        {
+          exec->replayed = TRUE;
+          exec_finished (exec);
+          return;
+        }
+    }
+
   /* The agent gets its own copy; the scope stays for the action's request. */
   context = json_object_new ();
   {
@@ -1351,7 +1379,8 @@ tx_record_success (AiosCoordinator  *self,
   g_autofree char *rationale = exec->skipped
                                  ? g_strdup (json_object_get_string_member (json_node_get_object (exec->output), "reason"))
                                  : output_rationale (exec->output);
-  g_autofree char *payload = g_strdup_printf ("{\"attempt\":%" G_GINT64_FORMAT "}", exec->attempt);
+  g_autofree char *payload = g_strdup_printf ("{\"attempt\":%" G_GINT64_FORMAT "%s}", exec->attempt,
+                                              exec->replayed ? ",\"recorded_output\":true" : "");
   g_autofree char *actor = exec->sending ? g_strdup ("system") : g_strconcat ("agent:", step->agent, NULL);
   sqlite3_stmt *stmt;
   gint64 next_id = 0;
@@ -1987,11 +2016,101 @@ fail:
   return 0;
 }
 
+/**
+ * aios_coordinator_tx_add_step:
+ *
+ * Adds step @idx of the run's flow version, queued.
+ */
+gboolean
+aios_coordinator_tx_add_step (AiosCoordinator  *self,
+                              gint64            run_id,
+                              guint             idx,
+                              GError          **error)
+{
+  g_autoptr(AiosFlow) flow = run_flow (self, run_id, error);
+  gint64 id;
+
+  return flow != NULL && insert_step (self, run_id, flow, idx, &id, error);
+}
+
 static gboolean
-tx_cancel (AiosCoordinator  *self,
-           gint64            run_id,
-           const char       *actor,
-           GError          **error)
+cancel_pending (AiosCoordinator  *self,
+                gint64            run_id,
+                const char       *actor,
+                GError          **error)
+{
+  g_autoptr(GArray) approvals = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) items = g_array_new (FALSE, FALSE, sizeof (gint64));
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = aios_store_prepare (self->store, "UPDATE approvals SET status = 'cancelled', decided_at = ?, decided_by = ? "
+                                          "WHERE run_id = ? AND status = 'pending' RETURNING id", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, aios_store_now_ms ());
+  sqlite3_bind_text (stmt, 2, actor, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 3, run_id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (approvals, id);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return aios_store_set_error (self->store, rc, error, _("cancel an approval"));
+
+  stmt = aios_store_prepare (self->store, "UPDATE outbox SET status = 'cancelled', updated_at = ? "
+                                          "WHERE run_id = ? AND status = 'prepared' RETURNING id", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, aios_store_now_ms ());
+  sqlite3_bind_int64 (stmt, 2, run_id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (items, id);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return aios_store_set_error (self->store, rc, error, _("cancel an outward action"));
+
+  for (guint i = 0; i < approvals->len; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, g_array_index (approvals, gint64, i));
+      g_autofree char *summary = g_strdup_printf ("Approval %s cancelled with its run", id);
+      AiosEventLink link = { "approval", id, 0 };
+      AiosEvent ev = { .run_id = run_id, .actor = (char *) actor, .kind = (char *) "approval.cancelled",
+                       .summary = summary };
+
+      if (aios_journal_append_linked (self->store, &ev, &link, 1, error) == 0)
+        return FALSE;
+    }
+  for (guint i = 0; i < items->len; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, g_array_index (items, gint64, i));
+      g_autofree char *summary = g_strdup_printf ("Outbox %s cancelled before it was sent", id);
+      AiosEventLink link = { "outbox", id, 0 };
+      AiosEvent ev = { .run_id = run_id, .actor = (char *) actor, .kind = (char *) "outbox.cancelled",
+                       .summary = summary };
+
+      if (aios_journal_append_linked (self->store, &ev, &link, 1, error) == 0)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * aios_coordinator_tx_cancel:
+ *
+ * Cancels an open run inside the caller's transaction: its open steps,
+ * pending approvals and unsent outbox items.
+ */
+gboolean
+aios_coordinator_tx_cancel (AiosCoordinator  *self,
+                            gint64            run_id,
+                            const char       *actor,
+                            GError          **error)
 {
   g_autoptr(GArray) steps = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autofree char *status = aios_coordinator_get_run_status (self->store, run_id);
@@ -2043,6 +2162,8 @@ tx_cancel (AiosCoordinator  *self,
         return FALSE;
     }
 
+  if (!cancel_pending (self, run_id, actor, error))
+    return FALSE;
   return aios_coordinator_set_run_status (self->store, run_id, NULL, "cancelled", NULL, actor,
                                           "Run cancelled", error);
 }
@@ -2066,7 +2187,7 @@ aios_coordinator_cancel (AiosCoordinator  *self,
 
   if (!aios_store_begin (self->store, error))
     return FALSE;
-  if (!tx_cancel (self, run_id, actor ? actor : "operator", error))
+  if (!aios_coordinator_tx_cancel (self, run_id, actor ? actor : "operator", error))
     {
       aios_store_rollback (self->store);
       return FALSE;

@@ -68,6 +68,22 @@ gboolean         aios_coordinator_reject       (AiosCoordinator      *self,
                                                 const char           *reason,
                                                 GError              **error);
 
+gint64           aios_coordinator_replay       (AiosCoordinator      *self,
+                                                gint64                run_id,
+                                                const char           *from_step,
+                                                gboolean              fresh,
+                                                const char           *actor,
+                                                GError              **error);
+gint64           aios_coordinator_retry        (AiosCoordinator      *self,
+                                                gint64                run_id,
+                                                const char           *actor,
+                                                GError              **error);
+gboolean         aios_coordinator_rollback     (AiosCoordinator      *self,
+                                                gint64                run_id,
+                                                const char           *actor,
+                                                GError              **error);
+void             aios_coordinator_wake         (AiosCoordinator      *self);
+
 void             aios_coordinator_settle_async  (AiosCoordinator     *self,
                                                  GCancellable        *cancellable,
                                                  GAsyncReadyCallback  callback,

@@ -145,14 +145,25 @@ aios_credentials_validate (const char  *name,
   return TRUE;
 }
 
+typedef enum {
+  USE,
+  STORE,
+  REMOVE,
+} Action;
+
 static GError *
-keyring_error (const char   *name,
-               const GError *error)
+keyring_error_for (Action        action,
+                   const char   *name,
+                   const GError *error)
 {
-  return g_error_new (AIOS_CREDENTIALS_ERROR, AIOS_CREDENTIALS_ERROR_UNAVAILABLE,
-                      _("The keyring is not available, so the %s credential cannot be used: %s"),
-                      name, error->message);
+  const char *format = action == STORE ? _("The keyring is not available, so the %s credential cannot be stored: %s")
+                     : action == REMOVE ? _("The keyring is not available, so the %s credential cannot be removed: %s")
+                     : _("The keyring is not available, so the %s credential cannot be used: %s");
+
+  return g_error_new (AIOS_CREDENTIALS_ERROR, AIOS_CREDENTIALS_ERROR_UNAVAILABLE, format, name, error->message);
 }
+
+#define keyring_error(name, error) keyring_error_for (USE, name, error)
 
 gboolean
 aios_credentials_has_reference (AiosCredentials *self,
@@ -252,17 +263,73 @@ fail:
 
 /* Lookup */
 
+/* A locked keyring may wait for a password prompt nobody answers: give
+ * up after a while and say so, so a connector never waits forever. */
+#define LOOKUP_TIMEOUT_S 15
+
+typedef struct
+{
+  char         *name;
+  GCancellable *inner;
+  GCancellable *outer;
+  gulong        outer_handler;
+  guint         timeout;
+  gboolean      timed_out;
+} Lookup;
+
+static void
+lookup_free (Lookup *l)
+{
+  g_clear_handle_id (&l->timeout, g_source_remove);
+  if (l->outer_handler != 0)
+    g_cancellable_disconnect (l->outer, l->outer_handler);
+  g_clear_object (&l->outer);
+  g_clear_object (&l->inner);
+  g_free (l->name);
+  g_free (l);
+}
+
+static gboolean
+lookup_timeout_cb (gpointer user_data)
+{
+  Lookup *l = user_data;
+
+  l->timeout = 0;
+  l->timed_out = TRUE;
+  g_cancellable_cancel (l->inner);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+lookup_outer_cancelled_cb (GCancellable *cancellable,
+                           Lookup       *l)
+{
+  g_cancellable_cancel (l->inner);
+}
+
 static void
 lookup_cb (GObject      *source,
            GAsyncResult *result,
            gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  const char *name = g_task_get_task_data (task);
+  Lookup *l = g_task_get_task_data (task);
+  const char *name = l->name;
   g_autoptr(GError) error = NULL;
   char *secret = secret_password_lookup_finish (result, &error);
 
-  if (error != NULL)
+  g_clear_handle_id (&l->timeout, g_source_remove);
+  if (l->timed_out)
+    {
+      if (secret != NULL)
+        secret_password_free (secret);
+      g_task_return_new_error (task, AIOS_CREDENTIALS_ERROR, AIOS_CREDENTIALS_ERROR_UNAVAILABLE,
+                               _("The keyring did not answer within %d s (is it locked?), so the %s credential cannot be used"),
+                               LOOKUP_TIMEOUT_S, name);
+    }
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else if (error != NULL)
     g_task_return_error (task, keyring_error (name, error));
   else if (secret == NULL)
     g_task_return_new_error (task, AIOS_CREDENTIALS_ERROR, AIOS_CREDENTIALS_ERROR_NOT_FOUND,
@@ -287,15 +354,25 @@ aios_credentials_lookup_async (AiosCredentials     *self,
 {
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
   g_autoptr(GError) error = NULL;
+  Lookup *l = g_new0 (Lookup, 1);
 
   g_task_set_source_tag (task, aios_credentials_lookup_async);
-  g_task_set_task_data (task, g_strdup (name), g_free);
+  g_task_set_check_cancellable (task, FALSE);
+  l->name = g_strdup (name);
+  l->inner = g_cancellable_new ();
+  g_task_set_task_data (task, l, (GDestroyNotify) lookup_free);
   if (!aios_credentials_validate (name, NULL, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  secret_password_lookup (credential_schema (), cancellable, lookup_cb, g_steal_pointer (&task),
+  if (cancellable != NULL)
+    {
+      l->outer = g_object_ref (cancellable);
+      l->outer_handler = g_cancellable_connect (cancellable, G_CALLBACK (lookup_outer_cancelled_cb), l, NULL);
+    }
+  l->timeout = g_timeout_add_seconds (LOOKUP_TIMEOUT_S, lookup_timeout_cb, l);
+  secret_password_lookup (credential_schema (), l->inner, lookup_cb, g_steal_pointer (&task),
                           "connector", name, "account", ACCOUNT, NULL);
 }
 
@@ -326,7 +403,7 @@ store_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   if (!secret_password_store_finish (result, &error))
-    g_task_return_error (task, keyring_error (name, error));
+    g_task_return_error (task, keyring_error_for (STORE, name, error));
   else if (!record_reference (self, name, TRUE, &error))
     g_task_return_error (task, g_steal_pointer (&error));
   else
@@ -386,7 +463,7 @@ clear_cb (GObject      *source,
 
   secret_password_clear_finish (result, &error);
   if (error != NULL)
-    g_task_return_error (task, keyring_error (name, error));
+    g_task_return_error (task, keyring_error_for (REMOVE, name, error));
   else if (!record_reference (self, name, FALSE, &error))
     g_task_return_error (task, g_steal_pointer (&error));
   else
@@ -463,7 +540,7 @@ aios_credentials_store_sync (AiosCredentials  *self,
   if (!secret_password_store_sync (credential_schema (), SECRET_COLLECTION_DEFAULT, label, secret,
                                    NULL, &local_error, "connector", name, "account", ACCOUNT, NULL))
     {
-      g_propagate_error (error, keyring_error (name, local_error));
+      g_propagate_error (error, keyring_error_for (STORE, name, local_error));
       return FALSE;
     }
   return record_reference (self, name, TRUE, error);
@@ -482,7 +559,7 @@ aios_credentials_clear_sync (AiosCredentials  *self,
                               "connector", name, "account", ACCOUNT, NULL);
   if (local_error != NULL)
     {
-      g_propagate_error (error, keyring_error (name, local_error));
+      g_propagate_error (error, keyring_error_for (REMOVE, name, local_error));
       return FALSE;
     }
   return record_reference (self, name, FALSE, error);

@@ -6,6 +6,23 @@
 
 G_BEGIN_DECLS
 
+/* The embedding provider and the background indexer's state, kept in
+ * AiosMemory and handled by aios-memory-embed.c. */
+typedef struct {
+  const AiosEmbedderVTable *vtable;
+  gpointer                  data;
+  GDestroyNotify            destroy;
+  char                     *model;       /* the model the last vectors came from */
+  GCancellable             *cancellable;
+  guint                     index_source;
+  gulong                    committed_id;
+  gboolean                  indexing;
+  gboolean                  auto_index;
+} AiosMemoryEmbedder;
+
+AiosMemoryEmbedder *aios_memory_get_embedder   (AiosMemory         *self);
+void                aios_memory_embedder_clear (AiosMemoryEmbedder *embedder);
+
 AiosRecord *aios_record_from_row         (sqlite3_stmt *stmt);
 char       *aios_memory_fields_to_text   (JsonObject   *fields);
 JsonObject *aios_memory_parse_fields     (const char   *json);

@@ -23,6 +23,7 @@ struct _AiosMemory
   GObject    parent_instance;
 
   AiosStore *store;
+  AiosMemoryEmbedder embedder;   /* see aios-memory-embed.c */
 };
 
 G_DEFINE_FINAL_TYPE (AiosMemory, aios_memory, G_TYPE_OBJECT)
@@ -238,6 +239,7 @@ aios_memory_dispose (GObject *object)
 {
   AiosMemory *self = AIOS_MEMORY (object);
 
+  aios_memory_embedder_clear (&self->embedder);
   g_clear_object (&self->store);
   G_OBJECT_CLASS (aios_memory_parent_class)->dispose (object);
 }
@@ -262,6 +264,12 @@ aios_memory_new (AiosStore *store)
   self = g_object_new (AIOS_TYPE_MEMORY, NULL);
   self->store = g_object_ref (store);
   return self;
+}
+
+AiosMemoryEmbedder *
+aios_memory_get_embedder (AiosMemory *self)
+{
+  return &self->embedder;
 }
 
 AiosStore *

@@ -286,4 +286,62 @@ char        *aios_record_summarise     (const AiosRecord   *record,
                                         guint               max_chars);
 char        *aios_record_render        (const AiosRecord   *record);
 
+/* ---- Embeddings (optional) ----------------------------------------------
+ *
+ * A provider computes vectors for texts (the workspace plugs in AiosLlm:
+ * Ollama /api/embed or an OpenAI-compatible /v1/embeddings). With one that
+ * can embed, records are embedded in the background after changes, and
+ * aios_memory_search_async() ranks with vector similarity too; without
+ * one, or when it fails, search ranks by text alone.
+ */
+typedef struct {
+  gboolean   (*can_embed)    (gpointer             data);
+  void       (*embed_async)  (gpointer             data,
+                              const char * const  *texts,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data);
+  GPtrArray *(*embed_finish) (gpointer             data,
+                              GAsyncResult        *result,
+                              char               **model,
+                              GError             **error);
+} AiosEmbedderVTable;
+
+void        aios_memory_set_embedder (AiosMemory               *self,
+                                      const AiosEmbedderVTable *vtable,
+                                      gpointer                  data,
+                                      GDestroyNotify            destroy,
+                                      gboolean                  auto_index);
+gboolean    aios_memory_can_embed    (AiosMemory           *self);
+void        aios_memory_index_async  (AiosMemory           *self,
+                                      guint                 max_records,
+                                      GCancellable         *cancellable,
+                                      GAsyncReadyCallback   callback,
+                                      gpointer              user_data);
+gboolean    aios_memory_index_finish (AiosMemory           *self,
+                                      GAsyncResult         *result,
+                                      guint                *out_embedded,
+                                      GError              **error);
+/* The query's vector (element-type gfloat) and the model it came from. */
+void        aios_memory_embed_query_async  (AiosMemory          *self,
+                                            const char          *query,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+GArray     *aios_memory_embed_query_finish (AiosMemory          *self,
+                                            GAsyncResult        *result,
+                                            char               **model,
+                                            GError             **error);
+/* Hybrid when an embedder can embed, else (or when embedding fails) the
+ * same as aios_memory_search_full(); @out_hybrid says which it was. */
+void        aios_memory_search_async  (AiosMemory              *self,
+                                       const AiosSearchOptions *options,
+                                       GCancellable            *cancellable,
+                                       GAsyncReadyCallback      callback,
+                                       gpointer                 user_data);
+GPtrArray  *aios_memory_search_finish (AiosMemory              *self,
+                                       GAsyncResult            *result,
+                                       gboolean                *out_hybrid,
+                                       GError                 **error);
+
 G_END_DECLS

@@ -409,6 +409,8 @@ aios_record_list_init (AiosRecordList *self)
 typedef struct {
   char    *kind;
   char    *query;
+  GArray  *vector;   /* the query's embedding, when a model is configured */
+  char    *model;
   sqlite3 *reader;
   GMutex  *lock;
   guint    count;
@@ -421,6 +423,8 @@ load_free (Load *load)
 {
   g_free (load->kind);
   g_free (load->query);
+  g_clear_pointer (&load->vector, g_array_unref);
+  g_free (load->model);
   g_clear_pointer (&load->first, g_array_unref);
   g_clear_pointer (&load->hits, g_array_unref);
   g_free (load);
@@ -476,7 +480,15 @@ load_search (Load     *load,
              GError  **error)
 {
   AiosSearchOptions o = { .query = load->query, .kind = load->kind, .limit = MAX_HITS };
-  g_autoptr(GPtrArray) hits = aios_memory_search_on (load->reader, &o, error);
+  g_autoptr(GPtrArray) hits = NULL;
+
+  if (load->vector != NULL)
+    {
+      o.query_vector = (const float *) load->vector->data;
+      o.n_dims = load->vector->len;
+      o.vector_model = load->model;
+    }
+  hits = aios_memory_search_on (load->reader, &o, error);
 
   if (hits == NULL)
     return FALSE;
@@ -554,6 +566,25 @@ load_done (GObject      *source,
   g_signal_emit (self, signals[LOADED], 0, NULL);
 }
 
+static void
+query_embedded_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Load *load = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  load->vector = aios_memory_embed_query_finish (AIOS_MEMORY (source), result, &load->model, &error);
+  if (load->vector == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  /* without a vector (the model is down) the search ranks by text alone */
+  g_task_run_in_thread (task, load_thread);
+}
+
 /**
  * aios_record_list_reload:
  *
@@ -592,6 +623,13 @@ aios_record_list_reload (AiosRecordList *self)
   task = g_task_new (self, self->cancellable, load_done, NULL);
   g_task_set_source_tag (task, aios_record_list_reload);
   g_task_set_task_data (task, load, (GDestroyNotify) load_free);
+  if (self->query != NULL && aios_memory_can_embed (self->memory))
+    {
+      /* hybrid: the query's vector first (on the main loop), then the search */
+      aios_memory_embed_query_async (self->memory, self->query, self->cancellable,
+                                     query_embedded_cb, g_steal_pointer (&task));
+      return;
+    }
   g_task_run_in_thread (task, load_thread);
 }
 

@@ -74,7 +74,7 @@ static void
 refresh (State *state)
 {
   gboolean stored = aios_credentials_has_reference (aios_workspace_get_credentials (state->workspace), state->name);
-  g_autofree char *title = g_strdup_printf (stored ? _("%s (stored in the keyring)") : _("%s (not set)"),
+  g_autofree char *title = g_strdup_printf (stored ? _("%s — stored in the keyring") : _("%s — not set"),
                                             state->title);
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (state->row), title);

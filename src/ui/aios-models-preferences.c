@@ -13,6 +13,7 @@
 #include "aios-models-preferences.h"
 #include "aios-config-row.h"
 #include "aios-credential-row.h"
+#include "aios-price-rows.h"
 
 struct _AiosModelsPreferences
 {
@@ -21,6 +22,7 @@ struct _AiosModelsPreferences
   AiosWorkspace      *workspace;
 
   AdwPreferencesGroup *cloud_group;
+  AdwPreferencesGroup *prices_group;
 };
 
 G_DEFINE_FINAL_TYPE (AiosModelsPreferences, aios_models_preferences, ADW_TYPE_PREFERENCES_PAGE)
@@ -76,8 +78,11 @@ aios_models_preferences_set_property (GObject      *object,
       aios_config_row_bind_all (GTK_WIDGET (self),
                                 self->workspace != NULL ? aios_workspace_get_config (self->workspace) : NULL);
       if (self->workspace != NULL)
-        adw_preferences_group_add (self->cloud_group,
-                                   aios_credential_row_new (self->workspace, "llm.cloud", _("API Key")));
+        {
+          adw_preferences_group_add (self->cloud_group,
+                                     aios_credential_row_new (self->workspace, "llm.cloud", _("API Key")));
+          aios_price_rows_attach (self->prices_group, self->workspace);
+        }
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -102,6 +107,7 @@ aios_models_preferences_class_init (AiosModelsPreferencesClass *klass)
   g_type_ensure (AIOS_TYPE_CONFIG_ROW);
   gtk_widget_class_set_template_from_resource (widget_class, "/com/example/Aios/aios-models-preferences.ui");
   gtk_widget_class_bind_template_child (widget_class, AiosModelsPreferences, cloud_group);
+  gtk_widget_class_bind_template_child (widget_class, AiosModelsPreferences, prices_group);
 }
 
 static void

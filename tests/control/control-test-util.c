@@ -11,6 +11,13 @@
 #include "control-test-util.h"
 
 static GHashTable *counters;
+static AiosMemory *test_memory;
+
+void
+test_agent_set_memory (AiosMemory *memory)
+{
+  test_memory = memory;
+}
 
 #define TEST_TYPE_AGENT (test_agent_get_type ())
 G_DECLARE_FINAL_TYPE (TestAgent, test_agent, TEST, AGENT, AiosAgent)
@@ -58,6 +65,17 @@ answer_cb (gpointer user_data)
     {
       g_autoptr(JsonObject) out = json_object_new ();
 
+      if (json_object_has_member (config, "remember") && test_memory != NULL)
+        {
+          JsonObject *r = json_object_get_object_member (config, "remember");
+          AiosProvenance prov = { "agent:test", json_object_get_int_member (context, "run_id"), "test" };
+          g_autoptr(GError) error = NULL;
+          gint64 id = aios_memory_put (test_memory, json_object_get_int_member (r, "id"),
+                                       json_object_get_string_member (r, "kind"),
+                                       json_object_get_object_member (r, "fields"), NULL, &prov, NULL, &error);
+          g_assert_no_error (error);
+          json_object_set_int_member (out, "record", id);
+        }
       json_object_set_boolean_member (out, "ok", TRUE);
       json_object_set_int_member (out, "attempt", json_object_get_int_member (context, "attempt"));
       if (json_object_has_member (config, "echo"))

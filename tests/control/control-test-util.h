@@ -13,6 +13,7 @@ G_BEGIN_DECLS
 AiosAgent *test_agent_new          (void);
 guint      test_agent_calls        (const char *counter);
 void       test_agent_reset        (void);
+void       test_agent_set_memory   (AiosMemory *memory);
 
 char          *test_temp_dir       (void);
 AiosWorkspace *test_open_workspace (const char *path,

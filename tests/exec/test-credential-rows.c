@@ -12,6 +12,7 @@
 #include "exec-test-util.h"
 #include "ui/aios-connectors-preferences.h"
 #include "ui/aios-credential-row.h"
+#include "ui/aios-models-preferences.h"
 
 static GtkWidget *
 find_row (GtkWidget  *widget,
@@ -137,6 +138,63 @@ test_rows (void)
   exec_workspace_free (ws, path);
 }
 
+static GtkWidget *
+find_entry_titled (GtkWidget  *widget,
+                   const char *prefix)
+{
+  if (ADW_IS_ENTRY_ROW (widget) && !ADW_IS_PASSWORD_ENTRY_ROW (widget) &&
+      g_str_has_prefix (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), prefix))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *hit = find_entry_titled (child, prefix);
+      if (hit)
+        return hit;
+    }
+  return NULL;
+}
+
+static void
+test_prices (void)
+{
+  char *path = NULL;
+  AiosWorkspace *ws = exec_workspace_new (&path);
+  GtkWidget *window = adw_preferences_window_new ();
+  GtkWidget *page = NULL;
+  GtkWidget *row;
+  sqlite3_stmt *stmt;
+
+  exec_set (ws, "llm.cloud.url", "http://127.0.0.1:9/v1");
+  exec_set (ws, "llm.cloud.model", "gpt-test");
+  page = aios_models_preferences_new (ws);
+  adw_preferences_window_add (ADW_PREFERENCES_WINDOW (window), ADW_PREFERENCES_PAGE (page));
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_nonnull (find_row (page, "llm.cloud"));
+
+  row = find_entry_titled (page, "gpt-test:");
+  g_assert_nonnull (row);
+  gtk_editable_set_text (GTK_EDITABLE (row), "0.15 abc");
+  g_signal_emit_by_name (row, "apply");
+  g_assert_true (gtk_widget_has_css_class (row, "error"));
+  gtk_editable_set_text (GTK_EDITABLE (row), "0.15 0.6");
+  g_signal_emit_by_name (row, "apply");
+  g_assert_false (gtk_widget_has_css_class (row, "error"));
+  stmt = aios_store_prepare (aios_workspace_get_store (ws),
+                             "SELECT input_micros_per_mtok, output_micros_per_mtok FROM model_prices WHERE model = 'gpt-test'", NULL);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_int64 (stmt, 0), ==, 150000);
+  g_assert_cmpint (sqlite3_column_int64 (stmt, 1), ==, 600000);
+  sqlite3_reset (stmt);
+
+  /* A model set elsewhere gets its row at once. */
+  exec_set (ws, "llm.cloud.model", "gpt-other");
+  g_assert_nonnull (find_entry_titled (page, "gpt-other:"));
+  g_assert_null (find_entry_titled (page, "gpt-test:"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  exec_workspace_free (ws, path);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -144,5 +202,6 @@ main (int argc, char *argv[])
   gtk_init ();
   adw_init ();
   g_test_add_func ("/exec/credential-rows", test_rows);
+  g_test_add_func ("/exec/price-rows", test_prices);
   return g_test_run ();
 }

@@ -299,6 +299,68 @@ test_cli (void)
 }
 
 static void
+llm_done_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static AiosLlmResult *
+ask (AiosWorkspace  *ws,
+     const char     *prompt,
+     GError        **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  AiosLlmRequest request = { 0 };
+
+  request.role = "drafter";
+  request.prompt = prompt;
+  aios_llm_complete_async (aios_workspace_get_llm (ws), &request, NULL, llm_done_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return aios_llm_complete_finish (aios_workspace_get_llm (ws), result, error);
+}
+
+/* The cloud tier's API key comes from the keyring, as a Bearer token. */
+static void
+test_cloud_key (void)
+{
+  char *path = NULL;
+  AiosWorkspace *ws = exec_workspace_new (&path);
+  ExecPeer *peer = exec_peer_start ("exec-api-peer.py");
+  g_autofree char *url = exec_peer_url (peer, "needkey", "/v1");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AiosLlmResult) refused = NULL;
+  g_autoptr(AiosLlmResult) answered = NULL;
+  g_autoptr(JsonArray) log = NULL;
+  JsonObject *headers;
+
+  exec_set (ws, "llm.cloud.url", url);
+  exec_set (ws, "llm.cloud.model", "gpt-test");
+  aios_credentials_clear_sync (aios_workspace_get_credentials (ws), "llm.cloud", NULL);
+  refused = ask (ws, "without a key", &error);
+  g_assert_null (refused);
+  g_assert_error (error, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_PERMANENT);
+  g_assert_nonnull (strstr (error->message, "refused the credentials"));
+  g_clear_error (&error);
+
+  aios_credentials_store_sync (aios_workspace_get_credentials (ws), "llm.cloud", "sk-test-key", &error);
+  g_assert_no_error (error);
+  answered = ask (ws, "with a key", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (answered->text, ==, "Echo: with a key");
+  log = exec_peer_log (peer);
+  headers = json_object_get_object_member (json_array_get_object_element (log, 1), "headers");
+  g_assert_cmpstr (json_object_get_string_member (headers, "Authorization"), ==, "Bearer sk-test-key");
+  assert_no_secret_in_workspace (ws, path, "sk-test-key");
+
+  aios_credentials_clear_sync (aios_workspace_get_credentials (ws), "llm.cloud", &error);
+  exec_peer_stop (peer);
+  exec_workspace_free (ws, path);
+}
+
+static void
 test_binary (void)
 {
   g_autofree char *dir = g_dir_make_tmp ("aios-cred-XXXXXX", NULL);
@@ -352,5 +414,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/exec/credentials/store-use-remove", test_store_use_remove);
   g_test_add_func ("/exec/credentials/cli", test_cli);
   g_test_add_func ("/exec/credentials/binary", test_binary);
+  g_test_add_func ("/exec/credentials/cloud-key", test_cloud_key);
   return g_test_run ();
 }

@@ -149,6 +149,30 @@ test_render_light_and_dark (void)
   dark = render_to_png (window, "window-dark.png");
   assert_page_titles_shown (window);
 
+  /* Every page, in both styles, for whoever changes one to look at
+   * (build/tests/artifacts/page-*.png); none may render blank. */
+  for (guint scheme = 0; scheme < 2; scheme++)
+    {
+      static const char *pages[] = { "inbox", "timeline", "memory", "runs" };
+
+      adw_style_manager_set_color_scheme (style, scheme == 0 ? ADW_COLOR_SCHEME_FORCE_LIGHT
+                                                             : ADW_COLOR_SCHEME_FORCE_DARK);
+      for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+        {
+          g_autofree char *name = g_strdup_printf ("page-%s-%s.png", pages[i], scheme == 0 ? "light" : "dark");
+          g_autofree char *path = aios_ui_test_artifact_path (name);
+          g_autoptr(GdkTexture) texture = NULL;
+
+          aios_window_show_page (window, pages[i]);
+          aios_ui_test_wait_frame (GTK_WIDGET (window));
+          texture = aios_ui_test_render (GTK_WIDGET (window));
+          g_assert_true (gdk_texture_save_to_png (texture, path));
+          g_assert_cmpfloat (pixel_stats (texture).variance, >, 100.0);
+          g_test_message ("rendered %s", path);
+        }
+    }
+  aios_window_show_page (window, "inbox");
+
   /* The dark style really is dark, and the light one light. */
   g_assert_cmpfloat (light.mean, >, 160.0);
   g_assert_cmpfloat (dark.mean, <, 100.0);

@@ -1,0 +1,483 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Replay, retry and rollback. The first two never change history: they
+ * fork a child run (parent_run_id) that reuses the parent's finished steps
+ * before the fork point and carries on from there.
+ *
+ *   replay RUN --from STEP   same flow version; steps from STEP on run again,
+ *                            reusing the parent's recorded agent outputs
+ *                            (deterministic) unless --fresh asks for new ones
+ *   retry RUN                a failed run, from its failed step, with the
+ *                            flow's *current* definition (the operator fixed
+ *                            a flow or a setting)
+ *   rollback RUN             memory the run changed is restored (new versions),
+ *                            unsent outbox items are cancelled, sent ones are
+ *                            marked irreversible in the journal
+ *
+ * Outward actions in a fork are new actions (a new idempotency key), so
+ * policy and approvals apply to them again.
+ */
+#define G_LOG_DOMAIN "aios-control"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "aios-coordinator-private.h"
+#include "store/aios-journal.h"
+
+static gboolean
+step_done (AiosStore     *store,
+           sqlite3_stmt  *stmt,
+           const char    *what,
+           GError       **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return aios_store_set_error (store, rc, error, what);
+  return TRUE;
+}
+
+typedef struct {
+  char   *flow_id;
+  gint64  flow_version;
+  char   *status;
+  char   *input_json;
+} RunRow;
+
+static void
+run_row_clear (RunRow *r)
+{
+  g_free (r->flow_id);
+  g_free (r->status);
+  g_free (r->input_json);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RunRow, run_row_clear)
+
+static gboolean
+load_run (AiosStore  *store,
+          gint64      run_id,
+          RunRow     *row,
+          GError    **error)
+{
+  sqlite3_stmt *stmt = aios_store_prepare (store,
+                                           "SELECT flow_id, flow_version, status, input_json FROM runs WHERE id = ?",
+                                           error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, run_id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      row->flow_id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      row->flow_version = sqlite3_column_int64 (stmt, 1);
+      row->status = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+      row->input_json = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW)
+    {
+      g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_NOT_FOUND,
+                   _("There is no run %" G_GINT64_FORMAT), run_id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Creates the child run and copies the parent's succeeded steps before
+ * @from (those whose names match the child's flow), journaled as reused. */
+static gint64
+tx_fork (AiosCoordinator  *self,
+         gint64            parent,
+         const RunRow     *row,
+         AiosFlow         *flow,
+         gint64            flow_version,
+         const char       *kind,
+         guint             from,
+         gboolean          fresh,
+         const char       *actor,
+         GError          **error)
+{
+  AiosStore *store = aios_coordinator_get_store (self);
+  g_autofree char *summary = NULL;
+  g_autofree char *payload = NULL;
+  sqlite3_stmt *stmt;
+  gint64 child, step_id = 0;
+  guint copied = 0;
+
+  stmt = aios_store_prepare (store,
+                             "INSERT INTO runs (flow_id, flow_version, status, input_json, parent_run_id, fork_kind, "
+                             "fork_step, replay_fresh, created_at, updated_at) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)",
+                             error);
+  if (stmt == NULL)
+    return 0;
+  sqlite3_bind_text (stmt, 1, row->flow_id, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, flow_version);
+  sqlite3_bind_text (stmt, 3, row->input_json, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 4, parent);
+  sqlite3_bind_text (stmt, 5, kind, -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 6, from);
+  sqlite3_bind_int (stmt, 7, fresh);
+  sqlite3_bind_int64 (stmt, 8, aios_store_now_ms ());
+  sqlite3_bind_int64 (stmt, 9, aios_store_now_ms ());
+  if (!step_done (store, stmt, _("fork the run"), error))
+    return 0;
+  child = sqlite3_last_insert_rowid (aios_store_get_db (store));
+
+  summary = g_strdup_printf ("Run created as a %s of run %" G_GINT64_FORMAT " from step %u", kind, parent, from);
+  payload = g_strdup_printf ("{\"parent_run_id\":%" G_GINT64_FORMAT ",\"fork\":\"%s\",\"from_step\":%u,"
+                             "\"flow_version\":%" G_GINT64_FORMAT ",\"fresh\":%s}",
+                             parent, kind, from, flow_version, fresh ? "true" : "false");
+  if (!aios_coordinator_journal (store, child, 0, actor, "run.created", summary, NULL, payload, error))
+    return 0;
+
+  for (guint idx = 0; idx < from; idx++)
+    {
+      const AiosFlowStep *step = aios_flow_get_step (flow, idx);
+      g_autofree char *key = aios_coordinator_idempotency_key (store, child, idx);
+      g_autofree char *step_summary = g_strdup_printf ("Step %s reused from run %" G_GINT64_FORMAT, step->name, parent);
+      int changes;
+
+      stmt = aios_store_prepare (store,
+                                 "INSERT INTO steps (run_id, idx, name, agent, status, phase, attempt, output_json, "
+                                 "reused, started_at, finished_at, idempotency_key) "
+                                 "SELECT ?1, idx, name, agent, 'succeeded', phase, 0, output_json, 1, ?3, ?3, ?5 "
+                                 "FROM steps WHERE run_id = ?2 AND idx = ?4 AND name = ?6 AND status = 'succeeded'",
+                                 error);
+      if (stmt == NULL)
+        return 0;
+      sqlite3_bind_int64 (stmt, 1, child);
+      sqlite3_bind_int64 (stmt, 2, parent);
+      sqlite3_bind_int64 (stmt, 3, aios_store_now_ms ());
+      sqlite3_bind_int (stmt, 4, idx);
+      sqlite3_bind_text (stmt, 5, step->action_connector ? key : NULL, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 6, step->name, -1, SQLITE_STATIC);
+      if (!step_done (store, stmt, _("fork the run"), error))
+        return 0;
+      changes = sqlite3_changes (aios_store_get_db (store));
+      if (changes == 0)
+        break;   /* the definitions diverge here: run the rest */
+      step_id = sqlite3_last_insert_rowid (aios_store_get_db (store));
+      if (!aios_coordinator_journal (store, child, step_id, actor, "step.reused", step_summary, NULL, NULL, error))
+        return 0;
+      copied++;
+    }
+
+  if (copied >= aios_flow_get_n_steps (flow))
+    {
+      if (!aios_coordinator_set_run_status (store, child, "queued", "succeeded", NULL, "system",
+                                            "Run succeeded (every step reused)", error))
+        return 0;
+      return child;
+    }
+  if (!aios_coordinator_tx_add_step (self, child, copied, error))
+    return 0;
+  return child;
+}
+
+/**
+ * aios_coordinator_replay:
+ * @from_step: the step name (or its 1-based number) to run again from
+ * @fresh: ask the agents again instead of reusing recorded outputs
+ *
+ * Forks a child run of the same flow version that reuses the parent's
+ * finished steps before @from_step and runs the rest.
+ *
+ * Returns: the child run's id, or 0 with @error set
+ */
+gint64
+aios_coordinator_replay (AiosCoordinator  *self,
+                         gint64            run_id,
+                         const char       *from_step,
+                         gboolean          fresh,
+                         const char       *actor,
+                         GError          **error)
+{
+  AiosStore *store = aios_coordinator_get_store (self);
+  g_auto(RunRow) row = { 0 };
+  g_autoptr(AiosFlow) flow = NULL;
+  guint64 number = 0;
+  int from;
+  gint64 child;
+
+  g_return_val_if_fail (AIOS_IS_COORDINATOR (self), 0);
+
+  if (!load_run (store, run_id, &row, error))
+    return 0;
+  flow = aios_flow_registry_load_version (aios_coordinator_get_flows (self), row.flow_id, row.flow_version, error);
+  if (flow == NULL)
+    return 0;
+  from = aios_flow_find_step (flow, from_step);
+  if (from < 0 && g_ascii_string_to_unsigned (from_step, 10, 1, aios_flow_get_n_steps (flow), &number, NULL))
+    from = (int) number - 1;
+  if (from < 0)
+    {
+      g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_NOT_FOUND,
+                   _("Run %" G_GINT64_FORMAT " (%s) has no step “%s”"), run_id, row.flow_id, from_step);
+      return 0;
+    }
+  if (!aios_store_begin (store, error))
+    return 0;
+  child = tx_fork (self, run_id, &row, flow, row.flow_version, "replay", from, fresh, actor ? actor : "operator",
+                   error);
+  if (child == 0 || !aios_store_commit (store, error))
+    {
+      if (aios_store_in_transaction (store))
+        aios_store_rollback (store);
+      return 0;
+    }
+  aios_coordinator_notify_run (self, child);
+  aios_coordinator_wake (self);
+  return child;
+}
+
+/**
+ * aios_coordinator_retry:
+ *
+ * Retries a failed (or cancelled) run from the step that did not finish,
+ * with the flow's current definition, as a new fork; the old run keeps its
+ * history and no longer needs attention.
+ *
+ * Returns: the new run's id, or 0 with @error set
+ */
+gint64
+aios_coordinator_retry (AiosCoordinator  *self,
+                        gint64            run_id,
+                        const char       *actor,
+                        GError          **error)
+{
+  AiosStore *store = aios_coordinator_get_store (self);
+  g_auto(RunRow) row = { 0 };
+  g_autoptr(AiosFlow) flow = NULL;
+  g_autofree char *summary = NULL;
+  sqlite3_stmt *stmt;
+  gint64 version, child, from = 0;
+
+  g_return_val_if_fail (AIOS_IS_COORDINATOR (self), 0);
+
+  if (!load_run (store, run_id, &row, error))
+    return 0;
+  if (!g_str_equal (row.status, "failed") && !g_str_equal (row.status, "cancelled"))
+    {
+      g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_STATE,
+                   _("Run %" G_GINT64_FORMAT " is %s; only failed or cancelled runs are retried"),
+                   run_id, row.status);
+      return 0;
+    }
+  flow = aios_flow_registry_lookup (aios_coordinator_get_flows (self), row.flow_id, error);
+  if (flow == NULL)
+    return 0;
+
+  stmt = aios_store_prepare (store, "SELECT COUNT(*) FROM steps WHERE run_id = ? AND status = 'succeeded'", error);
+  if (stmt == NULL)
+    return 0;
+  sqlite3_bind_int64 (stmt, 1, run_id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    from = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  from = MIN (from, (gint64) aios_flow_get_n_steps (flow) - 1);
+
+  if (!aios_store_begin (store, error))
+    return 0;
+  version = aios_flow_registry_ensure_version (aios_coordinator_get_flows (self), flow, error);
+  if (version == 0)
+    goto fail;
+  child = tx_fork (self, run_id, &row, flow, version, "retry", from, TRUE, actor ? actor : "operator", error);
+  if (child == 0)
+    goto fail;
+
+  stmt = aios_store_prepare (store, "UPDATE runs SET attention = NULL, updated_at = ? WHERE id = ?", error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_int64 (stmt, 1, aios_store_now_ms ());
+  sqlite3_bind_int64 (stmt, 2, run_id);
+  if (!step_done (store, stmt, _("retry the run"), error))
+    goto fail;
+  summary = g_strdup_printf ("Run retried as run %" G_GINT64_FORMAT, child);
+  if (!aios_coordinator_journal (store, run_id, 0, actor ? actor : "operator", "run.retried", summary, NULL, NULL,
+                                 error))
+    goto fail;
+  if (!aios_store_commit (store, error))
+    return 0;
+  aios_coordinator_notify_run (self, run_id);
+  aios_coordinator_notify_run (self, child);
+  aios_coordinator_wake (self);
+  return child;
+
+fail:
+  aios_store_rollback (store);
+  return 0;
+}
+
+/* The records the run changed, each with the first version it wrote. */
+static GHashTable *
+changed_records (AiosStore  *store,
+                 gint64      run_id,
+                 GError    **error)
+{
+  g_autoptr(GHashTable) records = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = aios_store_prepare (store,
+                             "SELECT CAST (l.target_id AS INTEGER), MIN (l.version) FROM events e "
+                             "JOIN event_links l ON l.event_id = e.id AND l.target_kind = 'record' "
+                             "WHERE e.run_id = ? AND e.kind IN ('memory.written','memory.reverted',"
+                             "'memory.deleted','memory.restored') GROUP BY l.target_id", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, run_id);
+  records = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 *id = g_new (gint64, 1);
+
+      *id = sqlite3_column_int64 (stmt, 0);
+      g_hash_table_insert (records, id, GINT_TO_POINTER ((int) sqlite3_column_int64 (stmt, 1)));
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      aios_store_set_error (store, rc, error, _("read what the run changed"));
+      return NULL;
+    }
+  return g_steal_pointer (&records);
+}
+
+/**
+ * aios_coordinator_rollback:
+ *
+ * Undoes what can be undone of a run: it is cancelled if still open; every
+ * memory record it changed is restored to the version before its first
+ * change, as a new version (records it created are deleted; decision
+ * records stay: they are the operator's history); unsent outbox items are
+ * cancelled; sent ones are journaled as irreversible. One transaction.
+ */
+gboolean
+aios_coordinator_rollback (AiosCoordinator  *self,
+                           gint64            run_id,
+                           const char       *actor,
+                           GError          **error)
+{
+  AiosStore *store = aios_coordinator_get_store (self);
+  AiosMemory *memory = aios_coordinator_get_memory (self);
+  g_auto(RunRow) row = { 0 };
+  g_autoptr(GHashTable) records = NULL;
+  g_autoptr(GArray) outbox = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GPtrArray) outbox_status = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *rationale = g_strdup_printf ("Rollback of run %" G_GINT64_FORMAT, run_id);
+  g_autofree char *summary = NULL;
+  AiosProvenance prov = { actor ? actor : "operator", 0, rationale };
+  GHashTableIter iter;
+  gpointer key, value;
+  sqlite3_stmt *stmt;
+  guint restored = 0, cancelled = 0, irreversible = 0;
+  int rc;
+
+  g_return_val_if_fail (AIOS_IS_COORDINATOR (self), FALSE);
+  actor = prov.author;
+
+  if (!load_run (store, run_id, &row, error))
+    return FALSE;
+  if (!aios_store_begin (store, error))
+    return FALSE;
+
+  if (!aios_coordinator_is_terminal (row.status) && !aios_coordinator_tx_cancel (self, run_id, actor, error))
+    goto fail;
+
+  records = changed_records (store, run_id, error);
+  if (records == NULL)
+    goto fail;
+  g_hash_table_iter_init (&iter, records);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      gint64 id = *(gint64 *) key;
+      gint64 first = GPOINTER_TO_INT (value);
+      g_autoptr(AiosRecord) record = NULL;
+
+      if (memory == NULL)
+        {
+          g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_STATE,
+                       _("The memory service is not available; nothing was rolled back"));
+          goto fail;
+        }
+      record = aios_memory_get (memory, id, NULL);
+      if (record != NULL && g_strcmp0 (record->kind, "decision") == 0)
+        continue;
+      if (first <= 1)
+        {
+          if (record != NULL && !record->deleted && !aios_memory_delete (memory, id, &prov, error))
+            goto fail;
+        }
+      else if (aios_memory_revert (memory, id, first - 1, &prov, error) == 0)
+        goto fail;
+      restored++;
+    }
+
+  stmt = aios_store_prepare (store, "SELECT id, status FROM outbox WHERE run_id = ?", error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_int64 (stmt, 1, run_id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (outbox, id);
+      g_ptr_array_add (outbox_status, g_strdup ((const char *) sqlite3_column_text (stmt, 1)));
+    }
+  sqlite3_reset (stmt);
+  for (guint i = 0; i < outbox->len; i++)
+    {
+      gint64 id = g_array_index (outbox, gint64, i);
+      const char *status = g_ptr_array_index (outbox_status, i);
+      g_autofree char *link = g_strdup_printf ("%" G_GINT64_FORMAT, id);
+      g_autofree char *text = NULL;
+      AiosEventLink l = { "outbox", link, 0 };
+      AiosEvent ev = { .run_id = run_id, .actor = (char *) actor, .rationale = rationale };
+
+      if (g_str_equal (status, "prepared"))
+        {
+          stmt = aios_store_prepare (store, "UPDATE outbox SET status = 'cancelled', updated_at = ? WHERE id = ?",
+                                     error);
+          if (stmt == NULL)
+            goto fail;
+          sqlite3_bind_int64 (stmt, 1, aios_store_now_ms ());
+          sqlite3_bind_int64 (stmt, 2, id);
+          if (!step_done (store, stmt, _("cancel an outward action"), error))
+            goto fail;
+          text = g_strdup_printf ("Outbox %" G_GINT64_FORMAT " cancelled before it was sent", id);
+          ev.kind = (char *) "outbox.cancelled";
+          cancelled++;
+        }
+      else if (g_str_equal (status, "sent") || g_str_equal (status, "unknown") || g_str_equal (status, "sending"))
+        {
+          text = g_strdup_printf (g_str_equal (status, "sent")
+                                    ? "Outbox %" G_GINT64_FORMAT " was sent and cannot be undone"
+                                    : "Outbox %" G_GINT64_FORMAT " may have been sent and cannot be undone", id);
+          ev.kind = (char *) "outbox.irreversible";
+          irreversible++;
+        }
+      else
+        continue;
+      ev.summary = text;
+      if (aios_journal_append_linked (store, &ev, &l, 1, error) == 0)
+        goto fail;
+    }
+
+  summary = g_strdup_printf ("Run rolled back: %u records restored, %u unsent actions cancelled, "
+                             "%u sent actions irreversible", restored, cancelled, irreversible);
+  if (!aios_coordinator_journal (store, run_id, 0, actor, "run.rolled-back", summary, NULL, NULL, error))
+    goto fail;
+  if (!aios_store_commit (store, error))
+    return FALSE;
+  aios_coordinator_notify_run (self, run_id);
+  return TRUE;
+
+fail:
+  aios_store_rollback (store);
+  return FALSE;
+}
