@@ -145,14 +145,25 @@ aios_credentials_validate (const char  *name,
   return TRUE;
 }
 
+typedef enum {
+  USE,
+  STORE,
+  REMOVE,
+} Action;
+
 static GError *
-keyring_error (const char   *name,
-               const GError *error)
+keyring_error_for (Action        action,
+                   const char   *name,
+                   const GError *error)
 {
-  return g_error_new (AIOS_CREDENTIALS_ERROR, AIOS_CREDENTIALS_ERROR_UNAVAILABLE,
-                      _("The keyring is not available, so the %s credential cannot be used: %s"),
-                      name, error->message);
+  const char *format = action == STORE ? _("The keyring is not available, so the %s credential cannot be stored: %s")
+                     : action == REMOVE ? _("The keyring is not available, so the %s credential cannot be removed: %s")
+                     : _("The keyring is not available, so the %s credential cannot be used: %s");
+
+  return g_error_new (AIOS_CREDENTIALS_ERROR, AIOS_CREDENTIALS_ERROR_UNAVAILABLE, format, name, error->message);
 }
+
+#define keyring_error(name, error) keyring_error_for (USE, name, error)
 
 gboolean
 aios_credentials_has_reference (AiosCredentials *self,
@@ -392,7 +403,7 @@ store_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   if (!secret_password_store_finish (result, &error))
-    g_task_return_error (task, keyring_error (name, error));
+    g_task_return_error (task, keyring_error_for (STORE, name, error));
   else if (!record_reference (self, name, TRUE, &error))
     g_task_return_error (task, g_steal_pointer (&error));
   else
@@ -452,7 +463,7 @@ clear_cb (GObject      *source,
 
   secret_password_clear_finish (result, &error);
   if (error != NULL)
-    g_task_return_error (task, keyring_error (name, error));
+    g_task_return_error (task, keyring_error_for (REMOVE, name, error));
   else if (!record_reference (self, name, FALSE, &error))
     g_task_return_error (task, g_steal_pointer (&error));
   else
@@ -529,7 +540,7 @@ aios_credentials_store_sync (AiosCredentials  *self,
   if (!secret_password_store_sync (credential_schema (), SECRET_COLLECTION_DEFAULT, label, secret,
                                    NULL, &local_error, "connector", name, "account", ACCOUNT, NULL))
     {
-      g_propagate_error (error, keyring_error (name, local_error));
+      g_propagate_error (error, keyring_error_for (STORE, name, local_error));
       return FALSE;
     }
   return record_reference (self, name, TRUE, error);
@@ -548,7 +559,7 @@ aios_credentials_clear_sync (AiosCredentials  *self,
                               "connector", name, "account", ACCOUNT, NULL);
   if (local_error != NULL)
     {
-      g_propagate_error (error, keyring_error (name, local_error));
+      g_propagate_error (error, keyring_error_for (REMOVE, name, local_error));
       return FALSE;
     }
   return record_reference (self, name, FALSE, error);

@@ -9,6 +9,7 @@
 
 #include "exec-test-util.h"
 #include "exec/aios-webhook-connector.h"
+#include "cli/aios-cli.h"
 
 typedef struct
 {
@@ -247,6 +248,18 @@ test_keyring_unavailable (Fixture       *f,
   g_assert_error (error, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_NOT_CONFIGURED);
   g_assert_nonnull (strstr (error->message, "keyring"));
   g_assert_cmpuint (json_array_get_length (exec_peer_log (f->peer)), ==, 0);
+
+  /* The command line says so in one line, and stores nothing. */
+  {
+    const char *argv[] = { "credentials", "set", "invoice", NULL };
+    g_autoptr(AiosCliCall) call = aios_cli_call_new (f->ws, NULL, argv);
+    g_autoptr(GBytes) secret = g_bytes_new_static ("sk_never_stored", 15);
+
+    aios_cli_call_set_stdin (call, secret);
+    g_assert_cmpint (aios_cli_run (call), ==, 1);
+    g_assert_nonnull (strstr (aios_cli_call_get_errors (call), "keyring is not available, so the invoice credential cannot be stored"));
+    g_assert_false (aios_credentials_has_reference (aios_workspace_get_credentials (f->ws), "invoice"));
+  }
 }
 
 static void
