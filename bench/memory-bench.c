@@ -274,8 +274,9 @@ main (int   argc,
           }
         ms = (t1 - t0) / 1000.0;
         g_array_append_val (times, ms);
-        if (round == 0)
-          printf ("  search %-22s %4u hits  %6.2f ms (cpu %.2f ms)\n", queries[q], hits->len, ms, c1);
+        if (round == 0 || round == 2)
+          printf ("  search %-22s %-8s %4u hits  %6.2f ms (cpu %.2f ms)\n", queries[q], kind ? kind : "",
+                  hits->len, ms, c1);
       }
   g_array_sort (times, compare_double);
   g_array_sort (cpu, compare_double);

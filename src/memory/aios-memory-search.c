@@ -237,13 +237,11 @@ rowid_floor (Conn                    *c,
   int rc;
 
   stmt = conn_prepare (c,
-                       "SELECT rowid FROM records_fts WHERE records_fts MATCH ?1 AND (?2 IS NULL OR kind = ?2) "
+                       "SELECT rowid FROM records_fts WHERE records_fts MATCH ?1 "
                        "ORDER BY rowid DESC LIMIT 1 OFFSET ?3", error);
   if (stmt == NULL)
     return -1;
   sqlite3_bind_text (stmt, 1, match, -1, SQLITE_TRANSIENT);
-  if (o->kind != NULL)
-    sqlite3_bind_text (stmt, 2, o->kind, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int (stmt, 3, window - 1);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
@@ -286,7 +284,7 @@ ranked_candidates (Conn                    *c,
                        "SELECT r.id, r.kind, r.title, r.layer, r.current_version, v.author, v.run_id, v.ts, "
                        "r.fields_json, m.rank, r.body FROM ("
                        "  SELECT rowid AS id, rank "
-                       "  FROM records_fts WHERE records_fts MATCH ?1 AND (?2 IS NULL OR kind = ?2) "
+                       "  FROM records_fts WHERE records_fts MATCH ?1 "
                        "  AND rowid BETWEEN ?4 AND ?5 ORDER BY +rank LIMIT ?3) m "
                        "JOIN records r ON r.id = m.id "
                        "JOIN record_versions v ON v.record_id = r.id AND v.version = r.current_version "
@@ -294,8 +292,6 @@ ranked_candidates (Conn                    *c,
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, match, -1, SQLITE_TRANSIENT);
-  if (o->kind != NULL)
-    sqlite3_bind_text (stmt, 2, o->kind, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int (stmt, 3, k);
   sqlite3_bind_int64 (stmt, 4, min_id);
   sqlite3_bind_int64 (stmt, 5, max_id);
@@ -337,8 +333,23 @@ lexical_candidates (Conn                    *c,
                     GHashTable              *by_id,
                     GError                 **error)
 {
-  gint64 floor = rowid_floor (c, o, match, RANK_WINDOW, error);
+  g_autofree char *scoped = NULL;
   g_autofree char *title_match = NULL;
+  gint64 floor;
+
+  /* the user's words never match the kind column; a kind filter is a term */
+  if (o->kind != NULL)
+    {
+      scoped = g_strdup_printf ("kind : \"%s\" AND {title fields body} : (%s)", o->kind, match);
+      title_match = g_strdup_printf ("kind : \"%s\" AND {title} : (%s)", o->kind, match);
+    }
+  else
+    {
+      scoped = g_strdup_printf ("{title fields body} : (%s)", match);
+      title_match = g_strdup_printf ("{title} : (%s)", match);
+    }
+  match = scoped;
+  floor = rowid_floor (c, o, match, RANK_WINDOW, error);
 
   if (floor < 0)
     return FALSE;
@@ -347,12 +358,11 @@ lexical_candidates (Conn                    *c,
   if (floor == 0)
     return TRUE;
   /* the newest k older records whose title matches, ranked among themselves */
-  title_match = g_strdup_printf ("{title} : (%s)", match);
   {
     Conn *cc = c;
     sqlite3_stmt *stmt = conn_prepare (cc,
                                        "SELECT rowid FROM records_fts WHERE records_fts MATCH ?1 "
-                                       "AND (?2 IS NULL OR kind = ?2) AND rowid < ?4 "
+                                       "AND rowid < ?4 "
                                        "ORDER BY rowid DESC LIMIT 1 OFFSET ?3", error);
     gint64 title_floor = 0;
     int rc;
@@ -360,8 +370,6 @@ lexical_candidates (Conn                    *c,
     if (stmt == NULL)
       return FALSE;
     sqlite3_bind_text (stmt, 1, title_match, -1, SQLITE_TRANSIENT);
-    if (o->kind != NULL)
-      sqlite3_bind_text (stmt, 2, o->kind, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int (stmt, 3, k - 1);
     sqlite3_bind_int64 (stmt, 4, floor);
     rc = sqlite3_step (stmt);

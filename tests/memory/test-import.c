@@ -403,7 +403,11 @@ test_workspace_round_trip (void)
     g_assert_cmpint (((AiosRecord *) history->pdata[1])->run_id, ==, 412);
     hits = aios_memory_search (aios_workspace_get_memory (b), "fbi", NULL, 5, &error);
     g_assert_cmpuint (hits->len, ==, 1);
-    g_assert_nonnull (aios_memory_find (aios_workspace_get_memory (b), "contact", "email", "dana@fbi.example", &error));
+    {
+      g_autoptr(AiosRecord) found = aios_memory_find (aios_workspace_get_memory (b), "contact", "email",
+                                                      "dana@fbi.example", &error);
+      g_assert_nonnull (found);
+    }
     from = aios_config_get (aios_workspace_get_config (b), "smtp.from");
     g_assert_cmpstr (from, ==, "me@example.com");
     g_assert_cmpint (count (b, "SELECT COUNT(*) FROM events WHERE kind = 'memory.written'"), ==, 3);

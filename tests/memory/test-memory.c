@@ -253,7 +253,10 @@ test_revert_delete_restore (void)
   }
 
   /* Soft delete: gone from lookups and the index, history kept. */
-  g_assert_nonnull (aios_memory_find (memory, "contact", "email", "FOX@example.com", &error));
+  {
+    g_autoptr(AiosRecord) found = aios_memory_find (memory, "contact", "email", "FOX@example.com", &error);
+    g_assert_nonnull (found);
+  }
   g_assert_true (aios_memory_delete (memory, id, &operator, &error));
   g_assert_no_error (error);
   g_assert_null (aios_memory_find (memory, "contact", "email", "fox@example.com", &error));

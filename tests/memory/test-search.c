@@ -133,6 +133,12 @@ test_ranking_with_provenance (void)
     g_assert_nonnull (c);   /* never a syntax error */
   }
   {
+    /* the kind is a filter, not text: "lead" finds no record for being a lead */
+    g_autoptr(GPtrArray) hits = aios_memory_search (memory, "lead", NULL, 10, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (hits->len, ==, 0);
+  }
+  {
     g_autoptr(GPtrArray) hits = aios_memory_search (memory, "x", "gossip", 10, &error);
     g_assert_null (hits);
     g_assert_error (error, AIOS_MEMORY_ERROR, AIOS_MEMORY_ERROR_UNKNOWN_KIND);
