@@ -53,6 +53,11 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):
         pass
 
+    def setup(self):
+        super().setup()
+        # As Go servers (Ollama) do: stream pieces go out at once, no Nagle.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def send_json(self, status, obj, extra=None, ctype="application/json"):
         data = json.dumps(obj).encode()
         self.send_response(status)
