@@ -45,6 +45,10 @@
 #define MAX_INFLIGHT        512
 #define POLL_INTERVAL_MS    250
 #define RETRY_COMMIT_MS     1000
+/* Outward actions in flight at once. Each is marked "sending" durably
+ * before it goes out, and a crash leaves those "unknown" for the operator,
+ * so only a few are exposed at any moment. */
+#define MAX_SENDING         8
 
 struct _AiosCoordinator
 {
@@ -63,6 +67,8 @@ struct _AiosCoordinator
 
   GQueue             ready;        /* step ids (GINT64 in pointers) due now */
   GHashTable        *known;        /* step id → Exec* or NULL: queued or in flight */
+  GQueue             send_waiting; /* step ids of sends held back by MAX_SENDING */
+  guint              sending;      /* sends in flight */
   GPtrArray         *completions;  /* Exec*, finished, waiting for the group commit */
   guint              inflight;
 
@@ -191,6 +197,7 @@ aios_coordinator_init (AiosCoordinator *self)
   self->lock_fd = -1;
   self->max_batch = DEFAULT_MAX_BATCH;
   g_queue_init (&self->ready);
+  g_queue_init (&self->send_waiting);
   self->known = g_hash_table_new (g_direct_hash, g_direct_equal);
   self->completions = g_ptr_array_new ();
   self->settle_waiters = g_ptr_array_new_with_free_func (g_object_unref);
@@ -627,6 +634,8 @@ insert_step (AiosCoordinator  *self,
 static gboolean
 tx_claim (AiosCoordinator  *self,
           gint64            step_id,
+          gboolean          may_send,
+          gboolean         *deferred,
           Exec            **out_exec,
           GError          **error)
 {
@@ -682,6 +691,11 @@ tx_claim (AiosCoordinator  *self,
   if (flow == NULL)
     return FALSE;
 
+  if (g_str_equal (phase, "send") && !may_send)
+    {
+      *deferred = TRUE;
+      return TRUE;
+    }
   if (g_str_equal (phase, "send"))
     {
       gboolean prepared = FALSE;
@@ -785,7 +799,9 @@ claim_batch (AiosCoordinator *self)
 {
   g_autoptr(GPtrArray) claimed = g_ptr_array_new ();
   g_autoptr(GArray) taken = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) held = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(GError) error = NULL;
+  guint n_sending = 0;
 
   if (!aios_store_begin (self->store, &error))
     {
@@ -797,12 +813,13 @@ claim_batch (AiosCoordinator *self)
          self->inflight + claimed->len < MAX_INFLIGHT)
     {
       gint64 step_id = PTR_TO_ID (g_queue_pop_head (&self->ready));
+      gboolean deferred = FALSE;
       Exec *exec = NULL;
 
       g_array_append_val (taken, step_id);
       if (!aios_store_begin (self->store, &error))
         break;
-      if (!tx_claim (self, step_id, &exec, &error))
+      if (!tx_claim (self, step_id, self->sending + n_sending < MAX_SENDING, &deferred, &exec, &error))
         {
           aios_store_rollback (self->store);
           if (store_failed (error))
@@ -815,7 +832,12 @@ claim_batch (AiosCoordinator *self)
         }
       aios_store_commit (self->store, NULL);
       if (exec != NULL)
-        g_ptr_array_add (claimed, exec);
+        {
+          g_ptr_array_add (claimed, exec);
+          n_sending += exec->sending;
+        }
+      if (deferred)
+        g_array_append_val (held, step_id);
     }
 
   if (error == NULL && aios_store_commit (self->store, &error))
@@ -825,11 +847,18 @@ claim_batch (AiosCoordinator *self)
           gint64 id = g_array_index (taken, gint64, i);
           g_hash_table_remove (self->known, ID_TO_PTR (id));
         }
+      for (guint i = 0; i < held->len; i++)
+        {
+          gint64 id = g_array_index (held, gint64, i);
+          g_hash_table_insert (self->known, ID_TO_PTR (id), NULL);
+          g_queue_push_tail (&self->send_waiting, ID_TO_PTR (id));
+        }
       for (guint i = 0; i < claimed->len; i++)
         {
           Exec *exec = g_ptr_array_index (claimed, i);
           g_hash_table_insert (self->known, ID_TO_PTR (exec->step_id), exec);
           self->inflight++;
+          self->sending += exec->sending;
           aios_coordinator_notify_run (self, exec->run_id);
         }
       for (guint i = 0; i < claimed->len; i++)
@@ -862,6 +891,7 @@ exec_finished (Exec *exec)
       if (g_hash_table_lookup (self->known, ID_TO_PTR (exec->step_id)) == exec)
         g_hash_table_remove (self->known, ID_TO_PTR (exec->step_id));
       self->inflight--;
+      self->sending -= exec->sending;
       exec_free (exec);
       check_settled (self);
       return;
@@ -1275,8 +1305,10 @@ tx_record_success (AiosCoordinator  *self,
     {
       Exec *next = NULL;
 
+      gboolean deferred = FALSE;
+
       if (!insert_step (self, exec->run_id, exec->flow, exec->idx + 1, &next_id, error) ||
-          !tx_claim (self, next_id, &next, error))
+          !tx_claim (self, next_id, FALSE, &deferred, &next, error))
         return FALSE;
       if (next != NULL)
         g_ptr_array_add (claimed, next);
@@ -1325,13 +1357,9 @@ tx_succeed (AiosCoordinator  *self,
         }
       if (g_strcmp0 (result, "queued") == 0)
         {
-          Exec *send = NULL;
+          /* Allowed by a rule: the send is queued; the pump starts it
+           * when fewer than MAX_SENDING are in flight. */
 
-          /* Allowed by a rule: claim the send in this same transaction. */
-          if (!tx_claim (self, exec->step_id, &send, error))
-            return FALSE;
-          if (send != NULL)
-            g_ptr_array_add (claimed, send);
           *outcome = "queued";
           return TRUE;
         }
@@ -1520,6 +1548,18 @@ commit_completions (AiosCoordinator *self)
 
       g_hash_table_remove (self->known, ID_TO_PTR (exec->step_id));
       self->inflight--;
+      if (exec->sending)
+        {
+          self->sending--;
+          while (!g_queue_is_empty (&self->send_waiting))
+            {
+              gint64 id = PTR_TO_ID (g_queue_pop_head (&self->send_waiting));
+              g_hash_table_remove (self->known, ID_TO_PTR (id));
+              enqueue (self, id);
+            }
+        }
+      if (g_str_equal (outcome, "queued"))
+        enqueue (self, exec->step_id);
       if (*outcome != '\0')
         {
           g_signal_emit (self, signals[STEP_FINISHED], 0, exec->run_id, exec->step_id, outcome);
@@ -1758,6 +1798,14 @@ aios_coordinator_is_active (AiosCoordinator *self)
   return self->active;
 }
 
+static gboolean
+remove_if_null (gpointer key,
+                gpointer value,
+                gpointer user_data)
+{
+  return value == NULL;
+}
+
 /**
  * aios_coordinator_stop:
  *
@@ -1786,6 +1834,9 @@ aios_coordinator_stop (AiosCoordinator *self)
     if (value != NULL && ((Exec *) value)->cancellable != NULL)
       g_cancellable_cancel (((Exec *) value)->cancellable);
   g_queue_clear (&self->ready);
+  while (!g_queue_is_empty (&self->send_waiting))
+    g_hash_table_remove (self->known, g_queue_pop_head (&self->send_waiting));
+  g_hash_table_foreach_remove (self->known, (GHRFunc) (void *) remove_if_null, NULL);
 
   if (self->lock_fd >= 0)
     {
