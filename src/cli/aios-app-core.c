@@ -20,6 +20,8 @@
 
 #include "aios-app-core.h"
 #include "aios-cli.h"
+#include "aios-demo.h"
+#include "control/aios-coordinator.h"
 
 struct _AiosAppCore
 {
@@ -28,6 +30,7 @@ struct _AiosAppCore
   GApplication *application;   /* weak: it owns us */
   GHashTable   *workspaces;    /* path → AiosWorkspace */
   gboolean      headless;
+  char         *primary_path;  /* the workspace of --headless or the window */
   guint         sigint_source;
   guint         sigterm_source;
 };
@@ -36,6 +39,7 @@ G_DEFINE_FINAL_TYPE (AiosAppCore, aios_app_core, G_TYPE_OBJECT)
 
 enum {
   OPEN_WINDOW,
+  SHOW_APPROVAL,
   N_SIGNALS
 };
 
@@ -44,6 +48,7 @@ static guint signals[N_SIGNALS];
 typedef struct {
   char      *workspace;
   gboolean   headless;
+  gboolean   demo;
   GPtrArray *words;    /* the command and its arguments */
 } Options;
 
@@ -73,6 +78,8 @@ parse_global_options (char     **argv,
         g_ptr_array_add (options->words, g_strdup (arg));
       else if (g_str_equal (arg, "--headless"))
         options->headless = TRUE;
+      else if (g_str_equal (arg, "--demo"))
+        options->demo = TRUE;
       else if (g_str_equal (arg, "--workspace") && argv[i + 1] != NULL)
         {
           g_free (options->workspace);
@@ -126,7 +133,7 @@ aios_app_core_wants_window (int    argc,
       options_clear (&options);
       return FALSE;   /* the headless path reports the error */
     }
-  window = !options.headless && options.words->len <= 1;
+  window = !options.headless && !options.demo && options.words->len <= 1;
   options_clear (&options);
   return window;
 }
@@ -139,6 +146,7 @@ aios_app_core_dispose (GObject *object)
   g_clear_handle_id (&self->sigint_source, g_source_remove);
   g_clear_handle_id (&self->sigterm_source, g_source_remove);
   g_clear_pointer (&self->workspaces, g_hash_table_unref);
+  g_clear_pointer (&self->primary_path, g_free);
 
   G_OBJECT_CLASS (aios_app_core_parent_class)->dispose (object);
 }
@@ -155,6 +163,20 @@ aios_app_core_class_init (AiosAppCoreClass *klass)
    * The command line asked for the window. Returns %TRUE when handled; the
    * headless service has no handler and says so to the caller.
    */
+  /**
+   * AiosAppCore::show-approval:
+   * @workspace: the workspace of the approval
+   * @approval_id: the approval to show
+   *
+   * The "Open" button of a notification was pressed (`app.show-approval`).
+   * Returns %TRUE when a window showed it.
+   */
+  signals[SHOW_APPROVAL] = g_signal_new ("show-approval",
+                                         G_TYPE_FROM_CLASS (klass),
+                                         G_SIGNAL_RUN_LAST,
+                                         0, g_signal_accumulator_true_handled, NULL, NULL,
+                                         G_TYPE_BOOLEAN, 2, AIOS_TYPE_WORKSPACE, G_TYPE_INT64);
+
   signals[OPEN_WINDOW] = g_signal_new ("open-window",
                                        G_TYPE_FROM_CLASS (klass),
                                        G_SIGNAL_RUN_LAST,
@@ -268,10 +290,62 @@ start_headless (AiosAppCore             *self,
     }
 
   self->headless = TRUE;
+  g_free (self->primary_path);
+  self->primary_path = g_strdup (aios_workspace_get_path (workspace));
   g_application_hold (self->application);
   self->sigint_source = g_unix_signal_add (SIGINT, stop_cb, self);
   self->sigterm_source = g_unix_signal_add (SIGTERM, stop_cb, self);
   g_message ("Running headless on %s", aios_workspace_get_path (workspace));
+  return 0;
+}
+
+/* Carries the work a one-shot command started as far as it goes, holding
+ * the application (and the caller's command line) until then. */
+static void
+settle_then_exit (GApplication            *application,
+                  GApplicationCommandLine *command_line,
+                  AiosWorkspace           *workspace,
+                  int                      status)
+{
+  Settle *settle = g_new0 (Settle, 1);
+
+  settle->application = g_object_ref (application);
+  settle->command_line = g_object_ref (command_line);
+  settle->status = status;
+  g_application_hold (application);
+  aios_workspace_settle_async (workspace, NULL, settle_cb, settle);
+}
+
+static int
+load_demo (AiosAppCore             *self,
+           GApplication            *application,
+           GApplicationCommandLine *command_line,
+           AiosWorkspace           *workspace,
+           gboolean                 one_shot)
+{
+  g_autoptr(GError) error = NULL;
+  guint runs = 0;
+
+  if (!aios_demo_load (workspace, &runs, &error))
+    {
+      g_application_command_line_printerr (command_line, "aios: %s\n", error->message);
+      return 1;
+    }
+  if (runs == 0)
+    {
+      g_application_command_line_print (command_line, "%s\n",
+                                        _("The sample company is already in this workspace; nothing was added."));
+      return 0;
+    }
+  g_application_command_line_print (command_line,
+                                    ngettext ("Sample company Northwind Studio loaded; %u lead submitted to lead-outreach.\n",
+                                              "Sample company Northwind Studio loaded; %u leads submitted to lead-outreach.\n",
+                                              runs),
+                                    runs);
+  g_application_command_line_print (command_line, "%s\n",
+                                    _("See what waits for you with “aios approvals”."));
+  if (one_shot && !g_application_command_line_get_is_remote (command_line) && !self->headless)
+    settle_then_exit (application, command_line, workspace, 0);
   return 0;
 }
 
@@ -307,6 +381,13 @@ command_line_cb (GApplication            *application,
       return 1;
     }
 
+  if (options.demo)
+    {
+      status = load_demo (self, application, command_line, workspace, !options.headless);
+      if (status != 0 || !options.headless)
+        return status;
+    }
+
   if (options.words->len > 1)
     {
       call = aios_cli_call_new (workspace, command_line, (const char * const *) options.words->pdata);
@@ -316,15 +397,7 @@ command_line_cb (GApplication            *application,
        * it goes before exiting; a running instance just keeps working. */
       if (aios_cli_call_get_needs_settle (call) &&
           !g_application_command_line_get_is_remote (command_line) && !self->headless)
-        {
-          Settle *settle = g_new0 (Settle, 1);
-
-          settle->application = g_object_ref (application);
-          settle->command_line = g_object_ref (command_line);
-          settle->status = status;
-          g_application_hold (application);
-          aios_workspace_settle_async (workspace, NULL, settle_cb, settle);
-        }
+        settle_then_exit (application, command_line, workspace, status);
       if (!options.headless)
         return status;
       if (status != 0)
@@ -333,6 +406,9 @@ command_line_cb (GApplication            *application,
 
   if (options.headless)
     return start_headless (self, command_line, workspace);
+
+  if (self->primary_path == NULL)
+    self->primary_path = g_strdup (aios_workspace_get_path (workspace));
 
   /* The window app is a long-lived process: it runs the coordinator. */
   if (!aios_workspace_start (workspace, &error))
@@ -351,6 +427,97 @@ command_line_cb (GApplication            *application,
   return 0;
 }
 
+static gboolean
+parse_approval_id (GVariant *parameter,
+                   gint64   *out_id)
+{
+  guint64 id = 0;
+
+  if (!g_ascii_string_to_unsigned (g_variant_get_string (parameter, NULL), 10, 1, G_MAXINT64, &id, NULL))
+    {
+      g_warning ("Ignored an action for approval “%s”: not an approval id",
+                 g_variant_get_string (parameter, NULL));
+      return FALSE;
+    }
+  *out_id = (gint64) id;
+  return TRUE;
+}
+
+static void
+action_settled_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GApplication) application = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!aios_workspace_settle_finish (AIOS_WORKSPACE (source), result, &error))
+    g_warning ("The approved action did not complete: %s", error->message);
+  g_application_release (application);
+}
+
+/* app.approve (s): the notification's Approve button, also with no window
+ * open (D-Bus activation or `aios --headless`). The decision is the same
+ * as `aios approve ID`: journaled, kept as a decision record, and the
+ * outbox sends once. The process stays until the send is settled. */
+static void
+approve_activated (GSimpleAction *action,
+                   GVariant      *parameter,
+                   gpointer       user_data)
+{
+  AiosAppCore *self = user_data;
+  g_autoptr(GError) error = NULL;
+  AiosWorkspace *workspace;
+  gint64 id;
+
+  if (!parse_approval_id (parameter, &id))
+    return;
+
+  workspace = aios_app_core_get_workspace (self, self->primary_path, &error);
+  if (workspace == NULL || !aios_workspace_start (workspace, &error) ||
+      !aios_coordinator_approve (aios_workspace_get_coordinator (workspace), id, NULL, "operator",
+                                 _("Approved from the desktop notification"), &error))
+    {
+      g_warning ("Could not approve %" G_GINT64_FORMAT ": %s", id, error->message);
+      return;
+    }
+
+  g_message ("Approval %" G_GINT64_FORMAT " approved from a notification", id);
+  g_application_hold (self->application);
+  aios_workspace_settle_async (workspace, NULL, action_settled_cb, g_object_ref (self->application));
+}
+
+/* app.show-approval (s): the notification's Open button. */
+static void
+show_approval_activated (GSimpleAction *action,
+                         GVariant      *parameter,
+                         gpointer       user_data)
+{
+  AiosAppCore *self = user_data;
+  g_autoptr(GError) error = NULL;
+  AiosWorkspace *workspace;
+  gboolean handled = FALSE;
+  gint64 id;
+
+  if (!parse_approval_id (parameter, &id))
+    return;
+  workspace = aios_app_core_get_workspace (self, self->primary_path, &error);
+  if (workspace == NULL)
+    {
+      g_warning ("Could not open approval %" G_GINT64_FORMAT ": %s", id, error->message);
+      return;
+    }
+  g_signal_emit (self, signals[SHOW_APPROVAL], 0, workspace, id, &handled);
+  if (!handled)
+    g_message ("Approval %" G_GINT64_FORMAT " waits in the inbox; this instance has no window "
+               "(see it with “aios approvals”)", id);
+}
+
+static const GActionEntry app_actions[] = {
+  { "approve", approve_activated, "s" },
+  { "show-approval", show_approval_activated, "s" },
+};
+
 /**
  * aios_app_core_new:
  * @application: a GApplication with %G_APPLICATION_HANDLES_COMMAND_LINE
@@ -364,5 +531,6 @@ aios_app_core_new (GApplication *application)
 
   self->application = application;
   g_signal_connect (application, "command-line", G_CALLBACK (command_line_cb), self);
+  g_action_map_add_action_entries (G_ACTION_MAP (application), app_actions, G_N_ELEMENTS (app_actions), self);
   return self;
 }

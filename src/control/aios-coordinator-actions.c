@@ -109,6 +109,23 @@ set_step (AiosStore   *store,
 }
 
 /* Creates the outbox item for an allowed or approved action. */
+/* The idempotency key the outbox will use for this step. */
+static char *
+step_key (AiosStore *store,
+          gint64     step_id)
+{
+  sqlite3_stmt *stmt = aios_store_prepare (store, "SELECT idempotency_key FROM steps WHERE id = ?", NULL);
+  char *key = NULL;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, step_id);
+  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_text (stmt, 0) != NULL)
+    key = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  return key;
+}
+
 static gint64
 insert_outbox (AiosStore   *store,
                gint64       run_id,
@@ -275,8 +292,9 @@ aios_coordinator_tx_checkpoint (AiosCoordinator     *self,
   if (connector != NULL)
     {
       g_autoptr(GError) prepare_error = NULL;
+      g_autofree char *key = step_key (store, step_id);
 
-      preview = aios_connector_prepare (connector, json_node_get_object (request), &prepare_error);
+      preview = aios_connector_prepare_keyed (connector, json_node_get_object (request), key, &prepare_error);
       if (preview == NULL)
         {
           g_set_error (step_error, prepare_error->domain, prepare_error->code,

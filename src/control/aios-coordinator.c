@@ -110,6 +110,7 @@ typedef struct {
   JsonObject      *outbox;      /* phase "send": {id, connector, request, idempotency_key} */
   JsonNode        *output;
   GError          *error;
+  gboolean         skipped;     /* its "when"/"unless" said no: no agent, no action */
 } Exec;
 
 static void schedule_pump   (AiosCoordinator *self);
@@ -1077,6 +1078,39 @@ exec_start_send (Exec *exec)
                                 exec->cancellable, send_done_cb, exec);
 }
 
+static gboolean
+is_truthy (JsonNode *node)
+{
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return FALSE;
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    return json_array_get_length (json_node_get_array (node)) > 0;
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    return json_object_get_size (json_node_get_object (node)) > 0;
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_BOOLEAN:
+      return json_node_get_boolean (node);
+    case G_TYPE_INT64:
+      return json_node_get_int (node) != 0;
+    case G_TYPE_DOUBLE:
+      return json_node_get_double (node) != 0;
+    case G_TYPE_STRING:
+      return *json_node_get_string (node) != '\0';
+    default:
+      return FALSE;
+    }
+}
+
+/* A step's "when" (or "unless") condition, read from what the step sees. */
+static gboolean
+condition_holds (const AiosFlowStep *step,
+                 JsonObject         *scope)
+{
+  gboolean truthy = is_truthy (aios_template_lookup (scope, step->when));
+  return step->when_negated ? !truthy : truthy;
+}
+
 static void
 exec_start (Exec *exec)
 {
@@ -1104,6 +1138,18 @@ exec_start (Exec *exec)
     }
 
   exec->scope = build_scope (self, exec->run_id, step, exec->idx, &error);
+  if (exec->scope != NULL && step->when != NULL && !condition_holds (step, exec->scope))
+    {
+      g_autoptr(JsonObject) out = json_object_new ();
+      g_autofree char *reason = g_strdup_printf (step->when_negated ? "%s is true" : "%s is false", step->when);
+
+      json_object_set_boolean_member (out, "skipped", TRUE);
+      json_object_set_string_member (out, "reason", reason);
+      exec->output = json_node_init_object (json_node_alloc (), g_steal_pointer (&out));
+      exec->skipped = TRUE;
+      exec_finished (exec);
+      return;
+    }
   if (exec->scope != NULL)
     config = aios_template_expand (step->config, exec->scope, &error);
   if (config == NULL)
@@ -1269,6 +1315,87 @@ aios_coordinator_tx_advance (AiosCoordinator  *self,
                                           "Run succeeded", error);
 }
 
+/* What the agent said about why: its "rationale", or the reasons of a
+ * rules scorer with the score ("score 60 of 35: names their company (+25)"). */
+static char *
+output_rationale (JsonNode *output)
+{
+  JsonObject *obj = output != NULL && JSON_NODE_HOLDS_OBJECT (output) ? json_node_get_object (output) : NULL;
+  g_autoptr(GString) text = NULL;
+  JsonArray *reasons;
+
+  if (obj == NULL)
+    return NULL;
+  if (json_object_has_member (obj, "rationale") &&
+      JSON_NODE_HOLDS_VALUE (json_object_get_member (obj, "rationale")))
+    return g_strdup (json_object_get_string_member (obj, "rationale"));
+  if (!json_object_has_member (obj, "reasons") || !JSON_NODE_HOLDS_ARRAY (json_object_get_member (obj, "reasons")))
+    return NULL;
+
+  reasons = json_object_get_array_member (obj, "reasons");
+  text = g_string_new (NULL);
+  if (json_object_has_member (obj, "score"))
+    g_string_append_printf (text, "score %g%s", json_object_get_double_member (obj, "score"),
+                            json_object_get_boolean_member_with_default (obj, "qualified", FALSE)
+                              ? " (qualified)" : " (not qualified)");
+  for (guint i = 0; i < json_array_get_length (reasons); i++)
+    g_string_append_printf (text, "%s%s", text->len ? (i == 0 ? ": " : "; ") : "",
+                            json_array_get_string_element (reasons, i));
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+static gboolean
+link_record (AiosStore   *store,
+             gint64       event_id,
+             JsonObject  *record,
+             GError     **error)
+{
+  g_autofree char *id = NULL;
+
+  if (record == NULL || !json_object_has_member (record, "id") || !json_object_has_member (record, "version"))
+    return TRUE;
+  id = g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (record, "id"));
+  return aios_journal_link (store, event_id, "record", id, json_object_get_int_member (record, "version"), error);
+}
+
+/* Links a step's event to every memory version it read (its memory
+ * queries) and every one its agent says it used, so the timeline shows
+ * which template, tone guideline and lead versions a draft came from. */
+static gboolean
+link_memory_used (AiosCoordinator  *self,
+                  Exec             *exec,
+                  gint64            event_id,
+                  GError          **error)
+{
+  JsonObject *memory = exec->scope != NULL && json_object_has_member (exec->scope, "memory")
+                         ? json_object_get_object_member (exec->scope, "memory") : NULL;
+  JsonObject *out = exec->output != NULL && JSON_NODE_HOLDS_OBJECT (exec->output)
+                      ? json_node_get_object (exec->output) : NULL;
+  JsonArray *used = out != NULL && json_object_has_member (out, "memory_used") &&
+                    JSON_NODE_HOLDS_ARRAY (json_object_get_member (out, "memory_used"))
+                      ? json_object_get_array_member (out, "memory_used") : NULL;
+
+  if (memory != NULL)
+    {
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *value;
+
+      json_object_iter_init (&iter, memory);
+      while (json_object_iter_next (&iter, &name, &value))
+        if (JSON_NODE_HOLDS_OBJECT (value) && !link_record (self->store, event_id, json_node_get_object (value), error))
+          return FALSE;
+    }
+  for (guint i = 0; used != NULL && i < json_array_get_length (used); i++)
+    {
+      JsonNode *element = json_array_get_element (used, i);
+      if (JSON_NODE_HOLDS_OBJECT (element) &&
+          !link_record (self->store, event_id, json_node_get_object (element), error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 tx_record_success (AiosCoordinator  *self,
                    Exec             *exec,
@@ -1277,7 +1404,11 @@ tx_record_success (AiosCoordinator  *self,
                    GError          **error)
 {
   const AiosFlowStep *step = aios_flow_get_step (exec->flow, exec->idx);
-  g_autofree char *summary = g_strdup_printf ("Step %s succeeded", step->name);
+  g_autofree char *summary = exec->skipped ? g_strdup_printf ("Step %s skipped", step->name)
+                                           : g_strdup_printf ("Step %s succeeded", step->name);
+  g_autofree char *rationale = exec->skipped
+                                 ? g_strdup (json_object_get_string_member (json_node_get_object (exec->output), "reason"))
+                                 : output_rationale (exec->output);
   g_autofree char *payload = g_strdup_printf ("{\"attempt\":%" G_GINT64_FORMAT "%s}", exec->attempt,
                                               exec->replayed ? ",\"recorded_output\":true" : "");
   g_autofree char *actor = exec->sending ? g_strdup ("system") : g_strconcat ("agent:", step->agent, NULL);
@@ -1297,8 +1428,11 @@ tx_record_success (AiosCoordinator  *self,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     return aios_store_set_error (self->store, rc, error, _("record a step"));
-  if (!aios_coordinator_journal (self->store, exec->run_id, exec->step_id, actor, "step.succeeded",
-                                 summary, NULL, payload, error))
+  if (!aios_coordinator_journal (self->store, exec->run_id, exec->step_id, actor,
+                                 exec->skipped ? "step.skipped" : "step.succeeded",
+                                 summary, rationale, payload, error))
+    return FALSE;
+  if (!exec->skipped && !link_memory_used (self, exec, aios_journal_last_id (self->store), error))
     return FALSE;
 
   if (exec->idx + 1 < aios_flow_get_n_steps (exec->flow))
@@ -1340,7 +1474,7 @@ tx_succeed (AiosCoordinator  *self,
       return tx_record_success (self, exec, NULL, claimed, error);
     }
 
-  if (step->action_connector != NULL || step->checkpoint != AIOS_CHECKPOINT_NONE)
+  if (!exec->skipped && (step->action_connector != NULL || step->checkpoint != AIOS_CHECKPOINT_NONE))
     {
       const char *result = NULL;
       GError *step_error = NULL;

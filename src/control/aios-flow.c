@@ -62,6 +62,7 @@ step_free (gpointer data)
   g_clear_pointer (&step->config, json_node_unref);
   g_strfreev (step->reads_steps);
   g_clear_pointer (&step->memory_queries, json_array_unref);
+  g_free (step->when);
   g_free (step->action_connector);
   g_clear_pointer (&step->action_request, json_node_unref);
   g_free (step);
@@ -526,6 +527,44 @@ parse_inputs (Check        *check,
   return TRUE;
 }
 
+/* "when": "steps.qualify.qualified" runs the step only when that value is
+ * truthy; "unless" only when it is not. A skipped step is journaled as
+ * such and takes no action. The path must be one the step reads. */
+static gboolean
+parse_condition (Check        *check,
+                 RefCheck     *rc,
+                 JsonObject   *object,
+                 const char   *path,
+                 AiosFlowStep *step)
+{
+  const char *key = json_object_has_member (object, "when") ? "when" : "unless";
+  g_autofree char *sub = g_strdup_printf ("%s.%s", path, key);
+  g_autofree char *placeholder = NULL;
+  g_autoptr(JsonNode) ref = NULL;
+  const char *value;
+
+  if (!json_object_has_member (object, key))
+    return TRUE;
+  if (json_object_has_member (object, "when") && json_object_has_member (object, "unless"))
+    return fail (check, sub, _("expected either “when” or “unless”, not both"));
+  if (!get_string (check, object, path, key, TRUE, &value))
+    return FALSE;
+  if (!g_str_has_prefix (value, "steps.") && !g_str_has_prefix (value, "input."))
+    return fail (check, sub, _("expected a path such as “steps.qualify.qualified” or “input.company”, got “%.64s”"),
+                 value);
+
+  /* The same check as a placeholder in the config: it must name something
+   * the step reads. */
+  placeholder = g_strdup_printf ("{{%s}}", value);
+  ref = json_node_init_string (json_node_alloc (), placeholder);
+  if (!check_refs (rc, ref, sub))
+    return FALSE;
+
+  step->when = g_strdup (value);
+  step->when_negated = g_str_equal (key, "unless");
+  return TRUE;
+}
+
 static gboolean
 parse_step (Check             *check,
             AiosFlow          *flow,
@@ -534,7 +573,8 @@ parse_step (Check             *check,
             guint              index)
 {
   static const char * const allowed[] = { "name", "agent", "config", "inputs", "retry", "checkpoint",
-                                          "approval_expiry_s", "action", "description", NULL };
+                                          "approval_expiry_s", "action", "description", "when",
+                                          "unless", NULL };
   g_autofree char *path = g_strdup_printf ("$.steps[%u]", index);
   g_autoptr(GError) agent_error = NULL;
   AiosFlowStep *step;
@@ -652,6 +692,9 @@ parse_step (Check             *check,
   if (!get_uint (check, object, path, "approval_expiry_s", 60, 90 * 24 * 3600, 0, &value))
     return FALSE;
   step->approval_expiry_s = value;
+
+  if (!parse_condition (check, &rc, object, path, step))
+    return FALSE;
 
   member = json_object_get_member (object, "action");
   if (member != NULL)

@@ -38,6 +38,8 @@ typedef struct {
   guint           max_delay_ms;
   AiosCheckpoint  checkpoint;
   gint64          approval_expiry_s; /* 0: the default of the action kind */
+  char           *when;              /* a dotted path ("steps.qualify.qualified"); NULL: always */
+  gboolean        when_negated;      /* written as "unless": run only when the path is falsy */
   char           *action_connector;  /* NULL: no outward action */
   JsonNode       *action_request;    /* object with placeholders */
 } AiosFlowStep;

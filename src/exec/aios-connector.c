@@ -201,6 +201,31 @@ aios_connector_get_name (AiosConnector *self)
 }
 
 /**
+ * aios_connector_prepare_keyed:
+ * @idempotency_key: the key the outbox will send it with
+ *
+ * Like aios_connector_prepare(), for an action whose key is already known
+ * (an approval preview): connectors that derive something visible from the
+ * key, like an email's Message-ID, show it exactly.
+ */
+JsonNode *
+aios_connector_prepare_keyed (AiosConnector  *self,
+                              JsonObject     *request,
+                              const char     *idempotency_key,
+                              GError        **error)
+{
+  AiosConnectorClass *klass;
+
+  g_return_val_if_fail (AIOS_IS_CONNECTOR (self), NULL);
+  g_return_val_if_fail (request != NULL, NULL);
+
+  klass = AIOS_CONNECTOR_GET_CLASS (self);
+  if (idempotency_key != NULL && klass->prepare_keyed != NULL)
+    return klass->prepare_keyed (self, request, idempotency_key, error);
+  return aios_connector_prepare (self, request, error);
+}
+
+/**
  * aios_connector_prepare:
  * @request: what to do, in the connector's own JSON shape
  *

@@ -56,7 +56,14 @@ struct _AiosConnectorClass
                                GAsyncResult         *result,
                                GError              **error);
 
-  gpointer padding[8];
+  /* Optional: the preview with the outbox's idempotency key known, so it
+   * shows what depends on it (an email's Message-ID). */
+  JsonNode *(*prepare_keyed)  (AiosConnector        *self,
+                               JsonObject           *request,
+                               const char           *idempotency_key,
+                               GError              **error);
+
+  gpointer padding[7];
 };
 
 const char *aios_connector_get_name       (AiosConnector        *self);
@@ -66,6 +73,10 @@ void        aios_connector_set_timeout_ms (AiosConnector        *self,
                                            guint                 timeout_ms);
 JsonNode   *aios_connector_prepare        (AiosConnector        *self,
                                            JsonObject           *request,
+                                           GError              **error);
+JsonNode   *aios_connector_prepare_keyed  (AiosConnector        *self,
+                                           JsonObject           *request,
+                                           const char           *idempotency_key,
                                            GError              **error);
 void        aios_connector_execute_async  (AiosConnector        *self,
                                            JsonObject           *request,

@@ -748,21 +748,24 @@ add_list (JsonBuilder *b,
 }
 
 static JsonNode *
-aios_email_connector_prepare (AiosConnector  *connector,
-                              JsonObject     *request,
-                              GError        **error)
+render_preview (AiosEmailConnector  *self,
+                JsonObject          *request,
+                const char          *idempotency_key,
+                GError             **error)
 {
-  AiosEmailConnector *self = AIOS_EMAIL_CONNECTOR (connector);
   g_autoptr(AiosEmailMessage) m = build_message (self, request, error);
   g_autoptr(JsonBuilder) b = NULL;
   g_autoptr(GPtrArray) bcc = NULL;
   g_autofree char *url = NULL;
   g_autofree char *rendered = NULL;
+  g_autofree char *message_id = NULL;
 
   if (m == NULL)
     return NULL;
   url = aios_config_get (self->config, "smtp.url");
-  rendered = aios_email_message_render (m, _("<(derived from the idempotency key)@aios.local>"),
+  if (idempotency_key != NULL)
+    message_id = aios_email_message_id_for_key (idempotency_key);
+  rendered = aios_email_message_render (m, message_id ? message_id : _("<(derived from the idempotency key)@aios.local>"),
                                         _("(the time of sending)"));
 
   /* bcc: the recipients beyond to and cc */
@@ -785,10 +788,32 @@ aios_email_connector_prepare (AiosConnector  *connector,
   json_builder_add_string_value (b, m->subject);
   json_builder_set_member_name (b, "body");
   json_builder_add_string_value (b, m->body);
+  if (message_id != NULL)
+    {
+      json_builder_set_member_name (b, "message_id");
+      json_builder_add_string_value (b, message_id);
+    }
   json_builder_set_member_name (b, "message");
   json_builder_add_string_value (b, rendered);
   json_builder_end_object (b);
   return json_builder_get_root (b);
+}
+
+static JsonNode *
+aios_email_connector_prepare (AiosConnector  *connector,
+                              JsonObject     *request,
+                              GError        **error)
+{
+  return render_preview (AIOS_EMAIL_CONNECTOR (connector), request, NULL, error);
+}
+
+static JsonNode *
+aios_email_connector_prepare_keyed (AiosConnector  *connector,
+                                    JsonObject     *request,
+                                    const char     *idempotency_key,
+                                    GError        **error)
+{
+  return render_preview (AIOS_EMAIL_CONNECTOR (connector), request, idempotency_key, error);
 }
 
 static Job *
@@ -918,6 +943,7 @@ aios_email_connector_class_init (AiosEmailConnectorClass *klass)
 
   G_OBJECT_CLASS (klass)->dispose = aios_email_connector_dispose;
   connector_class->prepare = aios_email_connector_prepare;
+  connector_class->prepare_keyed = aios_email_connector_prepare_keyed;
   connector_class->execute_async = aios_email_connector_execute_async;
   connector_class->execute_finish = aios_email_connector_execute_finish;
 }

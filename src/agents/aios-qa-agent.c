@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The "qa" role checks a draft before it can reach the operator's inbox.
+ * Config:
+ *
+ *   { "draft": {...}               the draft (usually "{{steps.draft}}")
+ *     "recipient": "..."           who it must go to
+ *     "max_subject": 120, "max_body": 5000 }
+ *
+ * It fails (permanently, so the run waits for the operator as "needs
+ * attention" with every reason in words) when a placeholder is left
+ * unfilled, the recipient is not the expected one, the subject or body is
+ * empty or too long, or the body breaks the tone guideline's hard rules
+ * that can be checked offline (no exclamation marks when it says so).
+ */
+#define G_LOG_DOMAIN "aios-agents"
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "aios-qa-agent.h"
+
+struct _AiosQaAgent
+{
+  AiosAgent parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (AiosQaAgent, aios_qa_agent, AIOS_TYPE_AGENT)
+
+static gboolean
+aios_qa_agent_check_config (AiosAgent   *agent,
+                            JsonObject  *config,
+                            GError     **error)
+{
+  if (config == NULL || !json_object_has_member (config, "draft") ||
+      !json_object_has_member (config, "recipient"))
+    {
+      g_set_error (error, AIOS_AGENT_ERROR, AIOS_AGENT_ERROR_INVALID_CONFIG,
+                   _(".draft and .recipient: expected the draft to check and its intended recipient"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+has_placeholder (const char *text)
+{
+  const char *open = text ? strstr (text, "{{") : NULL;
+  return open != NULL && strstr (open, "}}") != NULL;
+}
+
+static void
+aios_qa_agent_run_async (AiosAgent           *agent,
+                         JsonObject          *context,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (agent, cancellable, callback, user_data);
+  JsonObject *config = json_object_get_object_member (context, "config");
+  g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(JsonObject) out = json_object_new ();
+  g_autoptr(JsonArray) passed = json_array_new ();
+  g_autoptr(GError) error = NULL;
+  JsonNode *draft_node;
+  JsonObject *draft;
+  const char *to, *subject, *body, *recipient, *tone;
+  gint64 max_subject, max_body;
+
+  g_task_set_source_tag (task, aios_qa_agent_run_async);
+
+  if (!aios_agent_check_config (agent, config, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  draft_node = json_object_get_member (config, "draft");
+  if (!JSON_NODE_HOLDS_OBJECT (draft_node))
+    {
+      g_task_return_new_error (task, AIOS_AGENT_ERROR, AIOS_AGENT_ERROR_PERMANENT,
+                               _("Quality check failed: there is no draft to check"));
+      return;
+    }
+  draft = json_node_get_object (draft_node);
+  to = json_object_get_string_member_with_default (draft, "to", "");
+  subject = json_object_get_string_member_with_default (draft, "subject", "");
+  body = json_object_get_string_member_with_default (draft, "body", "");
+  tone = json_object_get_string_member_with_default (draft, "tone", "");
+  recipient = json_object_get_string_member_with_default (config, "recipient", "");
+  max_subject = json_object_get_int_member_with_default (config, "max_subject", 120);
+  max_body = json_object_get_int_member_with_default (config, "max_body", 5000);
+
+  if (has_placeholder (subject) || has_placeholder (body))
+    g_ptr_array_add (problems, g_strdup (_("a placeholder is left unfilled")));
+  else
+    json_array_add_string_element (passed, _("every placeholder is filled"));
+
+  if (*recipient == '\0' || g_ascii_strcasecmp (to, recipient) != 0)
+    g_ptr_array_add (problems, g_strdup_printf (_("it is addressed to “%s”, not to the lead “%s”"), to, recipient));
+  else
+    json_array_add_string_element (passed, _("the recipient is the lead"));
+
+  if (*subject == '\0')
+    g_ptr_array_add (problems, g_strdup (_("the subject is empty")));
+  else if (g_utf8_strlen (subject, -1) > max_subject)
+    g_ptr_array_add (problems, g_strdup_printf (_("the subject is longer than %" G_GINT64_FORMAT " characters"), max_subject));
+  else
+    json_array_add_string_element (passed, _("the subject is within limits"));
+
+  if (*body == '\0')
+    g_ptr_array_add (problems, g_strdup (_("the body is empty")));
+  else if (g_utf8_strlen (body, -1) > max_body)
+    g_ptr_array_add (problems, g_strdup_printf (_("the body is longer than %" G_GINT64_FORMAT " characters"), max_body));
+  else
+    json_array_add_string_element (passed, _("the body is within limits"));
+
+  if (strstr (tone, "exclamation") != NULL && (strchr (subject, '!') || strchr (body, '!')))
+    g_ptr_array_add (problems, g_strdup (_("it uses an exclamation mark, which the tone guideline rules out")));
+
+  if (problems->len > 0)
+    {
+      g_autofree char *list = NULL;
+
+      g_ptr_array_add (problems, NULL);
+      list = g_strjoinv ("; ", (char **) problems->pdata);
+      g_task_return_new_error (task, AIOS_AGENT_ERROR, AIOS_AGENT_ERROR_PERMANENT,
+                               _("Quality check failed: %s"), list);
+      return;
+    }
+
+  json_object_set_boolean_member (out, "passed", TRUE);
+  json_object_set_array_member (out, "checks", g_steal_pointer (&passed));
+  json_object_set_string_member (out, "rationale", _("The draft passed every check"));
+  g_task_return_pointer (task, json_node_init_object (json_node_alloc (), g_steal_pointer (&out)),
+                         (GDestroyNotify) json_node_unref);
+}
+
+static JsonNode *
+aios_qa_agent_run_finish (AiosAgent     *agent,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+aios_qa_agent_class_init (AiosQaAgentClass *klass)
+{
+  AiosAgentClass *agent_class = AIOS_AGENT_CLASS (klass);
+
+  agent_class->check_config = aios_qa_agent_check_config;
+  agent_class->run_async = aios_qa_agent_run_async;
+  agent_class->run_finish = aios_qa_agent_run_finish;
+}
+
+static void
+aios_qa_agent_init (AiosQaAgent *self)
+{
+}
+
+AiosAgent *
+aios_qa_agent_new (void)
+{
+  return g_object_new (AIOS_TYPE_QA_AGENT, "role", "qa", NULL);
+}

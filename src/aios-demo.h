@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "aios-workspace.h"
+
+G_BEGIN_DECLS
+
+gboolean aios_demo_load (AiosWorkspace  *workspace,
+                         guint          *out_runs,
+                         GError        **error);
+
+G_END_DECLS
