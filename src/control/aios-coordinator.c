@@ -42,7 +42,7 @@
 #include "store/aios-journal.h"
 
 #define DEFAULT_MAX_BATCH   128
-#define MAX_INFLIGHT        512
+#define MAX_INFLIGHT        1024
 #define POLL_INTERVAL_MS    250
 #define RETRY_COMMIT_MS     1000
 /* Outward actions in flight at once. Each is marked "sending" durably
@@ -1726,10 +1726,18 @@ pump_cb (gpointer user_data)
     if (!commit_completions (self))
       return G_SOURCE_REMOVE;
 
-  if (self->active)
-    while (!g_queue_is_empty (&self->ready) && self->inflight < MAX_INFLIGHT)
+  /* One claim per turn, so finished steps are recorded (and acknowledged)
+   * between claims instead of waiting behind a long queue. */
+  if (self->active && !g_queue_is_empty (&self->ready) && self->inflight < MAX_INFLIGHT)
+    {
       if (!claim_batch (self))
         return G_SOURCE_REMOVE;
+      if (!g_queue_is_empty (&self->ready) && self->inflight < MAX_INFLIGHT)
+        {
+          self->pump_source = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, pump_cb, self, NULL);
+          return G_SOURCE_REMOVE;
+        }
+    }
 
   check_settled (self);
   return G_SOURCE_REMOVE;
