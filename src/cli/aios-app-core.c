@@ -220,6 +220,18 @@ aios_app_core_get_workspace (AiosAppCore  *self,
   if (workspace == NULL)
     return NULL;
   g_hash_table_insert (self->workspaces, g_steal_pointer (&canonical), workspace);
+
+  /* The window app (it handles "open-window") is a long-lived process: its
+   * workspaces run their coordinator however they were opened (a command
+   * line, activation, a notification's action). One-shot processes start it
+   * only when a command needs it (settle). */
+  if (g_signal_has_handler_pending (self, signals[OPEN_WINDOW], 0, FALSE))
+    {
+      g_autoptr(GError) start_error = NULL;
+
+      if (!aios_workspace_start (workspace, &start_error))
+        g_warning ("%s", start_error->message);
+    }
   return workspace;
 }
 
