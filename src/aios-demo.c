@@ -152,3 +152,16 @@ fail:
   aios_store_rollback (store);
   return FALSE;
 }
+
+/**
+ * aios_demo_can_send:
+ *
+ * Returns: whether the demo's emails can be previewed and sent: an email
+ *   server is configured
+ */
+gboolean
+aios_demo_can_send (AiosWorkspace *workspace)
+{
+  g_autofree char *url = aios_config_get (aios_workspace_get_config (workspace), "smtp.url");
+  return url != NULL;
+}

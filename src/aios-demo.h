@@ -9,4 +9,6 @@ gboolean aios_demo_load (AiosWorkspace  *workspace,
                          guint          *out_runs,
                          GError        **error);
 
+gboolean aios_demo_can_send (AiosWorkspace  *workspace);
+
 G_END_DECLS

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "aios-app-core.h"
+#include "aios-approval-notifier.h"
 #include "aios-cli.h"
 #include "aios-demo.h"
 #include "control/aios-coordinator.h"
@@ -31,6 +32,7 @@ struct _AiosAppCore
   GHashTable   *workspaces;    /* path → AiosWorkspace */
   gboolean      headless;
   char         *primary_path;  /* the workspace of --headless or the window */
+  AiosApprovalNotifier *notifier;
   guint         sigint_source;
   guint         sigterm_source;
 };
@@ -147,6 +149,7 @@ aios_app_core_dispose (GObject *object)
   g_clear_handle_id (&self->sigterm_source, g_source_remove);
   g_clear_pointer (&self->workspaces, g_hash_table_unref);
   g_clear_pointer (&self->primary_path, g_free);
+  g_clear_object (&self->notifier);
 
   G_OBJECT_CLASS (aios_app_core_parent_class)->dispose (object);
 }
@@ -217,6 +220,18 @@ aios_app_core_get_workspace (AiosAppCore  *self,
   if (workspace == NULL)
     return NULL;
   g_hash_table_insert (self->workspaces, g_steal_pointer (&canonical), workspace);
+
+  /* The window app (it handles "open-window") is a long-lived process: its
+   * workspaces run their coordinator however they were opened (a command
+   * line, activation, a notification's action). One-shot processes start it
+   * only when a command needs it (settle). */
+  if (g_signal_has_handler_pending (self, signals[OPEN_WINDOW], 0, FALSE))
+    {
+      g_autoptr(GError) start_error = NULL;
+
+      if (!aios_workspace_start (workspace, &start_error))
+        g_warning ("%s", start_error->message);
+    }
   return workspace;
 }
 
@@ -268,6 +283,15 @@ settle_cb (GObject      *source,
   g_free (settle);
 }
 
+/* The long-lived process that runs the coordinator announces approvals. */
+static void
+announce_approvals (AiosAppCore   *self,
+                    AiosWorkspace *workspace)
+{
+  if (self->notifier == NULL)
+    self->notifier = aios_approval_notifier_new (self->application, workspace);
+}
+
 static int
 start_headless (AiosAppCore             *self,
                 GApplicationCommandLine *command_line,
@@ -292,6 +316,7 @@ start_headless (AiosAppCore             *self,
   self->headless = TRUE;
   g_free (self->primary_path);
   self->primary_path = g_strdup (aios_workspace_get_path (workspace));
+  announce_approvals (self, workspace);
   g_application_hold (self->application);
   self->sigint_source = g_unix_signal_add (SIGINT, stop_cb, self);
   self->sigterm_source = g_unix_signal_add (SIGTERM, stop_cb, self);
@@ -342,8 +367,14 @@ load_demo (AiosAppCore             *self,
                                               "Sample company Northwind Studio loaded; %u leads submitted to lead-outreach.\n",
                                               runs),
                                     runs);
-  g_application_command_line_print (command_line, "%s\n",
-                                    _("See what waits for you with “aios approvals”."));
+  if (!aios_demo_can_send (workspace))
+    g_application_command_line_print (command_line, "%s\n",
+                                      _("No email server is set (smtp.url), so the drafts cannot be previewed "
+                                        "or sent: their runs wait as “needs attention”. Set it with "
+                                        "“aios config set smtp.url smtp://HOST:PORT” and retry them (“aios retry RUN”)."));
+  else
+    g_application_command_line_print (command_line, "%s\n",
+                                      _("See what waits for you with “aios approvals”."));
   if (one_shot && !g_application_command_line_get_is_remote (command_line) && !self->headless)
     settle_then_exit (application, command_line, workspace, 0);
   return 0;
@@ -409,6 +440,7 @@ command_line_cb (GApplication            *application,
 
   if (self->primary_path == NULL)
     self->primary_path = g_strdup (aios_workspace_get_path (workspace));
+  announce_approvals (self, workspace);
 
   /* The window app is a long-lived process: it runs the coordinator. */
   if (!aios_workspace_start (workspace, &error))

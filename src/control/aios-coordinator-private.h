@@ -98,4 +98,94 @@ gboolean    aios_coordinator_tx_advance       (AiosCoordinator     *self,
                                                gint64              *next_step,
                                                GError             **error);
 
+/* ---- the coordinator's insides, shared by its files ---- */
+
+#define ID_TO_PTR(id) ((gpointer) (gintptr) (id))
+#define PTR_TO_ID(p)  ((gint64) (gintptr) (p))
+
+struct _AiosCoordinator
+{
+  GObject            parent_instance;
+
+  AiosStore         *store;
+  AiosFlowRegistry  *flows;
+  AiosAgentRegistry *agents;
+  AiosConnectorRegistry *connectors;
+  AiosMemory        *memory;
+  AiosPolicy        *policy;
+
+  gboolean           active;
+  int                lock_fd;
+  guint              max_batch;
+
+  GQueue             ready;        /* step ids (GINT64 in pointers) due now */
+  GHashTable        *known;        /* step id → Exec* or NULL: queued or in flight */
+  GQueue             send_waiting; /* step ids of sends held back by MAX_SENDING */
+  guint              sending;      /* sends in flight */
+  GPtrArray         *completions;  /* Exec*, finished, waiting for the group commit */
+  guint              inflight;
+
+  guint              pump_source;
+  guint              timer_source;
+  gint64             timer_at;
+  guint              poll_source;
+  gint64             data_version;
+  gboolean           stalled;      /* a commit failed; retrying after a pause */
+  GError            *stall_error;
+  guint              stall_source;
+
+  GPtrArray         *settle_waiters;
+};
+
+/* One step attempt in flight: an agent call or an outbox send. */
+typedef struct {
+  AiosCoordinator *self;
+  gint64           step_id;
+  gint64           run_id;
+  guint            idx;
+  gint64           attempt;
+  gboolean         sending;     /* phase "send": the outbox item goes out */
+  gint64           replay_of;   /* a replay reusing recorded outputs: the parent run */
+  gboolean         replayed;    /* the output is the parent's recorded one */
+  AiosFlow        *flow;
+  GCancellable    *cancellable;
+  JsonObject      *scope;       /* what the agent saw; requests read it too */
+  JsonObject      *outbox;      /* phase "send": {id, connector, request, idempotency_key} */
+  JsonNode        *output;
+  GError          *error;
+  gboolean         skipped;     /* its "when"/"unless" said no: no agent, no action */
+} Exec;
+
+/* aios-coordinator.c */
+void        aios_coordinator_schedule_pump    (AiosCoordinator     *self);
+void        aios_coordinator_check_settled    (AiosCoordinator     *self);
+void        aios_coordinator_enqueue          (AiosCoordinator     *self,
+                                               gint64               step_id);
+gboolean    aios_coordinator_insert_step      (AiosCoordinator     *self,
+                                               gint64               run_id,
+                                               AiosFlow            *flow,
+                                               guint                idx,
+                                               gint64              *out_id,
+                                               GError             **error);
+gboolean    aios_coordinator_tx_claim         (AiosCoordinator     *self,
+                                               gint64               step_id,
+                                               gboolean             may_send,
+                                               gboolean            *deferred,
+                                               Exec               **out_exec,
+                                               GError             **error);
+void        aios_coordinator_exec_free        (Exec                *exec);
+
+/* aios-coordinator-step.c: executing a step and recording its outcome */
+void        aios_coordinator_exec_start       (Exec                *exec);
+void        aios_coordinator_exec_finished    (Exec                *exec);
+const char *aios_coordinator_tx_complete      (AiosCoordinator     *self,
+                                               Exec                *exec,
+                                               GPtrArray           *claimed,
+                                               GError             **error);
+AiosFlow   *aios_coordinator_run_flow         (AiosCoordinator     *self,
+                                               gint64               run_id,
+                                               GError             **error);
+
+/* aios-coordinator-runs.c: submit, cancel, decide */
+
 G_END_DECLS

@@ -353,6 +353,9 @@ aios_memory_set_embedder (AiosMemory               *self,
   if (e->committed_id == 0)
     e->committed_id = g_signal_connect_object (aios_memory_get_store (self), "committed",
                                                G_CALLBACK (committed_cb), self, G_CONNECT_SWAPPED);
+  /* catch up with records written while no model was reachable */
+  if (vtable != NULL)
+    schedule_index (self);
 }
 
 /* ---- queries ------------------------------------------------------------- */

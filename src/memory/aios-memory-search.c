@@ -37,6 +37,8 @@
 #define RECENCY_DAYS 60.0
 #define OLD_FOR_CONTEXT_MS ((gint64) 30 * 24 * 60 * 60 * 1000)
 #define MS_PER_DAY (24.0 * 60 * 60 * 1000)
+#define FULL_SHARE 0.7
+#define SUMMARY_CHARS 160
 
 /* A connection: the store's (cached statements) or a reader's (own ones). */
 typedef struct {
@@ -1064,6 +1066,7 @@ aios_memory_assemble_context (AiosMemory         *self,
   AiosSearchOptions o = { 0 };
   gint64 now = aios_store_now_ms ();
   gsize budget_bytes = (gsize) token_budget * 4;
+  gsize full_cap, full_bytes = 0;
 
   g_return_val_if_fail (AIOS_IS_MEMORY (self), NULL);
 
@@ -1083,6 +1086,10 @@ aios_memory_assemble_context (AiosMemory         *self,
       else
         g_string_append_printf (s, "%s\n", ephemeral[i]);
     }
+
+  /* Whole records take at most FULL_SHARE of what is left, so the rest of
+   * the relevant records still get a line each rather than nothing. */
+  full_cap = budget_bytes > s->len ? (gsize) ((budget_bytes - s->len) * FULL_SHARE) : 0;
 
   o.query = task;
   o.flags = AIOS_SEARCH_ANY_WORD;
@@ -1112,15 +1119,16 @@ aios_memory_assemble_context (AiosMemory         *self,
       if (now - r->ts < OLD_FOR_CONTEXT_MS)
         {
           full = aios_record_render (r);
-          if (s->len + strlen (full) + 1 <= budget_bytes)
+          if (full_bytes + strlen (full) + 1 <= full_cap && s->len + strlen (full) + 1 <= budget_bytes)
             {
+              full_bytes += strlen (full) + 1;
               g_string_append_printf (s, "\n%s", full);
               g_array_append_val (ctx->items, item);
               ctx->n_full++;
               continue;
             }
         }
-      summary = aios_record_summarise (r, 200);
+      summary = aios_record_summarise (r, SUMMARY_CHARS);
       if (s->len + strlen (summary) + 3 <= budget_bytes)
         {
           g_string_append_printf (s, "- %s\n", summary);

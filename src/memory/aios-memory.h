@@ -16,6 +16,15 @@ G_BEGIN_DECLS
  * open transaction (aios_store_begin() nests), so a run can change memory and
  * journal the step in one atomic commit. Each write also appends a
  * "memory.written" journal event linked to ("record", id, version).
+ *
+ * Map: kinds and their field schemas are in aios-memory-kinds.h (fields
+ * outside a schema are refused unless named "x-..."); revert, delete and
+ * restore write versions too ("memory.reverted", "memory.deleted",
+ * "memory.restored"); session records die with their run
+ * (aios_memory_end_session); aios_memory_rollback_run undoes a run's
+ * writes; search and context assembly for agents are below; import and
+ * export are in aios-memory-import.h; the Memory page's list model is
+ * aios-record-list.h.
  */
 
 #define AIOS_MEMORY_ERROR (aios_memory_error_quark ())

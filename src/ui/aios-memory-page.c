@@ -11,7 +11,8 @@
  * with progress and the skipped rows shown in place.
  *
  * Widget actions (used by the template, the menu and the UI test):
- * memory.new-record (s kind), memory.save, memory.delete (deletes or
+ * memory.new-record (s kind), memory.show-record (x id: e.g. from the
+ * records an approval used), memory.save, memory.delete (deletes or
  * restores), memory.revert (x version), memory.import, memory.export.
  */
 #define G_LOG_DOMAIN "aios-ui"
@@ -642,6 +643,14 @@ revert_activated (GtkWidget  *widget,
 }
 
 static void
+show_record_activated (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  aios_memory_page_show_record (AIOS_MEMORY_PAGE (widget), g_variant_get_int64 (parameter));
+}
+
+static void
 new_record_activated (GtkWidget  *widget,
                       const char *action_name,
                       GVariant   *parameter)
@@ -1119,6 +1128,7 @@ aios_memory_page_class_init (AiosMemoryPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AiosMemoryPage, history_group);
 
   gtk_widget_class_install_action (widget_class, "memory.new-record", "s", new_record_activated);
+  gtk_widget_class_install_action (widget_class, "memory.show-record", "x", show_record_activated);
   gtk_widget_class_install_action (widget_class, "memory.save", NULL, save_activated);
   gtk_widget_class_install_action (widget_class, "memory.delete", NULL, delete_activated);
   gtk_widget_class_install_action (widget_class, "memory.revert", "x", revert_activated);

@@ -257,6 +257,42 @@ test_policy_allow (Fixture       *f,
 }
 
 static void
+test_policy_known_client (Fixture       *f,
+                          gconstpointer  data)
+{
+  AiosMemory *memory = aios_workspace_get_memory (f->ws);
+  g_autoptr(JsonObject) fields = json_object_new ();
+  g_autoptr(GError) error = NULL;
+  AiosProvenance prov = { "operator", 0, "a client" };
+  gint64 known, stranger;
+
+  /* "Small amounts to existing clients": both conditions must hold. */
+  json_object_set_string_member (fields, "name", "Acme");
+  json_object_set_string_member (fields, "email", "billing@acme.example");
+  g_assert_cmpint (aios_memory_put (memory, 0, "client", fields, NULL, &prov, NULL, &error), >, 0);
+  g_assert_no_error (error);
+  add_rule (f, "small-to-clients", TRUE,
+            "[{\"field\":\"body.amount\",\"op\":\"lt\",\"value\":50},"
+            " {\"field\":\"body.to\",\"op\":\"known\",\"kind\":\"client\",\"match\":\"email\"}]");
+
+  known = submit (f, "notify", "{\"amount\":20,\"to\":\"billing@acme.example\"}");
+  stranger = submit (f, "notify", "{\"amount\":20,\"to\":\"someone@else.example\"}");
+  start (f);
+  wait_for_status (f, known, "succeeded");
+  wait_for_status (f, stranger, "waiting");
+  g_assert_cmpint (pending_approval (f, stranger), >, 0);
+  g_assert_cmpint (json_object_get_int_member (test_peer_stats (f->peer), "total"), ==, 1);
+
+  /* A rule with a condition that makes no sense is refused when added. */
+  {
+    g_autoptr(JsonNode) bad = test_json ("[{\"field\":\"body.amount\",\"op\":\"about\",\"value\":1}]");
+    g_assert_cmpint (aios_policy_add_rule (aios_coordinator_get_policy (coordinator (f)), "bad", "webhook", TRUE,
+                                           json_node_get_array (bad), NULL, "operator", &error), ==, 0);
+    g_assert_nonnull (strstr (error->message, "$[0].op: expected one of"));
+  }
+}
+
+static void
 test_policy_deny (Fixture       *f,
                   gconstpointer  data)
 {
@@ -559,6 +595,7 @@ main (int   argc,
   ADD ("/approvals/ask-approve-edit", NULL, test_ask_approve_edit);
   ADD ("/approvals/policy-allow", NULL, test_policy_allow);
   ADD ("/approvals/policy-deny", NULL, test_policy_deny);
+  ADD ("/approvals/policy-known-client", NULL, test_policy_known_client);
   ADD ("/approvals/reject", NULL, test_reject);
   ADD ("/approvals/expire", NULL, test_expire);
   ADD ("/approvals/output-checkpoint", NULL, test_output_checkpoint);

@@ -11,6 +11,7 @@
 
 #include "control-test-util.h"
 #include "control/aios-run-info.h"
+#include "cli/aios-cli.h"
 
 static AiosAgentRegistry *
 agents (void)
@@ -246,6 +247,48 @@ test_input_schema (void)
   g_assert_cmpint (test_query_int (aios_workspace_get_store (ws), "SELECT COUNT(*) FROM runs", 0), ==, 0);
 }
 
+static void
+test_cli_flows (void)
+{
+  g_autofree char *dir = test_temp_dir ();
+  g_autofree char *flows_dir = g_build_filename (dir, "flows", NULL);
+  g_autofree char *path = g_build_filename (dir, "ws.db", NULL);
+  g_autoptr(AiosWorkspace) ws = NULL;
+  g_autoptr(AiosCliCall) call = NULL;
+  g_autoptr(AiosCliCall) json_call = NULL;
+  g_autoptr(JsonNode) list = NULL;
+  const char *human[] = { "flows", NULL };
+  const char *json[] = { "flows", "--json", NULL };
+  JsonArray *array;
+  gboolean found = FALSE;
+
+  test_write_file (flows_dir, "broken.json", "{\"id\":\"broken\"");
+  ws = test_open_workspace (path, flows_dir);
+
+  call = aios_cli_call_new (ws, NULL, human);
+  g_assert_cmpint (aios_cli_run (call), ==, 0);
+  g_assert_nonnull (strstr (aios_cli_call_get_output (call), "lead-followup        Follow up a lead"));
+  g_assert_nonnull (strstr (aios_cli_call_get_output (call), "score (rules) → draft (template) → notify (template, webhook)"));
+  g_assert_nonnull (strstr (aios_cli_call_get_errors (call), "aios: skipped: "));
+  g_assert_nonnull (strstr (aios_cli_call_get_errors (call), "broken.json: $: not valid JSON"));
+
+  json_call = aios_cli_call_new (ws, NULL, json);
+  g_assert_cmpint (aios_cli_run (json_call), ==, 0);
+  list = test_json (aios_cli_call_get_output (json_call));
+  array = json_node_get_array (list);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *flow = json_array_get_object_element (array, i);
+      if (g_str_equal (json_object_get_string_member (flow, "id"), "lead-followup"))
+        {
+          found = TRUE;
+          g_assert_cmpuint (json_array_get_length (json_object_get_array_member (flow, "steps")), ==, 3);
+          g_assert_true (json_object_has_member (json_object_get_object_member (flow, "input_schema"), "required"));
+        }
+    }
+  g_assert_true (found);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -258,5 +301,6 @@ main (int   argc,
   g_test_add_func ("/flows/user-dir-errors", test_user_dir_errors);
   g_test_add_func ("/flows/versions", test_versions);
   g_test_add_func ("/flows/input-schema", test_input_schema);
+  g_test_add_func ("/flows/cli", test_cli_flows);
   return g_test_run ();
 }

@@ -122,7 +122,22 @@ def main():
         runs = {r["id"]: r for r in ws.json("runs")}
         check(all(r["status"] in ("succeeded", "cancelled") for r in runs.values()),
               "every run settles: %r" % [(r["id"], r["status"]) for r in runs.values()])
-        print("ok: %d leads, %d approvals, %d messages, 1 rejection, 1 decline" % (len(runs), len(approvals), len(sent)))
+        # A template with a placeholder nothing fills: the QA step parks the
+        # run as needs attention, with the reason, and nothing reaches the inbox.
+        template = ws.query("SELECT id, body FROM records WHERE kind = 'template' "
+                            "AND json_extract (fields_json, '$.purpose') = 'outreach'")[0]
+        ws.run("memory", "put", str(template[0]), "--body", template[1] + "\nP.S. {{lead.budget}}",
+               "--rationale", "Mention the budget")
+        lead = {"name": "Quinn Example", "email": "quinn@example-agency.example", "company": "Example Agency",
+                "message": "We need a website in two weeks; budget approved."}
+        run_id = json.loads(ws.run("submit", "lead-outreach", "--input", "-", "--json", stdin=json.dumps(lead)).stdout)["run_id"]
+        run = next(r for r in ws.json("runs") if r["id"] == run_id)
+        check(run["status"] == "failed" and run["needs_attention"], "a failed QA check must park the run: %r" % run)
+        check("placeholder" in (run["attention"] or ""), "the reason is not given: %r" % run["attention"])
+        check(not any(a["run_id"] == run_id for a in ws.json("approvals")), "a failed draft must not reach approval")
+
+        print("ok: %d leads, %d approvals, %d messages, 1 rejection, 1 decline, 1 QA failure"
+              % (len(runs), len(approvals), len(sent)))
     finally:
         smtp.stop()
 

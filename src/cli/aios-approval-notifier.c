@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * AiosApprovalNotifier announces approvals on the desktop, for the
+ * long-lived process that runs the coordinator (the window or
+ * `aios --headless`). Per UX.md:
+ *
+ *  - the title names the action and the person ("Approve email to Dana
+ *    Whitfield?"), the body the subject; buttons Approve (app.approve) and
+ *    Open (app.show-approval), which work with no window open;
+ *  - one notification per approval, withdrawn once it is decided anywhere
+ *    in this process (window, command line, a button);
+ *  - batched when many arrive at once (or are already waiting at start):
+ *    one "5 approvals wait for you" with Open instead of five; its count
+ *    goes down as they are decided, and it is withdrawn with the last.
+ *
+ * It listens to the coordinator's "run-changed" signal and reads the
+ * approvals of that run; nothing is polled.
+ */
+#define G_LOG_DOMAIN "aios"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "aios-approval-notifier.h"
+#include "control/aios-approval-info.h"
+#include "control/aios-coordinator.h"
+
+#define BATCH_ABOVE 3
+#define FLUSH_MS 400
+#define BATCH_ID "approvals-waiting"
+
+struct _AiosApprovalNotifier
+{
+  GObject        parent_instance;
+
+  GApplication  *application;  /* weak: it outlives us */
+  AiosWorkspace *workspace;
+  GHashTable    *shown;        /* approval ids with a notification of their own */
+  GHashTable    *batched;      /* approval ids announced by the batch notification */
+  GArray        *fresh;        /* approval ids to announce at the next flush */
+  guint          flush_source;
+};
+
+G_DEFINE_FINAL_TYPE (AiosApprovalNotifier, aios_approval_notifier, G_TYPE_OBJECT)
+
+static char *
+notification_id (gint64 approval_id)
+{
+  return g_strdup_printf ("approval-%" G_GINT64_FORMAT, approval_id);
+}
+
+/* Who the action reaches: the run's input name, else the recipient. */
+static char *
+person_of (AiosApprovalNotifier   *self,
+           const AiosApprovalInfo *info)
+{
+  AiosStore *store = aios_workspace_get_store (self->workspace);
+  sqlite3_stmt *stmt = aios_store_prepare (store,
+                                           "SELECT json_extract (input_json, '$.name') FROM runs WHERE id = ?",
+                                           NULL);
+  JsonObject *preview = info->preview && JSON_NODE_HOLDS_OBJECT (info->preview)
+                          ? json_node_get_object (info->preview) : NULL;
+  char *person = NULL;
+
+  if (stmt != NULL)
+    {
+      sqlite3_bind_int64 (stmt, 1, info->run_id);
+      if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_text (stmt, 0) != NULL)
+        person = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      sqlite3_reset (stmt);
+    }
+  if (person == NULL && preview != NULL && json_object_has_member (preview, "to"))
+    {
+      JsonNode *to = json_object_get_member (preview, "to");
+      if (JSON_NODE_HOLDS_ARRAY (to) && json_array_get_length (json_node_get_array (to)) > 0)
+        person = g_strdup (json_array_get_string_element (json_node_get_array (to), 0));
+      else if (JSON_NODE_HOLDS_VALUE (to))
+        person = g_strdup (json_node_get_string (to));
+    }
+  return person;
+}
+
+static void
+send_one (AiosApprovalNotifier   *self,
+          const AiosApprovalInfo *info)
+{
+  g_autoptr(GNotification) notification = NULL;
+  g_autofree char *person = person_of (self, info);
+  g_autofree char *title = NULL;
+  g_autofree char *id = notification_id (info->id);
+  g_autofree char *target = g_strdup_printf ("%" G_GINT64_FORMAT, info->id);
+  JsonObject *preview = info->preview && JSON_NODE_HOLDS_OBJECT (info->preview)
+                          ? json_node_get_object (info->preview) : NULL;
+  const char *subject = preview ? json_object_get_string_member_with_default (preview, "subject", NULL) : NULL;
+
+  if (g_strcmp0 (info->action_kind, "email") == 0)
+    title = person ? g_strdup_printf (_("Approve email to %s?"), person) : g_strdup (_("Approve an email?"));
+  else if (g_strcmp0 (info->action_kind, "invoice") == 0)
+    title = person ? g_strdup_printf (_("Approve invoice to %s?"), person) : g_strdup (_("Approve an invoice?"));
+  else
+    title = g_strdup_printf (_("Approve the %s action of run %" G_GINT64_FORMAT "?"),
+                             info->action_kind, info->run_id);
+
+  notification = g_notification_new (title);
+  if (subject != NULL)
+    g_notification_set_body (notification, subject);
+  g_notification_set_default_action_and_target (notification, "app.show-approval", "s", target);
+  g_notification_add_button_with_target (notification, _("Approve"), "app.approve", "s", target);
+  g_notification_add_button_with_target (notification, _("Open"), "app.show-approval", "s", target);
+  g_application_send_notification (self->application, id, notification);
+  g_hash_table_add (self->shown, g_memdup2 (&info->id, sizeof info->id));
+}
+
+/* One notification for every batched approval still waiting, or none. */
+static void
+update_batch (AiosApprovalNotifier *self)
+{
+  g_autoptr(GNotification) notification = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *target = NULL;
+  guint count = g_hash_table_size (self->batched);
+  gint64 first_id = G_MAXINT64;
+  GHashTableIter iter;
+  gpointer key;
+
+  if (count == 0)
+    {
+      g_application_withdraw_notification (self->application, BATCH_ID);
+      return;
+    }
+
+  g_hash_table_iter_init (&iter, self->batched);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    first_id = MIN (first_id, *(gint64 *) key);
+
+  title = g_strdup_printf (ngettext ("%u approval waits for you", "%u approvals wait for you", count), count);
+  target = g_strdup_printf ("%" G_GINT64_FORMAT, first_id);
+  notification = g_notification_new (title);
+  g_notification_set_body (notification, _("Open Aios to see each one and decide."));
+  g_notification_set_default_action_and_target (notification, "app.show-approval", "s", target);
+  g_notification_add_button_with_target (notification, _("Open"), "app.show-approval", "s", target);
+  g_application_send_notification (self->application, BATCH_ID, notification);
+}
+
+static gboolean
+flush_cb (gpointer user_data)
+{
+  AiosApprovalNotifier *self = user_data;
+  AiosStore *store = aios_workspace_get_store (self->workspace);
+
+  self->flush_source = 0;
+
+  if (self->fresh->len > BATCH_ABOVE)
+    {
+      /* Many at once: one notification for all of them. */
+      for (guint i = 0; i < self->fresh->len; i++)
+        g_hash_table_add (self->batched, g_memdup2 (&g_array_index (self->fresh, gint64, i), sizeof (gint64)));
+      update_batch (self);
+    }
+  else
+    for (guint i = 0; i < self->fresh->len; i++)
+      {
+        g_autoptr(AiosApprovalInfo) info = aios_approval_info_get (store, g_array_index (self->fresh, gint64, i), NULL);
+        if (info != NULL && g_strcmp0 (info->status, "pending") == 0)
+          send_one (self, info);
+      }
+
+  g_array_set_size (self->fresh, 0);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+queue_fresh (AiosApprovalNotifier *self,
+             gint64                approval_id)
+{
+  for (guint i = 0; i < self->fresh->len; i++)
+    if (g_array_index (self->fresh, gint64, i) == approval_id)
+      return;
+  g_array_append_val (self->fresh, approval_id);
+  if (self->flush_source == 0)
+    self->flush_source = g_timeout_add (FLUSH_MS, flush_cb, self);
+}
+
+static void
+withdraw (AiosApprovalNotifier *self,
+          gint64                approval_id)
+{
+  if (g_hash_table_remove (self->shown, &approval_id))
+    {
+      g_autofree char *id = notification_id (approval_id);
+      g_application_withdraw_notification (self->application, id);
+    }
+  if (g_hash_table_remove (self->batched, &approval_id))
+    update_batch (self);
+}
+
+static void
+run_changed_cb (AiosCoordinator      *coordinator,
+                gint64                run_id,
+                AiosApprovalNotifier *self)
+{
+  AiosStore *store = aios_workspace_get_store (self->workspace);
+  sqlite3_stmt *stmt = aios_store_prepare (store, "SELECT id, status FROM approvals WHERE run_id = ?", NULL);
+  g_autoptr(GArray) fresh = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) decided = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+  if (stmt == NULL)
+    return;
+  sqlite3_bind_int64 (stmt, 1, run_id);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      gboolean pending = g_strcmp0 ((const char *) sqlite3_column_text (stmt, 1), "pending") == 0;
+
+      gboolean known = g_hash_table_contains (self->shown, &id) || g_hash_table_contains (self->batched, &id);
+
+      if (pending && !known)
+        g_array_append_val (fresh, id);
+      else if (!pending && known)
+        g_array_append_val (decided, id);
+    }
+  sqlite3_reset (stmt);
+
+  for (guint i = 0; i < fresh->len; i++)
+    queue_fresh (self, g_array_index (fresh, gint64, i));
+  for (guint i = 0; i < decided->len; i++)
+    withdraw (self, g_array_index (decided, gint64, i));
+}
+
+static void
+aios_approval_notifier_dispose (GObject *object)
+{
+  AiosApprovalNotifier *self = AIOS_APPROVAL_NOTIFIER (object);
+
+  g_clear_handle_id (&self->flush_source, g_source_remove);
+  g_clear_object (&self->workspace);
+  g_clear_pointer (&self->shown, g_hash_table_unref);
+  g_clear_pointer (&self->batched, g_hash_table_unref);
+  g_clear_pointer (&self->fresh, g_array_unref);
+  G_OBJECT_CLASS (aios_approval_notifier_parent_class)->dispose (object);
+}
+
+static void
+aios_approval_notifier_class_init (AiosApprovalNotifierClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = aios_approval_notifier_dispose;
+}
+
+static void
+aios_approval_notifier_init (AiosApprovalNotifier *self)
+{
+  self->shown = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->batched = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->fresh = g_array_new (FALSE, FALSE, sizeof (gint64));
+}
+
+/**
+ * aios_approval_notifier_new:
+ *
+ * Starts announcing @workspace's approvals through @application; what
+ * already waits is announced once, batched when there are many.
+ *
+ * Returns: (transfer full): the notifier
+ */
+AiosApprovalNotifier *
+aios_approval_notifier_new (GApplication  *application,
+                            AiosWorkspace *workspace)
+{
+  AiosApprovalNotifier *self = g_object_new (AIOS_TYPE_APPROVAL_NOTIFIER, NULL);
+  g_autoptr(GPtrArray) pending = NULL;
+
+  self->application = application;
+  self->workspace = g_object_ref (workspace);
+  g_signal_connect_object (aios_workspace_get_coordinator (workspace), "run-changed",
+                           G_CALLBACK (run_changed_cb), self, 0);
+
+  pending = aios_approval_info_list (aios_workspace_get_store (workspace), TRUE, 0, 0, NULL);
+  for (guint i = 0; pending != NULL && i < pending->len; i++)
+    queue_fresh (self, ((AiosApprovalInfo *) pending->pdata[i])->id);
+  return self;
+}
