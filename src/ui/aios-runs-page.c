@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Runs: what is happening now, what waits and what failed. Until the
- * coordinator is in the workspace it shows its empty state.
+ * Runs: what is happening now. Runs that need attention (with the reason),
+ * running, waiting (for an approval, or for a retry at a time) and the
+ * latest finished ones, each with its flow, current step and attempt; the
+ * same data as `aios runs --json`. The detail pane shows a run's steps and
+ * journal, with Cancel and Retry behind confirmations that say exactly
+ * what happens. It follows the store's commits and the coordinator.
  */
 #define G_LOG_DOMAIN "aios-ui"
 
@@ -9,14 +13,31 @@
 
 #include <glib/gi18n.h>
 
+#include "aios-journal-row.h"
 #include "aios-runs-page.h"
+#include "control/aios-run-info.h"
+#include "store/aios-journal.h"
+
+#define FINISHED_SHOWN 50
 
 struct _AiosRunsPage
 {
-  AdwBin         parent_instance;
+  AdwBin           parent_instance;
 
-  AiosWorkspace *workspace;
-  AdwStatusPage *status_page;
+  AiosWorkspace   *workspace;
+  gint64           selected;      /* run id shown in the detail pane, or 0 */
+  guint            refresh_source;
+
+  AdwToastOverlay *toast_overlay;
+  GtkStack        *stack;
+  AdwStatusPage   *status_page;
+  AdwLeaflet      *leaflet;
+  GtkWidget       *list_pane;
+  GtkBox          *sections;
+  GtkWidget       *detail_pane;
+  GtkWidget       *back_button;
+  GtkStack        *detail_stack;
+  GtkBox          *detail_box;
 };
 
 G_DEFINE_FINAL_TYPE (AiosRunsPage, aios_runs_page, ADW_TYPE_BIN)
@@ -29,11 +50,568 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+static void show_run (AiosRunsPage *self, gint64 run_id);
+
+/* ---- words ---- */
+
+static const char *
+status_label (const char *status)
+{
+  if (g_strcmp0 (status, "queued") == 0)
+    return _("Queued");
+  if (g_strcmp0 (status, "running") == 0)
+    return _("Running");
+  if (g_strcmp0 (status, "waiting") == 0)
+    return _("Waiting");
+  if (g_strcmp0 (status, "succeeded") == 0)
+    return _("Succeeded");
+  if (g_strcmp0 (status, "failed") == 0)
+    return _("Failed");
+  if (g_strcmp0 (status, "cancelled") == 0)
+    return _("Cancelled");
+  return status;
+}
+
+static char *
+run_title (const AiosRunInfo *info)
+{
+  /* Translators: a run and its flow, e.g. "Run 3 · lead-outreach" */
+  return g_strdup_printf (_("Run %" G_GINT64_FORMAT " · %s"), info->id, info->flow_id);
+}
+
+/* What the run does now, or waits for, in one line. */
+static char *
+run_state (const AiosRunInfo *info)
+{
+  g_autofree char *when = NULL;
+
+  if (info->attention != NULL)
+    return g_strdup (info->attention);
+  if (g_strcmp0 (info->status, "waiting") == 0 && info->waiting_for != NULL &&
+      g_str_has_prefix (info->waiting_for, "approval "))
+    /* Translators: a step waits for the operator, e.g. "Step send waits for your approval 4" */
+    return g_strdup_printf (_("Step %s waits for your approval %s"), info->step_name,
+                            info->waiting_for + strlen ("approval "));
+  if (info->next_attempt_at > 0 && g_strcmp0 (info->status, "waiting") == 0)
+    {
+      when = aios_journal_format_time (info->next_attempt_at);
+      return g_strdup_printf (_("Step %s: attempt %" G_GINT64_FORMAT " failed, next try at %s"),
+                              info->step_name, info->step_attempt, when);
+    }
+  if (g_strcmp0 (info->status, "queued") == 0)
+    return g_strdup (_("Waiting for its turn"));
+  if (g_strcmp0 (info->status, "running") == 0 && info->step_name != NULL)
+    return g_strdup_printf (_("Step %s, attempt %" G_GINT64_FORMAT), info->step_name, info->step_attempt);
+  when = aios_journal_format_date_time (info->updated_at);
+  if (g_strcmp0 (info->status, "succeeded") == 0)
+    return g_strdup_printf (_("Finished %s"), when);
+  if (g_strcmp0 (info->status, "cancelled") == 0)
+    return g_strdup_printf (_("Cancelled %s"), when);
+  return g_strdup_printf (_("%s, last step %s"), status_label (info->status),
+                          info->step_name != NULL ? info->step_name : "—");
+}
+
+static GtkWidget *
+status_tag (const char *status,
+            gboolean    attention)
+{
+  GtkWidget *label = gtk_label_new (attention ? _("Needs Attention") : status_label (status));
+
+  gtk_widget_add_css_class (label, "run-status");
+  gtk_widget_add_css_class (label, attention ? "failed" : status);
+  gtk_widget_set_valign (label, GTK_ALIGN_CENTER);
+  return label;
+}
+
+/* ---- the list ---- */
+
+static void
+clear_box (GtkBox *box)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (box))) != NULL)
+    gtk_box_remove (box, child);
+}
+
+static GtkWidget *
+add_section (GtkBox     *box,
+             const char *heading)
+{
+  GtkWidget *section = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *label = gtk_label_new (heading);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_widget_add_css_class (label, "heading");
+  gtk_box_append (GTK_BOX (section), label);
+  gtk_box_append (box, section);
+  return section;
+}
+
+static GtkWidget *
+add_list (GtkWidget *section)
+{
+  GtkWidget *list = gtk_list_box_new ();
+
+  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
+  gtk_widget_add_css_class (list, "boxed-list");
+  gtk_box_append (GTK_BOX (section), list);
+  return list;
+}
+
+static void
+on_run_activated (AdwActionRow *row,
+                  AiosRunsPage *self)
+{
+  show_run (self, GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (row), "run-id")));
+  if (adw_leaflet_get_folded (self->leaflet))
+    adw_leaflet_set_visible_child (self->leaflet, self->detail_pane);
+}
+
+static void
+add_run_row (AiosRunsPage      *self,
+             GtkWidget         *list,
+             const AiosRunInfo *info)
+{
+  GtkWidget *row = adw_action_row_new ();
+  g_autofree char *title = run_title (info);
+  g_autofree char *state = run_state (info);
+
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), state);
+  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 2);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), status_tag (info->status, info->attention != NULL));
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("go-next-symbolic"));
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+  g_object_set_data (G_OBJECT (row), "run-id", GSIZE_TO_POINTER ((gsize) info->id));
+  g_object_set_data_full (G_OBJECT (row), "status", g_strdup (info->status), g_free);
+  gtk_widget_set_name (row, "run-row");
+  g_signal_connect (row, "activated", G_CALLBACK (on_run_activated), self);
+  gtk_list_box_append (GTK_LIST_BOX (list), row);
+}
+
+/* The newest finished runs that need nothing more, newest first. */
+static GPtrArray *
+list_finished (AiosStore *store,
+               guint      limit,
+               gint64    *total)
+{
+  GPtrArray *runs = g_ptr_array_new_with_free_func ((GDestroyNotify) aios_run_info_free);
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  sqlite3_stmt *stmt;
+
+  *total = 0;
+  stmt = aios_store_prepare (store, "SELECT COUNT (*) FROM runs WHERE status IN ('succeeded','failed','cancelled') "
+                                    "AND attention IS NULL", NULL);
+  if (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
+    *total = sqlite3_column_int64 (stmt, 0);
+  if (stmt != NULL)
+    sqlite3_reset (stmt);
+
+  stmt = aios_store_prepare (store, "SELECT id FROM runs WHERE status IN ('succeeded','failed','cancelled') "
+                                    "AND attention IS NULL ORDER BY id DESC LIMIT ?", NULL);
+  if (stmt == NULL)
+    return runs;
+  sqlite3_bind_int (stmt, 1, limit);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (ids, id);
+    }
+  sqlite3_reset (stmt);
+  for (guint i = 0; i < ids->len; i++)
+    {
+      AiosRunInfo *info = aios_run_info_get (store, g_array_index (ids, gint64, i), NULL);
+      if (info != NULL)
+        g_ptr_array_add (runs, info);
+    }
+  return runs;
+}
+
+static void
+rebuild (AiosRunsPage *self)
+{
+  AiosStore *store;
+  g_autoptr(GPtrArray) open = NULL;
+  g_autoptr(GPtrArray) finished = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkWidget *lists[3] = { NULL, NULL, NULL };
+  static const char *headings[3] = { N_("Needs Attention"), N_("Running"), N_("Waiting") };
+  gint64 finished_total = 0;
+
+  clear_box (self->sections);
+  if (self->workspace == NULL)
+    {
+      gtk_stack_set_visible_child_name (self->stack, "empty");
+      return;
+    }
+  store = aios_workspace_get_store (self->workspace);
+  open = aios_run_info_list (store, TRUE, 0, 0, &error);
+  if (open == NULL)
+    {
+      g_warning ("%s", error->message);
+      return;
+    }
+  finished = list_finished (store, FINISHED_SHOWN, &finished_total);
+
+  if (open->len == 0 && finished->len == 0)
+    {
+      gtk_stack_set_visible_child_name (self->stack, "empty");
+      return;
+    }
+  gtk_stack_set_visible_child_name (self->stack, "runs");
+
+  /* Open runs newest first within their group. */
+  for (guint g = 0; g < 3; g++)
+    for (guint i = open->len; i-- > 0;)
+      {
+        const AiosRunInfo *info = open->pdata[i];
+        guint group = info->attention != NULL ? 0 : g_strcmp0 (info->status, "waiting") == 0 ? 2 : 1;
+
+        if (group != g)
+          continue;
+        if (lists[g] == NULL)
+          lists[g] = add_list (add_section (self->sections, _(headings[g])));
+        add_run_row (self, lists[g], info);
+      }
+
+  if (finished->len > 0)
+    {
+      GtkWidget *section = add_section (self->sections, _("Finished"));
+      GtkWidget *list = add_list (section);
+
+      for (guint i = 0; i < finished->len; i++)
+        add_run_row (self, list, finished->pdata[i]);
+      if (finished_total > finished->len)
+        {
+          g_autofree char *more = g_strdup_printf (_("The latest %u of %" G_GINT64_FORMAT " finished runs; “aios runs” lists them all."),
+                                                   finished->len, finished_total);
+          GtkWidget *label = gtk_label_new (more);
+
+          gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+          gtk_label_set_xalign (GTK_LABEL (label), 0);
+          gtk_widget_add_css_class (label, "dim-label");
+          gtk_widget_add_css_class (label, "caption");
+          gtk_box_append (GTK_BOX (section), label);
+        }
+    }
+
+  if (self->selected != 0)
+    show_run (self, self->selected);
+}
+
+static gboolean
+refresh_idle (gpointer data)
+{
+  AiosRunsPage *self = data;
+
+  self->refresh_source = 0;
+  rebuild (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Many commits come in a burst while runs move; one rebuild covers them. */
+static void
+queue_refresh (AiosRunsPage *self)
+{
+  if (self->refresh_source == 0)
+    self->refresh_source = g_idle_add_full (G_PRIORITY_LOW, refresh_idle, self, NULL);
+}
+
+/* ---- actions ---- */
+
+static void
+toast (AiosRunsPage *self,
+       const char   *text)
+{
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
+}
+
+static void
+on_confirm_response (AdwMessageDialog *dialog,
+                     const char       *response,
+                     AiosRunsPage     *self)
+{
+  gint64 run_id = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (dialog), "run-id"));
+  AiosCoordinator *coordinator;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *done = NULL;
+
+  if (self->workspace == NULL)
+    return;
+  coordinator = aios_workspace_get_coordinator (self->workspace);
+  if (g_str_equal (response, "cancel-run"))
+    {
+      if (aios_coordinator_cancel (coordinator, run_id, "operator", &error))
+        done = g_strdup_printf (_("Run %" G_GINT64_FORMAT " cancelled"), run_id);
+    }
+  else if (g_str_equal (response, "retry-run"))
+    {
+      gint64 child = aios_coordinator_retry (coordinator, run_id, "operator", &error);
+
+      if (child != 0)
+        {
+          done = g_strdup_printf (_("Run %" G_GINT64_FORMAT " retries run %" G_GINT64_FORMAT), child, run_id);
+          self->selected = child;
+        }
+    }
+  else
+    return;
+
+  if (error != NULL)
+    toast (self, error->message);
+  else
+    toast (self, done);
+  rebuild (self);
+}
+
+static void
+confirm (AiosRunsPage      *self,
+         const AiosRunInfo *info,
+         gboolean           cancel)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  g_autofree char *heading = NULL;
+  g_autofree char *body = NULL;
+  AdwMessageDialog *dialog;
+
+  if (cancel)
+    {
+      heading = g_strdup_printf (_("Cancel Run %" G_GINT64_FORMAT "?"), info->id);
+      body = g_strdup_printf (_("Run %" G_GINT64_FORMAT " of %s stops now: its unfinished steps are cancelled, "
+                                "the approvals it waits for are withdrawn and actions it prepared but did not send "
+                                "are never sent. What it already sent or wrote to memory stays, and the journal "
+                                "keeps every event."),
+                              info->id, info->flow_id);
+    }
+  else
+    {
+      heading = g_strdup_printf (_("Retry Run %" G_GINT64_FORMAT "?"), info->id);
+      body = g_strdup_printf (_("A new run of %s starts from the step that did not finish (%s), with the flow as it "
+                                "is now; the steps that succeeded are reused, not run again. Run %" G_GINT64_FORMAT
+                                " keeps its history and no longer needs attention."),
+                              info->flow_id, info->step_name != NULL ? info->step_name : "—", info->id);
+    }
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, heading, body));
+  adw_message_dialog_add_responses (dialog, "keep", cancel ? _("_Keep Running") : _("_Not Now"), NULL);
+  if (cancel)
+    {
+      adw_message_dialog_add_response (dialog, "cancel-run", _("_Cancel Run"));
+      adw_message_dialog_set_response_appearance (dialog, "cancel-run", ADW_RESPONSE_DESTRUCTIVE);
+    }
+  else
+    {
+      adw_message_dialog_add_response (dialog, "retry-run", _("_Retry"));
+      adw_message_dialog_set_response_appearance (dialog, "retry-run", ADW_RESPONSE_SUGGESTED);
+    }
+  adw_message_dialog_set_default_response (dialog, "keep");
+  adw_message_dialog_set_close_response (dialog, "keep");
+  g_object_set_data (G_OBJECT (dialog), "run-id", GSIZE_TO_POINTER ((gsize) info->id));
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_confirm_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+on_action_clicked (GtkButton    *button,
+                   AiosRunsPage *self)
+{
+  gint64 run_id = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (button), "run-id"));
+  g_autoptr(AiosRunInfo) info = NULL;
+
+  if (self->workspace == NULL)
+    return;
+  info = aios_run_info_get (aios_workspace_get_store (self->workspace), run_id, NULL);
+  if (info != NULL)
+    confirm (self, info, g_str_equal (gtk_widget_get_name (GTK_WIDGET (button)), "cancel-run"));
+}
+
+/* ---- the detail pane ---- */
+
+static GtkWidget *
+add_label (GtkBox     *box,
+           const char *text,
+           const char *css_class)
+{
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  if (css_class != NULL)
+    gtk_widget_add_css_class (label, css_class);
+  gtk_box_append (box, label);
+  return label;
+}
+
+static void
+add_steps (AiosRunsPage *self,
+           gint64        run_id)
+{
+  AiosStore *store = aios_workspace_get_store (self->workspace);
+  sqlite3_stmt *stmt = aios_store_prepare (store,
+                                           "SELECT name, agent, status, attempt, COALESCE (next_attempt_at, 0), error, reused "
+                                           "FROM steps WHERE run_id = ? ORDER BY idx", NULL);
+  GtkWidget *list = NULL;
+
+  if (stmt == NULL)
+    return;
+  sqlite3_bind_int64 (stmt, 1, run_id);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      const char *name = (const char *) sqlite3_column_text (stmt, 0);
+      const char *agent = (const char *) sqlite3_column_text (stmt, 1);
+      const char *status = (const char *) sqlite3_column_text (stmt, 2);
+      gint64 attempt = sqlite3_column_int64 (stmt, 3);
+      gint64 next = sqlite3_column_int64 (stmt, 4);
+      const char *error = (const char *) sqlite3_column_text (stmt, 5);
+      gboolean reused = sqlite3_column_int (stmt, 6);
+      GtkWidget *row = adw_action_row_new ();
+      g_autoptr(GString) subtitle = g_string_new (NULL);
+
+      if (list == NULL)
+        list = add_list (add_section (self->detail_box, _("Steps")));
+      /* Translators: who does a step, e.g. "qa agent" */
+      g_string_append_printf (subtitle, _("%s agent, attempt %" G_GINT64_FORMAT), agent, attempt);
+      if (reused)
+        g_string_append_printf (subtitle, " · %s", _("reused from the run it forks"));
+      if (next > 0 && g_strcmp0 (status, "waiting") == 0)
+        {
+          g_autofree char *when = aios_journal_format_time (next);
+          g_string_append_printf (subtitle, " · ");
+          g_string_append_printf (subtitle, _("next try at %s"), when);
+        }
+      if (error != NULL)
+        g_string_append_printf (subtitle, "\n%s", error);
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle->str);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), status_tag (status, FALSE));
+      gtk_list_box_append (GTK_LIST_BOX (list), row);
+    }
+  sqlite3_reset (stmt);
+}
+
+static void
+add_events (AiosRunsPage *self,
+            gint64        run_id)
+{
+  g_autoptr(GPtrArray) events = aios_journal_list (aios_workspace_get_store (self->workspace), run_id, 0, 500, NULL);
+  GtkWidget *list;
+  gint64 last_ts = 0;
+
+  if (events == NULL || events->len == 0)
+    return;
+  list = add_list (add_section (self->detail_box, _("Journal")));
+  for (guint i = 0; i < events->len; i++)
+    {
+      AiosEvent *event = events->pdata[i];
+      g_autoptr(AiosJournalEntry) entry = aios_journal_entry_new (aios_event_copy (event));
+      GtkWidget *row = aios_journal_row_new ();
+      g_autoptr(GDateTime) a = g_date_time_new_from_unix_local (last_ts / 1000);
+      g_autoptr(GDateTime) b = g_date_time_new_from_unix_local (event->ts / 1000);
+      gboolean new_day = last_ts == 0 || g_date_time_get_day_of_year (a) != g_date_time_get_day_of_year (b) ||
+                         g_date_time_get_year (a) != g_date_time_get_year (b);
+
+      aios_journal_row_set_entry (AIOS_JOURNAL_ROW (row), entry, new_day, NULL);
+      gtk_widget_set_margin_start (row, 12);
+      gtk_widget_set_margin_end (row, 12);
+      gtk_list_box_append (GTK_LIST_BOX (list), row);
+      last_ts = event->ts;
+    }
+}
+
+static void
+show_run (AiosRunsPage *self,
+          gint64        run_id)
+{
+  g_autoptr(AiosRunInfo) info = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *state = NULL;
+  g_autofree char *created = NULL;
+  g_autofree char *byline = NULL;
+  GtkWidget *header, *buttons, *button, *label;
+
+  self->selected = run_id;
+  clear_box (self->detail_box);
+  if (self->workspace == NULL ||
+      (info = aios_run_info_get (aios_workspace_get_store (self->workspace), run_id, NULL)) == NULL)
+    {
+      self->selected = 0;
+      gtk_stack_set_visible_child_name (self->detail_stack, "none");
+      return;
+    }
+
+  title = g_strdup_printf (_("Run %" G_GINT64_FORMAT " · %s v%" G_GINT64_FORMAT), info->id, info->flow_id, info->flow_version);
+  state = run_state (info);
+  created = aios_journal_format_date_time (info->created_at);
+  if (info->parent_run_id != 0)
+    byline = g_strdup_printf (_("%s · started %s, a %s of run %" G_GINT64_FORMAT), status_label (info->status), created,
+                              g_strcmp0 (info->fork_kind, "retry") == 0 ? _("retry") : _("replay"), info->parent_run_id);
+  else
+    byline = g_strdup_printf (_("%s · started %s"), status_label (info->status), created);
+
+  header = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  gtk_box_append (self->detail_box, header);
+  label = add_label (GTK_BOX (header), title, "title-2");
+  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+  add_label (GTK_BOX (header), byline, "dim-label");
+  label = add_label (self->detail_box, state, info->attention != NULL ? "error" : NULL);
+  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+
+  buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  if (g_strcmp0 (info->status, "queued") == 0 || g_strcmp0 (info->status, "running") == 0 ||
+      g_strcmp0 (info->status, "waiting") == 0)
+    {
+      button = gtk_button_new_with_mnemonic (_("_Cancel Run…"));
+      gtk_widget_set_name (button, "cancel-run");
+      gtk_widget_add_css_class (button, "destructive-action");
+      gtk_widget_add_css_class (button, "pill");
+      g_object_set_data (G_OBJECT (button), "run-id", GSIZE_TO_POINTER ((gsize) info->id));
+      g_signal_connect (button, "clicked", G_CALLBACK (on_action_clicked), self);
+      gtk_box_append (GTK_BOX (buttons), button);
+    }
+  if (g_strcmp0 (info->status, "failed") == 0 || g_strcmp0 (info->status, "cancelled") == 0)
+    {
+      button = gtk_button_new_with_mnemonic (_("_Retry…"));
+      gtk_widget_set_name (button, "retry-run");
+      gtk_widget_add_css_class (button, "suggested-action");
+      gtk_widget_add_css_class (button, "pill");
+      g_object_set_data (G_OBJECT (button), "run-id", GSIZE_TO_POINTER ((gsize) info->id));
+      g_signal_connect (button, "clicked", G_CALLBACK (on_action_clicked), self);
+      gtk_box_append (GTK_BOX (buttons), button);
+    }
+  if (gtk_widget_get_first_child (buttons) != NULL)
+    gtk_box_append (self->detail_box, buttons);
+  else
+    g_object_ref_sink (buttons), g_object_unref (buttons);
+
+  add_steps (self, info->id);
+  add_events (self, info->id);
+  gtk_stack_set_visible_child_name (self->detail_stack, "run");
+}
+
+static void
+on_back_clicked (AiosRunsPage *self)
+{
+  adw_leaflet_set_visible_child (self->leaflet, self->list_pane);
+}
+
+static void
+on_folded (AiosRunsPage *self)
+{
+  gtk_widget_set_visible (self->back_button, adw_leaflet_get_folded (self->leaflet));
+}
+
+/* ---- the object ---- */
+
 static void
 aios_runs_page_dispose (GObject *object)
 {
   AiosRunsPage *self = AIOS_RUNS_PAGE (object);
 
+  g_clear_handle_id (&self->refresh_source, g_source_remove);
   /* AdwBin lets go of its child itself; the template must not do it first. */
   adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), AIOS_TYPE_RUNS_PAGE);
@@ -93,13 +671,24 @@ aios_runs_page_class_init (AiosRunsPageClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/com/example/Aios/aios-runs-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, AiosRunsPage, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, AiosRunsPage, stack);
   gtk_widget_class_bind_template_child (widget_class, AiosRunsPage, status_page);
+  gtk_widget_class_bind_template_child (widget_class, AiosRunsPage, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, AiosRunsPage, list_pane);
+  gtk_widget_class_bind_template_child (widget_class, AiosRunsPage, sections);
+  gtk_widget_class_bind_template_child (widget_class, AiosRunsPage, detail_pane);
+  gtk_widget_class_bind_template_child (widget_class, AiosRunsPage, back_button);
+  gtk_widget_class_bind_template_child (widget_class, AiosRunsPage, detail_stack);
+  gtk_widget_class_bind_template_child (widget_class, AiosRunsPage, detail_box);
 }
 
 static void
 aios_runs_page_init (AiosRunsPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  g_signal_connect_swapped (self->back_button, "clicked", G_CALLBACK (on_back_clicked), self);
+  g_signal_connect_swapped (self->leaflet, "notify::folded", G_CALLBACK (on_folded), self);
 }
 
 GtkWidget *
@@ -125,7 +714,40 @@ aios_runs_page_set_workspace (AiosRunsPage *self,
 {
   g_return_if_fail (AIOS_IS_RUNS_PAGE (self));
 
+  if (self->workspace != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (aios_workspace_get_store (self->workspace), self);
+      g_signal_handlers_disconnect_by_data (aios_workspace_get_coordinator (self->workspace), self);
+    }
   if (!g_set_object (&self->workspace, workspace))
     return;
+  self->selected = 0;
+  if (workspace != NULL)
+    {
+      g_signal_connect_object (aios_workspace_get_store (workspace), "committed",
+                               G_CALLBACK (queue_refresh), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (aios_workspace_get_coordinator (workspace), "run-changed",
+                               G_CALLBACK (queue_refresh), self, G_CONNECT_SWAPPED);
+    }
+  rebuild (self);
+  gtk_stack_set_visible_child_name (self->detail_stack, "none");
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WORKSPACE]);
+}
+
+/* Shows @run_id in the detail pane. */
+void
+aios_runs_page_select_run (AiosRunsPage *self,
+                           gint64        run_id)
+{
+  g_return_if_fail (AIOS_IS_RUNS_PAGE (self));
+  show_run (self, run_id);
+}
+
+/* Rebuilds the lists now rather than at the next idle moment. */
+void
+aios_runs_page_refresh (AiosRunsPage *self)
+{
+  g_return_if_fail (AIOS_IS_RUNS_PAGE (self));
+  g_clear_handle_id (&self->refresh_source, g_source_remove);
+  rebuild (self);
 }

@@ -14,5 +14,8 @@ GtkWidget     *aios_runs_page_new           (AiosWorkspace *workspace);
 AiosWorkspace *aios_runs_page_get_workspace (AiosRunsPage *self);
 void           aios_runs_page_set_workspace (AiosRunsPage *self,
                                              AiosWorkspace *workspace);
+void           aios_runs_page_select_run    (AiosRunsPage *self,
+                                             gint64        run_id);
+void           aios_runs_page_refresh       (AiosRunsPage *self);
 
 G_END_DECLS

@@ -1,23 +1,49 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The Timeline: the journal, the story of the company. For now it says
- * truthfully whether the journal holds events and where to read them.
+ * The Timeline: the journal, the story of the company, newest first.
+ *
+ * A GtkListView over AiosJournalModel (lazy, paged by keyset), filtered by
+ * re-querying: words, decisions or failures only, a kind of event, one run.
+ * The detail pane shows the selected event's reasons, payload, cost and
+ * what it refers to (memory versions, approvals, outbox items).
  */
 #define G_LOG_DOMAIN "aios-ui"
 
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
 
+#include "aios-journal-entry.h"
+#include "aios-journal-model.h"
+#include "aios-journal-row.h"
 #include "aios-timeline-page.h"
 #include "store/aios-journal.h"
 
 struct _AiosTimelinePage
 {
-  AdwBin         parent_instance;
+  AdwBin              parent_instance;
 
-  AiosWorkspace *workspace;
-  AdwStatusPage *status_page;
+  AiosWorkspace      *workspace;
+  AiosJournalModel   *model;
+  GtkSingleSelection *selection;
+  GHashTable         *run_labels;   /* run id -> "Run 3 · lead-outreach" */
+
+  GtkStack           *stack;
+  AdwStatusPage      *status_page;
+  AdwLeaflet         *leaflet;
+  GtkWidget          *list_pane;
+  GtkSearchEntry     *search_entry;
+  GtkDropDown        *show_dropdown;
+  GtkDropDown        *kind_dropdown;
+  GtkWidget          *run_chip;
+  GtkLabel           *run_chip_label;
+  GtkStack           *list_stack;
+  GtkListView        *list_view;
+  GtkWidget          *detail_pane;
+  GtkWidget          *back_button;
+  GtkStack           *detail_stack;
+  GtkBox             *detail_box;
 };
 
 G_DEFINE_FINAL_TYPE (AiosTimelinePage, aios_timeline_page, ADW_TYPE_BIN)
@@ -30,39 +56,418 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-/* The journal already has events (settings, backups) before any run: the
- * empty state must not claim otherwise. */
-static void
-update_status (AiosTimelinePage *self)
+/* In the order of the kind drop-down. */
+static const char *kind_prefixes[] = { NULL, "run.", "step.", "approval.", "outbox.", "memory.", "config." };
+
+static const char *
+run_label (AiosTimelinePage *self,
+           gint64            run_id)
 {
-  gint64 last = 0;
+  AiosStore *store;
+  sqlite3_stmt *stmt;
+  char *label = NULL;
 
-  if (self->workspace != NULL)
-    last = aios_journal_last_id (aios_workspace_get_store (self->workspace));
+  if (run_id == 0 || self->workspace == NULL)
+    return NULL;
+  label = g_hash_table_lookup (self->run_labels, &run_id);
+  if (label != NULL)
+    return label;
 
-  if (last == 0)
+  store = aios_workspace_get_store (self->workspace);
+  stmt = aios_store_prepare (store, "SELECT flow_id FROM runs WHERE id = ?", NULL);
+  if (stmt != NULL)
     {
-      adw_status_page_set_title (self->status_page, _("No Events Yet"));
-      adw_status_page_set_description (self->status_page,
-                                       _("Every step of your agents will be listed here with its reasons, newest first."));
+      sqlite3_bind_int64 (stmt, 1, run_id);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        /* Translators: a run and its flow, e.g. "Run 3 · lead-outreach" */
+        label = g_strdup_printf (_("Run %" G_GINT64_FORMAT " · %s"), run_id,
+                                 (const char *) sqlite3_column_text (stmt, 0));
+      sqlite3_reset (stmt);
     }
+  if (label == NULL)
+    label = g_strdup_printf (_("Run %" G_GINT64_FORMAT), run_id);
+  g_hash_table_insert (self->run_labels, g_memdup2 (&run_id, sizeof run_id), label);
+  return label;
+}
+
+/* ---- the page's state ---- */
+
+static void
+update_view (AiosTimelinePage *self)
+{
+  guint n = self->model != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->model)) : 0;
+
+  if (self->model != NULL && !aios_journal_model_get_loaded (self->model))
+    gtk_stack_set_visible_child_name (self->stack, "loading");
+  else if (n == 0 && (self->model == NULL || !aios_journal_model_is_filtered (self->model)))
+    gtk_stack_set_visible_child_name (self->stack, "empty");
   else
     {
-      adw_status_page_set_title (self->status_page, _("The Journal Has Events"));
-      adw_status_page_set_description (self->status_page,
-                                       _("This page cannot list them yet. In a terminal, “aios journal” shows every event with its actor and reasons."));
+      gtk_stack_set_visible_child_name (self->stack, "journal");
+      gtk_stack_set_visible_child_name (self->list_stack, n > 0 ? "list" : "no-match");
     }
 }
+
+static void
+apply_filter (AiosTimelinePage *self)
+{
+  guint kind = gtk_drop_down_get_selected (self->kind_dropdown);
+  gint64 run_id;
+
+  if (self->model == NULL)
+    return;
+  run_id = aios_journal_model_get_run_id (self->model);
+  aios_journal_model_set_filter (self->model,
+                                 run_id,
+                                 kind < G_N_ELEMENTS (kind_prefixes) ? kind_prefixes[kind] : NULL,
+                                 (AiosJournalShow) gtk_drop_down_get_selected (self->show_dropdown),
+                                 gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
+}
+
+static void
+set_run_filter (AiosTimelinePage *self,
+                gint64            run_id)
+{
+  guint kind = gtk_drop_down_get_selected (self->kind_dropdown);
+
+  if (self->model == NULL)
+    return;
+  gtk_widget_set_visible (self->run_chip, run_id != 0);
+  if (run_id != 0)
+    {
+      g_autofree char *text = g_strdup_printf (_("Run %" G_GINT64_FORMAT), run_id);
+      g_autofree char *tooltip = g_strdup_printf (_("Only run %" G_GINT64_FORMAT "’s events; click to show every run"), run_id);
+
+      gtk_label_set_text (self->run_chip_label, text);
+      gtk_widget_set_tooltip_text (self->run_chip, tooltip);
+    }
+  aios_journal_model_set_filter (self->model,
+                                 run_id,
+                                 kind < G_N_ELEMENTS (kind_prefixes) ? kind_prefixes[kind] : NULL,
+                                 (AiosJournalShow) gtk_drop_down_get_selected (self->show_dropdown),
+                                 gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
+}
+
+static void
+on_run_chip_clicked (AiosTimelinePage *self)
+{
+  set_run_filter (self, 0);
+}
+
+/* ---- rows ---- */
+
+static void
+setup_row (GtkListItemFactory *factory,
+           GtkListItem        *item,
+           gpointer            user_data)
+{
+  gtk_list_item_set_child (item, aios_journal_row_new ());
+}
+
+static gboolean
+same_day (gint64 a_ms,
+          gint64 b_ms)
+{
+  g_autoptr(GDateTime) a = g_date_time_new_from_unix_local (a_ms / 1000);
+  g_autoptr(GDateTime) b = g_date_time_new_from_unix_local (b_ms / 1000);
+
+  return g_date_time_get_year (a) == g_date_time_get_year (b) &&
+         g_date_time_get_day_of_year (a) == g_date_time_get_day_of_year (b);
+}
+
+static void
+bind_row (GtkListItemFactory *factory,
+          GtkListItem        *item,
+          AiosTimelinePage   *self)
+{
+  AiosJournalEntry *entry = gtk_list_item_get_item (item);
+  guint position = gtk_list_item_get_position (item);
+  gboolean show_day = TRUE;
+
+  if (entry == NULL)
+    return;
+  if (position > 0)
+    {
+      g_autoptr(AiosJournalEntry) newer = g_list_model_get_item (G_LIST_MODEL (self->model), position - 1);
+
+      if (newer != NULL)
+        show_day = !same_day (aios_journal_entry_get_event (newer)->ts, aios_journal_entry_get_event (entry)->ts);
+    }
+  aios_journal_row_set_entry (AIOS_JOURNAL_ROW (gtk_list_item_get_child (item)), entry, show_day,
+                              run_label (self, aios_journal_entry_get_event (entry)->run_id));
+}
+
+static void
+unbind_row (GtkListItemFactory *factory,
+            GtkListItem        *item,
+            gpointer            user_data)
+{
+  aios_journal_row_set_entry (AIOS_JOURNAL_ROW (gtk_list_item_get_child (item)), NULL, FALSE, NULL);
+}
+
+/* ---- the detail pane ---- */
+
+static void
+clear_box (GtkBox *box)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (box))) != NULL)
+    gtk_box_remove (box, child);
+}
+
+static GtkWidget *
+add_section (GtkBox     *box,
+             const char *heading)
+{
+  GtkWidget *section = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *label = gtk_label_new (heading);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_widget_add_css_class (label, "heading");
+  gtk_box_append (GTK_BOX (section), label);
+  gtk_box_append (box, section);
+  return section;
+}
+
+static GtkWidget *
+add_list (GtkWidget *section)
+{
+  GtkWidget *list = gtk_list_box_new ();
+
+  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
+  gtk_widget_add_css_class (list, "boxed-list");
+  gtk_box_append (GTK_BOX (section), list);
+  return list;
+}
+
+static GtkWidget *
+add_row (GtkWidget  *list,
+         const char *title,
+         const char *value)
+{
+  GtkWidget *row = adw_action_row_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), value);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  gtk_list_box_append (GTK_LIST_BOX (list), row);
+  return row;
+}
+
+static GtkWidget *
+add_text (GtkWidget  *section,
+          const char *text)
+{
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+  gtk_box_append (GTK_BOX (section), label);
+  return label;
+}
+
+static char *
+pretty_json (const char *json)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+
+  if (!json_parser_load_from_data (parser, json, -1, NULL) || json_parser_get_root (parser) == NULL)
+    return g_strdup (json);
+  return json_to_string (json_parser_get_root (parser), TRUE);
+}
+
+/* What a link points at, in words, read from the rooms' tables. */
+static void
+describe_link (AiosStore           *store,
+               const AiosEventLink *link,
+               char               **title,
+               char               **subtitle)
+{
+  sqlite3_stmt *stmt = NULL;
+  gint64 id = g_ascii_strtoll (link->target_id, NULL, 10);
+
+  if (g_str_equal (link->target_kind, "record"))
+    {
+      stmt = aios_store_prepare (store, "SELECT title, kind FROM records WHERE id = ?", NULL);
+      *subtitle = g_strdup_printf (_("Memory record %s, version %" G_GINT64_FORMAT), link->target_id, link->version);
+    }
+  else if (g_str_equal (link->target_kind, "approval"))
+    {
+      stmt = aios_store_prepare (store, "SELECT action_kind, status FROM approvals WHERE id = ?", NULL);
+      *title = g_strdup_printf (_("Approval %s"), link->target_id);
+    }
+  else if (g_str_equal (link->target_kind, "outbox"))
+    {
+      stmt = aios_store_prepare (store, "SELECT connector, status FROM outbox WHERE id = ?", NULL);
+      *title = g_strdup_printf (_("Outbox item %s"), link->target_id);
+    }
+  else if (g_str_equal (link->target_kind, "prompt"))
+    *title = g_strdup_printf (_("Prompt %s"), link->target_id);
+
+  if (stmt != NULL)
+    {
+      sqlite3_bind_int64 (stmt, 1, id);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          const char *a = (const char *) sqlite3_column_text (stmt, 0);
+          const char *b = (const char *) sqlite3_column_text (stmt, 1);
+
+          if (*title == NULL)
+            *title = g_strdup (a);
+          else if (*subtitle == NULL)
+            /* Translators: e.g. "email · sent" */
+            *subtitle = g_strdup_printf (_("%s · %s"), a, b);
+        }
+      sqlite3_reset (stmt);
+    }
+  if (*title == NULL)
+    *title = g_strdup_printf ("%s %s", link->target_kind, link->target_id);
+}
+
+static void
+on_only_run_clicked (GtkButton        *button,
+                     AiosTimelinePage *self)
+{
+  set_run_filter (self, GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (button), "run-id")));
+}
+
+static void
+show_event (AiosTimelinePage *self,
+            AiosJournalEntry *entry)
+{
+  const AiosEvent *event = aios_journal_entry_get_event (entry);
+  AiosStore *store = aios_workspace_get_store (self->workspace);
+  g_autofree char *actor = aios_journal_format_actor (event->actor);
+  g_autofree char *when = aios_journal_format_date_time (event->ts);
+  g_autofree char *byline = g_strdup_printf ("%s · %s", actor, when);
+  g_autoptr(GPtrArray) links = aios_journal_list_links (store, event->id, NULL);
+  GtkWidget *header, *section, *list, *label;
+
+  clear_box (self->detail_box);
+
+  header = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  gtk_box_append (self->detail_box, header);
+  label = gtk_label_new (event->summary);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+  gtk_widget_add_css_class (label, "title-2");
+  if (aios_journal_entry_is_failure (entry))
+    gtk_widget_add_css_class (label, "error");
+  gtk_box_append (GTK_BOX (header), label);
+  label = gtk_label_new (byline);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_widget_add_css_class (label, "dim-label");
+  gtk_box_append (GTK_BOX (header), label);
+
+  if (event->rationale != NULL && *event->rationale != '\0')
+    {
+      section = add_section (self->detail_box, _("Why"));
+      label = add_text (section, event->rationale);
+      if (aios_journal_entry_is_failure (entry))
+        gtk_widget_add_css_class (label, "error");
+    }
+
+  section = add_section (self->detail_box, _("Details"));
+  list = add_list (section);
+  add_row (list, _("Kind"), event->kind);
+  add_row (list, _("Actor"), event->actor);
+  if (event->run_id != 0)
+    {
+      GtkWidget *row = add_row (list, _("Run"), run_label (self, event->run_id));
+      GtkWidget *button = gtk_button_new_with_label (_("Only This Run"));
+
+      gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+      gtk_widget_set_tooltip_text (button, _("Show only this run’s events"));
+      g_object_set_data (G_OBJECT (button), "run-id", GSIZE_TO_POINTER ((gsize) event->run_id));
+      g_signal_connect (button, "clicked", G_CALLBACK (on_only_run_clicked), self);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+    }
+  if (event->cost_micros != 0)
+    {
+      g_autofree char *cost = g_strdup_printf ("%.4f", event->cost_micros / 1e6);
+      gtk_widget_add_css_class (add_row (list, _("Cost"), cost), "numeric");
+    }
+  {
+    g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, event->id);
+    add_row (list, _("Event"), id);
+  }
+
+  if (event->payload_json != NULL && *event->payload_json != '\0')
+    {
+      g_autofree char *pretty = pretty_json (event->payload_json);
+
+      section = add_section (self->detail_box, _("Payload"));
+      label = add_text (section, pretty);
+      gtk_widget_add_css_class (label, "monospace");
+      gtk_widget_add_css_class (label, "card");
+      gtk_widget_add_css_class (label, "payload");
+    }
+
+  if (links != NULL && links->len > 0)
+    {
+      section = add_section (self->detail_box, _("Refers To"));
+      list = add_list (section);
+      for (guint i = 0; i < links->len; i++)
+        {
+          g_autofree char *title = NULL;
+          g_autofree char *subtitle = NULL;
+
+          describe_link (store, links->pdata[i], &title, &subtitle);
+          add_row (list, title, subtitle);
+        }
+    }
+
+  gtk_stack_set_visible_child_name (self->detail_stack, "event");
+}
+
+static void
+on_selected (AiosTimelinePage *self)
+{
+  AiosJournalEntry *entry = gtk_single_selection_get_selected_item (self->selection);
+
+  if (entry == NULL)
+    {
+      gtk_stack_set_visible_child_name (self->detail_stack, "none");
+      return;
+    }
+  show_event (self, entry);
+  if (adw_leaflet_get_folded (self->leaflet))
+    adw_leaflet_set_visible_child (self->leaflet, self->detail_pane);
+}
+
+static void
+on_back_clicked (AiosTimelinePage *self)
+{
+  adw_leaflet_set_visible_child (self->leaflet, self->list_pane);
+}
+
+static void
+on_folded (AiosTimelinePage *self)
+{
+  gtk_widget_set_visible (self->back_button, adw_leaflet_get_folded (self->leaflet));
+}
+
+/* ---- the object ---- */
 
 static void
 aios_timeline_page_dispose (GObject *object)
 {
   AiosTimelinePage *self = AIOS_TIMELINE_PAGE (object);
 
+  if (self->list_view != NULL)
+    gtk_list_view_set_model (self->list_view, NULL);
   /* AdwBin lets go of its child itself; the template must not do it first. */
   adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), AIOS_TYPE_TIMELINE_PAGE);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->model);
   g_clear_object (&self->workspace);
+  g_clear_pointer (&self->run_labels, g_hash_table_unref);
   G_OBJECT_CLASS (aios_timeline_page_parent_class)->dispose (object);
 }
 
@@ -118,14 +523,43 @@ aios_timeline_page_class_init (AiosTimelinePageClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/com/example/Aios/aios-timeline-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, AiosTimelinePage, stack);
   gtk_widget_class_bind_template_child (widget_class, AiosTimelinePage, status_page);
+  gtk_widget_class_bind_template_child (widget_class, AiosTimelinePage, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, AiosTimelinePage, list_pane);
+  gtk_widget_class_bind_template_child (widget_class, AiosTimelinePage, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, AiosTimelinePage, show_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, AiosTimelinePage, kind_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, AiosTimelinePage, run_chip);
+  gtk_widget_class_bind_template_child (widget_class, AiosTimelinePage, run_chip_label);
+  gtk_widget_class_bind_template_child (widget_class, AiosTimelinePage, list_stack);
+  gtk_widget_class_bind_template_child (widget_class, AiosTimelinePage, list_view);
+  gtk_widget_class_bind_template_child (widget_class, AiosTimelinePage, detail_pane);
+  gtk_widget_class_bind_template_child (widget_class, AiosTimelinePage, back_button);
+  gtk_widget_class_bind_template_child (widget_class, AiosTimelinePage, detail_stack);
+  gtk_widget_class_bind_template_child (widget_class, AiosTimelinePage, detail_box);
 }
 
 static void
 aios_timeline_page_init (AiosTimelinePage *self)
 {
+  g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+
   gtk_widget_init_template (GTK_WIDGET (self));
-  g_signal_connect (self, "map", G_CALLBACK (update_status), NULL);
+  self->run_labels = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_row), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_row), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row), NULL);
+  gtk_list_view_set_factory (self->list_view, factory);
+
+  g_signal_connect_swapped (self->search_entry, "search-changed", G_CALLBACK (apply_filter), self);
+  g_signal_connect_swapped (self->show_dropdown, "notify::selected", G_CALLBACK (apply_filter), self);
+  g_signal_connect_swapped (self->kind_dropdown, "notify::selected", G_CALLBACK (apply_filter), self);
+  g_signal_connect_swapped (self->run_chip, "clicked", G_CALLBACK (on_run_chip_clicked), self);
+  g_signal_connect_swapped (self->back_button, "clicked", G_CALLBACK (on_back_clicked), self);
+  g_signal_connect_swapped (self->leaflet, "notify::folded", G_CALLBACK (on_folded), self);
+  update_view (self);
 }
 
 GtkWidget *
@@ -153,6 +587,56 @@ aios_timeline_page_set_workspace (AiosTimelinePage *self,
 
   if (!g_set_object (&self->workspace, workspace))
     return;
-  update_status (self);
+
+  gtk_list_view_set_model (self->list_view, NULL);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->model);
+  g_hash_table_remove_all (self->run_labels);
+  gtk_stack_set_visible_child_name (self->detail_stack, "none");
+  if (workspace != NULL)
+    {
+      self->model = aios_journal_model_new (aios_workspace_get_store (workspace));
+      self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->model)));
+      gtk_single_selection_set_autoselect (self->selection, FALSE);
+      gtk_single_selection_set_can_unselect (self->selection, TRUE);
+      gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+      g_signal_connect_object (self->model, "notify::loaded", G_CALLBACK (update_view), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->model, "items-changed", G_CALLBACK (update_view), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->selection, "notify::selected", G_CALLBACK (on_selected), self, G_CONNECT_SWAPPED);
+      gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
+      apply_filter (self);
+    }
+  update_view (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WORKSPACE]);
+}
+
+/**
+ * aios_timeline_page_get_model:
+ *
+ * Returns: (transfer none) (nullable): the journal as the list shows it
+ */
+GListModel *
+aios_timeline_page_get_model (AiosTimelinePage *self)
+{
+  g_return_val_if_fail (AIOS_IS_TIMELINE_PAGE (self), NULL);
+  return G_LIST_MODEL (self->model);
+}
+
+/* Shows only @run_id's events (0: every run's). */
+void
+aios_timeline_page_show_run (AiosTimelinePage *self,
+                             gint64            run_id)
+{
+  g_return_if_fail (AIOS_IS_TIMELINE_PAGE (self));
+  set_run_filter (self, run_id);
+}
+
+/* Selects the event at @position and shows it in the detail pane. */
+void
+aios_timeline_page_select (AiosTimelinePage *self,
+                           guint             position)
+{
+  g_return_if_fail (AIOS_IS_TIMELINE_PAGE (self));
+  if (self->selection != NULL)
+    gtk_single_selection_set_selected (self->selection, position);
 }

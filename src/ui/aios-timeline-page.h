@@ -14,5 +14,10 @@ GtkWidget     *aios_timeline_page_new           (AiosWorkspace *workspace);
 AiosWorkspace *aios_timeline_page_get_workspace (AiosTimelinePage *self);
 void           aios_timeline_page_set_workspace (AiosTimelinePage *self,
                                                  AiosWorkspace *workspace);
+GListModel    *aios_timeline_page_get_model     (AiosTimelinePage *self);
+void           aios_timeline_page_show_run      (AiosTimelinePage *self,
+                                                 gint64            run_id);
+void           aios_timeline_page_select        (AiosTimelinePage *self,
+                                                 guint             position);
 
 G_END_DECLS

@@ -13,6 +13,7 @@
 
 #include "aios-ui-test.h"
 #include "store/aios-journal.h"
+#include "ui/aios-journal-model.h"
 #include "ui/aios-timeline-page.h"
 #include "ui/aios-window.h"
 
@@ -241,6 +242,13 @@ find_status_page (GtkWidget *widget)
   return NULL;
 }
 
+static gboolean
+timeline_loaded (gpointer page)
+{
+  GListModel *model = aios_timeline_page_get_model (page);
+  return model != NULL && aios_journal_model_get_loaded (AIOS_JOURNAL_MODEL (model));
+}
+
 static void
 test_timeline_empty_state_is_truthful (void)
 {
@@ -252,10 +260,12 @@ test_timeline_empty_state_is_truthful (void)
   /* A fresh workspace may already journal its own creation: the page must
    * agree with the journal either way. */
   page = g_object_ref_sink (aios_timeline_page_new (workspace));
+  g_assert_true (aios_ui_test_wait (timeline_loaded, page, 10000));
   status = find_status_page (page);
   g_assert_nonnull (status);
-  if (aios_journal_last_id (aios_workspace_get_store (workspace)) == 0)
-    g_assert_cmpstr (adw_status_page_get_title (status), ==, "No Events Yet");
+  g_assert_cmpstr (adw_status_page_get_title (status), ==, "No Events Yet");
+  g_assert_true (gtk_widget_get_child_visible (GTK_WIDGET (status)) ==
+                 (aios_journal_last_id (aios_workspace_get_store (workspace)) == 0));
   g_object_unref (page);
 
   g_assert_true (aios_config_set (aios_workspace_get_config (workspace), "smtp.from",
@@ -263,9 +273,12 @@ test_timeline_empty_state_is_truthful (void)
   g_assert_no_error (error);
   g_assert_cmpint (aios_journal_last_id (aios_workspace_get_store (workspace)), >, 0);
 
+  /* With events, the list shows them and the empty state is not shown. */
   page = g_object_ref_sink (aios_timeline_page_new (workspace));
-  status = find_status_page (page);
-  g_assert_cmpstr (adw_status_page_get_title (status), ==, "The Journal Has Events");
+  g_assert_true (aios_ui_test_wait (timeline_loaded, page, 10000));
+  g_assert_cmpuint (g_list_model_get_n_items (aios_timeline_page_get_model (AIOS_TIMELINE_PAGE (page))), ==,
+                    aios_journal_last_id (aios_workspace_get_store (workspace)));
+  g_assert_false (gtk_widget_get_child_visible (GTK_WIDGET (find_status_page (page))));
   g_object_unref (page);
 }
 

@@ -1,0 +1,458 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The Runs and Timeline pages on the demo company, under
+ * tests/with-session.sh: the runs the coordinator left (read from the rows
+ * drawn), the journal newest first (read from the rows drawn), cancelling a
+ * run through the page's button and its confirmation (checked in the DB),
+ * both pages rendered in light and dark to build/tests/artifacts/. And the
+ * journal model over a million events: its count, its first and last item,
+ * new events arriving on top, memory staying flat.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "aios-demo.h"
+#include "aios-ui-test.h"
+#include "control/aios-run-info.h"
+#include "store/aios-journal.h"
+#include "ui/aios-journal-entry.h"
+#include "ui/aios-journal-model.h"
+#include "ui/aios-journal-row.h"
+#include "ui/aios-runs-page.h"
+#include "ui/aios-timeline-page.h"
+#include "ui/aios-window.h"
+
+static gboolean
+is_true (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static void
+settled_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (aios_workspace_settle_finish (AIOS_WORKSPACE (source), result, &error));
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+static void
+settle (AiosWorkspace *workspace)
+{
+  gboolean done = FALSE;
+
+  aios_workspace_settle_async (workspace, NULL, settled_cb, &done);
+  g_assert_true (aios_ui_test_wait (is_true, &done, 60000));
+}
+
+/* The demo company with email configured, so the good leads wait for the
+ * operator's approval and the weak one finishes. */
+static AiosWorkspace *
+demo_workspace (void)
+{
+  AiosWorkspace *workspace = aios_ui_test_workspace_new ();
+  g_autoptr(GError) error = NULL;
+  guint runs = 0;
+
+  g_assert_true (aios_config_set (aios_workspace_get_config (workspace), "smtp.url",
+                                  "smtp://127.0.0.1:9", "operator", &error));
+  g_assert_no_error (error);
+  g_assert_true (aios_workspace_start (workspace, &error));
+  g_assert_no_error (error);
+  g_assert_true (aios_demo_load (workspace, &runs, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (runs, ==, 6);
+  settle (workspace);
+  return workspace;
+}
+
+static gboolean
+is_mapped (gpointer widget)
+{
+  return gtk_widget_get_mapped (widget) && gtk_widget_get_width (widget) > 0;
+}
+
+static GtkWidget *
+find_type (GtkWidget *widget,
+           GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_type (child, type);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Drawn widgets named @name (or of @type), in tree order. */
+static void
+collect (GtkWidget  *widget,
+         const char *name,
+         GType       type,
+         GPtrArray  *found)
+{
+  if (!gtk_widget_is_drawable (widget))
+    return;
+  if ((name != NULL && g_strcmp0 (gtk_widget_get_name (widget), name) == 0) ||
+      (type != G_TYPE_INVALID && G_TYPE_CHECK_INSTANCE_TYPE (widget, type)))
+    g_ptr_array_add (found, widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    collect (child, name, type, found);
+}
+
+static void
+render (GtkWidget  *window,
+        const char *name)
+{
+  g_autofree char *path = aios_ui_test_artifact_path (name);
+  g_autoptr(GdkTexture) texture = NULL;
+
+  aios_ui_test_wait_frame (window);
+  texture = aios_ui_test_render (window);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("rendered %s", path);
+}
+
+static void
+render_both (GtkWidget  *window,
+             const char *page)
+{
+  AdwStyleManager *style = adw_style_manager_get_default ();
+  g_autofree char *light = g_strdup_printf ("pages-%s-light.png", page);
+  g_autofree char *dark = g_strdup_printf ("pages-%s-dark.png", page);
+
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
+  render (window, light);
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
+  render (window, dark);
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
+}
+
+static const char *
+status_word (const char *status)
+{
+  return g_str_equal (status, "waiting") ? "Waiting" : g_str_equal (status, "succeeded") ? "Succeeded"
+       : g_str_equal (status, "cancelled") ? "Cancelled" : g_str_equal (status, "failed") ? "Failed" : status;
+}
+
+static void
+assert_runs_shown (GtkWidget *page,
+                   AiosStore *store)
+{
+  g_autoptr(GPtrArray) runs = aios_run_info_list (store, FALSE, 0, 0, NULL);
+  g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+
+  collect (page, "run-row", G_TYPE_INVALID, rows);
+  g_assert_cmpuint (runs->len, ==, 6);
+  g_assert_cmpuint (rows->len, ==, runs->len);
+  for (guint i = 0; i < runs->len; i++)
+    {
+      const AiosRunInfo *info = runs->pdata[i];
+      g_autofree char *title = g_strdup_printf ("Run %" G_GINT64_FORMAT " · %s", info->id, info->flow_id);
+      gboolean found = FALSE;
+
+      for (guint r = 0; r < rows->len && !found; r++)
+        if (g_str_equal (adw_preferences_row_get_title (rows->pdata[r]), title))
+          {
+            g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
+
+            aios_ui_test_collect_labels (rows->pdata[r], labels);
+            if (!g_ptr_array_find_with_equal_func (labels, status_word (info->status), g_str_equal, NULL))
+              g_error ("the row of run %" G_GINT64_FORMAT " does not say %s", info->id, status_word (info->status));
+            found = TRUE;
+          }
+      if (!found)
+        g_error ("run %" G_GINT64_FORMAT " is not listed", info->id);
+    }
+}
+
+static gboolean
+timeline_loaded (gpointer page)
+{
+  GListModel *model = aios_timeline_page_get_model (page);
+  gint64 last = aios_journal_last_id (aios_workspace_get_store (aios_timeline_page_get_workspace (page)));
+  g_autoptr(AiosJournalEntry) first = NULL;
+
+  if (model == NULL || !aios_journal_model_get_loaded (AIOS_JOURNAL_MODEL (model)))
+    return FALSE;
+  first = g_list_model_get_item (model, 0);
+  return first != NULL && aios_journal_entry_get_id (first) == last;
+}
+
+/* The rows drawn say the newest summaries first, as the journal has them. */
+static void
+assert_timeline_shown (GtkWidget *page,
+                       AiosStore *store)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+  sqlite3_stmt *stmt = aios_store_prepare (store, "SELECT summary FROM events ORDER BY id DESC LIMIT ?", NULL);
+  guint i = 0;
+
+  collect (page, NULL, AIOS_TYPE_JOURNAL_ROW, rows);
+  g_assert_cmpuint (rows->len, >=, 8);
+  sqlite3_bind_int (stmt, 1, rows->len);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      const char *expected = (const char *) sqlite3_column_text (stmt, 0);
+
+      g_assert_cmpuint (i, <, rows->len);
+      g_assert_cmpstr (aios_journal_row_get_summary (rows->pdata[i]), ==, expected);
+      i++;
+    }
+  sqlite3_reset (stmt);
+  g_assert_cmpuint (i, ==, rows->len);
+}
+
+static gboolean
+dialog_shown (gpointer data)
+{
+  AdwMessageDialog **dialog = data;
+  GList *toplevels = gtk_window_list_toplevels ();
+
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (ADW_IS_MESSAGE_DIALOG (l->data) && gtk_widget_get_mapped (l->data))
+      *dialog = l->data;
+  g_list_free (toplevels);
+  return *dialog != NULL;
+}
+
+static char *
+run_status (AiosStore *store,
+            gint64     run_id)
+{
+  g_autoptr(AiosRunInfo) info = aios_run_info_get (store, run_id, NULL);
+  return g_strdup (info->status);
+}
+
+static gint64
+count (AiosStore  *store,
+       const char *sql,
+       gint64      arg)
+{
+  sqlite3_stmt *stmt = aios_store_prepare (store, sql, NULL);
+  gint64 n;
+
+  g_assert_nonnull (stmt);
+  sqlite3_bind_int64 (stmt, 1, arg);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  n = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return n;
+}
+
+static void
+test_demo (void)
+{
+  g_autoptr(AiosWorkspace) workspace = demo_workspace ();
+  AiosStore *store = aios_workspace_get_store (workspace);
+  AiosWindow *window = aios_window_new (aios_ui_test_application (), workspace);
+  GtkWidget *runs, *timeline;
+  g_autoptr(GPtrArray) buttons = g_ptr_array_new ();
+  AdwMessageDialog *dialog = NULL;
+  g_autofree char *status = NULL;
+  gint64 victim = 0;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 720);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (aios_ui_test_wait (is_mapped, window, 10000));
+
+  /* Runs: the six runs, each with its status */
+  aios_window_show_page (window, "runs");
+  runs = find_type (GTK_WIDGET (window), AIOS_TYPE_RUNS_PAGE);
+  g_assert_nonnull (runs);
+  aios_ui_test_wait_frame (GTK_WIDGET (window));
+  assert_runs_shown (runs, store);
+  g_assert_cmpint (count (store, "SELECT COUNT (*) FROM runs WHERE status = 'waiting' AND ? = 0", 0), ==, 5);
+  g_assert_cmpint (count (store, "SELECT COUNT (*) FROM runs WHERE status = 'succeeded' AND ? = 0", 0), ==, 1);
+
+  victim = count (store, "SELECT MIN (id) FROM runs WHERE status = 'waiting' AND ? = 0", 0);
+  aios_runs_page_select_run (AIOS_RUNS_PAGE (runs), victim);
+  render_both (GTK_WIDGET (window), "runs");
+
+  /* Timeline: newest first, the summaries the journal has */
+  aios_window_show_page (window, "timeline");
+  timeline = find_type (GTK_WIDGET (window), AIOS_TYPE_TIMELINE_PAGE);
+  g_assert_true (aios_ui_test_wait (timeline_loaded, timeline, 10000));
+  aios_ui_test_wait_frame (GTK_WIDGET (window));
+  assert_timeline_shown (timeline, store);
+  aios_timeline_page_select (AIOS_TIMELINE_PAGE (timeline), 0);
+  render_both (GTK_WIDGET (window), "timeline");
+
+  /* Cancel a waiting run with its button and the confirmation */
+  aios_window_show_page (window, "runs");
+  aios_runs_page_select_run (AIOS_RUNS_PAGE (runs), victim);
+  aios_ui_test_wait_frame (GTK_WIDGET (window));
+  collect (runs, "cancel-run", G_TYPE_INVALID, buttons);
+  g_assert_cmpuint (buttons->len, ==, 1);
+  g_signal_emit_by_name (buttons->pdata[0], "clicked");
+  g_assert_true (aios_ui_test_wait (dialog_shown, &dialog, 10000));
+  {
+    g_autofree char *heading = g_strdup_printf ("Cancel Run %" G_GINT64_FORMAT "?", victim);
+    g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, heading);
+    g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "approvals it waits for are withdrawn"));
+  }
+  aios_ui_test_wait_frame (GTK_WIDGET (dialog));
+  render (GTK_WIDGET (dialog), "pages-runs-cancel-dialog.png");
+  adw_message_dialog_response (dialog, "cancel-run");
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+
+  status = run_status (store, victim);
+  g_assert_cmpstr (status, ==, "cancelled");
+  g_assert_cmpint (count (store, "SELECT COUNT (*) FROM approvals WHERE run_id = ? AND status = 'pending'", victim), ==, 0);
+  g_assert_cmpint (count (store, "SELECT COUNT (*) FROM events WHERE run_id = ? AND kind = 'run.cancelled' "
+                                 "AND actor = 'operator'", victim), ==, 1);
+  /* and the page says so */
+  aios_runs_page_refresh (AIOS_RUNS_PAGE (runs));
+  aios_ui_test_wait_frame (GTK_WIDGET (window));
+  assert_runs_shown (runs, store);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static gint64
+rss_kib (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  g_assert_true (g_file_get_contents ("/proc/self/status", &status, NULL, NULL));
+  line = strstr (status, "VmRSS:");
+  g_assert_nonnull (line);
+  return g_ascii_strtoll (line + strlen ("VmRSS:"), NULL, 10);
+}
+
+static gboolean
+model_loaded (gpointer model)
+{
+  return aios_journal_model_get_loaded (model);
+}
+
+typedef struct {
+  GListModel *model;
+  guint       n;
+} Grown;
+
+static gboolean
+model_grown (gpointer data)
+{
+  Grown *grown = data;
+  return g_list_model_get_n_items (grown->model) >= grown->n;
+}
+
+/* A million events: counted, first and last item read, memory flat. */
+static void
+test_million (void)
+{
+  g_autoptr(AiosWorkspace) workspace = aios_ui_test_workspace_new ();
+  AiosStore *store = aios_workspace_get_store (workspace);
+  g_autoptr(AiosJournalModel) model = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AiosJournalEntry) first = NULL;
+  g_autoptr(AiosJournalEntry) last = NULL;
+  g_autoptr(AiosJournalEntry) middle = NULL;
+  g_autoptr(AiosJournalEntry) fresh = NULL;
+  AiosEvent event = { 0 };
+  sqlite3_stmt *insert;
+  gint64 before, top, total;
+  gint64 start = g_get_monotonic_time ();
+  guint n;
+  Grown grown;
+
+  g_assert_true (aios_store_begin (store, &error));
+  insert = aios_store_prepare (store, "INSERT INTO events (ts, run_id, actor, kind, summary) "
+                                      "VALUES (?1, ?2 % 500 + 1, 'system', 'step.started', 'Step started')", &error);
+  g_assert_no_error (error);
+  for (int i = 0; i < 1000000; i++)
+    {
+      sqlite3_bind_int64 (insert, 1, 1700000000000 + i);
+      sqlite3_bind_int64 (insert, 2, i);
+      g_assert_cmpint (sqlite3_step (insert), ==, SQLITE_DONE);
+      sqlite3_reset (insert);
+    }
+  g_assert_true (aios_store_commit (store, &error));
+  g_test_message ("1,000,000 events written in %.1f s", (g_get_monotonic_time () - start) / 1e6);
+
+  top = aios_journal_last_id (store);
+  total = count (store, "SELECT COUNT (*) FROM events WHERE ? = 0", 0);
+  g_assert_cmpint (total, >=, 1000000);
+
+  before = rss_kib ();
+  start = g_get_monotonic_time ();
+  model = aios_journal_model_new (store);
+  g_assert_true (aios_ui_test_wait (model_loaded, model, 30000));
+  n = g_list_model_get_n_items (G_LIST_MODEL (model));
+  g_test_message ("counted in %.0f ms", (g_get_monotonic_time () - start) / 1e3);
+  g_assert_cmpuint (n, ==, total);
+
+  start = g_get_monotonic_time ();
+  first = g_list_model_get_item (G_LIST_MODEL (model), 0);
+  last = g_list_model_get_item (G_LIST_MODEL (model), 999999);
+  middle = g_list_model_get_item (G_LIST_MODEL (model), 500001);
+  g_test_message ("first, last and middle read in %.0f ms", (g_get_monotonic_time () - start) / 1e3);
+  g_assert_cmpint (aios_journal_entry_get_id (first), ==, top);
+  g_assert_cmpint (aios_journal_entry_get_id (last), ==, top - 999999);
+  g_assert_cmpint (aios_journal_entry_get_id (middle), ==, top - 500001);
+  g_assert_cmpstr (aios_journal_entry_get_event (last)->summary, ==, "Step started");
+  g_assert_null (g_list_model_get_item (G_LIST_MODEL (model), n));
+
+  /* Scroll through a stretch: the cache stays a few pages. */
+  for (guint i = 0; i < 20000; i++)
+    g_object_unref (g_list_model_get_item (G_LIST_MODEL (model), i * 37));
+  g_assert_cmpuint (aios_journal_model_get_cached_pages (model), <=, 12);
+  g_test_message ("RSS %" G_GINT64_FORMAT " KiB before the model, %" G_GINT64_FORMAT " KiB after",
+                  before, rss_kib ());
+  g_assert_cmpint (rss_kib (), <, 200 * 1024);
+  g_assert_cmpint (rss_kib () - before, <, 50 * 1024);
+
+  /* A new event arrives on top; the old ones keep their items. */
+  event.ts = aios_store_now_ms ();
+  event.actor = "operator";
+  event.kind = "config.changed";
+  event.summary = "A fresh event";
+  g_assert_cmpint (aios_journal_append (store, &event, &error), >, 0);
+  g_assert_no_error (error);
+  grown.model = G_LIST_MODEL (model);
+  grown.n = n + 1;
+  g_assert_true (aios_ui_test_wait (model_grown, &grown, 10000));
+  fresh = g_list_model_get_item (G_LIST_MODEL (model), 0);
+  g_assert_cmpstr (aios_journal_entry_get_event (fresh)->summary, ==, "A fresh event");
+  g_clear_object (&last);
+  last = g_list_model_get_item (G_LIST_MODEL (model), 1000000);
+  g_assert_cmpint (aios_journal_entry_get_id (last), ==, top - 999999);
+
+  /* A filter re-queries: one run's events, and decisions only (none). */
+  aios_journal_model_set_filter (model, 7, NULL, AIOS_JOURNAL_SHOW_ALL, NULL);
+  grown.n = 0;
+  while (g_list_model_get_n_items (G_LIST_MODEL (model)) != 2000)
+    g_main_context_iteration (NULL, TRUE);
+  g_clear_object (&last);
+  last = g_list_model_get_item (G_LIST_MODEL (model), 1999);
+  g_assert_cmpint (aios_journal_entry_get_event (last)->run_id, ==, 7);
+  aios_journal_model_set_filter (model, 0, NULL, AIOS_JOURNAL_SHOW_ALL, "fresh");
+  while (g_list_model_get_n_items (G_LIST_MODEL (model)) != 1)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  gtk_init ();
+
+  g_test_add_func ("/pages/demo", test_demo);
+  g_test_add_func ("/pages/journal-model-million", test_million);
+
+  return g_test_run ();
+}
