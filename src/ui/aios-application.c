@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "aios-application.h"
+#include "aios-inbox-page.h"
 #include "aios-preferences-window.h"
 #include "aios-window.h"
 #include "cli/aios-app-core.h"
@@ -43,6 +44,26 @@ open_window_cb (AiosAppCore     *core,
 
   if (window == NULL)
     window = aios_window_new (self, workspace);
+  gtk_window_present (GTK_WINDOW (window));
+  return TRUE;
+}
+
+/* A notification's Open button: that approval, in the Inbox. */
+static gboolean
+show_approval_cb (AiosAppCore     *core,
+                  AiosWorkspace   *workspace,
+                  gint64           approval_id,
+                  AiosApplication *self)
+{
+  AiosWindow *window = find_window (self, workspace);
+  GtkWidget *inbox;
+
+  if (window == NULL)
+    window = aios_window_new (self, workspace);
+  aios_window_show_page (window, "inbox");
+  inbox = adw_view_stack_get_child_by_name (aios_window_get_stack (window), "inbox");
+  if (AIOS_IS_INBOX_PAGE (inbox))
+    aios_inbox_page_select_approval (AIOS_INBOX_PAGE (inbox), approval_id);
   gtk_window_present (GTK_WINDOW (window));
   return TRUE;
 }
@@ -197,6 +218,7 @@ aios_application_init (AiosApplication *self)
 {
   self->core = aios_app_core_new (G_APPLICATION (self));
   g_signal_connect_object (self->core, "open-window", G_CALLBACK (open_window_cb), self, 0);
+  g_signal_connect_object (self->core, "show-approval", G_CALLBACK (show_approval_cb), self, 0);
 }
 
 AiosApplication *

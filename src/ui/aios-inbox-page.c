@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The Inbox: outward actions (emails, invoices, payments, posts) waiting for
- * the operator's decision. Until approvals exist it shows its empty state.
+ * The Inbox: what waits for the operator. On the left, outward actions
+ * (emails, invoices, webhooks) waiting for a decision and runs that failed
+ * and need attention; on the right the selected one as it will go out, why
+ * it was proposed, and Reject… / Edit / Approve. The list follows the
+ * workspace: it is read again (in an idle, coalesced) after every commit,
+ * rows are added and removed in place so selection and focus stay put.
+ * The empty state appears only when nothing waits.
  */
 #define G_LOG_DOMAIN "aios-ui"
 
@@ -9,14 +14,41 @@
 
 #include <glib/gi18n.h>
 
+#include "aios-approval-row.h"
+#include "aios-approval-view.h"
+#include "aios-demo.h"
 #include "aios-inbox-page.h"
+#include "aios-memory-page.h"
+#include "aios-window.h"
+#include "control/aios-approval-info.h"
+#include "control/aios-run-info.h"
+
+#define ACTOR "operator"
 
 struct _AiosInboxPage
 {
-  AdwBin         parent_instance;
+  AdwBin            parent_instance;
 
-  AiosWorkspace *workspace;
-  AdwStatusPage *status_page;
+  AiosWorkspace    *workspace;
+  guint             reload_source;
+  guint             age_source;
+  guint             n_items;
+  gboolean          needs_attention;
+  gboolean          editing;
+  gint64            pending_select;       /* an approval to select once listed */
+  AiosInboxItemKind shown_kind;
+  gint64            shown_id;             /* what the detail shows, 0 for nothing */
+
+  AdwToastOverlay  *toast_overlay;
+  GtkStack         *stack;
+  AdwStatusPage    *status_page;
+  GtkWidget        *demo_button;
+  AdwLeaflet       *leaflet;
+  GtkListBox       *list;
+  GtkWidget        *detail_pane;
+  GtkStack         *detail_stack;
+  AiosApprovalView *approval_view;
+  AdwStatusPage    *run_page;
 };
 
 G_DEFINE_FINAL_TYPE (AiosInboxPage, aios_inbox_page, ADW_TYPE_BIN)
@@ -24,16 +56,756 @@ G_DEFINE_FINAL_TYPE (AiosInboxPage, aios_inbox_page, ADW_TYPE_BIN)
 enum {
   PROP_0,
   PROP_WORKSPACE,
+  PROP_N_ITEMS,
+  PROP_NEEDS_ATTENTION,
+  PROP_EDITING,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
+
+static void update_actions (AiosInboxPage *self);
+
+/* Titles: "Email to Dana Whitfield" */
+
+static const char *
+json_string (JsonNode   *node,
+             const char *name)
+{
+  JsonObject *object = node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+  JsonNode *member = object ? json_object_get_member (object, name) : NULL;
+
+  if (member == NULL || !JSON_NODE_HOLDS_VALUE (member) || json_node_get_value_type (member) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (member);
+}
+
+/* The run's input `name` (who the run is about), or NULL. */
+static char *
+run_input_name (AiosStore *store,
+                gint64     run_id)
+{
+  sqlite3_stmt *stmt = aios_store_prepare (store, "SELECT input_json FROM runs WHERE id = ?", NULL);
+  g_autoptr(JsonNode) input = NULL;
+  const char *name;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, run_id);
+  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_text (stmt, 0) != NULL)
+    input = json_from_string ((const char *) sqlite3_column_text (stmt, 0), NULL);
+  sqlite3_reset (stmt);
+  name = json_string (input, "name");
+  return name != NULL && *name != '\0' ? g_strdup (name) : NULL;
+}
+
+static char *
+first_address (JsonNode *preview)
+{
+  JsonObject *object = preview && JSON_NODE_HOLDS_OBJECT (preview) ? json_node_get_object (preview) : NULL;
+  JsonNode *to = object ? json_object_get_member (object, "to") : NULL;
+
+  if (to != NULL && JSON_NODE_HOLDS_ARRAY (to) && json_array_get_length (json_node_get_array (to)) > 0)
+    return g_strdup (json_array_get_string_element (json_node_get_array (to), 0));
+  return g_strdup (json_string (preview, "to"));
+}
+
+static void
+approval_texts (AiosStore              *store,
+                const AiosApprovalInfo *info,
+                char                  **icon,
+                char                  **title,
+                char                  **subtitle)
+{
+  g_autofree char *name = run_input_name (store, info->run_id);
+  const char *kind = info->action_kind;
+
+  if (g_strcmp0 (kind, "email") == 0)
+    {
+      g_autofree char *address = first_address (info->preview);
+
+      *icon = g_strdup ("mail-unread-symbolic");
+      /* Translators: an inbox title; %s is a person's name or address */
+      *title = g_strdup_printf (_("Email to %s"), name ? name : address ? address : _("no one"));
+      *subtitle = g_strdup (json_string (info->preview, "subject"));
+    }
+  else if (g_strcmp0 (kind, "invoice") == 0)
+    {
+      const char *customer = json_string (info->preview, "customer");
+      JsonObject *request = info->request && JSON_NODE_HOLDS_OBJECT (info->request)
+                            ? json_node_get_object (info->request) : NULL;
+      JsonObject *who = request && json_object_has_member (request, "customer")
+                        ? json_object_get_object_member (request, "customer") : NULL;
+      const char *who_name = who ? json_object_get_string_member_with_default (who, "name", NULL) : NULL;
+
+      *icon = g_strdup ("x-office-spreadsheet-symbolic");
+      /* Translators: an inbox title; %s is a client's name or address */
+      *title = g_strdup_printf (_("Invoice to %s"), who_name ? who_name : name ? name : customer ? customer : "");
+      *subtitle = g_strdup (json_string (info->preview, "total_text"));
+    }
+  else if (g_strcmp0 (kind, "webhook") == 0)
+    {
+      const char *url = json_string (info->preview, "url");
+      g_autoptr(GUri) uri = url ? g_uri_parse (url, G_URI_FLAGS_NONE, NULL) : NULL;
+      const char *host = uri ? g_uri_get_host (uri) : NULL;
+      JsonObject *headers = info->preview && JSON_NODE_HOLDS_OBJECT (info->preview) &&
+                            json_object_has_member (json_node_get_object (info->preview), "headers")
+                            ? json_object_get_object_member (json_node_get_object (info->preview), "headers") : NULL;
+      const char *event = headers ? json_object_get_string_member_with_default (headers, "X-Aios-Event", NULL) : NULL;
+
+      *icon = g_strdup ("network-transmit-symbolic");
+      /* Translators: an inbox title; %s is the receiving server */
+      *title = g_strdup_printf (_("Webhook to %s"), host ? host : url ? url : "");
+      *subtitle = g_strdup (event ? event : url);
+    }
+  else
+    {
+      *icon = g_strdup ("emblem-documents-symbolic");
+      /* Translators: an inbox title: a step's result waiting to be checked */
+      *title = name ? g_strdup_printf (_("Result of “%s” for %s"), info->step_name, name)
+                    : g_strdup_printf (_("Result of “%s”"), info->step_name);
+      *subtitle = g_strdup (info->flow_id);
+    }
+}
+
+static char *
+run_title (AiosStore         *store,
+           const AiosRunInfo *info)
+{
+  g_autofree char *name = run_input_name (store, info->id);
+
+  /* Translators: an inbox title for a run that failed; %s is who it was for */
+  if (name != NULL)
+    return g_strdup_printf (_("Run for %s failed"), name);
+  /* Translators: an inbox title for a run that failed */
+  return g_strdup_printf (_("Run %" G_GINT64_FORMAT " failed"), info->id);
+}
+
+/* The list */
+
+static int
+sort_rows (GtkListBoxRow *a,
+           GtkListBoxRow *b,
+           gpointer       user_data)
+{
+  AiosApprovalRow *ra = AIOS_APPROVAL_ROW (a), *rb = AIOS_APPROVAL_ROW (b);
+  gint64 ia = aios_approval_row_get_id (ra), ib = aios_approval_row_get_id (rb);
+
+  if (aios_approval_row_get_kind (ra) != aios_approval_row_get_kind (rb))
+    return (int) aios_approval_row_get_kind (ra) - (int) aios_approval_row_get_kind (rb);
+  return ia < ib ? -1 : ia > ib;
+}
+
+static GtkWidget *
+section_header (const char *text)
+{
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_widget_set_margin_start (label, 12);
+  gtk_widget_set_margin_top (label, 12);
+  gtk_widget_set_margin_bottom (label, 6);
+  gtk_widget_add_css_class (label, "heading");
+  gtk_widget_add_css_class (label, "dim-label");
+  return label;
+}
+
+/* Headers only when both kinds are listed. */
+static void
+header_rows (GtkListBoxRow *row,
+             GtkListBoxRow *before,
+             gpointer       user_data)
+{
+  AiosInboxPage *self = user_data;
+  AiosInboxItemKind kind = aios_approval_row_get_kind (AIOS_APPROVAL_ROW (row));
+  GtkListBoxRow *first = gtk_list_box_get_row_at_index (self->list, 0);
+  GtkWidget *header = NULL;
+  gboolean mixed = first != NULL &&
+                   aios_approval_row_get_kind (AIOS_APPROVAL_ROW (first)) == AIOS_INBOX_ITEM_APPROVAL &&
+                   self->needs_attention;
+
+  if (mixed && (before == NULL || aios_approval_row_get_kind (AIOS_APPROVAL_ROW (before)) != kind))
+    header = section_header (kind == AIOS_INBOX_ITEM_APPROVAL ? _("Waiting for Approval") : _("Needs Attention"));
+  gtk_list_box_row_set_header (row, header);
+}
+
+static AiosApprovalRow *
+find_row (AiosInboxPage     *self,
+          AiosInboxItemKind  kind,
+          gint64             id)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->list));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (AIOS_IS_APPROVAL_ROW (child) &&
+        aios_approval_row_get_kind (AIOS_APPROVAL_ROW (child)) == kind &&
+        aios_approval_row_get_id (AIOS_APPROVAL_ROW (child)) == id)
+      return AIOS_APPROVAL_ROW (child);
+  return NULL;
+}
+
+static void
+set_editing (AiosInboxPage *self,
+             gboolean       editing)
+{
+  aios_approval_view_set_editing (self->approval_view, editing);
+  editing = aios_approval_view_get_editing (self->approval_view);
+  if (self->editing == editing)
+    return;
+  self->editing = editing;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EDITING]);
+}
+
+static void
+show_approval (AiosInboxPage *self,
+               gint64         id,
+               const char    *title)
+{
+  AiosStore *store = aios_workspace_get_store (self->workspace);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AiosApprovalInfo) info = aios_approval_info_get (store, id, &error);
+
+  if (info == NULL)
+    {
+      g_warning ("Could not read approval %" G_GINT64_FORMAT ": %s", id, error->message);
+      return;
+    }
+  aios_approval_view_show (self->approval_view, store, info, title);
+  set_editing (self, FALSE);
+  gtk_stack_set_visible_child_name (self->detail_stack, "approval");
+}
+
+static void
+show_run (AiosInboxPage *self,
+          gint64         id,
+          const char    *title)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AiosRunInfo) info = aios_run_info_get (aios_workspace_get_store (self->workspace), id, &error);
+  g_autoptr(AiosFlow) flow = NULL;
+  g_autofree char *about = NULL;
+  g_autofree char *description = NULL;
+
+  if (info == NULL)
+    {
+      g_warning ("Could not read run %" G_GINT64_FORMAT ": %s", id, error->message);
+      return;
+    }
+  flow = aios_flow_registry_lookup (aios_workspace_get_flows (self->workspace), info->flow_id, NULL);
+  /* Translators: what a failed run was doing: the flow's title, the run's number, the step */
+  about = g_strdup_printf (_("“%s”, run %" G_GINT64_FORMAT ", stopped at step “%s”."),
+                           flow ? aios_flow_get_title (flow) : info->flow_id, info->id,
+                           info->step_name ? info->step_name : "");
+  description = g_strdup_printf ("%s\n\n%s", about, info->attention ? info->attention : "");
+  adw_status_page_set_title (self->run_page, title);
+  adw_status_page_set_description (self->run_page, description);
+  set_editing (self, FALSE);
+  gtk_stack_set_visible_child_name (self->detail_stack, "run");
+}
+
+static void
+row_selected_cb (AiosInboxPage *self,
+                 GtkListBoxRow *row)
+{
+  AiosApprovalRow *item = row ? AIOS_APPROVAL_ROW (row) : NULL;
+
+  if (item == NULL)
+    {
+      self->shown_id = 0;
+      update_actions (self);
+      return;
+    }
+  if (aios_approval_row_get_kind (item) == self->shown_kind && aios_approval_row_get_id (item) == self->shown_id)
+    return;
+  self->shown_kind = aios_approval_row_get_kind (item);
+  self->shown_id = aios_approval_row_get_id (item);
+  if (self->shown_kind == AIOS_INBOX_ITEM_APPROVAL)
+    show_approval (self, self->shown_id, aios_approval_row_get_title (item));
+  else
+    show_run (self, self->shown_id, aios_approval_row_get_title (item));
+  update_actions (self);
+}
+
+static void
+row_activated_cb (AiosInboxPage *self,
+                  GtkListBoxRow *row)
+{
+  adw_leaflet_set_visible_child (self->leaflet, self->detail_pane);
+}
+
+static gboolean
+workspace_has_runs (AiosStore *store)
+{
+  sqlite3_stmt *stmt = aios_store_prepare (store, "SELECT EXISTS (SELECT 1 FROM runs)", NULL);
+  gboolean any = FALSE;
+
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    any = sqlite3_column_int (stmt, 0) != 0;
+  sqlite3_reset (stmt);
+  return any;
+}
+
+static void
+set_counts (AiosInboxPage *self,
+            guint          n_items,
+            gboolean       needs_attention)
+{
+  if (self->n_items != n_items)
+    {
+      self->n_items = n_items;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+    }
+  if (self->needs_attention != needs_attention)
+    {
+      self->needs_attention = needs_attention;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NEEDS_ATTENTION]);
+    }
+}
+
+static gboolean
+key_in (GHashTable        *keys,
+        AiosInboxItemKind  kind,
+        gint64             id)
+{
+  g_autofree char *key = g_strdup_printf ("%d:%" G_GINT64_FORMAT, kind, id);
+  return g_hash_table_contains (keys, key);
+}
+
+static void
+add_key (GHashTable        *keys,
+         AiosInboxItemKind  kind,
+         gint64             id)
+{
+  g_hash_table_add (keys, g_strdup_printf ("%d:%" G_GINT64_FORMAT, kind, id));
+}
+
+/**
+ * aios_inbox_page_reload:
+ *
+ * Reads what waits from the workspace now (normally done after each commit).
+ */
+void
+aios_inbox_page_reload (AiosInboxPage *self)
+{
+  AiosStore *store;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) approvals = NULL;
+  g_autoptr(GPtrArray) runs = NULL;
+  g_autoptr(GHashTable) keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GtkListBoxRow *selected;
+  int selected_index = -1;
+  guint n_runs = 0;
+  GtkWidget *child;
+
+  g_return_if_fail (AIOS_IS_INBOX_PAGE (self));
+
+  g_clear_handle_id (&self->reload_source, g_source_remove);
+  if (self->workspace == NULL)
+    return;
+  store = aios_workspace_get_store (self->workspace);
+
+  approvals = aios_approval_info_list (store, TRUE, 0, 0, &error);
+  if (approvals != NULL)
+    runs = aios_run_info_list (store, TRUE, 0, 0, &error);
+  if (approvals == NULL || runs == NULL)
+    {
+      adw_status_page_set_icon_name (self->status_page, "dialog-error-symbolic");
+      adw_status_page_set_title (self->status_page, _("The Inbox Could Not Be Read"));
+      adw_status_page_set_description (self->status_page, error->message);
+      gtk_widget_set_visible (self->demo_button, FALSE);
+      gtk_stack_set_visible_child_name (self->stack, "empty");
+      return;
+    }
+
+  for (guint i = 0; i < approvals->len; i++)
+    add_key (keys, AIOS_INBOX_ITEM_APPROVAL, ((AiosApprovalInfo *) approvals->pdata[i])->id);
+  for (guint i = 0; i < runs->len; i++)
+    if (((AiosRunInfo *) runs->pdata[i])->attention != NULL)
+      {
+        add_key (keys, AIOS_INBOX_ITEM_RUN, ((AiosRunInfo *) runs->pdata[i])->id);
+        n_runs++;
+      }
+  set_counts (self, approvals->len + n_runs, n_runs > 0);
+
+  /* Rows that left; the selection moves to the row that takes its place. */
+  selected = gtk_list_box_get_selected_row (self->list);
+  if (selected != NULL)
+    selected_index = gtk_list_box_row_get_index (selected);
+  child = gtk_widget_get_first_child (GTK_WIDGET (self->list));
+  while (child != NULL)
+    {
+      GtkWidget *next = gtk_widget_get_next_sibling (child);
+
+      if (AIOS_IS_APPROVAL_ROW (child) &&
+          !key_in (keys, aios_approval_row_get_kind (AIOS_APPROVAL_ROW (child)),
+                   aios_approval_row_get_id (AIOS_APPROVAL_ROW (child))))
+        gtk_list_box_remove (self->list, child);
+      child = next;
+    }
+
+  /* Rows that arrived. */
+  for (guint i = 0; i < approvals->len; i++)
+    {
+      AiosApprovalInfo *info = approvals->pdata[i];
+      g_autofree char *icon = NULL, *title = NULL, *subtitle = NULL;
+
+      if (find_row (self, AIOS_INBOX_ITEM_APPROVAL, info->id) != NULL)
+        continue;
+      approval_texts (store, info, &icon, &title, &subtitle);
+      gtk_list_box_append (self->list, aios_approval_row_new (AIOS_INBOX_ITEM_APPROVAL, info->id, icon, title,
+                                                              subtitle, info->created_at));
+    }
+  for (guint i = 0; i < runs->len; i++)
+    {
+      AiosRunInfo *info = runs->pdata[i];
+      g_autofree char *title = NULL;
+
+      if (info->attention == NULL || find_row (self, AIOS_INBOX_ITEM_RUN, info->id) != NULL)
+        continue;
+      title = run_title (store, info);
+      gtk_list_box_append (self->list, aios_approval_row_new (AIOS_INBOX_ITEM_RUN, info->id,
+                                                              "dialog-warning-symbolic", title,
+                                                              info->attention, info->updated_at));
+    }
+  gtk_list_box_invalidate_headers (self->list);
+
+  if (self->n_items == 0)
+    {
+      adw_status_page_set_icon_name (self->status_page, "mail-unread-symbolic");
+      adw_status_page_set_title (self->status_page, _("Nothing Waits for You"));
+      adw_status_page_set_description (self->status_page,
+                                       _("When an agent wants to send an email, an invoice or a webhook, it waits "
+                                         "here until you approve, edit or reject it. Runs that fail wait here too."));
+      gtk_widget_set_visible (self->demo_button, !workspace_has_runs (store));
+      gtk_stack_set_visible_child_name (self->stack, "empty");
+      self->shown_id = 0;
+      update_actions (self);
+      return;
+    }
+  gtk_stack_set_visible_child_name (self->stack, "content");
+
+  if (self->pending_select > 0 && aios_inbox_page_select_approval (self, self->pending_select))
+    return;
+  if (gtk_list_box_get_selected_row (self->list) == NULL)
+    {
+      GtkListBoxRow *row = gtk_list_box_get_row_at_index (self->list, MAX (selected_index, 0));
+
+      if (row == NULL)
+        row = gtk_list_box_get_row_at_index (self->list, (int) self->n_items - 1);
+      gtk_list_box_select_row (self->list, row);
+      /* Keep the keyboard where it was: on the list. */
+      if (selected_index >= 0 && row != NULL && gtk_widget_get_focus_child (GTK_WIDGET (self->list)) == NULL &&
+          gtk_widget_get_focus_child (GTK_WIDGET (self)) == NULL)
+        gtk_widget_grab_focus (GTK_WIDGET (row));
+    }
+  update_actions (self);
+}
+
+static gboolean
+reload_idle_cb (gpointer user_data)
+{
+  AiosInboxPage *self = user_data;
+
+  self->reload_source = 0;
+  aios_inbox_page_reload (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Commits come in bursts while the coordinator works: read once after. */
+static void
+committed_cb (AiosInboxPage *self)
+{
+  if (self->reload_source == 0)
+    self->reload_source = g_timeout_add_full (G_PRIORITY_DEFAULT_IDLE, 50, reload_idle_cb, self, NULL);
+}
+
+static gboolean
+age_tick_cb (gpointer user_data)
+{
+  AiosInboxPage *self = user_data;
+  gint64 now = g_get_real_time () / 1000;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->list));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (AIOS_IS_APPROVAL_ROW (child))
+      aios_approval_row_update_age (AIOS_APPROVAL_ROW (child), now);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Decisions */
+
+static void
+toast (AiosInboxPage *self,
+       const char    *text)
+{
+  g_autofree char *markup = g_markup_escape_text (text, -1);
+  AdwToast *t = adw_toast_new (markup);
+
+  adw_toast_set_timeout (t, 4);
+  adw_toast_overlay_add_toast (self->toast_overlay, t);
+}
+
+static AiosApprovalRow *
+selected_item (AiosInboxPage     *self,
+               AiosInboxItemKind  kind)
+{
+  GtkListBoxRow *row = gtk_list_box_get_selected_row (self->list);
+
+  if (row == NULL || aios_approval_row_get_kind (AIOS_APPROVAL_ROW (row)) != kind)
+    return NULL;
+  return AIOS_APPROVAL_ROW (row);
+}
+
+static void
+approve_activated (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  AiosInboxPage *self = AIOS_INBOX_PAGE (widget);
+  AiosApprovalRow *row = selected_item (self, AIOS_INBOX_ITEM_APPROVAL);
+  const AiosApprovalInfo *info = aios_approval_view_get_approval (self->approval_view);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) edits = NULL;
+  g_autofree char *text = NULL;
+
+  if (row == NULL || info == NULL || info->id != aios_approval_row_get_id (row))
+    return;
+  edits = aios_approval_view_get_edits (self->approval_view);
+  if (!aios_coordinator_approve (aios_workspace_get_coordinator (self->workspace), info->id, edits, ACTOR, NULL,
+                                 &error))
+    {
+      toast (self, error->message);
+      return;
+    }
+  /* Translators: a toast; %s is an inbox title such as “Email to Dana Whitfield” */
+  text = g_strdup_printf (edits ? _("%s approved with your changes") : _("%s approved"),
+                          aios_approval_view_get_title (self->approval_view));
+  toast (self, text);
+  aios_inbox_page_reload (self);
+}
+
+typedef struct {
+  AiosInboxPage *page;
+  gint64         approval_id;
+  char          *title;
+  GtkEditable   *entry;
+} RejectData;
+
+static void
+reject_data_free (gpointer  user_data,
+                  GClosure *closure)
+{
+  RejectData *data = user_data;
+
+  g_clear_weak_pointer (&data->page);
+  g_free (data->title);
+  g_free (data);
+}
+
+static void
+reason_changed_cb (GtkEditable      *entry,
+                   AdwMessageDialog *dialog)
+{
+  g_autofree char *reason = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
+
+  adw_message_dialog_set_response_enabled (dialog, "reject", *reason != '\0');
+}
+
+static void
+reject_response_cb (AdwMessageDialog *dialog,
+                    const char       *response,
+                    RejectData       *data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reason = NULL;
+  g_autofree char *text = NULL;
+
+  if (data->page == NULL || !g_str_equal (response, "reject"))
+    return;
+  reason = g_strstrip (g_strdup (gtk_editable_get_text (data->entry)));
+  if (*reason == '\0')
+    return;
+  if (!aios_coordinator_reject (aios_workspace_get_coordinator (data->page->workspace), data->approval_id, ACTOR,
+                                reason, &error))
+    {
+      toast (data->page, error->message);
+      return;
+    }
+  /* Translators: a toast; %s is an inbox title such as “Email to Dana Whitfield” */
+  text = g_strdup_printf (_("%s rejected"), data->title);
+  toast (data->page, text);
+  aios_inbox_page_reload (data->page);
+}
+
+static void
+reject_activated (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  AiosInboxPage *self = AIOS_INBOX_PAGE (widget);
+  AiosApprovalRow *row = selected_item (self, AIOS_INBOX_ITEM_APPROVAL);
+  GtkRoot *root = gtk_widget_get_root (widget);
+  g_autofree char *heading = NULL;
+  RejectData *data;
+  GtkWidget *dialog;
+  GtkWidget *entry;
+
+  if (row == NULL)
+    return;
+  /* Translators: a dialog heading; %s is an inbox title such as “Email to Dana Whitfield” */
+  heading = g_strdup_printf (_("Reject %s?"), aios_approval_row_get_title (row));
+  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, heading,
+                                   _("Nothing will be sent and the run stops. Your reason is kept in memory as a "
+                                     "decision record, so the agents can learn from it."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "reject", _("_Reject"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "reject", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (dialog), "reject", FALSE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "reject");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+
+  entry = gtk_entry_new ();
+  gtk_entry_set_placeholder_text (GTK_ENTRY (entry), _("Why not?"));
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Reason"), -1);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
+  g_signal_connect_object (entry, "changed", G_CALLBACK (reason_changed_cb), dialog, 0);
+
+  data = g_new0 (RejectData, 1);
+  g_set_weak_pointer (&data->page, self);
+  data->approval_id = aios_approval_row_get_id (row);
+  data->title = g_strdup (aios_approval_row_get_title (row));
+  data->entry = GTK_EDITABLE (entry);
+  g_signal_connect_data (dialog, "response", G_CALLBACK (reject_response_cb), data,
+                         reject_data_free, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (entry);
+}
+
+static void
+retry_activated (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  AiosInboxPage *self = AIOS_INBOX_PAGE (widget);
+  AiosApprovalRow *row = selected_item (self, AIOS_INBOX_ITEM_RUN);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  gint64 child;
+
+  if (row == NULL)
+    return;
+  child = aios_coordinator_retry (aios_workspace_get_coordinator (self->workspace), aios_approval_row_get_id (row),
+                                  ACTOR, &error);
+  if (child == 0)
+    {
+      toast (self, error->message);
+      return;
+    }
+  /* Translators: a toast after retrying a failed run */
+  text = g_strdup_printf (_("Run %" G_GINT64_FORMAT " retried as run %" G_GINT64_FORMAT),
+                          aios_approval_row_get_id (row), child);
+  toast (self, text);
+  aios_inbox_page_reload (self);
+}
+
+static void
+load_demo_activated (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  AiosInboxPage *self = AIOS_INBOX_PAGE (widget);
+  g_autoptr(GError) error = NULL;
+  guint runs = 0;
+
+  if (self->workspace == NULL)
+    return;
+  if (!aios_demo_load (self->workspace, &runs, &error))
+    {
+      toast (self, error->message);
+      return;
+    }
+  gtk_widget_set_visible (self->demo_button, FALSE);
+  if (runs > 0)
+    {
+      g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                            "Sample company loaded; %u lead is on its way here",
+                                                            "Sample company loaded; %u leads are on their way here",
+                                                            runs), runs);
+      toast (self, text);
+    }
+}
+
+static void
+back_activated (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  AiosInboxPage *self = AIOS_INBOX_PAGE (widget);
+
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+}
+
+static void
+open_record_cb (AiosInboxPage *self,
+                gint64         record_id)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *memory;
+
+  if (!AIOS_IS_WINDOW (root))
+    return;
+  memory = adw_view_stack_get_child_by_name (aios_window_get_stack (AIOS_WINDOW (root)), "memory");
+  if (!AIOS_IS_MEMORY_PAGE (memory))
+    return;
+  aios_window_show_page (AIOS_WINDOW (root), "memory");
+  aios_memory_page_show_record (AIOS_MEMORY_PAGE (memory), record_id);
+}
+
+static void
+update_actions (AiosInboxPage *self)
+{
+  gboolean approval = selected_item (self, AIOS_INBOX_ITEM_APPROVAL) != NULL &&
+                      gtk_stack_get_visible_child_name (self->stack) != NULL &&
+                      g_str_equal (gtk_stack_get_visible_child_name (self->stack), "content");
+  gboolean run = selected_item (self, AIOS_INBOX_ITEM_RUN) != NULL;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "inbox.approve", approval);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "inbox.reject", approval);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "inbox.edit",
+                                 approval && aios_approval_view_can_edit (self->approval_view));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "inbox.retry", run);
+}
+
+/* GObject */
+
+static void
+disconnect_workspace (AiosInboxPage *self)
+{
+  if (self->workspace == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (aios_workspace_get_store (self->workspace), self);
+}
 
 static void
 aios_inbox_page_dispose (GObject *object)
 {
   AiosInboxPage *self = AIOS_INBOX_PAGE (object);
 
+  g_clear_handle_id (&self->reload_source, g_source_remove);
+  g_clear_handle_id (&self->age_source, g_source_remove);
+  disconnect_workspace (self);
+  if (self->list != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->list, self);
+      gtk_list_box_set_header_func (self->list, NULL, NULL, NULL);
+      gtk_list_box_set_sort_func (self->list, NULL, NULL, NULL);
+    }
   /* AdwBin lets go of its child itself; the template must not do it first. */
   adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), AIOS_TYPE_INBOX_PAGE);
@@ -54,6 +826,15 @@ aios_inbox_page_get_property (GObject    *object,
     case PROP_WORKSPACE:
       g_value_set_object (value, self->workspace);
       break;
+    case PROP_N_ITEMS:
+      g_value_set_uint (value, self->n_items);
+      break;
+    case PROP_NEEDS_ATTENTION:
+      g_value_set_boolean (value, self->needs_attention);
+      break;
+    case PROP_EDITING:
+      g_value_set_boolean (value, self->editing);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -71,6 +852,9 @@ aios_inbox_page_set_property (GObject      *object,
     {
     case PROP_WORKSPACE:
       aios_inbox_page_set_workspace (self, g_value_get_object (value));
+      break;
+    case PROP_EDITING:
+      set_editing (self, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -90,16 +874,59 @@ aios_inbox_page_class_init (AiosInboxPageClass *klass)
   properties[PROP_WORKSPACE] =
     g_param_spec_object ("workspace", NULL, NULL, AIOS_TYPE_WORKSPACE,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* What the view switcher's badge shows: how many items wait. */
+  properties[PROP_N_ITEMS] =
+    g_param_spec_uint ("n-items", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* Whether a run failed and waits for the operator. */
+  properties[PROP_NEEDS_ATTENTION] =
+    g_param_spec_boolean ("needs-attention", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* Whether the shown email's subject and message are editable. */
+  properties[PROP_EDITING] =
+    g_param_spec_boolean ("editing", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (AIOS_TYPE_APPROVAL_VIEW);
   gtk_widget_class_set_template_from_resource (widget_class, "/com/example/Aios/aios-inbox-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, AiosInboxPage, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, AiosInboxPage, stack);
   gtk_widget_class_bind_template_child (widget_class, AiosInboxPage, status_page);
+  gtk_widget_class_bind_template_child (widget_class, AiosInboxPage, demo_button);
+  gtk_widget_class_bind_template_child (widget_class, AiosInboxPage, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, AiosInboxPage, list);
+  gtk_widget_class_bind_template_child (widget_class, AiosInboxPage, detail_pane);
+  gtk_widget_class_bind_template_child (widget_class, AiosInboxPage, detail_stack);
+  gtk_widget_class_bind_template_child (widget_class, AiosInboxPage, approval_view);
+  gtk_widget_class_bind_template_child (widget_class, AiosInboxPage, run_page);
+
+  gtk_widget_class_install_action (widget_class, "inbox.approve", NULL, approve_activated);
+  gtk_widget_class_install_action (widget_class, "inbox.reject", NULL, reject_activated);
+  gtk_widget_class_install_property_action (widget_class, "inbox.edit", "editing");
+  gtk_widget_class_install_action (widget_class, "inbox.retry", NULL, retry_activated);
+  gtk_widget_class_install_action (widget_class, "inbox.load-demo", NULL, load_demo_activated);
+  gtk_widget_class_install_action (widget_class, "inbox.back", NULL, back_activated);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "inbox.approve", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, GDK_CONTROL_MASK, "inbox.approve", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "inbox.reject", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Delete, 0, "inbox.reject", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, 0, "inbox.edit", NULL);
 }
 
 static void
 aios_inbox_page_init (AiosInboxPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  gtk_list_box_set_sort_func (self->list, sort_rows, NULL, NULL);
+  gtk_list_box_set_header_func (self->list, header_rows, self, NULL);
+  g_signal_connect_object (self->list, "row-selected", G_CALLBACK (row_selected_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->list, "row-activated", G_CALLBACK (row_activated_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->approval_view, "open-record", G_CALLBACK (open_record_cb), self, G_CONNECT_SWAPPED);
+  self->age_source = g_timeout_add_seconds (60, age_tick_cb, self);
+  update_actions (self);
 }
 
 GtkWidget *
@@ -123,9 +950,74 @@ void
 aios_inbox_page_set_workspace (AiosInboxPage *self,
                                AiosWorkspace *workspace)
 {
+  GtkWidget *child;
+
   g_return_if_fail (AIOS_IS_INBOX_PAGE (self));
 
-  if (!g_set_object (&self->workspace, workspace))
+  if (self->workspace == workspace)
     return;
+  disconnect_workspace (self);
+  g_set_object (&self->workspace, workspace);
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->list))) != NULL)
+    gtk_list_box_remove (self->list, child);
+  self->shown_id = 0;
+  if (workspace != NULL)
+    g_signal_connect_object (aios_workspace_get_store (workspace), "committed",
+                             G_CALLBACK (committed_cb), self, G_CONNECT_SWAPPED);
+  aios_inbox_page_reload (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WORKSPACE]);
+}
+
+guint
+aios_inbox_page_get_n_items (AiosInboxPage *self)
+{
+  g_return_val_if_fail (AIOS_IS_INBOX_PAGE (self), 0);
+  return self->n_items;
+}
+
+gboolean
+aios_inbox_page_get_needs_attention (AiosInboxPage *self)
+{
+  g_return_val_if_fail (AIOS_IS_INBOX_PAGE (self), FALSE);
+  return self->needs_attention;
+}
+
+/**
+ * aios_inbox_page_select_approval:
+ * @approval_id: an approval, e.g. from a notification's Open button
+ *
+ * Selects and shows @approval_id. When it is not listed yet (the list reads
+ * the workspace after commits), it is selected as soon as it is.
+ *
+ * Returns: whether it is listed and now selected
+ */
+gboolean
+aios_inbox_page_select_approval (AiosInboxPage *self,
+                                 gint64         approval_id)
+{
+  AiosApprovalRow *row;
+
+  g_return_val_if_fail (AIOS_IS_INBOX_PAGE (self), FALSE);
+
+  row = find_row (self, AIOS_INBOX_ITEM_APPROVAL, approval_id);
+  if (row == NULL)
+    {
+      self->pending_select = approval_id;
+      return FALSE;
+    }
+  self->pending_select = 0;
+  gtk_list_box_select_row (self->list, GTK_LIST_BOX_ROW (row));
+  adw_leaflet_set_visible_child (self->leaflet, self->detail_pane);
+  return TRUE;
+}
+
+/* Returns: the approval shown on the right, or 0 */
+gint64
+aios_inbox_page_get_selected_approval (AiosInboxPage *self)
+{
+  AiosApprovalRow *row;
+
+  g_return_val_if_fail (AIOS_IS_INBOX_PAGE (self), 0);
+  row = selected_item (self, AIOS_INBOX_ITEM_APPROVAL);
+  return row ? aios_approval_row_get_id (row) : 0;
 }

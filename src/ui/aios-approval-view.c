@@ -1,0 +1,717 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The right side of the Inbox: the action as it will go out (an email as an
+ * email, an invoice as an invoice, a webhook as its JSON), then why the
+ * agents proposed it (their rationale from the journal, the memory records
+ * they used, the policy that asked) and the decision buttons. Editing turns
+ * the email's subject and message editable in place; what changed is shown
+ * before it is approved. The decisions themselves are the Inbox page's
+ * actions (inbox.approve, inbox.reject, inbox.edit).
+ */
+#define G_LOG_DOMAIN "aios-ui"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "aios-approval-row.h"
+#include "aios-approval-view.h"
+#include "memory/aios-memory-kinds.h"
+
+#define MAX_DIFF_LINES 40
+
+struct _AiosApprovalView
+{
+  GtkBox            parent_instance;
+
+  AiosApprovalInfo *info;
+  char             *title;
+  gboolean          editing;
+
+  GtkLabel         *title_label;
+  GtkLabel         *meta_label;
+  GtkStack         *preview_stack;
+  GtkLabel         *from_label;
+  GtkLabel         *to_label;
+  GtkLabel         *cc_title;
+  GtkLabel         *cc_label;
+  GtkStack         *subject_stack;
+  GtkLabel         *subject_label;
+  GtkEntry         *subject_entry;
+  GtkLabel         *message_id_label;
+  GtkTextView      *body_view;
+  GtkGrid          *invoice_grid;
+  GtkLabel         *code_heading;
+  GtkTextView      *code_view;
+  GtkRevealer      *changes_revealer;
+  GtkLabel         *changes_label;
+  GtkWidget        *why_box;
+  GtkListBox       *why_list;
+  GtkWidget        *records_box;
+  GtkListBox       *records_list;
+};
+
+G_DEFINE_FINAL_TYPE (AiosApprovalView, aios_approval_view, GTK_TYPE_BOX)
+
+enum {
+  OPEN_RECORD,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static const char *
+member_string (JsonNode   *node,
+               const char *name)
+{
+  JsonObject *object = node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+  JsonNode *member = object ? json_object_get_member (object, name) : NULL;
+
+  if (member == NULL || !JSON_NODE_HOLDS_VALUE (member) || json_node_get_value_type (member) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (member);
+}
+
+/* "a, b" for a JSON array of strings (or the string itself) */
+static char *
+join_addresses (JsonNode   *node,
+                const char *name)
+{
+  JsonObject *object = node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+  JsonNode *member = object ? json_object_get_member (object, name) : NULL;
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  if (member == NULL)
+    return NULL;
+  if (JSON_NODE_HOLDS_VALUE (member) && json_node_get_value_type (member) == G_TYPE_STRING)
+    return g_strdup (json_node_get_string (member));
+  if (!JSON_NODE_HOLDS_ARRAY (member))
+    return NULL;
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (member)); i++)
+    {
+      const char *address = json_array_get_string_element (json_node_get_array (member), i);
+
+      if (address == NULL)
+        continue;
+      if (text->len > 0)
+        g_string_append (text, ", ");
+      g_string_append (text, address);
+    }
+  return text->len > 0 ? g_string_free (g_steal_pointer (&text), FALSE) : NULL;
+}
+
+static char *
+pretty_json (JsonNode *node)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+
+  json_generator_set_root (generator, node);
+  json_generator_set_pretty (generator, TRUE);
+  json_generator_set_indent (generator, 2);
+  return json_generator_to_data (generator, NULL);
+}
+
+static char *
+text_view_get_text (GtkTextView *view)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (view);
+  GtkTextIter start, end;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+}
+
+static void
+clear_list (GtkListBox *list)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (list))) != NULL)
+    gtk_list_box_remove (list, child);
+}
+
+/* The edits */
+
+static gboolean
+is_email (AiosApprovalView *self)
+{
+  return self->info != NULL && g_strcmp0 (self->info->action_kind, "email") == 0;
+}
+
+/**
+ * aios_approval_view_get_edits:
+ *
+ * Returns: (transfer full) (nullable): the changed request fields as a JSON
+ *   object (the shape of `aios approve ID --edit FILE`), or %NULL when
+ *   nothing changed
+ */
+JsonNode *
+aios_approval_view_get_edits (AiosApprovalView *self)
+{
+  g_autoptr(JsonObject) edits = json_object_new ();
+  g_autofree char *body = NULL;
+  const char *subject;
+
+  g_return_val_if_fail (AIOS_IS_APPROVAL_VIEW (self), NULL);
+
+  if (!aios_approval_view_can_edit (self))
+    return NULL;
+  subject = gtk_editable_get_text (GTK_EDITABLE (self->subject_entry));
+  body = text_view_get_text (self->body_view);
+  if (g_strcmp0 (subject, member_string (self->info->request, "subject")) != 0)
+    json_object_set_string_member (edits, "subject", subject);
+  if (g_strcmp0 (body, member_string (self->info->request, "body")) != 0)
+    json_object_set_string_member (edits, "body", body);
+  if (json_object_get_size (edits) == 0)
+    return NULL;
+  return json_node_init_object (json_node_alloc (), edits);
+}
+
+/* A line diff (longest common subsequence; messages are short) as markup:
+ * removed lines struck through, added lines marked. */
+static void
+append_line_diff (GString    *markup,
+                  const char *before,
+                  const char *after)
+{
+  g_auto(GStrv) a = g_strsplit (before ? before : "", "\n", -1);
+  g_auto(GStrv) b = g_strsplit (after ? after : "", "\n", -1);
+  guint n = g_strv_length (a), m = g_strv_length (b), shown = 0;
+  g_autofree guint *lcs = g_new0 (guint, (gsize) (n + 1) * (m + 1));
+  guint i = 0, j = 0;
+
+#define LCS(x, y) lcs[(gsize) (x) * (m + 1) + (y)]
+  for (guint x = n; x-- > 0;)
+    for (guint y = m; y-- > 0;)
+      LCS (x, y) = g_str_equal (a[x], b[y]) ? LCS (x + 1, y + 1) + 1 : MAX (LCS (x + 1, y), LCS (x, y + 1));
+
+  while ((i < n || j < m) && shown < MAX_DIFF_LINES)
+    {
+      g_autofree char *line = NULL;
+
+      if (i < n && j < m && g_str_equal (a[i], b[j]))
+        {
+          i++, j++;
+          continue;
+        }
+      if (j < m && (i == n || LCS (i, j + 1) >= LCS (i + 1, j)))
+        {
+          line = g_markup_printf_escaped ("\n<span foreground=\"#26a269\">+ %s</span>", b[j++]);
+        }
+      else
+        {
+          line = g_markup_printf_escaped ("\n<span foreground=\"#c01c28\" strikethrough=\"true\">− %s</span>", a[i++]);
+        }
+      g_string_append (markup, line);
+      shown++;
+    }
+#undef LCS
+  if (i < n || j < m)
+    g_string_append_printf (markup, "\n%s", _("…and more"));
+}
+
+static void
+update_changes (AiosApprovalView *self)
+{
+  g_autoptr(JsonNode) edits = aios_approval_view_get_edits (self);
+  g_autoptr(GString) markup = g_string_new (NULL);
+  JsonObject *object;
+
+  gtk_revealer_set_reveal_child (self->changes_revealer, edits != NULL);
+  if (edits == NULL)
+    return;
+
+  object = json_node_get_object (edits);
+  if (json_object_has_member (object, "subject"))
+    {
+      g_autofree char *line =
+        g_markup_printf_escaped ("%s <span strikethrough=\"true\">%s</span> → <b>%s</b>", _("Subject:"),
+                                 member_string (self->info->request, "subject"),
+                                 json_object_get_string_member (object, "subject"));
+      g_string_append (markup, line);
+    }
+  if (json_object_has_member (object, "body"))
+    {
+      g_autofree char *heading = g_markup_escape_text (_("Message:"), -1);
+
+      if (markup->len > 0)
+        g_string_append (markup, "\n\n");
+      g_string_append (markup, heading);
+      append_line_diff (markup, member_string (self->info->request, "body"),
+                        json_object_get_string_member (object, "body"));
+    }
+  gtk_label_set_markup (self->changes_label, markup->str);
+}
+
+static void
+subject_changed_cb (AiosApprovalView *self)
+{
+  gtk_label_set_text (self->subject_label, gtk_editable_get_text (GTK_EDITABLE (self->subject_entry)));
+  update_changes (self);
+}
+
+/* The preview */
+
+static void
+show_email (AiosApprovalView *self)
+{
+  JsonNode *preview = self->info->preview;
+  g_autofree char *to = join_addresses (preview, "to");
+  g_autofree char *cc = join_addresses (preview, "cc");
+  const char *subject = member_string (preview, "subject");
+  const char *body = member_string (preview, "body");
+
+  gtk_label_set_text (self->from_label, member_string (preview, "from") ?: "");
+  gtk_label_set_text (self->to_label, to ? to : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->cc_title), cc != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->cc_label), cc != NULL);
+  gtk_label_set_text (self->cc_label, cc ? cc : "");
+  gtk_editable_set_text (GTK_EDITABLE (self->subject_entry), subject ? subject : "");
+  gtk_label_set_text (self->subject_label, subject ? subject : "");
+  gtk_label_set_text (self->message_id_label, member_string (preview, "message_id") ?: "");
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->body_view), body ? body : "", -1);
+  gtk_stack_set_visible_child_name (self->preview_stack, "email");
+}
+
+static GtkWidget *
+grid_label (const char *text,
+            float       xalign,
+            const char *css_class)
+{
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_label_set_xalign (GTK_LABEL (label), xalign);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+  if (css_class != NULL)
+    gtk_widget_add_css_class (label, css_class);
+  return label;
+}
+
+static char *
+format_money (gint64      minor,
+              const char *currency)
+{
+  g_autofree char *upper = g_ascii_strup (currency ? currency : "", -1);
+  g_autofree char *number = g_strdup_printf ("%" G_GINT64_FORMAT ".%02d", minor / 100, (int) ABS (minor % 100));
+
+  /* Translators: an amount and its ISO currency code, e.g. "1200.00 EUR" */
+  return g_strdup_printf (C_("money", "%s %s"), number, upper);
+}
+
+static void
+show_invoice (AiosApprovalView *self)
+{
+  JsonObject *request = self->info->request && JSON_NODE_HOLDS_OBJECT (self->info->request)
+                        ? json_node_get_object (self->info->request) : NULL;
+  JsonObject *customer = request && json_object_has_member (request, "customer")
+                         ? json_object_get_object_member (request, "customer") : NULL;
+  JsonArray *items = request && json_object_has_member (request, "items")
+                     ? json_object_get_array_member (request, "items") : NULL;
+  const char *currency = request ? json_object_get_string_member_with_default (request, "currency", "") : "";
+  const char *description = request ? json_object_get_string_member_with_default (request, "description", NULL) : NULL;
+  gint64 days = request ? json_object_get_int_member_with_default (request, "days_until_due", 0) : 0;
+  const char *total = member_string (self->info->preview, "total_text");
+  GtkWidget *child;
+  int row = 0;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->invoice_grid))) != NULL)
+    gtk_grid_remove (self->invoice_grid, child);
+
+  if (customer != NULL)
+    {
+      const char *name = json_object_get_string_member_with_default (customer, "name", NULL);
+      const char *email = json_object_get_string_member_with_default (customer, "email", "");
+      g_autofree char *who = name ? g_strdup_printf ("%s <%s>", name, email) : g_strdup (email);
+
+      gtk_grid_attach (self->invoice_grid, grid_label (_("Bill to"), 0, "dim-label"), 0, row, 1, 1);
+      gtk_grid_attach (self->invoice_grid, grid_label (who, 0, NULL), 1, row++, 1, 1);
+    }
+  if (days > 0)
+    {
+      g_autofree char *due = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d day after sending",
+                                                           "%d days after sending", days), (int) days);
+
+      gtk_grid_attach (self->invoice_grid, grid_label (_("Due"), 0, "dim-label"), 0, row, 1, 1);
+      gtk_grid_attach (self->invoice_grid, grid_label (due, 0, NULL), 1, row++, 1, 1);
+    }
+  if (description != NULL)
+    {
+      gtk_grid_attach (self->invoice_grid, grid_label (_("About"), 0, "dim-label"), 0, row, 1, 1);
+      gtk_grid_attach (self->invoice_grid, grid_label (description, 0, NULL), 1, row++, 1, 1);
+    }
+  gtk_grid_attach (self->invoice_grid, gtk_separator_new (GTK_ORIENTATION_HORIZONTAL), 0, row++, 2, 1);
+  for (guint i = 0; items != NULL && i < json_array_get_length (items); i++)
+    {
+      JsonObject *item = json_array_get_object_element (items, i);
+      g_autofree char *amount = NULL;
+      GtkWidget *label;
+
+      if (item == NULL)
+        continue;
+      amount = format_money (json_object_get_int_member_with_default (item, "amount", 0), currency);
+      label = grid_label (json_object_get_string_member_with_default (item, "description", ""), 0, NULL);
+      gtk_widget_set_hexpand (label, TRUE);
+      gtk_grid_attach (self->invoice_grid, label, 0, row, 1, 1);
+      gtk_grid_attach (self->invoice_grid, grid_label (amount, 1, "numeric"), 1, row++, 1, 1);
+    }
+  gtk_grid_attach (self->invoice_grid, gtk_separator_new (GTK_ORIENTATION_HORIZONTAL), 0, row++, 2, 1);
+  child = grid_label (_("Total"), 0, "heading");
+  gtk_grid_attach (self->invoice_grid, child, 0, row, 1, 1);
+  child = grid_label (total ? total : "", 1, "heading");
+  gtk_widget_add_css_class (child, "numeric");
+  gtk_grid_attach (self->invoice_grid, child, 1, row++, 1, 1);
+  gtk_stack_set_visible_child_name (self->preview_stack, "invoice");
+}
+
+static void
+show_code (AiosApprovalView *self,
+           const char       *heading,
+           JsonNode         *body)
+{
+  g_autofree char *text = body ? pretty_json (body) : g_strdup ("");
+
+  gtk_label_set_text (self->code_heading, heading);
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->code_view), text, -1);
+  gtk_stack_set_visible_child_name (self->preview_stack, "code");
+}
+
+static void
+show_webhook (AiosApprovalView *self)
+{
+  JsonNode *preview = self->info->preview;
+  const char *body = member_string (preview, "body");
+  g_autoptr(JsonNode) parsed = body ? json_from_string (body, NULL) : NULL;
+  g_autoptr(GString) heading = g_string_new (NULL);
+  JsonObject *headers = NULL;
+
+  g_string_append_printf (heading, "%s %s", member_string (preview, "method") ?: "POST",
+                          member_string (preview, "url") ?: "");
+  if (preview && JSON_NODE_HOLDS_OBJECT (preview) && json_object_has_member (json_node_get_object (preview), "headers"))
+    headers = json_object_get_object_member (json_node_get_object (preview), "headers");
+  if (headers != NULL)
+    {
+      g_autoptr(GList) names = json_object_get_members (headers);
+
+      for (GList *l = names; l != NULL; l = l->next)
+        g_string_append_printf (heading, "\n%s: %s", (const char *) l->data,
+                                json_object_get_string_member_with_default (headers, l->data, ""));
+    }
+  if (parsed != NULL)
+    show_code (self, heading->str, parsed);
+  else
+    {
+      gtk_label_set_text (self->code_heading, heading->str);
+      gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->code_view), body ? body : "", -1);
+      gtk_stack_set_visible_child_name (self->preview_stack, "code");
+    }
+}
+
+/* Why: the journal and the memory it used */
+
+static GtkWidget *
+why_row (const char *title,
+         const char *subtitle)
+{
+  GtkWidget *row = adw_action_row_new ();
+
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  adw_action_row_set_title_lines (ADW_ACTION_ROW (row), 0);
+  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
+  return row;
+}
+
+static void
+record_activated_cb (AdwActionRow     *row,
+                     AiosApprovalView *self)
+{
+  gint64 id = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (row), "record-id"));
+
+  g_signal_emit (self, signals[OPEN_RECORD], 0, id);
+}
+
+static guint
+fill_rationale (AiosApprovalView *self,
+                AiosStore        *store)
+{
+  sqlite3_stmt *stmt;
+  guint n = 0;
+
+  /* Indexed by events_run (run_id, id). */
+  stmt = aios_store_prepare (store,
+                             "SELECT s.name, e.actor, e.rationale FROM events e JOIN steps s ON s.id = e.step_id "
+                             "WHERE e.run_id = ?1 AND e.kind = 'step.succeeded' AND e.rationale IS NOT NULL "
+                             "AND e.rationale <> '' ORDER BY e.id", NULL);
+  if (stmt != NULL)
+    {
+      sqlite3_bind_int64 (stmt, 1, self->info->run_id);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          const char *step = (const char *) sqlite3_column_text (stmt, 0);
+          const char *actor = (const char *) sqlite3_column_text (stmt, 1);
+          const char *rationale = (const char *) sqlite3_column_text (stmt, 2);
+          /* Translators: under an agent's reason: the step and who gave it */
+          g_autofree char *subtitle = g_strdup_printf (_("Step “%s”, %s"), step, actor);
+
+          gtk_list_box_append (self->why_list, why_row (rationale, subtitle));
+          n++;
+        }
+      sqlite3_reset (stmt);
+    }
+
+  /* The checkpoint's own reason: the policy that asked. */
+  stmt = aios_store_prepare (store,
+                             "SELECT rationale FROM events WHERE run_id = ?1 AND step_id = ?2 "
+                             "AND kind = 'approval.requested' ORDER BY id DESC LIMIT 1",
+                             NULL);
+  if (stmt != NULL)
+    {
+      sqlite3_bind_int64 (stmt, 1, self->info->run_id);
+      sqlite3_bind_int64 (stmt, 2, self->info->step_id);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          const char *policy = (const char *) sqlite3_column_text (stmt, 0);
+
+          /* Without a policy's word the flow itself asks at this step. */
+          if (policy != NULL && *policy != '\0')
+            gtk_list_box_append (self->why_list, why_row (policy, _("Why it asks you: the workspace’s policy")));
+          else
+            gtk_list_box_append (self->why_list, why_row (_("This step of the flow always asks you first"),
+                                                          _("Why it asks you")));
+          n++;
+        }
+      sqlite3_reset (stmt);
+    }
+  return n;
+}
+
+static guint
+fill_records (AiosApprovalView *self,
+              AiosStore        *store)
+{
+  sqlite3_stmt *stmt;
+  guint n = 0;
+
+  stmt = aios_store_prepare (store,
+                             "SELECT CAST (l.target_id AS INTEGER) AS rid, MAX (l.version), "
+                             "COALESCE (v.title, r.title, ''), COALESCE (r.kind, '') "
+                             "FROM events e JOIN event_links l ON l.event_id = e.id "
+                             "LEFT JOIN records r ON r.id = CAST (l.target_id AS INTEGER) "
+                             "LEFT JOIN record_versions v ON v.record_id = r.id AND v.version = l.version "
+                             "WHERE e.run_id = ?1 AND e.kind = 'step.succeeded' AND l.target_kind = 'record' "
+                             "GROUP BY rid ORDER BY MIN (e.id), rid", NULL);
+  if (stmt == NULL)
+    return 0;
+  sqlite3_bind_int64 (stmt, 1, self->info->run_id);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      gint64 version = sqlite3_column_int64 (stmt, 1);
+      const char *title = (const char *) sqlite3_column_text (stmt, 2);
+      const char *kind = (const char *) sqlite3_column_text (stmt, 3);
+      const AiosKindSpec *spec = aios_memory_kind_lookup (kind);
+      /* Translators: a memory record's kind and the version an agent read */
+      g_autofree char *subtitle = g_strdup_printf (_("%s, version %" G_GINT64_FORMAT),
+                                                   spec ? _(spec->label) : kind, version);
+      GtkWidget *row = why_row (title, subtitle);
+      GtkWidget *arrow = gtk_image_new_from_icon_name ("go-next-symbolic");
+
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), arrow);
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+      gtk_widget_set_tooltip_text (row, _("Show in Memory"));
+      g_object_set_data (G_OBJECT (row), "record-id", GSIZE_TO_POINTER ((gsize) id));
+      g_signal_connect_object (row, "activated", G_CALLBACK (record_activated_cb), self, 0);
+      gtk_list_box_append (self->records_list, row);
+      n++;
+    }
+  sqlite3_reset (stmt);
+  return n;
+}
+
+/* Public */
+
+/**
+ * aios_approval_view_show:
+ * @store: where the journal and memory are read
+ * @info: the approval (copied)
+ * @title: its one-line name ("Email to Dana Whitfield")
+ *
+ * Shows @info as it would go out, and why. Editing is turned off.
+ */
+void
+aios_approval_view_show (AiosApprovalView       *self,
+                         AiosStore              *store,
+                         const AiosApprovalInfo *info,
+                         const char             *title)
+{
+  g_autofree char *age = NULL;
+  g_autofree char *meta = NULL;
+
+  g_return_if_fail (AIOS_IS_APPROVAL_VIEW (self));
+  g_return_if_fail (info != NULL);
+
+  g_clear_pointer (&self->info, aios_approval_info_free);
+  self->info = aios_approval_info_copy (info);
+  g_free (self->title);
+  self->title = g_strdup (title);
+  self->editing = FALSE;
+
+  gtk_label_set_text (self->title_label, title);
+  age = aios_approval_row_format_age (g_get_real_time () / 1000 - info->created_at);
+  /* Translators: under an approval's title: the step, the flow, the run and how long it waits */
+  meta = g_strdup_printf (_("Step “%s” of %s, run %" G_GINT64_FORMAT ", waiting for %s"),
+                          info->step_name, info->flow_id, info->run_id, age);
+  if (info->created_at > 0 && g_get_real_time () / 1000 - info->created_at < 60000)
+    {
+      g_free (meta);
+      meta = g_strdup_printf (_("Step “%s” of %s, run %" G_GINT64_FORMAT ", just asked"),
+                              info->step_name, info->flow_id, info->run_id);
+    }
+  gtk_label_set_text (self->meta_label, meta);
+
+  if (g_strcmp0 (info->action_kind, "email") == 0)
+    show_email (self);
+  else if (g_strcmp0 (info->action_kind, "invoice") == 0)
+    show_invoice (self);
+  else if (g_strcmp0 (info->action_kind, "webhook") == 0)
+    show_webhook (self);
+  else
+    show_code (self, g_strcmp0 (info->action_kind, "output") == 0 ? _("The step’s result") : info->action_kind,
+               info->preview);
+
+  aios_approval_view_set_editing (self, FALSE);
+  update_changes (self);
+
+  clear_list (self->why_list);
+  clear_list (self->records_list);
+  gtk_widget_set_visible (self->why_box, store != NULL && fill_rationale (self, store) > 0);
+  gtk_widget_set_visible (self->records_box, store != NULL && fill_records (self, store) > 0);
+}
+
+const AiosApprovalInfo *
+aios_approval_view_get_approval (AiosApprovalView *self)
+{
+  g_return_val_if_fail (AIOS_IS_APPROVAL_VIEW (self), NULL);
+  return self->info;
+}
+
+const char *
+aios_approval_view_get_title (AiosApprovalView *self)
+{
+  g_return_val_if_fail (AIOS_IS_APPROVAL_VIEW (self), NULL);
+  return self->title;
+}
+
+/* Only an email's subject and message are edited in place. */
+gboolean
+aios_approval_view_can_edit (AiosApprovalView *self)
+{
+  g_return_val_if_fail (AIOS_IS_APPROVAL_VIEW (self), FALSE);
+  return is_email (self) &&
+         member_string (self->info->request, "subject") != NULL &&
+         member_string (self->info->request, "body") != NULL;
+}
+
+gboolean
+aios_approval_view_get_editing (AiosApprovalView *self)
+{
+  g_return_val_if_fail (AIOS_IS_APPROVAL_VIEW (self), FALSE);
+  return self->editing;
+}
+
+/**
+ * aios_approval_view_set_editing:
+ *
+ * Turns the subject and the message editable in place (or back to how they
+ * will look). Edits are kept either way until another approval is shown.
+ */
+void
+aios_approval_view_set_editing (AiosApprovalView *self,
+                                gboolean          editing)
+{
+  g_return_if_fail (AIOS_IS_APPROVAL_VIEW (self));
+
+  editing = editing && aios_approval_view_can_edit (self);
+  self->editing = editing;
+  gtk_stack_set_visible_child_name (self->subject_stack, editing ? "edit" : "show");
+  gtk_text_view_set_editable (self->body_view, editing);
+  gtk_text_view_set_cursor_visible (self->body_view, editing);
+  if (editing)
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self->body_view), "editing");
+      gtk_widget_grab_focus (GTK_WIDGET (self->subject_entry));
+    }
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->body_view), "editing");
+}
+
+static void
+aios_approval_view_dispose (GObject *object)
+{
+  gtk_widget_dispose_template (GTK_WIDGET (object), AIOS_TYPE_APPROVAL_VIEW);
+  G_OBJECT_CLASS (aios_approval_view_parent_class)->dispose (object);
+}
+
+static void
+aios_approval_view_finalize (GObject *object)
+{
+  AiosApprovalView *self = AIOS_APPROVAL_VIEW (object);
+
+  g_clear_pointer (&self->info, aios_approval_info_free);
+  g_free (self->title);
+  G_OBJECT_CLASS (aios_approval_view_parent_class)->finalize (object);
+}
+
+static void
+aios_approval_view_class_init (AiosApprovalViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = aios_approval_view_dispose;
+  object_class->finalize = aios_approval_view_finalize;
+
+  /**
+   * AiosApprovalView::open-record:
+   * @record_id: a memory record the agents used
+   *
+   * The operator wants to see that record in Memory.
+   */
+  signals[OPEN_RECORD] = g_signal_new ("open-record", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                       0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT64);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/com/example/Aios/aios-approval-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, AiosApprovalView, title_label);
+  gtk_widget_class_bind_template_child (widget_class, AiosApprovalView, meta_label);
+  gtk_widget_class_bind_template_child (widget_class, AiosApprovalView, preview_stack);
+  gtk_widget_class_bind_template_child (widget_class, AiosApprovalView, from_label);
+  gtk_widget_class_bind_template_child (widget_class, AiosApprovalView, to_label);
+  gtk_widget_class_bind_template_child (widget_class, AiosApprovalView, cc_title);
+  gtk_widget_class_bind_template_child (widget_class, AiosApprovalView, cc_label);
+  gtk_widget_class_bind_template_child (widget_class, AiosApprovalView, subject_stack);
+  gtk_widget_class_bind_template_child (widget_class, AiosApprovalView, subject_label);
+  gtk_widget_class_bind_template_child (widget_class, AiosApprovalView, subject_entry);
+  gtk_widget_class_bind_template_child (widget_class, AiosApprovalView, message_id_label);
+  gtk_widget_class_bind_template_child (widget_class, AiosApprovalView, body_view);
+  gtk_widget_class_bind_template_child (widget_class, AiosApprovalView, invoice_grid);
+  gtk_widget_class_bind_template_child (widget_class, AiosApprovalView, code_heading);
+  gtk_widget_class_bind_template_child (widget_class, AiosApprovalView, code_view);
+  gtk_widget_class_bind_template_child (widget_class, AiosApprovalView, changes_revealer);
+  gtk_widget_class_bind_template_child (widget_class, AiosApprovalView, changes_label);
+  gtk_widget_class_bind_template_child (widget_class, AiosApprovalView, why_box);
+  gtk_widget_class_bind_template_child (widget_class, AiosApprovalView, why_list);
+  gtk_widget_class_bind_template_child (widget_class, AiosApprovalView, records_box);
+  gtk_widget_class_bind_template_child (widget_class, AiosApprovalView, records_list);
+}
+
+static void
+aios_approval_view_init (AiosApprovalView *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  g_signal_connect_object (self->subject_entry, "changed", G_CALLBACK (subject_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (gtk_text_view_get_buffer (self->body_view), "changed", G_CALLBACK (update_changes),
+                           self, G_CONNECT_SWAPPED);
+}

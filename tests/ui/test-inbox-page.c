@@ -1,0 +1,575 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The Inbox on the real window, under tests/with-session.sh: the sample
+ * company (aios_demo_load) in a temp workspace whose email goes to a real
+ * SMTP server on loopback (tests/peers/exec-smtp-peer.py). It checks the
+ * five pending emails are listed with their titles and the badge, edits a
+ * subject in place and approves with the button (the database, the journal
+ * and the message at the SMTP server), rejects another with a reason through
+ * the dialog, shows runs that need attention and retries one, and renders
+ * the page in light and dark to build/tests/artifacts/inbox-*.png (and to
+ * $AIOS_SCREENSHOT_DIR when set).
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "aios-demo.h"
+#include "aios-ui-test.h"
+#include "ui/aios-approval-row.h"
+#include "ui/aios-inbox-page.h"
+#include "ui/aios-window.h"
+
+#define NEW_SUBJECT "A call next week, Dana?"
+#define REASON "Already talking to a colleague"
+
+typedef struct {
+  GSubprocess *process;
+  char        *log;
+  char        *url;
+} SmtpPeer;
+
+static void
+smtp_peer_start (SmtpPeer *peer)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *script = g_build_filename (g_getenv ("AIOS_SOURCE_DIR"), "tests", "peers", "exec-smtp-peer.py", NULL);
+  g_autofree char *dir = g_dir_make_tmp ("aios-inbox-smtp-XXXXXX", &error);
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autofree char *line = NULL;
+
+  g_assert_no_error (error);
+  peer->log = g_build_filename (dir, "smtp.log", NULL);
+  peer->process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+                                    "/usr/bin/python3", script, "--log", peer->log, NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (peer->process));
+  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  g_assert_true (g_str_has_prefix (line, "PORT "));
+  peer->url = g_strdup_printf ("smtp://127.0.0.1:%s", line + 5);
+}
+
+static void
+smtp_peer_stop (SmtpPeer *peer)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_output_stream_close (g_subprocess_get_stdin_pipe (peer->process), NULL, NULL);
+  g_subprocess_wait (peer->process, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_object (&peer->process);
+  g_free (peer->log);
+  g_free (peer->url);
+}
+
+/* The messages the SMTP server accepted, as JSON lines. */
+static guint
+smtp_count_with (SmtpPeer   *peer,
+                 const char *needle)
+{
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint n = 0;
+
+  if (!g_file_get_contents (peer->log, &text, NULL, NULL))
+    return 0;
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (*lines[i] != '\0' && strstr (lines[i], needle) != NULL)
+      n++;
+  return n;
+}
+
+static char *
+query_text (AiosWorkspace *workspace,
+            const char    *sql,
+            gint64         arg)
+{
+  sqlite3_stmt *stmt = aios_store_prepare (aios_workspace_get_store (workspace), sql, NULL);
+  char *text = NULL;
+
+  g_assert_nonnull (stmt);
+  sqlite3_bind_int64 (stmt, 1, arg);
+  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_text (stmt, 0) != NULL)
+    text = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  return text;
+}
+
+static gint64
+query_int (AiosWorkspace *workspace,
+           const char    *sql)
+{
+  sqlite3_stmt *stmt = aios_store_prepare (aios_workspace_get_store (workspace), sql, NULL);
+  gint64 value = -1;
+
+  g_assert_nonnull (stmt);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return value;
+}
+
+static void
+settled_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (aios_workspace_settle_finish (AIOS_WORKSPACE (source), result, &error));
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+static gboolean
+is_true (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static void
+settle (AiosWorkspace *workspace)
+{
+  gboolean done = FALSE;
+
+  aios_workspace_settle_async (workspace, NULL, settled_cb, &done);
+  g_assert_true (aios_ui_test_wait (is_true, &done, 30000));
+}
+
+static AiosWorkspace *
+demo_workspace (const char *smtp_url)
+{
+  AiosWorkspace *workspace = aios_ui_test_workspace_new ();
+  g_autoptr(GError) error = NULL;
+  guint runs = 0;
+
+  if (smtp_url != NULL)
+    {
+      g_assert_true (aios_config_set (aios_workspace_get_config (workspace), "smtp.url", smtp_url, "operator", &error));
+      g_assert_no_error (error);
+    }
+  g_assert_true (aios_workspace_start (workspace, &error));
+  g_assert_no_error (error);
+  g_assert_true (aios_demo_load (workspace, &runs, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (runs, ==, 6);
+  settle (workspace);
+  return workspace;
+}
+
+static void
+after_paint_cb (GdkFrameClock *clock,
+                gboolean      *painted)
+{
+  *painted = TRUE;
+}
+
+/* Waits for two frames, one after the other, each asked for: an idle
+ * window paints only when something asks it to. */
+static void
+wait_painted (GtkWidget *widget)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
+
+  g_assert_nonnull (clock);
+  for (int i = 0; i < 2; i++)
+    {
+      gboolean painted = FALSE;
+      gulong handler = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), &painted);
+
+      gtk_widget_queue_draw (widget);
+      gdk_frame_clock_request_phase (clock, GDK_FRAME_CLOCK_PHASE_PAINT);
+      if (!aios_ui_test_wait (is_true, &painted, 10000))
+        g_error ("the window did not paint within 10 s");
+      g_signal_handler_disconnect (clock, handler);
+    }
+}
+
+static gboolean
+is_mapped (gpointer widget)
+{
+  return gtk_widget_get_mapped (widget) && gtk_widget_get_width (widget) > 0;
+}
+
+static AiosWindow *
+open_window (AiosWorkspace  *workspace,
+             AiosInboxPage **page)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID_BASE);
+  AiosWindow *window;
+
+  g_settings_reset (settings, "last-page");
+  g_settings_reset (settings, "window-width");
+  g_settings_reset (settings, "window-height");
+  window = aios_window_new (aios_ui_test_application (), workspace);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 720);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (aios_ui_test_wait (is_mapped, window, 10000));
+  aios_window_show_page (window, "inbox");
+  *page = AIOS_INBOX_PAGE (adw_view_stack_get_child_by_name (aios_window_get_stack (window), "inbox"));
+  g_assert_true (AIOS_IS_INBOX_PAGE (*page));
+  wait_painted (GTK_WIDGET (window));
+  return window;
+}
+
+static void
+close_window (AiosWindow *window)
+{
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static void
+find_widgets (GtkWidget *widget,
+              GType      type,
+              GPtrArray *found)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    g_ptr_array_add (found, widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    find_widgets (child, type, found);
+}
+
+static GPtrArray *
+rows_of (AiosInboxPage *page)
+{
+  GPtrArray *rows = g_ptr_array_new ();
+
+  find_widgets (GTK_WIDGET (page), AIOS_TYPE_APPROVAL_ROW, rows);
+  return rows;
+}
+
+static GtkWidget *
+find_button (GtkWidget  *root,
+             const char *action)
+{
+  g_autoptr(GPtrArray) buttons = g_ptr_array_new ();
+
+  find_widgets (root, GTK_TYPE_BUTTON, buttons);
+  for (guint i = 0; i < buttons->len; i++)
+    if (g_strcmp0 (gtk_actionable_get_action_name (buttons->pdata[i]), action) == 0 &&
+        gtk_widget_is_drawable (buttons->pdata[i]))
+      return buttons->pdata[i];
+  g_error ("no button for %s is drawn", action);
+  return NULL;
+}
+
+static gboolean
+labels_contain (GtkWidget  *widget,
+                const char *text)
+{
+  g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
+
+  aios_ui_test_collect_labels (widget, labels);
+  for (guint i = 0; i < labels->len; i++)
+    if (strstr (labels->pdata[i], text) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+typedef struct {
+  AiosInboxPage *page;
+  guint          n;
+} CountWait;
+
+static gboolean
+has_n_items (gpointer data)
+{
+  CountWait *w = data;
+  g_autoptr(GPtrArray) rows = rows_of (w->page);
+
+  return aios_inbox_page_get_n_items (w->page) == w->n && rows->len == w->n;
+}
+
+static void
+wait_items (AiosInboxPage *page,
+            guint          n)
+{
+  CountWait w = { page, n };
+
+  if (!aios_ui_test_wait (has_n_items, &w, 15000))
+    g_error ("the inbox lists %u items, not %u", aios_inbox_page_get_n_items (page), n);
+}
+
+static void
+render (AiosWindow *window,
+        const char *name)
+{
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = aios_ui_test_artifact_path (name);
+  const char *screenshots = g_getenv ("AIOS_SCREENSHOT_DIR");
+
+  wait_painted (GTK_WIDGET (window));
+  texture = aios_ui_test_render (GTK_WIDGET (window));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("rendered %s", path);
+  if (screenshots != NULL && *screenshots != '\0')
+    {
+      g_autofree char *copy = g_build_filename (screenshots, name, NULL);
+      g_assert_true (gdk_texture_save_to_png (texture, copy));
+    }
+}
+
+static AdwViewStackPage *
+inbox_stack_page (AiosWindow *window)
+{
+  AdwViewStack *stack = aios_window_get_stack (window);
+
+  return adw_view_stack_get_page (stack, adw_view_stack_get_child_by_name (stack, "inbox"));
+}
+
+static gboolean
+dialog_shown (gpointer data)
+{
+  AdwMessageDialog **dialog = data;
+  GList *toplevels = gtk_window_list_toplevels ();
+
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (ADW_IS_MESSAGE_DIALOG (l->data) && gtk_widget_get_mapped (l->data))
+      *dialog = l->data;
+  g_list_free (toplevels);
+  return *dialog != NULL;
+}
+
+typedef struct {
+  SmtpPeer   *peer;
+  const char *needle;
+} SmtpWait;
+
+static gboolean
+smtp_received (gpointer data)
+{
+  SmtpWait *w = data;
+  return smtp_count_with (w->peer, w->needle) > 0;
+}
+
+static void
+test_decide (void)
+{
+  SmtpPeer peer = { 0 };
+  g_autoptr(AiosWorkspace) workspace = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GPtrArray) entries = g_ptr_array_new ();
+  g_autofree char *status = NULL;
+  g_autofree char *diff = NULL;
+  g_autofree char *payload = NULL;
+  g_autofree char *reason = NULL;
+  AdwStyleManager *style = adw_style_manager_get_default ();
+  AdwMessageDialog *dialog = NULL;
+  GtkEditable *subject = NULL;
+  AiosInboxPage *page;
+  AiosWindow *window;
+  static const char *names[] = { "Dana Whitfield", "Marcus Oyelaran", "Sofia Brandt", "Kenji Mori", "Lena Vogt" };
+  SmtpWait sent = { &peer, "Subject: " NEW_SUBJECT };
+
+  smtp_peer_start (&peer);
+  workspace = demo_workspace (peer.url);
+  g_assert_cmpint (query_int (workspace, "SELECT COUNT(*) FROM approvals WHERE status = 'pending'"), ==, 5);
+
+  window = open_window (workspace, &page);
+  wait_items (page, 5);
+  g_assert_false (aios_inbox_page_get_needs_attention (page));
+  g_assert_cmpuint (adw_view_stack_page_get_badge_number (inbox_stack_page (window)), ==, 5);
+  g_assert_false (adw_view_stack_page_get_needs_attention (inbox_stack_page (window)));
+
+  /* The five pending emails, titled by the lead's name, with the subject. */
+  rows = rows_of (page);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *title = g_strdup_printf ("Email to %s", names[i]);
+      gboolean found = FALSE;
+
+      for (guint j = 0; j < rows->len; j++)
+        if (g_str_equal (aios_approval_row_get_title (rows->pdata[j]), title))
+          {
+            found = TRUE;
+            g_assert_cmpuint (strlen (aios_approval_row_get_subtitle (rows->pdata[j])), >, 0);
+            g_assert_true (gtk_widget_is_drawable (rows->pdata[j]));
+          }
+      if (!found)
+        g_error ("“%s” is not listed", title);
+    }
+  g_clear_pointer (&rows, g_ptr_array_unref);
+
+  /* Dana's email as an email, and why. */
+  g_assert_true (aios_inbox_page_select_approval (page, 1));
+  g_assert_cmpint (aios_inbox_page_get_selected_approval (page), ==, 1);
+  wait_painted (GTK_WIDGET (window));
+  g_assert_true (labels_contain (GTK_WIDGET (page), "dana@whitfield-design.example"));
+  g_assert_true (labels_contain (GTK_WIDGET (page), "robin@northwind-studio.example"));
+  g_assert_true (labels_contain (GTK_WIDGET (page), "Your project with Northwind Studio"));
+  g_assert_true (labels_contain (GTK_WIDGET (page), "-run1-step"));
+  g_assert_true (labels_contain (GTK_WIDGET (page), "Filled “First reply to an inbound lead” for Dana Whitfield"));
+  g_assert_true (labels_contain (GTK_WIDGET (page), "House tone"));
+  g_assert_true (labels_contain (GTK_WIDGET (page), "always asks you first"));
+
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
+  render (window, "inbox-light.png");
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
+  render (window, "inbox-dark.png");
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
+
+  /* Edit: the subject becomes an entry in place; the change is shown. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "inbox.edit", NULL));
+  wait_painted (GTK_WIDGET (window));
+  find_widgets (GTK_WIDGET (page), GTK_TYPE_ENTRY, entries);
+  for (guint i = 0; i < entries->len; i++)
+    if (gtk_widget_is_drawable (entries->pdata[i]))
+      subject = entries->pdata[i];
+  g_assert_nonnull (subject);
+  g_assert_cmpstr (gtk_editable_get_text (subject), ==, "Your project with Northwind Studio");
+  gtk_editable_set_text (subject, NEW_SUBJECT);
+  wait_painted (GTK_WIDGET (window));
+  g_assert_true (labels_contain (GTK_WIDGET (page), "Subject: Your project with Northwind Studio → " NEW_SUBJECT));
+  render (window, "inbox-editing-light.png");
+
+  /* Approve with the button. */
+  g_signal_emit_by_name (find_button (GTK_WIDGET (page), "inbox.approve"), "clicked");
+  status = query_text (workspace, "SELECT status FROM approvals WHERE id = ?", 1);
+  g_assert_cmpstr (status, ==, "approved");
+  diff = query_text (workspace, "SELECT edit_diff_json FROM approvals WHERE id = ?", 1);
+  g_assert_nonnull (strstr (diff, NEW_SUBJECT));
+  payload = query_text (workspace, "SELECT payload_json FROM events WHERE kind = 'approval.approved' "
+                                   "AND run_id = ? ORDER BY id DESC LIMIT 1", 1);
+  g_assert_nonnull (payload);
+  g_assert_nonnull (strstr (payload, NEW_SUBJECT));
+  g_assert_true (labels_contain (GTK_WIDGET (page), "Email to Dana Whitfield approved with your changes"));
+  wait_items (page, 4);
+  g_assert_cmpuint (adw_view_stack_page_get_badge_number (inbox_stack_page (window)), ==, 4);
+  /* The next one is shown in its place. */
+  g_assert_cmpint (aios_inbox_page_get_selected_approval (page), ==, 2);
+
+  /* The edited message reaches the SMTP server, once. */
+  g_assert_true (aios_ui_test_wait (smtp_received, &sent, 30000));
+  settle (workspace);
+  g_assert_cmpuint (smtp_count_with (&peer, "Subject: " NEW_SUBJECT), ==, 1);
+  g_assert_cmpuint (smtp_count_with (&peer, "dana@whitfield-design.example"), ==, 1);
+
+  /* Reject Marcus's email with a reason, through the dialog. */
+  g_assert_true (aios_inbox_page_select_approval (page, 2));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "inbox.reject", NULL));
+  g_assert_true (aios_ui_test_wait (dialog_shown, &dialog, 10000));
+  g_assert_nonnull (strstr (adw_message_dialog_get_heading (dialog), "Email to Marcus Oyelaran"));
+  g_assert_false (adw_message_dialog_get_response_enabled (dialog, "reject"));
+  g_ptr_array_set_size (entries, 0);
+  find_widgets (GTK_WIDGET (dialog), GTK_TYPE_ENTRY, entries);
+  g_assert_cmpuint (entries->len, ==, 1);
+  gtk_editable_set_text (entries->pdata[0], REASON);
+  g_assert_true (adw_message_dialog_get_response_enabled (dialog, "reject"));
+  wait_painted (GTK_WIDGET (dialog));
+  {
+    g_autofree char *path = aios_ui_test_artifact_path ("inbox-reject-light.png");
+    g_autoptr(GdkTexture) texture = aios_ui_test_render (GTK_WIDGET (dialog));
+    g_assert_true (gdk_texture_save_to_png (texture, path));
+  }
+  adw_message_dialog_response (dialog, "reject");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_clear_pointer (&status, g_free);
+  status = query_text (workspace, "SELECT status FROM approvals WHERE id = ?", 2);
+  g_assert_cmpstr (status, ==, "rejected");
+  reason = query_text (workspace, "SELECT reason FROM approvals WHERE id = ?", 2);
+  g_assert_cmpstr (reason, ==, REASON);
+  wait_items (page, 3);
+  settle (workspace);
+  g_assert_cmpuint (smtp_count_with (&peer, "marcus@oyelaran-legal.example"), ==, 0);
+
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
+  close_window (window);
+  aios_coordinator_stop (aios_workspace_get_coordinator (workspace));
+  smtp_peer_stop (&peer);
+}
+
+/* Without smtp.url every lead's send step fails: five runs need attention,
+ * the badge says so, and Retry takes one off the list. */
+static void
+test_needs_attention (void)
+{
+  g_autoptr(AiosWorkspace) workspace = demo_workspace (NULL);
+  g_autoptr(GPtrArray) rows = NULL;
+  AiosInboxPage *page;
+  AiosWindow *window;
+  gint64 first_run;
+
+  g_assert_cmpint (query_int (workspace, "SELECT COUNT(*) FROM runs WHERE attention IS NOT NULL"), ==, 5);
+  window = open_window (workspace, &page);
+  wait_items (page, 5);
+  g_assert_true (aios_inbox_page_get_needs_attention (page));
+  g_assert_true (adw_view_stack_page_get_needs_attention (inbox_stack_page (window)));
+
+  rows = rows_of (page);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      g_assert_cmpint (aios_approval_row_get_kind (rows->pdata[i]), ==, AIOS_INBOX_ITEM_RUN);
+      g_assert_nonnull (strstr (aios_approval_row_get_subtitle (rows->pdata[i]), "smtp.url"));
+    }
+  g_assert_cmpstr (aios_approval_row_get_title (rows->pdata[0]), ==, "Run for Dana Whitfield failed");
+  first_run = aios_approval_row_get_id (rows->pdata[0]);
+  gtk_list_box_select_row (GTK_LIST_BOX (gtk_widget_get_parent (rows->pdata[0])), rows->pdata[0]);
+  wait_painted (GTK_WIDGET (window));
+  render (window, "inbox-attention-light.png");
+  g_assert_true (labels_contain (GTK_WIDGET (page), "Email is not configured"));
+
+  g_signal_emit_by_name (find_button (GTK_WIDGET (page), "inbox.retry"), "clicked");
+  g_assert_cmpint (query_int (workspace, "SELECT COUNT(*) FROM runs WHERE attention IS NOT NULL AND id = 1"), ==, 0);
+  g_assert_cmpint (first_run, ==, 1);
+  settle (workspace);
+  /* The retry fails the same way (still no smtp.url): its fork needs
+   * attention in place of run 1. */
+  wait_items (page, 5);
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  rows = rows_of (page);
+  for (guint i = 0; i < rows->len; i++)
+    g_assert_cmpint (aios_approval_row_get_id (rows->pdata[i]), !=, 1);
+  g_assert_cmpint (aios_approval_row_get_id (rows->pdata[rows->len - 1]), >, 6);
+
+  close_window (window);
+  aios_coordinator_stop (aios_workspace_get_coordinator (workspace));
+}
+
+/* Nothing waits: the empty state says so and offers the sample company,
+ * which really loads it. */
+static void
+test_empty_then_demo (void)
+{
+  g_autoptr(AiosWorkspace) workspace = aios_ui_test_workspace_new ();
+  g_autoptr(GError) error = NULL;
+  GtkWidget *demo;
+  AiosInboxPage *page;
+  AiosWindow *window;
+
+  g_assert_true (aios_workspace_start (workspace, &error));
+  window = open_window (workspace, &page);
+  g_assert_cmpuint (aios_inbox_page_get_n_items (page), ==, 0);
+  g_assert_true (labels_contain (GTK_WIDGET (page), "Nothing Waits for You"));
+  g_assert_cmpuint (adw_view_stack_page_get_badge_number (inbox_stack_page (window)), ==, 0);
+  render (window, "inbox-empty-light.png");
+
+  demo = find_button (GTK_WIDGET (page), "inbox.load-demo");
+  g_signal_emit_by_name (demo, "clicked");
+  g_assert_cmpint (query_int (workspace, "SELECT COUNT(*) FROM events WHERE kind = 'demo.loaded'"), ==, 1);
+  settle (workspace);
+  /* no smtp.url here: the leads' runs fail and wait for the operator */
+  wait_items (page, 5);
+  g_assert_false (labels_contain (GTK_WIDGET (page), "Nothing Waits for You"));
+
+  close_window (window);
+  aios_coordinator_stop (aios_workspace_get_coordinator (workspace));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  gtk_init ();
+
+  g_test_add_func ("/inbox/decide", test_decide);
+  g_test_add_func ("/inbox/needs-attention", test_needs_attention);
+  g_test_add_func ("/inbox/empty-then-demo", test_empty_then_demo);
+
+  return g_test_run ();
+}
