@@ -401,18 +401,25 @@ aios_coordinator_enqueue (AiosCoordinator *self,
 /* Finds steps due now that this coordinator does not know yet: new runs,
  * decisions taken by other processes, retry timers that have come due. */
 static gboolean
-scan_due (AiosCoordinator  *self,
-          GError          **error)
+scan (AiosCoordinator  *self,
+      gboolean          retries_only,
+      GError          **error)
 {
   g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
   sqlite3_stmt *stmt;
   int rc;
 
+  /* Both use the (status, next_attempt_at) index; the retry scan is the
+   * cheap one done after every commit. */
   stmt = aios_store_prepare (self->store,
-                             "SELECT s.id FROM steps s JOIN runs r ON r.id = s.run_id "
-                             "WHERE r.status IN ('queued','running','waiting') AND "
-                             "(s.status = 'queued' OR (s.status = 'waiting' AND s.phase != 'approval' "
-                             " AND s.next_attempt_at <= ?)) ORDER BY s.id",
+                             retries_only
+                             ? "SELECT s.id FROM steps s JOIN runs r ON r.id = s.run_id "
+                               "WHERE s.status = 'waiting' AND s.next_attempt_at <= ? AND s.phase != 'approval' "
+                               "AND r.status IN ('queued','running','waiting') ORDER BY s.id"
+                             : "SELECT s.id FROM steps s JOIN runs r ON r.id = s.run_id "
+                               "WHERE r.status IN ('queued','running','waiting') AND "
+                               "(s.status = 'queued' OR (s.status = 'waiting' AND s.phase != 'approval' "
+                               " AND s.next_attempt_at <= ?)) ORDER BY s.id",
                              error);
   if (stmt == NULL)
     return FALSE;
@@ -429,6 +436,13 @@ scan_due (AiosCoordinator  *self,
   for (guint i = 0; i < ids->len; i++)
     aios_coordinator_enqueue (self, g_array_index (ids, gint64, i));
   return TRUE;
+}
+
+static gboolean
+scan_due (AiosCoordinator  *self,
+          GError          **error)
+{
+  return scan (self, FALSE, error);
 }
 
 static gboolean
@@ -506,7 +520,7 @@ rearm_timer (AiosCoordinator *self)
     return;
   /* Retries that came due while a commit was slower than their delay are
    * started now; only future ones arm the timer. */
-  if (!scan_due (self, NULL))
+  if (!scan (self, TRUE, NULL))
     return;
   at = next_timer_at (self);
   if (at == 0)
@@ -753,7 +767,7 @@ claim_batch (AiosCoordinator *self)
   g_autoptr(GArray) taken = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(GArray) held = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(GError) error = NULL;
-  guint n_sending = 0;
+  guint n_sending = 0, limit;
 
   if (!aios_store_begin (self->store, &error))
     {
@@ -761,7 +775,10 @@ claim_batch (AiosCoordinator *self)
       return FALSE;
     }
 
-  while (!g_queue_is_empty (&self->ready) && taken->len < self->max_batch &&
+  /* Small batches while little is in flight (the first results come back
+   * soon after a start), growing to max_batch under load. */
+  limit = MIN (self->max_batch, MAX (16, self->inflight));
+  while (!g_queue_is_empty (&self->ready) && taken->len < limit &&
          self->inflight + claimed->len < MAX_INFLIGHT)
     {
       gint64 step_id = PTR_TO_ID (g_queue_pop_head (&self->ready));
