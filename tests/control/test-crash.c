@@ -16,7 +16,7 @@
 #include "control-test-util.h"
 #include "control/aios-approval-info.h"
 
-#define N_RUNS     300
+#define N_RUNS     500
 #define N_KILLS    14
 
 static const char crash_flow[] =
@@ -198,7 +198,7 @@ test_crash_many (void)
     {
       g_autoptr(GSubprocess) child = spawn_headless (&env);
 
-      g_usleep (g_random_int_range (10, 250) * 1000);
+      g_usleep (g_random_int_range (5, 200) * 1000);
       g_subprocess_send_signal (child, SIGKILL);
       g_subprocess_wait (child, NULL, NULL);
       g_assert_true (g_subprocess_get_if_signaled (child));
