@@ -282,7 +282,8 @@ grid_label (const char *text,
 
   gtk_label_set_xalign (GTK_LABEL (label), xalign);
   gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+  /* Values can be copied; their names need not take the focus. */
+  gtk_label_set_selectable (GTK_LABEL (label), g_strcmp0 (css_class, "dim-label") != 0);
   if (css_class != NULL)
     gtk_widget_add_css_class (label, css_class);
   return label;
@@ -313,33 +314,39 @@ show_invoice (AiosApprovalView *self)
   gint64 days = request ? json_object_get_int_member_with_default (request, "days_until_due", 0) : 0;
   const char *total = member_string (self->info->preview, "total_text");
   GtkWidget *child;
-  int row = 0;
+  GtkWidget *header;
+  int row = 0, header_row = 0;
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->invoice_grid))) != NULL)
     gtk_grid_remove (self->invoice_grid, child);
 
+  /* Who and when, as a small key–value grid of its own above the lines. */
+  header = gtk_grid_new ();
+  gtk_grid_set_row_spacing (GTK_GRID (header), 6);
+  gtk_grid_set_column_spacing (GTK_GRID (header), 12);
   if (customer != NULL)
     {
       const char *name = json_object_get_string_member_with_default (customer, "name", NULL);
       const char *email = json_object_get_string_member_with_default (customer, "email", "");
       g_autofree char *who = name ? g_strdup_printf ("%s <%s>", name, email) : g_strdup (email);
 
-      gtk_grid_attach (self->invoice_grid, grid_label (_("Bill to"), 0, "dim-label"), 0, row, 1, 1);
-      gtk_grid_attach (self->invoice_grid, grid_label (who, 0, NULL), 1, row++, 1, 1);
+      gtk_grid_attach (GTK_GRID (header), grid_label (_("Bill to"), 1, "dim-label"), 0, header_row, 1, 1);
+      gtk_grid_attach (GTK_GRID (header), grid_label (who, 0, NULL), 1, header_row++, 1, 1);
     }
   if (days > 0)
     {
       g_autofree char *due = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d day after sending",
                                                            "%d days after sending", days), (int) days);
 
-      gtk_grid_attach (self->invoice_grid, grid_label (_("Due"), 0, "dim-label"), 0, row, 1, 1);
-      gtk_grid_attach (self->invoice_grid, grid_label (due, 0, NULL), 1, row++, 1, 1);
+      gtk_grid_attach (GTK_GRID (header), grid_label (_("Due"), 1, "dim-label"), 0, header_row, 1, 1);
+      gtk_grid_attach (GTK_GRID (header), grid_label (due, 0, NULL), 1, header_row++, 1, 1);
     }
   if (description != NULL)
     {
-      gtk_grid_attach (self->invoice_grid, grid_label (_("About"), 0, "dim-label"), 0, row, 1, 1);
-      gtk_grid_attach (self->invoice_grid, grid_label (description, 0, NULL), 1, row++, 1, 1);
+      gtk_grid_attach (GTK_GRID (header), grid_label (_("About"), 1, "dim-label"), 0, header_row, 1, 1);
+      gtk_grid_attach (GTK_GRID (header), grid_label (description, 0, NULL), 1, header_row++, 1, 1);
     }
+  gtk_grid_attach (self->invoice_grid, header, 0, row++, 2, 1);
   gtk_grid_attach (self->invoice_grid, gtk_separator_new (GTK_ORIENTATION_HORIZONTAL), 0, row++, 2, 1);
   for (guint i = 0; items != NULL && i < json_array_get_length (items); i++)
     {
@@ -537,6 +544,7 @@ fill_records (AiosApprovalView *self,
  * @store: where the journal and memory are read
  * @info: the approval (copied)
  * @title: its one-line name ("Email to Dana Whitfield")
+ * @flow_title: (nullable): the title of the run's flow
  *
  * Shows @info as it would go out, and why. Editing is turned off.
  */
@@ -544,10 +552,12 @@ void
 aios_approval_view_show (AiosApprovalView       *self,
                          AiosStore              *store,
                          const AiosApprovalInfo *info,
-                         const char             *title)
+                         const char             *title,
+                         const char             *flow_title)
 {
   g_autofree char *age = NULL;
   g_autofree char *meta = NULL;
+  gint64 waited;
 
   g_return_if_fail (AIOS_IS_APPROVAL_VIEW (self));
   g_return_if_fail (info != NULL);
@@ -559,16 +569,16 @@ aios_approval_view_show (AiosApprovalView       *self,
   self->editing = FALSE;
 
   gtk_label_set_text (self->title_label, title);
-  age = aios_approval_row_format_age (g_get_real_time () / 1000 - info->created_at);
-  /* Translators: under an approval's title: the step, the flow, the run and how long it waits */
-  meta = g_strdup_printf (_("Step “%s” of %s, run %" G_GINT64_FORMAT ", waiting for %s"),
-                          info->step_name, info->flow_id, info->run_id, age);
-  if (info->created_at > 0 && g_get_real_time () / 1000 - info->created_at < 60000)
-    {
-      g_free (meta);
-      meta = g_strdup_printf (_("Step “%s” of %s, run %" G_GINT64_FORMAT ", just asked"),
-                              info->step_name, info->flow_id, info->run_id);
-    }
+  waited = g_get_real_time () / 1000 - info->created_at;
+  age = aios_approval_row_format_age (waited);
+  if (waited < 60000)
+    /* Translators: under an approval's title: the flow's title, the run and the step */
+    meta = g_strdup_printf (_("%s, run %" G_GINT64_FORMAT ", step “%s”: asked just now"),
+                            flow_title ? flow_title : info->flow_id, info->run_id, info->step_name);
+  else
+    /* Translators: under an approval's title: the flow's title, the run, the step and how long it waits ("5 min") */
+    meta = g_strdup_printf (_("%s, run %" G_GINT64_FORMAT ", step “%s”: waiting for %s"),
+                            flow_title ? flow_title : info->flow_id, info->run_id, info->step_name, age);
   gtk_label_set_text (self->meta_label, meta);
 
   if (g_strcmp0 (info->action_kind, "email") == 0)

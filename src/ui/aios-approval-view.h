@@ -15,7 +15,8 @@ G_DECLARE_FINAL_TYPE (AiosApprovalView, aios_approval_view, AIOS, APPROVAL_VIEW,
 void                    aios_approval_view_show         (AiosApprovalView       *self,
                                                          AiosStore              *store,
                                                          const AiosApprovalInfo *info,
-                                                         const char             *title);
+                                                         const char             *title,
+                                                         const char             *flow_title);
 const AiosApprovalInfo *aios_approval_view_get_approval (AiosApprovalView       *self);
 const char             *aios_approval_view_get_title    (AiosApprovalView       *self);
 gboolean                aios_approval_view_can_edit     (AiosApprovalView       *self);

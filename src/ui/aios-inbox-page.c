@@ -264,13 +264,15 @@ show_approval (AiosInboxPage *self,
   AiosStore *store = aios_workspace_get_store (self->workspace);
   g_autoptr(GError) error = NULL;
   g_autoptr(AiosApprovalInfo) info = aios_approval_info_get (store, id, &error);
+  g_autoptr(AiosFlow) flow = NULL;
 
   if (info == NULL)
     {
       g_warning ("Could not read approval %" G_GINT64_FORMAT ": %s", id, error->message);
       return;
     }
-  aios_approval_view_show (self->approval_view, store, info, title);
+  flow = aios_flow_registry_lookup (aios_workspace_get_flows (self->workspace), info->flow_id, NULL);
+  aios_approval_view_show (self->approval_view, store, info, title, flow ? aios_flow_get_title (flow) : NULL);
   set_editing (self, FALSE);
   gtk_stack_set_visible_child_name (self->detail_stack, "approval");
 }

@@ -17,7 +17,9 @@
 #include "aios-demo.h"
 #include "aios-ui-test.h"
 #include "ui/aios-approval-row.h"
+#include "ui/aios-approval-view.h"
 #include "ui/aios-inbox-page.h"
+#include "ui/aios-memory-page.h"
 #include "ui/aios-window.h"
 
 #define NEW_SUBJECT "A call next week, Dana?"
@@ -297,7 +299,8 @@ wait_items (AiosInboxPage *page,
 
 static void
 render (AiosWindow *window,
-        const char *name)
+        const char *name,
+        gboolean    screenshot)
 {
   g_autoptr(GdkTexture) texture = NULL;
   g_autofree char *path = aios_ui_test_artifact_path (name);
@@ -307,7 +310,7 @@ render (AiosWindow *window,
   texture = aios_ui_test_render (GTK_WIDGET (window));
   g_assert_true (gdk_texture_save_to_png (texture, path));
   g_test_message ("rendered %s", path);
-  if (screenshots != NULL && *screenshots != '\0')
+  if (screenshot && screenshots != NULL && *screenshots != '\0')
     {
       g_autofree char *copy = g_build_filename (screenshots, name, NULL);
       g_assert_true (gdk_texture_save_to_png (texture, copy));
@@ -408,10 +411,27 @@ test_decide (void)
   g_assert_true (labels_contain (GTK_WIDGET (page), "always asks you first"));
 
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
-  render (window, "inbox-light.png");
+  render (window, "inbox-light.png", TRUE);
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
-  render (window, "inbox-dark.png");
+  render (window, "inbox-dark.png", FALSE);
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
+
+  /* Scrolled down: why, and the memory it used. */
+  {
+    g_autoptr(GPtrArray) scrolled = g_ptr_array_new ();
+
+    find_widgets (GTK_WIDGET (page), GTK_TYPE_SCROLLED_WINDOW, scrolled);
+    for (guint i = 0; i < scrolled->len; i++)
+      if (gtk_widget_is_drawable (scrolled->pdata[i]) &&
+          gtk_widget_get_ancestor (scrolled->pdata[i], AIOS_TYPE_APPROVAL_VIEW) != NULL)
+        {
+          GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (scrolled->pdata[i]);
+          gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj));
+        }
+    render (window, "inbox-why-light.png", FALSE);
+    for (guint i = 0; i < scrolled->len; i++)
+      gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (scrolled->pdata[i]), 0);
+  }
 
   /* Edit: the subject becomes an entry in place; the change is shown. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "inbox.edit", NULL));
@@ -425,7 +445,7 @@ test_decide (void)
   gtk_editable_set_text (subject, NEW_SUBJECT);
   wait_painted (GTK_WIDGET (window));
   g_assert_true (labels_contain (GTK_WIDGET (page), "Subject: Your project with Northwind Studio → " NEW_SUBJECT));
-  render (window, "inbox-editing-light.png");
+  render (window, "inbox-editing-light.png", FALSE);
 
   /* Approve with the button. */
   g_signal_emit_by_name (find_button (GTK_WIDGET (page), "inbox.approve"), "clicked");
@@ -477,6 +497,24 @@ test_decide (void)
   settle (workspace);
   g_assert_cmpuint (smtp_count_with (&peer, "marcus@oyelaran-legal.example"), ==, 0);
 
+  /* A memory record it used opens in Memory. */
+  {
+    g_autoptr(GPtrArray) action_rows = g_ptr_array_new ();
+    GtkWidget *memory = adw_view_stack_get_child_by_name (aios_window_get_stack (window), "memory");
+    gint64 tone = query_int (workspace, "SELECT id FROM records WHERE title = 'House tone'");
+    GtkWidget *tone_row = NULL;
+
+    find_widgets (GTK_WIDGET (page), ADW_TYPE_ACTION_ROW, action_rows);
+    for (guint i = 0; i < action_rows->len; i++)
+      if (g_strcmp0 (adw_preferences_row_get_title (action_rows->pdata[i]), "House tone") == 0)
+        tone_row = action_rows->pdata[i];
+    g_assert_nonnull (tone_row);
+    g_assert_true (gtk_list_box_row_get_activatable (GTK_LIST_BOX_ROW (tone_row)));
+    g_signal_emit_by_name (tone_row, "activated");
+    g_assert_cmpstr (adw_view_stack_get_visible_child_name (aios_window_get_stack (window)), ==, "memory");
+    g_assert_cmpint (aios_memory_page_get_record_id (AIOS_MEMORY_PAGE (memory)), ==, tone);
+  }
+
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
   close_window (window);
   aios_coordinator_stop (aios_workspace_get_coordinator (workspace));
@@ -510,7 +548,7 @@ test_needs_attention (void)
   first_run = aios_approval_row_get_id (rows->pdata[0]);
   gtk_list_box_select_row (GTK_LIST_BOX (gtk_widget_get_parent (rows->pdata[0])), rows->pdata[0]);
   wait_painted (GTK_WIDGET (window));
-  render (window, "inbox-attention-light.png");
+  render (window, "inbox-attention-light.png", FALSE);
   g_assert_true (labels_contain (GTK_WIDGET (page), "Email is not configured"));
 
   g_signal_emit_by_name (find_button (GTK_WIDGET (page), "inbox.retry"), "clicked");
@@ -546,7 +584,7 @@ test_empty_then_demo (void)
   g_assert_cmpuint (aios_inbox_page_get_n_items (page), ==, 0);
   g_assert_true (labels_contain (GTK_WIDGET (page), "Nothing Waits for You"));
   g_assert_cmpuint (adw_view_stack_page_get_badge_number (inbox_stack_page (window)), ==, 0);
-  render (window, "inbox-empty-light.png");
+  render (window, "inbox-empty-light.png", FALSE);
 
   demo = find_button (GTK_WIDGET (page), "inbox.load-demo");
   g_signal_emit_by_name (demo, "clicked");
@@ -555,6 +593,185 @@ test_empty_then_demo (void)
   /* no smtp.url here: the leads' runs fail and wait for the operator */
   wait_items (page, 5);
   g_assert_false (labels_contain (GTK_WIDGET (page), "Nothing Waits for You"));
+
+  close_window (window);
+  aios_coordinator_stop (aios_workspace_get_coordinator (workspace));
+}
+
+/* An invoice and a webhook, as the connectors preview them: the invoice's
+ * lines and total in a grid, the webhook's JSON pretty-printed. */
+static void
+test_previews (void)
+{
+  static const char *invoice_request =
+    "{\"customer\": {\"email\": \"ap@harbor-coffee.example\", \"name\": \"Harbor Coffee Roasters\"},"
+    " \"currency\": \"eur\", \"days_until_due\": 30, \"description\": \"Website care, March\","
+    " \"items\": [{\"description\": \"Hosting and updates\", \"amount\": 12000},"
+    "            {\"description\": \"Two new landing pages\", \"amount\": 96000}]}";
+  static const char *invoice_preview =
+    "{\"connector\": \"invoice\", \"customer\": \"ap@harbor-coffee.example\", \"currency\": \"eur\","
+    " \"total\": 108000, \"total_text\": \"1080.00 EUR\"}";
+  static const char *webhook_preview =
+    "{\"connector\": \"webhook\", \"method\": \"POST\", \"url\": \"https://hooks.example/aios\","
+    " \"headers\": {\"Content-Type\": \"application/json\", \"X-Aios-Event\": \"lead.created\"},"
+    " \"body\": \"{\\\"lead\\\":{\\\"name\\\":\\\"Dana Whitfield\\\",\\\"score\\\":70}}\", \"signed\": false}";
+  AiosApprovalInfo info = { 0 };
+  GtkWidget *window;
+  GtkWidget *view;
+  g_autofree char *body = NULL;
+
+  aios_ui_test_application ();   /* libadwaita's style and the app's */
+  window = gtk_window_new ();
+  view = g_object_new (AIOS_TYPE_APPROVAL_VIEW, NULL);
+
+  gtk_window_set_child (GTK_WINDOW (window), view);
+  gtk_window_set_default_size (GTK_WINDOW (window), 760, 620);
+  info.id = 9;
+  info.run_id = 4;
+  info.step_id = 12;
+  info.flow_id = (char *) "monthly-invoice";
+  info.step_name = (char *) "send";
+  info.action_kind = (char *) "invoice";
+  info.status = (char *) "pending";
+  info.request = json_from_string (invoice_request, NULL);
+  info.preview = json_from_string (invoice_preview, NULL);
+  info.created_at = g_get_real_time () / 1000 - 3 * 3600 * 1000;
+  g_assert_nonnull (info.request);
+  g_assert_nonnull (info.preview);
+  aios_approval_view_show (AIOS_APPROVAL_VIEW (view), NULL, &info, "Invoice to Harbor Coffee Roasters", "Monthly invoice");
+  g_assert_false (aios_approval_view_can_edit (AIOS_APPROVAL_VIEW (view)));
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (aios_ui_test_wait (is_mapped, window, 10000));
+  gtk_window_set_focus (GTK_WINDOW (window), NULL);   /* no label selected by the first focus */
+  wait_painted (window);
+  g_assert_true (labels_contain (view, "Harbor Coffee Roasters <ap@harbor-coffee.example>"));
+  g_assert_true (labels_contain (view, "120.00 EUR"));
+  g_assert_true (labels_contain (view, "960.00 EUR"));
+  g_assert_true (labels_contain (view, "1080.00 EUR"));
+  g_assert_true (labels_contain (view, "30 days after sending"));
+  g_assert_true (labels_contain (view, "waiting for 3 h"));
+  {
+    g_autofree char *path = aios_ui_test_artifact_path ("inbox-invoice-light.png");
+    g_autoptr(GdkTexture) texture = aios_ui_test_render (window);
+    g_assert_true (gdk_texture_save_to_png (texture, path));
+    g_test_message ("rendered %s", path);
+  }
+  json_node_unref (info.request);
+  json_node_unref (info.preview);
+
+  info.action_kind = (char *) "webhook";
+  info.request = json_from_string ("{\"event\": \"lead.created\", \"body\": {\"lead\": {\"name\": \"Dana Whitfield\", \"score\": 70}}}", NULL);
+  info.preview = json_from_string (webhook_preview, NULL);
+  g_assert_nonnull (info.preview);
+  aios_approval_view_show (AIOS_APPROVAL_VIEW (view), NULL, &info, "Webhook to hooks.example", NULL);
+  wait_painted (window);
+  g_assert_true (labels_contain (view, "POST https://hooks.example/aios"));
+  {
+    g_autoptr(GPtrArray) views = g_ptr_array_new ();
+    GtkTextBuffer *buffer = NULL;
+    GtkTextIter start, end;
+
+    find_widgets (view, GTK_TYPE_TEXT_VIEW, views);
+    for (guint i = 0; i < views->len; i++)
+      if (gtk_widget_is_drawable (views->pdata[i]))
+        buffer = gtk_text_view_get_buffer (views->pdata[i]);
+    g_assert_nonnull (buffer);
+    gtk_text_buffer_get_bounds (buffer, &start, &end);
+    body = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  }
+  /* pretty-printed: one member a line, indented */
+  g_assert_cmpstr (body, ==, "{\n  \"lead\" : {\n    \"name\" : \"Dana Whitfield\",\n    \"score\" : 70\n  }\n}");
+  {
+    g_autofree char *path = aios_ui_test_artifact_path ("inbox-webhook-light.png");
+    g_autoptr(GdkTexture) texture = aios_ui_test_render (window);
+    g_assert_true (gdk_texture_save_to_png (texture, path));
+    g_test_message ("rendered %s", path);
+  }
+  json_node_unref (info.request);
+  json_node_unref (info.preview);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* Up/Down move in the list (GtkListBox); the decisions have their keys. */
+static void
+test_shortcuts (void)
+{
+  GtkWidget *page = g_object_ref_sink (aios_inbox_page_new (NULL));
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (page);
+  static const struct { guint key; GdkModifierType mods; const char *action; } expected[] = {
+    { GDK_KEY_Return, GDK_CONTROL_MASK, "inbox.approve" },
+    { GDK_KEY_Delete, 0, "inbox.reject" },
+    { GDK_KEY_e, 0, "inbox.edit" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      gboolean found = FALSE;
+
+      for (guint c = 0; c < g_list_model_get_n_items (controllers) && !found; c++)
+        {
+          g_autoptr(GObject) controller = g_list_model_get_item (controllers, c);
+
+          if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+            continue;
+          for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)) && !found; j++)
+            {
+              g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+              GtkShortcutTrigger *trigger = gtk_shortcut_get_trigger (shortcut);
+              GtkShortcutAction *action = gtk_shortcut_get_action (shortcut);
+
+              found = GTK_IS_KEYVAL_TRIGGER (trigger) && GTK_IS_NAMED_ACTION (action) &&
+                      gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger)) == expected[i].key &&
+                      gtk_keyval_trigger_get_modifiers (GTK_KEYVAL_TRIGGER (trigger)) == expected[i].mods &&
+                      g_str_equal (gtk_named_action_get_action_name (GTK_NAMED_ACTION (action)), expected[i].action);
+            }
+        }
+      if (!found)
+        g_error ("no shortcut for %s", expected[i].action);
+    }
+  g_clear_object (&controllers);
+  g_object_unref (page);
+}
+
+/* A notification's Open button (app.show-approval) presents a window on the
+ * Inbox with that approval selected. The application serves the default
+ * workspace, so the sample company goes there. */
+static void
+test_show_approval (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = aios_workspace_default_path ();
+  g_autoptr(AiosWorkspace) workspace = NULL;
+  GApplication *application = G_APPLICATION (aios_ui_test_application ());
+  AiosWindow *window = NULL;
+  AiosInboxPage *page;
+  guint runs = 0;
+
+  workspace = aios_workspace_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (aios_workspace_start (workspace, &error));
+  g_assert_true (aios_demo_load (workspace, &runs, &error));
+  g_assert_no_error (error);
+  settle (workspace);
+  g_assert_cmpint (query_int (workspace, "SELECT COUNT(*) FROM approvals WHERE status = 'pending'"), ==, 0);
+  /* without smtp.url the sends fail; ask again with one, so approvals wait */
+  g_assert_true (aios_config_set (aios_workspace_get_config (workspace), "smtp.url", "smtp://127.0.0.1:9",
+                                  "operator", &error));
+  for (gint64 run = 1; run <= 6; run++)
+    aios_coordinator_retry (aios_workspace_get_coordinator (workspace), run, "operator", NULL);
+  settle (workspace);
+  g_assert_cmpint (query_int (workspace, "SELECT COUNT(*) FROM approvals WHERE status = 'pending'"), ==, 5);
+
+  g_action_group_activate_action (G_ACTION_GROUP (application), "show-approval", g_variant_new_string ("3"));
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (application)); l != NULL; l = l->next)
+    if (AIOS_IS_WINDOW (l->data))
+      window = l->data;
+  g_assert_nonnull (window);
+  g_assert_true (aios_ui_test_wait (is_mapped, window, 10000));
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (aios_window_get_stack (window)), ==, "inbox");
+  page = AIOS_INBOX_PAGE (adw_view_stack_get_child_by_name (aios_window_get_stack (window), "inbox"));
+  g_assert_cmpint (aios_inbox_page_get_selected_approval (page), ==, 3);
+  g_assert_true (labels_contain (GTK_WIDGET (page), "sofia.brandt@greenleaf-bakery.example"));
 
   close_window (window);
   aios_coordinator_stop (aios_workspace_get_coordinator (workspace));
@@ -570,6 +787,9 @@ main (int   argc,
   g_test_add_func ("/inbox/decide", test_decide);
   g_test_add_func ("/inbox/needs-attention", test_needs_attention);
   g_test_add_func ("/inbox/empty-then-demo", test_empty_then_demo);
+  g_test_add_func ("/inbox/previews", test_previews);
+  g_test_add_func ("/inbox/shortcuts", test_shortcuts);
+  g_test_add_func ("/inbox/show-approval", test_show_approval);
 
   return g_test_run ();
 }
