@@ -129,6 +129,7 @@ aios_journal_row_set_entry (AiosJournalRow   *self,
   if (entry == NULL)
     {
       gtk_label_set_text (GTK_LABEL (self->summary), "");
+      gtk_widget_set_tooltip_text (self->summary, NULL);
       gtk_label_set_text (GTK_LABEL (self->meta), "");
       gtk_label_set_text (GTK_LABEL (self->time), "");
       gtk_widget_set_visible (self->day, FALSE);
@@ -143,6 +144,7 @@ aios_journal_row_set_entry (AiosJournalRow   *self,
   gtk_image_set_from_icon_name (GTK_IMAGE (self->icon), aios_journal_entry_get_icon_name (entry));
   gtk_widget_set_tooltip_text (self->icon, actor);
   gtk_label_set_text (GTK_LABEL (self->summary), event->summary);
+  gtk_widget_set_tooltip_text (self->summary, event->summary);
   gtk_label_set_text (GTK_LABEL (self->meta), meta);
   gtk_label_set_text (GTK_LABEL (self->time), time);
   if (aios_journal_entry_is_failure (entry))

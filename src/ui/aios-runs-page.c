@@ -15,6 +15,7 @@
 
 #include "aios-journal-row.h"
 #include "aios-runs-page.h"
+#include "aios-start-run-dialog.h"
 #include "control/aios-run-info.h"
 #include "store/aios-journal.h"
 
@@ -36,6 +37,8 @@ struct _AiosRunsPage
   GtkBox          *sections;
   GtkWidget       *detail_pane;
   GtkWidget       *back_button;
+  GtkWidget       *start_button;
+  GtkWidget       *empty_start_button;
   GtkStack        *detail_stack;
   GtkBox          *detail_box;
 };
@@ -427,6 +430,51 @@ on_action_clicked (GtkButton    *button,
     confirm (self, info, g_str_equal (gtk_widget_get_name (GTK_WIDGET (button)), "cancel-run"));
 }
 
+static void
+on_start_response (AiosStartRunDialog *dialog,
+                   const char         *response,
+                   AiosRunsPage       *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *done = NULL;
+  gint64 run_id;
+
+  if (!g_str_equal (response, "start"))
+    return;
+  run_id = aios_start_run_dialog_submit (dialog, &error);
+  if (run_id == 0)
+    {
+      toast (self, error->message);
+      return;
+    }
+  done = g_strdup_printf (_("Run %" G_GINT64_FORMAT " started"), run_id);
+  toast (self, done);
+  self->selected = run_id;
+  rebuild (self);
+}
+
+/**
+ * aios_runs_page_start_run:
+ *
+ * Opens the form that starts a run of a flow.
+ *
+ * Returns: (transfer none) (nullable): the dialog
+ */
+AdwMessageDialog *
+aios_runs_page_start_run (AiosRunsPage *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  AiosStartRunDialog *dialog;
+
+  g_return_val_if_fail (AIOS_IS_RUNS_PAGE (self), NULL);
+  if (self->workspace == NULL)
+    return NULL;
+  dialog = aios_start_run_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, self->workspace);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_start_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return ADW_MESSAGE_DIALOG (dialog);
+}
+
 /* ---- the detail pane ---- */
 
 static GtkWidget *
@@ -679,6 +727,8 @@ aios_runs_page_class_init (AiosRunsPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AiosRunsPage, sections);
   gtk_widget_class_bind_template_child (widget_class, AiosRunsPage, detail_pane);
   gtk_widget_class_bind_template_child (widget_class, AiosRunsPage, back_button);
+  gtk_widget_class_bind_template_child (widget_class, AiosRunsPage, start_button);
+  gtk_widget_class_bind_template_child (widget_class, AiosRunsPage, empty_start_button);
   gtk_widget_class_bind_template_child (widget_class, AiosRunsPage, detail_stack);
   gtk_widget_class_bind_template_child (widget_class, AiosRunsPage, detail_box);
 }
@@ -688,6 +738,8 @@ aios_runs_page_init (AiosRunsPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   g_signal_connect_swapped (self->back_button, "clicked", G_CALLBACK (on_back_clicked), self);
+  g_signal_connect_swapped (self->start_button, "clicked", G_CALLBACK (aios_runs_page_start_run), self);
+  g_signal_connect_swapped (self->empty_start_button, "clicked", G_CALLBACK (aios_runs_page_start_run), self);
   g_signal_connect_swapped (self->leaflet, "notify::folded", G_CALLBACK (on_folded), self);
 }
 

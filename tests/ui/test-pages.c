@@ -20,6 +20,7 @@
 #include "ui/aios-journal-model.h"
 #include "ui/aios-journal-row.h"
 #include "ui/aios-runs-page.h"
+#include "ui/aios-start-run-dialog.h"
 #include "ui/aios-timeline-page.h"
 #include "ui/aios-window.h"
 
@@ -136,6 +137,24 @@ render_both (GtkWidget  *window,
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
 }
 
+/* Under Xvfb without a window manager, a second dialog in one process maps
+ * but its frame clock never paints; GTK's renderer draws it all the same,
+ * once its layout has had a moment to settle. */
+static void
+render_dialog (AdwMessageDialog *dialog,
+               const char       *name)
+{
+  g_autofree char *path = aios_ui_test_artifact_path (name);
+  g_autoptr(GdkTexture) texture = NULL;
+  gboolean later = FALSE;
+
+  g_assert_true (aios_ui_test_wait (is_mapped, dialog, 10000));
+  aios_ui_test_wait (is_true, &later, 300);
+  texture = aios_ui_test_render (GTK_WIDGET (dialog));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("rendered %s", path);
+}
+
 static const char *
 status_word (const char *status)
 {
@@ -145,13 +164,14 @@ status_word (const char *status)
 
 static void
 assert_runs_shown (GtkWidget *page,
-                   AiosStore *store)
+                   AiosStore *store,
+                   guint      n_runs)
 {
   g_autoptr(GPtrArray) runs = aios_run_info_list (store, FALSE, 0, 0, NULL);
   g_autoptr(GPtrArray) rows = g_ptr_array_new ();
 
   collect (page, "run-row", G_TYPE_INVALID, rows);
-  g_assert_cmpuint (runs->len, ==, 6);
+  g_assert_cmpuint (runs->len, ==, n_runs);
   g_assert_cmpuint (rows->len, ==, runs->len);
   for (guint i = 0; i < runs->len; i++)
     {
@@ -224,6 +244,43 @@ dialog_shown (gpointer data)
   return *dialog != NULL;
 }
 
+static GtkWidget *
+find_button (GtkWidget  *widget,
+             const char *label)
+{
+  if (GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_button (child, label);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+is_unmapped (gpointer widget)
+{
+  return !gtk_widget_get_mapped (widget);
+}
+
+/* Clicks the dialog's response button, as the operator would: the
+ * dialog answers and closes. */
+static void
+click_response (AdwMessageDialog *dialog,
+                const char       *label)
+{
+  GtkWidget *button = find_button (GTK_WIDGET (dialog), label);
+
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_is_sensitive (button));
+  g_object_ref (dialog);
+  g_signal_emit_by_name (button, "clicked");
+  g_assert_true (aios_ui_test_wait (is_unmapped, dialog, 10000));
+  g_object_unref (dialog);
+}
+
 static char *
 run_status (AiosStore *store,
             gint64     run_id)
@@ -269,7 +326,7 @@ test_demo (void)
   runs = find_type (GTK_WIDGET (window), AIOS_TYPE_RUNS_PAGE);
   g_assert_nonnull (runs);
   aios_ui_test_wait_frame (GTK_WIDGET (window));
-  assert_runs_shown (runs, store);
+  assert_runs_shown (runs, store, 6);
   g_assert_cmpint (count (store, "SELECT COUNT (*) FROM runs WHERE status = 'waiting' AND ? = 0", 0), ==, 5);
   g_assert_cmpint (count (store, "SELECT COUNT (*) FROM runs WHERE status = 'succeeded' AND ? = 0", 0), ==, 1);
 
@@ -283,7 +340,29 @@ test_demo (void)
   g_assert_true (aios_ui_test_wait (timeline_loaded, timeline, 10000));
   aios_ui_test_wait_frame (GTK_WIDGET (window));
   assert_timeline_shown (timeline, store);
-  aios_timeline_page_select (AIOS_TIMELINE_PAGE (timeline), 0);
+  /* the detail of an event with reasons, payload and memory versions */
+  {
+    gint64 id = count (store, "SELECT MAX (id) FROM events WHERE rationale IS NOT NULL AND payload_json IS NOT NULL "
+                              "AND id IN (SELECT event_id FROM event_links WHERE target_kind = 'record') AND ? = 0", 0);
+    g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
+    g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+    sqlite3_stmt *stmt = aios_store_prepare (store, "SELECT r.title FROM event_links l JOIN records r "
+                                                    "ON r.id = CAST (l.target_id AS INTEGER) WHERE l.event_id = ? "
+                                                    "AND l.target_kind = 'record'", NULL);
+
+    g_assert_cmpint (id, >, 0);
+    aios_timeline_page_select (AIOS_TIMELINE_PAGE (timeline),
+                               count (store, "SELECT COUNT (*) FROM events WHERE id > ?", id));
+    aios_ui_test_wait_frame (GTK_WIDGET (window));
+    aios_ui_test_collect_labels (timeline, labels);
+    sqlite3_bind_int64 (stmt, 1, id);
+    while (sqlite3_step (stmt) == SQLITE_ROW)
+      if (!g_ptr_array_find_with_equal_func (labels, sqlite3_column_text (stmt, 0), g_str_equal, NULL))
+        g_error ("the linked record “%s” is not shown", sqlite3_column_text (stmt, 0));
+    sqlite3_reset (stmt);
+    g_assert_true (g_ptr_array_find_with_equal_func (labels, "Why", g_str_equal, NULL));
+    g_assert_true (g_ptr_array_find_with_equal_func (labels, "Payload", g_str_equal, NULL));
+  }
   render_both (GTK_WIDGET (window), "timeline");
 
   /* Cancel a waiting run with its button and the confirmation */
@@ -299,9 +378,8 @@ test_demo (void)
     g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, heading);
     g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "approvals it waits for are withdrawn"));
   }
-  aios_ui_test_wait_frame (GTK_WIDGET (dialog));
-  render (GTK_WIDGET (dialog), "pages-runs-cancel-dialog.png");
-  adw_message_dialog_response (dialog, "cancel-run");
+  render_dialog (dialog, "pages-runs-cancel-dialog.png");
+  click_response (dialog, "_Cancel Run");
   while (g_main_context_iteration (NULL, FALSE))
     ;
 
@@ -313,7 +391,42 @@ test_demo (void)
   /* and the page says so */
   aios_runs_page_refresh (AIOS_RUNS_PAGE (runs));
   aios_ui_test_wait_frame (GTK_WIDGET (window));
-  assert_runs_shown (runs, store);
+  assert_runs_shown (runs, store, 6);
+
+  /* Start a run from the form built from the flow's input schema */
+  {
+    AdwMessageDialog *start = aios_runs_page_start_run (AIOS_RUNS_PAGE (runs));
+    g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
+    g_autofree char *input = NULL;
+    sqlite3_stmt *stmt;
+    gint64 run_id;
+
+    g_assert_true (AIOS_IS_START_RUN_DIALOG (start));
+    g_assert_true (aios_start_run_dialog_select_flow (AIOS_START_RUN_DIALOG (start), "greeting"));
+    g_assert_false (adw_message_dialog_get_response_enabled (start, "start"));
+    g_assert_true (aios_start_run_dialog_set_field (AIOS_START_RUN_DIALOG (start), "name", "Dana Whitfield"));
+    g_assert_true (adw_message_dialog_get_response_enabled (start, "start"));
+    render_dialog (start, "pages-runs-start-dialog.png");
+    click_response (start, "_Start");
+    while (g_main_context_iteration (NULL, FALSE))
+      ;
+
+    run_id = count (store, "SELECT MAX (id) FROM runs WHERE ? = 0", 0);
+    g_assert_cmpint (run_id, ==, 7);
+    stmt = aios_store_prepare (store, "SELECT flow_id, input_json FROM runs WHERE id = ?", NULL);
+    sqlite3_bind_int64 (stmt, 1, run_id);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+    g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "greeting");
+    input = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+    sqlite3_reset (stmt);
+    g_assert_nonnull (strstr (input, "\"name\":\"Dana Whitfield\""));
+    g_assert_cmpint (count (store, "SELECT COUNT (*) FROM events WHERE run_id = ? AND kind = 'run.created' "
+                                   "AND actor = 'operator'", run_id), ==, 1);
+    settle (workspace);
+    aios_runs_page_refresh (AIOS_RUNS_PAGE (runs));
+    aios_ui_test_wait_frame (GTK_WIDGET (window));
+    assert_runs_shown (runs, store, 7);
+  }
 
   gtk_window_destroy (GTK_WINDOW (window));
   while (g_main_context_iteration (NULL, FALSE))
