@@ -44,6 +44,26 @@ struct _AiosApprovalNotifier
 
 G_DEFINE_FINAL_TYPE (AiosApprovalNotifier, aios_approval_notifier, G_TYPE_OBJECT)
 
+/* Without a session bus (a headless service in a container, the tests'
+ * DBUS_SESSION_BUS_ADDRESS=disabled:) there is no one to notify: GLib's
+ * notification backends need the connection. */
+static void
+send_notification (AiosApprovalNotifier *self,
+                   const char           *id,
+                   GNotification        *notification)
+{
+  if (g_application_get_dbus_connection (self->application) != NULL)
+    g_application_send_notification (self->application, id, notification);
+}
+
+static void
+withdraw_notification (AiosApprovalNotifier *self,
+                       const char           *id)
+{
+  if (g_application_get_dbus_connection (self->application) != NULL)
+    g_application_withdraw_notification (self->application, id);
+}
+
 static char *
 notification_id (gint64 approval_id)
 {
@@ -108,7 +128,7 @@ send_one (AiosApprovalNotifier   *self,
   g_notification_set_default_action_and_target (notification, "app.show-approval", "s", target);
   g_notification_add_button_with_target (notification, _("Approve"), "app.approve", "s", target);
   g_notification_add_button_with_target (notification, _("Open"), "app.show-approval", "s", target);
-  g_application_send_notification (self->application, id, notification);
+  send_notification (self, id, notification);
   g_hash_table_add (self->shown, g_memdup2 (&info->id, sizeof info->id));
 }
 
@@ -126,7 +146,7 @@ update_batch (AiosApprovalNotifier *self)
 
   if (count == 0)
     {
-      g_application_withdraw_notification (self->application, BATCH_ID);
+      withdraw_notification (self, BATCH_ID);
       return;
     }
 
@@ -140,7 +160,7 @@ update_batch (AiosApprovalNotifier *self)
   g_notification_set_body (notification, _("Open Aios to see each one and decide."));
   g_notification_set_default_action_and_target (notification, "app.show-approval", "s", target);
   g_notification_add_button_with_target (notification, _("Open"), "app.show-approval", "s", target);
-  g_application_send_notification (self->application, BATCH_ID, notification);
+  send_notification (self, BATCH_ID, notification);
 }
 
 static gboolean
@@ -189,7 +209,7 @@ withdraw (AiosApprovalNotifier *self,
   if (g_hash_table_remove (self->shown, &approval_id))
     {
       g_autofree char *id = notification_id (approval_id);
-      g_application_withdraw_notification (self->application, id);
+      withdraw_notification (self, id);
     }
   if (g_hash_table_remove (self->batched, &approval_id))
     update_batch (self);

@@ -39,8 +39,8 @@ static GSubprocess *
 spawn_headless (Env *env)
 {
   g_autofree char *aios = g_build_filename (g_getenv ("AIOS_BUILD_DIR"), "src", "aios", NULL);
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                                                                       G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  /* stderr stays: a child's warning or crash report ends up in the test log. */
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_autoptr(GError) error = NULL;
   GSubprocess *child;
 
@@ -209,10 +209,18 @@ test_crash_many (void)
   /* A last start carries everything to the end. */
   last = spawn_headless (&env);
   g_usleep (300 * 1000);   /* let it install its SIGTERM handler */
-  for (guint i = 0; i < 600 && open_runs (&env) > 0; i++)
+  for (guint i = 0; i < 600 && open_runs (&env) > 0 && g_subprocess_get_identifier (last) != NULL; i++)
     {
       approve_pending (&env);
       g_usleep (50 * 1000);
+    }
+  if (g_subprocess_get_identifier (last) == NULL)
+    {
+      g_subprocess_wait (last, NULL, NULL);
+      g_error ("the last headless process died early (%s %d)",
+               g_subprocess_get_if_signaled (last) ? "signal" : "exit status",
+               g_subprocess_get_if_signaled (last) ? g_subprocess_get_term_sig (last)
+                                                   : g_subprocess_get_exit_status (last));
     }
   g_subprocess_send_signal (last, SIGTERM);
   g_subprocess_wait (last, NULL, NULL);
