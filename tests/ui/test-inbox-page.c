@@ -433,6 +433,19 @@ test_decide (void)
       gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (scrolled->pdata[i]), 0);
   }
 
+  /* Narrow: one column at a time, with a way back to the list. (Wide
+   * enough for the view switcher to stay in the header bar: libadwaita 1.2's
+   * AdwViewSwitcherBar warns when revealed without animations.) */
+  gtk_window_set_default_size (GTK_WINDOW (window), 660, 720);
+  wait_painted (GTK_WIDGET (window));
+  g_assert_true (aios_inbox_page_select_approval (page, 1));
+  render (window, "inbox-narrow-detail-light.png", FALSE);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "inbox.back", NULL));
+  render (window, "inbox-narrow-list-light.png", FALSE);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 720);
+  wait_painted (GTK_WIDGET (window));
+  g_assert_true (aios_inbox_page_select_approval (page, 1));
+
   /* Edit: the subject becomes an entry in place; the change is shown. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "inbox.edit", NULL));
   wait_painted (GTK_WIDGET (window));
