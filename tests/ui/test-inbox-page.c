@@ -361,6 +361,7 @@ test_decide (void)
   g_autofree char *diff = NULL;
   g_autofree char *payload = NULL;
   g_autofree char *reason = NULL;
+  g_autoptr(GError) error = NULL;
   AdwStyleManager *style = adw_style_manager_get_default ();
   AdwMessageDialog *dialog = NULL;
   GtkEditable *subject = NULL;
@@ -509,6 +510,43 @@ test_decide (void)
   wait_items (page, 3);
   settle (workspace);
   g_assert_cmpuint (smtp_count_with (&peer, "marcus@oyelaran-legal.example"), ==, 0);
+
+  /* Deciding from the keyboard keeps the keyboard on the list: the next
+   * row takes the focus. */
+  g_assert_true (aios_inbox_page_select_approval (page, 3));
+  {
+    GtkWidget *row = NULL;
+    g_autoptr(GPtrArray) all = rows_of (page);
+    g_autofree char *sofia = NULL;
+
+    for (guint i = 0; i < all->len; i++)
+      if (aios_approval_row_get_id (all->pdata[i]) == 3)
+        row = all->pdata[i];
+    g_assert_nonnull (row);
+    gtk_widget_grab_focus (row);
+    g_assert_true (gtk_widget_activate_action (row, "inbox.approve", NULL));
+    sofia = query_text (workspace, "SELECT status FROM approvals WHERE id = ?", 3);
+    g_assert_cmpstr (sofia, ==, "approved");
+    wait_items (page, 2);
+    g_assert_cmpint (aios_inbox_page_get_selected_approval (page), ==, 4);
+    g_assert_true (AIOS_IS_APPROVAL_ROW (gtk_root_get_focus (GTK_ROOT (window))));
+    g_assert_cmpint (aios_approval_row_get_id (AIOS_APPROVAL_ROW (gtk_root_get_focus (GTK_ROOT (window)))), ==, 4);
+  }
+
+  /* Another process decides (here another connection to the same file):
+   * the list follows within a few seconds. */
+  {
+    g_autoptr(AiosWorkspace) other = aios_workspace_open (aios_workspace_get_path (workspace), &error);
+    g_autofree char *lena = NULL;
+
+    g_assert_no_error (error);
+    g_assert_true (aios_coordinator_reject (aios_workspace_get_coordinator (other), 5, "operator",
+                                            "Not now", &error));
+    g_assert_no_error (error);
+    lena = query_text (workspace, "SELECT status FROM approvals WHERE id = ?", 5);
+    g_assert_cmpstr (lena, ==, "rejected");
+    wait_items (page, 1);
+  }
 
   /* A memory record it used opens in Memory. */
   {
