@@ -35,6 +35,7 @@ struct _AiosAppCore
   AiosApprovalNotifier *notifier;
   guint         sigint_source;
   guint         sigterm_source;
+  guint         draining;      /* coordinators still finishing work in flight */
 };
 
 G_DEFINE_FINAL_TYPE (AiosAppCore, aios_app_core, G_TYPE_OBJECT)
@@ -241,19 +242,56 @@ aios_app_core_get_headless (AiosAppCore *self)
   return self->headless;
 }
 
-static gboolean
-stop_cb (gpointer user_data)
-{
-  AiosAppCore *self = user_data;
+#define DRAIN_TIMEOUT_MS 10000
 
-  g_message ("Stopping: every run is saved and resumes at the next start");
-  self->sigint_source = self->sigterm_source = 0;
+static void
+quit_now (AiosAppCore *self)
+{
   if (self->headless)
     {
       self->headless = FALSE;
       g_application_release (self->application);
     }
   g_application_quit (self->application);
+}
+
+static void
+drained_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(AiosAppCore) self = user_data;
+
+  aios_coordinator_drain_finish (AIOS_COORDINATOR (source), result, NULL);
+  if (--self->draining == 0)
+    quit_now (self);
+}
+
+/* SIGINT/SIGTERM: let the steps in flight finish (an email being sent is
+ * recorded as sent rather than left "unknown"), for a few seconds at most,
+ * then quit. Everything else is saved and resumes at the next start. */
+static gboolean
+stop_cb (gpointer user_data)
+{
+  AiosAppCore *self = user_data;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_message ("Stopping: every run is saved and resumes at the next start");
+  self->sigint_source = self->sigterm_source = 0;
+
+  g_hash_table_iter_init (&iter, self->workspaces);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      AiosCoordinator *coordinator = aios_workspace_get_coordinator (value);
+
+      if (!aios_coordinator_is_active (coordinator))
+        continue;
+      self->draining++;
+      aios_coordinator_drain_async (coordinator, DRAIN_TIMEOUT_MS, NULL, drained_cb, g_object_ref (self));
+    }
+  if (self->draining == 0)
+    quit_now (self);
   return G_SOURCE_REMOVE;
 }
 

@@ -135,6 +135,9 @@ struct _AiosCoordinator
   guint              stall_source;
 
   GPtrArray         *settle_waiters;
+  gboolean           draining;     /* no new claims: finishing what is in flight */
+  GPtrArray         *drain_waiters;
+  guint              drain_source;
 };
 
 /* One step attempt in flight: an agent call or an outbox send. */

@@ -109,6 +109,7 @@ aios_coordinator_finalize (GObject *object)
   g_clear_pointer (&self->known, g_hash_table_unref);
   g_clear_pointer (&self->completions, g_ptr_array_unref);
   g_clear_pointer (&self->settle_waiters, g_ptr_array_unref);
+  g_clear_pointer (&self->drain_waiters, g_ptr_array_unref);
   g_clear_error (&self->stall_error);
 
   G_OBJECT_CLASS (aios_coordinator_parent_class)->finalize (object);
@@ -153,6 +154,7 @@ aios_coordinator_init (AiosCoordinator *self)
   self->known = g_hash_table_new (g_direct_hash, g_direct_equal);
   self->completions = g_ptr_array_new ();
   self->settle_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  self->drain_waiters = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 /**
@@ -533,10 +535,25 @@ rearm_timer (AiosCoordinator *self)
   self->timer_source = g_timeout_add_full (G_PRIORITY_DEFAULT, delay, timer_cb, self, NULL);
 }
 
+static void
+finish_drain (AiosCoordinator *self)
+{
+  g_autoptr(GPtrArray) waiters = g_steal_pointer (&self->drain_waiters);
+
+  g_clear_handle_id (&self->drain_source, g_source_remove);
+  self->drain_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; waiters != NULL && i < waiters->len; i++)
+    g_task_return_boolean (g_ptr_array_index (waiters, i), TRUE);
+}
+
 void
 aios_coordinator_check_settled (AiosCoordinator *self)
 {
   g_autoptr(GPtrArray) waiters = NULL;
+
+  if (self->draining && self->drain_waiters->len > 0 &&
+      (!self->active || (self->inflight == 0 && self->completions->len == 0)))
+    finish_drain (self);
 
   if (self->settle_waiters->len == 0)
     return;
@@ -943,11 +960,11 @@ pump_cb (gpointer user_data)
 
   /* One claim per turn, so finished steps are recorded (and acknowledged)
    * between claims instead of waiting behind a long queue. */
-  if (self->active && !g_queue_is_empty (&self->ready) && self->inflight < MAX_INFLIGHT)
+  if (self->active && !self->draining && !g_queue_is_empty (&self->ready) && self->inflight < MAX_INFLIGHT)
     {
       if (!claim_batch (self))
         return G_SOURCE_REMOVE;
-      if (!g_queue_is_empty (&self->ready) && self->inflight < MAX_INFLIGHT)
+      if (!g_queue_is_empty (&self->ready) && self->inflight < MAX_INFLIGHT && !self->draining)
         {
           self->pump_source = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, pump_cb, self, NULL);
           return G_SOURCE_REMOVE;
@@ -1183,6 +1200,8 @@ aios_coordinator_stop (AiosCoordinator *self)
   g_clear_handle_id (&self->stall_source, g_source_remove);
   self->stalled = FALSE;
   self->active = FALSE;
+  if (self->drain_waiters != NULL && self->drain_waiters->len > 0)
+    finish_drain (self);
 
   /* In-flight executions keep a pointer to us; cancel them and let their
    * callbacks land in the completions list, which is dropped here. */
@@ -1201,6 +1220,54 @@ aios_coordinator_stop (AiosCoordinator *self)
       self->lock_fd = -1;
     }
   aios_coordinator_check_settled (self);
+}
+
+static gboolean
+drain_timeout_cb (gpointer user_data)
+{
+  AiosCoordinator *self = user_data;
+
+  self->drain_source = 0;
+  g_message ("Stopping with work still in flight: it resumes at the next start "
+             "(an action being sent becomes “unknown” for the operator)");
+  finish_drain (self);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * aios_coordinator_drain_async:
+ * @timeout_ms: how long to wait at most
+ *
+ * Before a graceful stop: claims nothing new and completes once the steps
+ * in flight (agents, and above all outward actions being sent) have
+ * finished and their outcomes are durable, or after @timeout_ms. So
+ * SIGTERM does not leave sent actions "unknown". The caller then stops.
+ */
+void
+aios_coordinator_drain_async (AiosCoordinator     *self,
+                              guint                timeout_ms,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, aios_coordinator_drain_async);
+  self->draining = TRUE;
+  g_ptr_array_add (self->drain_waiters, task);
+  if (self->drain_source == 0)
+    self->drain_source = g_timeout_add (timeout_ms, drain_timeout_cb, self);
+  aios_coordinator_schedule_pump (self);
+  aios_coordinator_check_settled (self);
+}
+
+gboolean
+aios_coordinator_drain_finish (AiosCoordinator  *self,
+                               GAsyncResult     *result,
+                               GError          **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /**

@@ -84,6 +84,15 @@ gboolean         aios_coordinator_rollback     (AiosCoordinator      *self,
                                                 GError              **error);
 void             aios_coordinator_wake         (AiosCoordinator      *self);
 
+void             aios_coordinator_drain_async   (AiosCoordinator     *self,
+                                                 guint                timeout_ms,
+                                                 GCancellable        *cancellable,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+gboolean         aios_coordinator_drain_finish  (AiosCoordinator     *self,
+                                                 GAsyncResult        *result,
+                                                 GError             **error);
+
 void             aios_coordinator_settle_async  (AiosCoordinator     *self,
                                                  GCancellable        *cancellable,
                                                  GAsyncReadyCallback  callback,

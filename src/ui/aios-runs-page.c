@@ -27,6 +27,9 @@ struct _AiosRunsPage
 
   AiosWorkspace   *workspace;
   gint64           selected;      /* run id shown in the detail pane, or 0 */
+  char            *list_signature;   /* what the lists show, to skip idle rebuilds */
+  char            *detail_signature; /* what the detail pane shows */
+  GHashTable      *rows;          /* run id -> its row in the lists (borrowed) */
   guint            refresh_source;
 
   AdwToastOverlay *toast_overlay;
@@ -118,7 +121,9 @@ static GtkWidget *
 status_tag (const char *status,
             gboolean    attention)
 {
-  GtkWidget *label = gtk_label_new (attention ? _("Needs Attention") : status_label (status));
+  /* The section already says the run needs attention; the tag says how
+   * it ended, in the error colour. */
+  GtkWidget *label = gtk_label_new (status_label (status));
 
   gtk_widget_add_css_class (label, "run-status");
   gtk_widget_add_css_class (label, attention ? "failed" : status);
@@ -127,6 +132,19 @@ status_tag (const char *status,
 }
 
 /* ---- the list ---- */
+
+/* Everything a row shows; equal signatures mean nothing to redraw, so a
+ * burst of commits that changes no run keeps scroll position and focus. */
+static void
+append_signature (GString           *sig,
+                  const AiosRunInfo *info)
+{
+  g_string_append_printf (sig, "%" G_GINT64_FORMAT "|%s|%s|%s|%s|%" G_GINT64_FORMAT "|%" G_GINT64_FORMAT "|%s|%" G_GINT64_FORMAT ";",
+                          info->id, info->status, info->attention ? info->attention : "",
+                          info->step_name ? info->step_name : "", info->step_status ? info->step_status : "",
+                          info->step_attempt, info->next_attempt_at, info->waiting_for ? info->waiting_for : "",
+                          info->updated_at);
+}
 
 static void
 clear_box (GtkBox *box)
@@ -162,6 +180,26 @@ add_list (GtkWidget *section)
   return list;
 }
 
+/* Marks the run shown in the detail pane in whichever list holds it. */
+static void
+mark_selected (AiosRunsPage *self)
+{
+  GHashTableIter iter;
+  gpointer key, row;
+
+  g_hash_table_iter_init (&iter, self->rows);
+  while (g_hash_table_iter_next (&iter, &key, &row))
+    {
+      gboolean selected = *(gint64 *) key == self->selected;
+
+      if (selected)
+        gtk_widget_add_css_class (row, "selected-run");
+      else
+        gtk_widget_remove_css_class (row, "selected-run");
+      gtk_accessible_update_state (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_STATE_SELECTED, selected, -1);
+    }
+}
+
 static void
 on_run_activated (AdwActionRow *row,
                   AiosRunsPage *self)
@@ -192,6 +230,7 @@ add_run_row (AiosRunsPage      *self,
   gtk_widget_set_name (row, "run-row");
   g_signal_connect (row, "activated", G_CALLBACK (on_run_activated), self);
   gtk_list_box_append (GTK_LIST_BOX (list), row);
+  g_hash_table_insert (self->rows, g_memdup2 (&info->id, sizeof info->id), row);
 }
 
 /* The newest finished runs that need nothing more, newest first. */
@@ -241,11 +280,14 @@ rebuild (AiosRunsPage *self)
   g_autoptr(GError) error = NULL;
   GtkWidget *lists[3] = { NULL, NULL, NULL };
   static const char *headings[3] = { N_("Needs Attention"), N_("Running"), N_("Waiting") };
+  g_autoptr(GString) signature = NULL;
   gint64 finished_total = 0;
 
-  clear_box (self->sections);
   if (self->workspace == NULL)
     {
+      g_hash_table_remove_all (self->rows);
+      clear_box (self->sections);
+      g_clear_pointer (&self->list_signature, g_free);
       gtk_stack_set_visible_child_name (self->stack, "empty");
       return;
     }
@@ -257,6 +299,23 @@ rebuild (AiosRunsPage *self)
       return;
     }
   finished = list_finished (store, FINISHED_SHOWN, &finished_total);
+
+  signature = g_string_new (NULL);
+  for (guint i = 0; i < open->len; i++)
+    append_signature (signature, open->pdata[i]);
+  for (guint i = 0; i < finished->len; i++)
+    append_signature (signature, finished->pdata[i]);
+  g_string_append_printf (signature, "%" G_GINT64_FORMAT, finished_total);
+  if (g_strcmp0 (signature->str, self->list_signature) == 0)
+    {
+      if (self->selected != 0)
+        show_run (self, self->selected);
+      return;
+    }
+  g_free (self->list_signature);
+  self->list_signature = g_string_free (g_steal_pointer (&signature), FALSE);
+  g_hash_table_remove_all (self->rows);
+  clear_box (self->sections);
 
   if (open->len == 0 && finished->len == 0)
     {
@@ -302,6 +361,7 @@ rebuild (AiosRunsPage *self)
 
   if (self->selected != 0)
     show_run (self, self->selected);
+  mark_selected (self);
 }
 
 static gboolean
@@ -582,14 +642,36 @@ show_run (AiosRunsPage *self,
   GtkWidget *header, *buttons, *button, *label;
 
   self->selected = run_id;
-  clear_box (self->detail_box);
+  mark_selected (self);
   if (self->workspace == NULL ||
       (info = aios_run_info_get (aios_workspace_get_store (self->workspace), run_id, NULL)) == NULL)
     {
       self->selected = 0;
+      mark_selected (self);
+      g_clear_pointer (&self->detail_signature, g_free);
+      clear_box (self->detail_box);
       gtk_stack_set_visible_child_name (self->detail_stack, "none");
       return;
     }
+  {
+    g_autoptr(GString) signature = g_string_new (NULL);
+    sqlite3_stmt *stmt = aios_store_prepare (aios_workspace_get_store (self->workspace),
+                                             "SELECT MAX (id) FROM events WHERE run_id = ?", NULL);
+
+    append_signature (signature, info);
+    if (stmt != NULL)
+      {
+        sqlite3_bind_int64 (stmt, 1, run_id);
+        if (sqlite3_step (stmt) == SQLITE_ROW)
+          g_string_append_printf (signature, "%" G_GINT64_FORMAT, (gint64) sqlite3_column_int64 (stmt, 0));
+        sqlite3_reset (stmt);
+      }
+    if (g_strcmp0 (signature->str, self->detail_signature) == 0)
+      return;
+    g_free (self->detail_signature);
+    self->detail_signature = g_string_free (g_steal_pointer (&signature), FALSE);
+  }
+  clear_box (self->detail_box);
 
   title = g_strdup_printf (_("Run %" G_GINT64_FORMAT " · %s v%" G_GINT64_FORMAT), info->id, info->flow_id, info->flow_version);
   state = run_state (info);
@@ -664,6 +746,9 @@ aios_runs_page_dispose (GObject *object)
   adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), AIOS_TYPE_RUNS_PAGE);
   g_clear_object (&self->workspace);
+  g_clear_pointer (&self->list_signature, g_free);
+  g_clear_pointer (&self->detail_signature, g_free);
+  g_clear_pointer (&self->rows, g_hash_table_unref);
   G_OBJECT_CLASS (aios_runs_page_parent_class)->dispose (object);
 }
 
@@ -736,6 +821,7 @@ aios_runs_page_class_init (AiosRunsPageClass *klass)
 static void
 aios_runs_page_init (AiosRunsPage *self)
 {
+  self->rows = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   gtk_widget_init_template (GTK_WIDGET (self));
   g_signal_connect_swapped (self->back_button, "clicked", G_CALLBACK (on_back_clicked), self);
   g_signal_connect_swapped (self->start_button, "clicked", G_CALLBACK (aios_runs_page_start_run), self);
@@ -774,6 +860,8 @@ aios_runs_page_set_workspace (AiosRunsPage *self,
   if (!g_set_object (&self->workspace, workspace))
     return;
   self->selected = 0;
+  g_clear_pointer (&self->list_signature, g_free);
+  g_clear_pointer (&self->detail_signature, g_free);
   if (workspace != NULL)
     {
       g_signal_connect_object (aios_workspace_get_store (workspace), "committed",

@@ -247,11 +247,72 @@ test_crash_many (void)
   g_free (env.path);
 }
 
+/* SIGTERM while an action is being sent: the service lets it finish and
+ * records it as sent, instead of leaving it "unknown". */
+static void
+test_sigterm_finishes_sends (void)
+{
+  g_autofree char *dir = test_temp_dir ();
+  g_autofree char *url = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) child = NULL;
+  g_autoptr(JsonNode) rule = test_json ("[]");
+  g_autoptr(JsonNode) input = test_json ("{\"n\":1,\"amount\":10}");
+  TestPeer *peer = test_peer_start ();
+  Env env;
+  gint64 run;
+
+  env.config_home = g_build_filename (dir, "config", NULL);
+  env.flows_dir = g_build_filename (env.config_home, "aios", "flows", NULL);
+  env.path = g_build_filename (dir, "ws.db", NULL);
+  test_write_file (env.flows_dir, "crash.json", crash_flow);
+  {
+    g_autoptr(AiosWorkspace) ws = open_ws (&env);
+
+    url = test_peer_url (peer, "slow");
+    g_assert_true (aios_config_set (aios_workspace_get_config (ws), "webhook.url", url, "operator", &error));
+    g_assert_cmpint (aios_policy_add_rule (aios_coordinator_get_policy (aios_workspace_get_coordinator (ws)), "all",
+                                           "webhook", TRUE, json_node_get_array (rule), NULL, "operator", &error), >, 0);
+    run = aios_coordinator_submit (aios_workspace_get_coordinator (ws), "crash", input, "operator", &error);
+    g_assert_no_error (error);
+  }
+
+  child = spawn_headless (&env);
+  for (guint i = 0; i < 200; i++)
+    {
+      g_autoptr(AiosWorkspace) ws = open_ws (&env);
+      if (test_query_int (aios_workspace_get_store (ws), "SELECT COUNT(*) FROM outbox WHERE status = 'sending'", 0) == 1)
+        break;
+      g_usleep (20 * 1000);
+    }
+  g_usleep (200 * 1000);   /* the request is on its way to the slow receiver */
+  g_subprocess_send_signal (child, SIGTERM);
+  g_subprocess_wait (child, NULL, NULL);
+  g_assert_true (g_subprocess_get_if_exited (child));
+  g_assert_cmpint (g_subprocess_get_exit_status (child), ==, 0);
+
+  {
+    g_autoptr(AiosWorkspace) ws = open_ws (&env);
+    g_autofree char *status = test_query_text (aios_workspace_get_store (ws), "SELECT status FROM runs WHERE id = ?", run);
+
+    g_assert_cmpint (test_query_int (aios_workspace_get_store (ws), "SELECT COUNT(*) FROM outbox WHERE status = 'sent'",
+                                     0), ==, 1);
+    g_assert_cmpstr (status, ==, "succeeded");
+  }
+  g_assert_cmpint (json_object_get_int_member (test_peer_stats (peer), "total"), ==, 1);
+
+  test_peer_stop (peer);
+  g_free (env.config_home);
+  g_free (env.flows_dir);
+  g_free (env.path);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/crash/many-kills", test_crash_many);
+  g_test_add_func ("/crash/sigterm-finishes-sends", test_sigterm_finishes_sends);
   return g_test_run ();
 }

@@ -8,6 +8,7 @@
 #   fail503x2/hook    503 for the first two requests of each key, then 200
 #   e429/hook         429 with Retry-After: 1 for the first request of each key
 #   e400/hook         400 (a permanent error)
+#   slow/hook         200 after 1.5 s
 # GET /_stats returns {"keys": {key: count}, "accepted": {key: count},
 # "without_key": n, "total": n}. On start it prints "PORT <n>"; it exits
 # when its standard input closes (the test ended, however it ended).
@@ -15,6 +16,7 @@ import json
 import os
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
@@ -66,6 +68,8 @@ class Handler(BaseHTTPRequestHandler):
         if mode == "e429" and n <= 1:
             self.reply(429, {"error": "slow down"}, {"Retry-After": "1"})
             return
+        if mode == "slow":
+            time.sleep(1.5)
         if mode == "e400":
             self.reply(400, {"error": "bad request"})
             return

@@ -51,17 +51,19 @@ settle (AiosWorkspace *workspace)
   g_assert_true (aios_ui_test_wait (is_true, &done, 60000));
 }
 
-/* The demo company with email configured, so the good leads wait for the
- * operator's approval and the weak one finishes. */
+/* The demo company. With email configured the good leads wait for the
+ * operator's approval and the weak one finishes; without, the good leads'
+ * runs fail at their send step and need attention. */
 static AiosWorkspace *
-demo_workspace (void)
+demo_workspace (gboolean with_email)
 {
   AiosWorkspace *workspace = aios_ui_test_workspace_new ();
   g_autoptr(GError) error = NULL;
   guint runs = 0;
 
-  g_assert_true (aios_config_set (aios_workspace_get_config (workspace), "smtp.url",
-                                  "smtp://127.0.0.1:9", "operator", &error));
+  if (with_email)
+    g_assert_true (aios_config_set (aios_workspace_get_config (workspace), "smtp.url",
+                                    "smtp://127.0.0.1:9", "operator", &error));
   g_assert_no_error (error);
   g_assert_true (aios_workspace_start (workspace, &error));
   g_assert_no_error (error);
@@ -183,10 +185,12 @@ assert_runs_shown (GtkWidget *page,
         if (g_str_equal (adw_preferences_row_get_title (rows->pdata[r]), title))
           {
             g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
+            const char *word = status_word (info->status);
 
             aios_ui_test_collect_labels (rows->pdata[r], labels);
-            if (!g_ptr_array_find_with_equal_func (labels, status_word (info->status), g_str_equal, NULL))
-              g_error ("the row of run %" G_GINT64_FORMAT " does not say %s", info->id, status_word (info->status));
+
+            if (!g_ptr_array_find_with_equal_func (labels, word, g_str_equal, NULL))
+              g_error ("the row of run %" G_GINT64_FORMAT " does not say %s", info->id, word);
             found = TRUE;
           }
       if (!found)
@@ -308,7 +312,7 @@ count (AiosStore  *store,
 static void
 test_demo (void)
 {
-  g_autoptr(AiosWorkspace) workspace = demo_workspace ();
+  g_autoptr(AiosWorkspace) workspace = demo_workspace (TRUE);
   AiosStore *store = aios_workspace_get_store (workspace);
   AiosWindow *window = aios_window_new (aios_ui_test_application (), workspace);
   GtkWidget *runs, *timeline;
@@ -427,6 +431,99 @@ test_demo (void)
     aios_ui_test_wait_frame (GTK_WIDGET (window));
     assert_runs_shown (runs, store, 7);
   }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+/* Failed runs need attention, with the reason; Retry through the page
+ * forks a new run; the Timeline's "Failures Only" shows just failures. */
+static void
+test_attention (void)
+{
+  g_autoptr(AiosWorkspace) workspace = demo_workspace (FALSE);
+  AiosStore *store = aios_workspace_get_store (workspace);
+  AiosWindow *window = aios_window_new (aios_ui_test_application (), workspace);
+  g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+  g_autoptr(GPtrArray) buttons = g_ptr_array_new ();
+  g_autoptr(GPtrArray) dropdowns = g_ptr_array_new ();
+  g_autoptr(AiosRunInfo) failed = NULL;
+  AdwMessageDialog *dialog = NULL;
+  GtkWidget *runs, *timeline;
+  GListModel *model;
+  gint64 victim, child;
+  guint attention_rows = 0;
+
+  g_assert_cmpint (count (store, "SELECT COUNT (*) FROM runs WHERE status = 'failed' AND attention IS NOT NULL "
+                                 "AND ? = 0", 0), ==, 5);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 720);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (aios_ui_test_wait (is_mapped, window, 10000));
+
+  aios_window_show_page (window, "runs");
+  runs = find_type (GTK_WIDGET (window), AIOS_TYPE_RUNS_PAGE);
+  aios_ui_test_wait_frame (GTK_WIDGET (window));
+  assert_runs_shown (runs, store, 6);
+  collect (runs, "run-row", G_TYPE_INVALID, rows);
+  victim = count (store, "SELECT MIN (id) FROM runs WHERE attention IS NOT NULL AND ? = 0", 0);
+  failed = aios_run_info_get (store, victim, NULL);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
+
+      aios_ui_test_collect_labels (rows->pdata[i], labels);
+      if (g_ptr_array_find_with_equal_func (labels, failed->attention, g_str_equal, NULL))
+        {
+          g_assert_true (g_ptr_array_find_with_equal_func (labels, "Failed", g_str_equal, NULL));
+          attention_rows++;
+        }
+    }
+  g_assert_cmpuint (attention_rows, ==, 5);
+  {
+    g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
+    aios_ui_test_collect_labels (runs, labels);
+    g_assert_true (g_ptr_array_find_with_equal_func (labels, "Needs Attention", g_str_equal, NULL));
+  }
+
+  aios_runs_page_select_run (AIOS_RUNS_PAGE (runs), victim);
+  render_both (GTK_WIDGET (window), "runs-attention");
+
+  collect (runs, "retry-run", G_TYPE_INVALID, buttons);
+  g_assert_cmpuint (buttons->len, ==, 1);
+  g_signal_emit_by_name (buttons->pdata[0], "clicked");
+  g_assert_true (aios_ui_test_wait (dialog_shown, &dialog, 10000));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "keeps its history"));
+  click_response (dialog, "_Retry");
+  child = count (store, "SELECT MAX (id) FROM runs WHERE parent_run_id = ? AND fork_kind = 'retry'", victim);
+  g_assert_cmpint (child, ==, 7);
+  g_assert_cmpint (count (store, "SELECT COUNT (*) FROM runs WHERE id = ? AND attention IS NULL", victim), ==, 1);
+  settle (workspace);
+
+  /* Failures only: every row is a failure, as many as the journal has */
+  aios_window_show_page (window, "timeline");
+  timeline = find_type (GTK_WIDGET (window), AIOS_TYPE_TIMELINE_PAGE);
+  g_assert_true (aios_ui_test_wait (timeline_loaded, timeline, 10000));
+  collect (timeline, NULL, GTK_TYPE_DROP_DOWN, dropdowns);
+  g_assert_cmpuint (dropdowns->len, ==, 2);
+  gtk_drop_down_set_selected (dropdowns->pdata[0], AIOS_JOURNAL_SHOW_FAILURES);
+  model = aios_timeline_page_get_model (AIOS_TIMELINE_PAGE (timeline));
+  {
+    gint64 failures = count (store, "SELECT COUNT (*) FROM events WHERE (kind GLOB '*.failed' OR kind IN "
+                                    "('outbox.unknown', 'budget.exceeded')) AND ? = 0", 0);
+    g_autoptr(GPtrArray) shown = g_ptr_array_new ();
+
+    g_assert_cmpint (failures, >=, 12);
+    while (g_list_model_get_n_items (model) != failures)
+      g_main_context_iteration (NULL, TRUE);
+    aios_timeline_page_select (AIOS_TIMELINE_PAGE (timeline), 0);
+    aios_ui_test_wait_frame (GTK_WIDGET (window));
+    collect (timeline, NULL, AIOS_TYPE_JOURNAL_ROW, shown);
+    g_assert_cmpuint (shown->len, >, 0);
+    for (guint i = 0; i < shown->len; i++)
+      g_assert_true (gtk_widget_has_css_class (shown->pdata[i], "failure"));
+  }
+  render_both (GTK_WIDGET (window), "timeline-failures");
 
   gtk_window_destroy (GTK_WINDOW (window));
   while (g_main_context_iteration (NULL, FALSE))
@@ -565,6 +662,7 @@ main (int   argc,
   gtk_init ();
 
   g_test_add_func ("/pages/demo", test_demo);
+  g_test_add_func ("/pages/attention", test_attention);
   g_test_add_func ("/pages/journal-model-million", test_million);
 
   return g_test_run ();
