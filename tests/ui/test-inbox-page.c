@@ -533,16 +533,22 @@ test_decide (void)
     g_assert_cmpint (aios_approval_row_get_id (AIOS_APPROVAL_ROW (gtk_root_get_focus (GTK_ROOT (window)))), ==, 4);
   }
 
-  /* Another process decides (here another connection to the same file):
+  /* Another process decides (the command line, while the window runs):
    * the list follows within a few seconds. */
   {
-    g_autoptr(AiosWorkspace) other = aios_workspace_open (aios_workspace_get_path (workspace), &error);
+    g_autofree char *aios = g_build_filename (g_getenv ("AIOS_BUILD_DIR"), "src", "aios", NULL);
+    const char *argv[] = { aios, "--workspace", aios_workspace_get_path (workspace), "reject", "5",
+                           "--reason", "Not now", NULL };
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
     g_autofree char *lena = NULL;
+    int wait_status = 0;
 
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                                 &wait_status, &error));
     g_assert_no_error (error);
-    g_assert_true (aios_coordinator_reject (aios_workspace_get_coordinator (other), 5, "operator",
-                                            "Not now", &error));
-    g_assert_no_error (error);
+    if (!g_spawn_check_wait_status (wait_status, NULL))
+      g_error ("aios reject failed: %s%s", out, err);
     lena = query_text (workspace, "SELECT status FROM approvals WHERE id = ?", 5);
     g_assert_cmpstr (lena, ==, "rejected");
     wait_items (page, 1);
@@ -565,6 +571,12 @@ test_decide (void)
     g_assert_cmpstr (adw_view_stack_get_visible_child_name (aios_window_get_stack (window)), ==, "memory");
     g_assert_cmpint (aios_memory_page_get_record_id (AIOS_MEMORY_PAGE (memory)), ==, tone);
   }
+
+  /* Sofia's email went out too; the rejected ones did not. (Settled
+   * before the workspace goes: a send still in flight would outlive it.) */
+  settle (workspace);
+  g_assert_cmpuint (smtp_count_with (&peer, "sofia.brandt@greenleaf-bakery.example"), ==, 1);
+  g_assert_cmpuint (smtp_count_with (&peer, "lena.vogt@vogt-architekten.example"), ==, 0);
 
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
   close_window (window);
