@@ -6,6 +6,8 @@
  * it was proposed, and Reject… / Edit / Approve. The list follows the
  * workspace: it is read again (in an idle, coalesced) after every commit,
  * rows are added and removed in place so selection and focus stay put.
+ * Another process's writes (a command line, a headless instance) are seen
+ * by polling SQLite's data_version, which costs next to nothing.
  * The empty state appears only when nothing waits.
  */
 #define G_LOG_DOMAIN "aios-ui"
@@ -32,6 +34,8 @@ struct _AiosInboxPage
   AiosWorkspace    *workspace;
   guint             reload_source;
   guint             age_source;
+  guint             poll_source;
+  gint64            data_version;
   guint             n_items;
   gboolean          needs_attention;
   gboolean          editing;
@@ -397,6 +401,9 @@ aios_inbox_page_reload (AiosInboxPage *self)
   g_autoptr(GPtrArray) runs = NULL;
   g_autoptr(GHashTable) keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   GtkListBoxRow *selected;
+  GtkRoot *root;
+  GtkWidget *focus;
+  gboolean list_had_focus;
   int selected_index = -1;
   guint n_runs = 0;
   GtkWidget *child;
@@ -431,7 +438,12 @@ aios_inbox_page_reload (AiosInboxPage *self)
       }
   set_counts (self, approvals->len + n_runs, n_runs > 0);
 
-  /* Rows that left; the selection moves to the row that takes its place. */
+  /* Rows that left; the selection (and the keyboard, when it was on the
+   * list) moves to the row that takes its place. */
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+  focus = root ? gtk_root_get_focus (root) : NULL;
+  list_had_focus = focus != NULL && (focus == GTK_WIDGET (self->list) ||
+                                     gtk_widget_is_ancestor (focus, GTK_WIDGET (self->list)));
   selected = gtk_list_box_get_selected_row (self->list);
   if (selected != NULL)
     selected_index = gtk_list_box_row_get_index (selected);
@@ -497,11 +509,11 @@ aios_inbox_page_reload (AiosInboxPage *self)
       if (row == NULL)
         row = gtk_list_box_get_row_at_index (self->list, (int) self->n_items - 1);
       gtk_list_box_select_row (self->list, row);
-      /* Keep the keyboard where it was: on the list. */
-      if (selected_index >= 0 && row != NULL && gtk_widget_get_focus_child (GTK_WIDGET (self->list)) == NULL &&
-          gtk_widget_get_focus_child (GTK_WIDGET (self)) == NULL)
-        gtk_widget_grab_focus (GTK_WIDGET (row));
     }
+  selected = gtk_list_box_get_selected_row (self->list);
+  focus = root ? gtk_root_get_focus (root) : NULL;
+  if (selected != NULL && (list_had_focus || (focus == NULL && gtk_widget_get_mapped (GTK_WIDGET (self)))))
+    gtk_widget_grab_focus (GTK_WIDGET (selected));
   update_actions (self);
 }
 
@@ -521,6 +533,38 @@ committed_cb (AiosInboxPage *self)
 {
   if (self->reload_source == 0)
     self->reload_source = g_timeout_add_full (G_PRIORITY_DEFAULT_IDLE, 50, reload_idle_cb, self, NULL);
+}
+
+static gint64
+data_version (AiosStore *store)
+{
+  sqlite3_stmt *stmt = aios_store_prepare (store, "PRAGMA data_version", NULL);
+  gint64 version = 0;
+
+  if (stmt == NULL)
+    return 0;
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    version = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return version;
+}
+
+/* Commits of other processes do not emit "committed" here. */
+static gboolean
+poll_cb (gpointer user_data)
+{
+  AiosInboxPage *self = user_data;
+  gint64 version;
+
+  if (self->workspace == NULL || aios_store_in_transaction (aios_workspace_get_store (self->workspace)))
+    return G_SOURCE_CONTINUE;
+  version = data_version (aios_workspace_get_store (self->workspace));
+  if (version != self->data_version)
+    {
+      self->data_version = version;
+      committed_cb (self);
+    }
+  return G_SOURCE_CONTINUE;
 }
 
 static gboolean
@@ -801,6 +845,7 @@ aios_inbox_page_dispose (GObject *object)
 
   g_clear_handle_id (&self->reload_source, g_source_remove);
   g_clear_handle_id (&self->age_source, g_source_remove);
+  g_clear_handle_id (&self->poll_source, g_source_remove);
   disconnect_workspace (self);
   if (self->list != NULL)
     {
@@ -928,6 +973,7 @@ aios_inbox_page_init (AiosInboxPage *self)
   g_signal_connect_object (self->list, "row-activated", G_CALLBACK (row_activated_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->approval_view, "open-record", G_CALLBACK (open_record_cb), self, G_CONNECT_SWAPPED);
   self->age_source = g_timeout_add_seconds (60, age_tick_cb, self);
+  self->poll_source = g_timeout_add (1000, poll_cb, self);
   update_actions (self);
 }
 
@@ -964,8 +1010,11 @@ aios_inbox_page_set_workspace (AiosInboxPage *self,
     gtk_list_box_remove (self->list, child);
   self->shown_id = 0;
   if (workspace != NULL)
-    g_signal_connect_object (aios_workspace_get_store (workspace), "committed",
-                             G_CALLBACK (committed_cb), self, G_CONNECT_SWAPPED);
+    {
+      g_signal_connect_object (aios_workspace_get_store (workspace), "committed",
+                               G_CALLBACK (committed_cb), self, G_CONNECT_SWAPPED);
+      self->data_version = data_version (aios_workspace_get_store (workspace));
+    }
   aios_inbox_page_reload (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WORKSPACE]);
 }

@@ -361,6 +361,7 @@ test_decide (void)
   g_autofree char *diff = NULL;
   g_autofree char *payload = NULL;
   g_autofree char *reason = NULL;
+  g_autoptr(GError) error = NULL;
   AdwStyleManager *style = adw_style_manager_get_default ();
   AdwMessageDialog *dialog = NULL;
   GtkEditable *subject = NULL;
@@ -510,6 +511,49 @@ test_decide (void)
   settle (workspace);
   g_assert_cmpuint (smtp_count_with (&peer, "marcus@oyelaran-legal.example"), ==, 0);
 
+  /* Deciding from the keyboard keeps the keyboard on the list: the next
+   * row takes the focus. */
+  g_assert_true (aios_inbox_page_select_approval (page, 3));
+  {
+    GtkWidget *row = NULL;
+    g_autoptr(GPtrArray) all = rows_of (page);
+    g_autofree char *sofia = NULL;
+
+    for (guint i = 0; i < all->len; i++)
+      if (aios_approval_row_get_id (all->pdata[i]) == 3)
+        row = all->pdata[i];
+    g_assert_nonnull (row);
+    gtk_widget_grab_focus (row);
+    g_assert_true (gtk_widget_activate_action (row, "inbox.approve", NULL));
+    sofia = query_text (workspace, "SELECT status FROM approvals WHERE id = ?", 3);
+    g_assert_cmpstr (sofia, ==, "approved");
+    wait_items (page, 2);
+    g_assert_cmpint (aios_inbox_page_get_selected_approval (page), ==, 4);
+    g_assert_true (AIOS_IS_APPROVAL_ROW (gtk_root_get_focus (GTK_ROOT (window))));
+    g_assert_cmpint (aios_approval_row_get_id (AIOS_APPROVAL_ROW (gtk_root_get_focus (GTK_ROOT (window)))), ==, 4);
+  }
+
+  /* Another process decides (the command line, while the window runs):
+   * the list follows within a few seconds. */
+  {
+    g_autofree char *aios = g_build_filename (g_getenv ("AIOS_BUILD_DIR"), "src", "aios", NULL);
+    const char *argv[] = { aios, "--workspace", aios_workspace_get_path (workspace), "reject", "5",
+                           "--reason", "Not now", NULL };
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    g_autofree char *lena = NULL;
+    int wait_status = 0;
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                                 &wait_status, &error));
+    g_assert_no_error (error);
+    if (!g_spawn_check_wait_status (wait_status, NULL))
+      g_error ("aios reject failed: %s%s", out, err);
+    lena = query_text (workspace, "SELECT status FROM approvals WHERE id = ?", 5);
+    g_assert_cmpstr (lena, ==, "rejected");
+    wait_items (page, 1);
+  }
+
   /* A memory record it used opens in Memory. */
   {
     g_autoptr(GPtrArray) action_rows = g_ptr_array_new ();
@@ -527,6 +571,12 @@ test_decide (void)
     g_assert_cmpstr (adw_view_stack_get_visible_child_name (aios_window_get_stack (window)), ==, "memory");
     g_assert_cmpint (aios_memory_page_get_record_id (AIOS_MEMORY_PAGE (memory)), ==, tone);
   }
+
+  /* Sofia's email went out too; the rejected ones did not. (Settled
+   * before the workspace goes: a send still in flight would outlive it.) */
+  settle (workspace);
+  g_assert_cmpuint (smtp_count_with (&peer, "sofia.brandt@greenleaf-bakery.example"), ==, 1);
+  g_assert_cmpuint (smtp_count_with (&peer, "lena.vogt@vogt-architekten.example"), ==, 0);
 
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
   close_window (window);
