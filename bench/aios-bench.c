@@ -164,11 +164,42 @@ count (AiosWorkspace *ws,
   return n;
 }
 
+static GPtrArray *temp_dirs;
+
 static char *
 temp_path (const char *name)
 {
-  g_autofree char *dir = g_dir_make_tmp ("aios-bench-XXXXXX", NULL);
+  char *dir = g_dir_make_tmp ("aios-bench-XXXXXX", NULL);
+
+  if (temp_dirs == NULL)
+    temp_dirs = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (temp_dirs, dir);
   return g_build_filename (dir, name, NULL);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+remove_temp_dirs (void)
+{
+  for (guint i = 0; temp_dirs != NULL && i < temp_dirs->len; i++)
+    remove_tree (g_ptr_array_index (temp_dirs, i));
+  remove_tree (flows_dir);
 }
 
 /* ---- 1. the raw limit ---- */
@@ -431,6 +462,7 @@ main (int   argc,
   g_print ("crash-resume         1000 in-flight runs after SIGKILL: first step %.1f ms, all resumed %.1f ms "
            "(from opening the workspace)\n", first_ms, all_ms);
 
+  remove_temp_dirs ();
   if (machine)
     g_print ("MACHINE raw=%.0f steps=%.0f single_all=%.0f p50=%.3f p99=%.3f rss_kib=%ld group=%.0f single=%.0f first_ms=%.1f all_ms=%.1f\n",
              raw, steps_s, single_all, p50, p99, usage.ru_maxrss, group, single, first_ms, all_ms);

@@ -143,6 +143,34 @@ test_agent_reset (void)
   g_clear_pointer (&counters, g_hash_table_unref);
 }
 
+static GPtrArray *temp_dirs;
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+/* Temporary folders go when the test program ends normally; a failing
+ * test aborts and leaves them for a look. */
+static void
+remove_temp_dirs (void)
+{
+  for (guint i = 0; temp_dirs != NULL && i < temp_dirs->len; i++)
+    remove_tree (g_ptr_array_index (temp_dirs, i));
+}
+
 char *
 test_temp_dir (void)
 {
@@ -150,6 +178,12 @@ test_temp_dir (void)
   char *dir = g_dir_make_tmp ("aios-control-XXXXXX", &error);
 
   g_assert_no_error (error);
+  if (temp_dirs == NULL)
+    {
+      temp_dirs = g_ptr_array_new_with_free_func (g_free);
+      atexit (remove_temp_dirs);
+    }
+  g_ptr_array_add (temp_dirs, g_strdup (dir));
   return dir;
 }
 
