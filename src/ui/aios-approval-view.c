@@ -491,6 +491,25 @@ fill_rationale (AiosApprovalView *self,
         }
       sqlite3_reset (stmt);
     }
+
+  /* What the run has cost in model calls so far (0 with the built-in engine). */
+  stmt = aios_store_prepare (store, "SELECT COALESCE (SUM (cost_micros), 0) FROM events WHERE run_id = ?1", NULL);
+  if (stmt != NULL)
+    {
+      sqlite3_bind_int64 (stmt, 1, self->info->run_id);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          gint64 micros = sqlite3_column_int64 (stmt, 0);
+          g_autofree char *cost = micros > 0
+            /* Translators: the model cost of a run, in the unit of the configured model prices */
+            ? g_strdup_printf (_("Model calls so far cost %.4f"), micros / 1e6)
+            : g_strdup (_("No model costs so far"));
+
+          gtk_list_box_append (self->why_list, why_row (cost, _("Cost of this run")));
+          n++;
+        }
+      sqlite3_reset (stmt);
+    }
   return n;
 }
 

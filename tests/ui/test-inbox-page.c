@@ -410,6 +410,7 @@ test_decide (void)
   g_assert_true (labels_contain (GTK_WIDGET (page), "Filled “First reply to an inbound lead” for Dana Whitfield"));
   g_assert_true (labels_contain (GTK_WIDGET (page), "House tone"));
   g_assert_true (labels_contain (GTK_WIDGET (page), "always asks you first"));
+  g_assert_true (labels_contain (GTK_WIDGET (page), "No model costs so far"));
 
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
   render (window, "inbox-light.png", TRUE);
