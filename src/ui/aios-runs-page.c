@@ -16,6 +16,8 @@
 #include "aios-journal-row.h"
 #include "aios-runs-page.h"
 #include "aios-start-run-dialog.h"
+#include "aios-timeline-page.h"
+#include "aios-window.h"
 #include "control/aios-run-info.h"
 #include "store/aios-journal.h"
 
@@ -57,6 +59,7 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 static void show_run (AiosRunsPage *self, gint64 run_id);
+static void on_timeline_clicked (GtkButton *button, AiosRunsPage *self);
 
 /* ---- words ---- */
 
@@ -712,6 +715,16 @@ show_run (AiosRunsPage *self,
       g_signal_connect (button, "clicked", G_CALLBACK (on_action_clicked), self);
       gtk_box_append (GTK_BOX (buttons), button);
     }
+  if (AIOS_IS_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))))
+    {
+      button = gtk_button_new_with_mnemonic (_("Show in _Timeline"));
+      gtk_widget_set_name (button, "show-in-timeline");
+      gtk_widget_add_css_class (button, "pill");
+      gtk_widget_set_tooltip_text (button, _("Only this run’s events, in the Timeline"));
+      g_object_set_data (G_OBJECT (button), "run-id", GSIZE_TO_POINTER ((gsize) info->id));
+      g_signal_connect (button, "clicked", G_CALLBACK (on_timeline_clicked), self);
+      gtk_box_append (GTK_BOX (buttons), button);
+    }
   if (gtk_widget_get_first_child (buttons) != NULL)
     gtk_box_append (self->detail_box, buttons);
   else
@@ -720,6 +733,24 @@ show_run (AiosRunsPage *self,
   add_steps (self, info->id);
   add_events (self, info->id);
   gtk_stack_set_visible_child_name (self->detail_stack, "run");
+}
+
+/* The Timeline, narrowed to this run. */
+static void
+on_timeline_clicked (GtkButton    *button,
+                     AiosRunsPage *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *timeline;
+
+  if (!AIOS_IS_WINDOW (root))
+    return;
+  timeline = adw_view_stack_get_child_by_name (aios_window_get_stack (AIOS_WINDOW (root)), "timeline");
+  if (!AIOS_IS_TIMELINE_PAGE (timeline))
+    return;
+  aios_timeline_page_show_run (AIOS_TIMELINE_PAGE (timeline),
+                               GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (button), "run-id")));
+  aios_window_show_page (AIOS_WINDOW (root), "timeline");
 }
 
 static void

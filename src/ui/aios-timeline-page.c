@@ -38,6 +38,7 @@ struct _AiosTimelinePage
   GtkDropDown        *kind_dropdown;
   GtkWidget          *run_chip;
   GtkLabel           *run_chip_label;
+  GtkWidget          *run_chip_button;
   GtkStack           *list_stack;
   GtkListView        *list_view;
   GtkWidget          *detail_pane;
@@ -135,11 +136,9 @@ set_run_filter (AiosTimelinePage *self,
   gtk_widget_set_visible (self->run_chip, run_id != 0);
   if (run_id != 0)
     {
-      g_autofree char *text = g_strdup_printf (_("Run %" G_GINT64_FORMAT), run_id);
-      g_autofree char *tooltip = g_strdup_printf (_("Only run %" G_GINT64_FORMAT "’s events; click to show every run"), run_id);
+      g_autofree char *text = g_strdup_printf (_("Only the events of run %" G_GINT64_FORMAT), run_id);
 
       gtk_label_set_text (self->run_chip_label, text);
-      gtk_widget_set_tooltip_text (self->run_chip, tooltip);
     }
   aios_journal_model_set_filter (self->model,
                                  run_id,
@@ -376,7 +375,9 @@ show_event (AiosTimelinePage *self,
   list = add_list (section);
   add_row (list, _("Kind"), event->kind);
   add_row (list, _("Actor"), event->actor);
-  if (event->run_id != 0)
+  if (event->run_id != 0 && aios_journal_model_get_run_id (self->model) == event->run_id)
+    add_row (list, _("Run"), run_label (self, event->run_id));
+  else if (event->run_id != 0)
     {
       GtkWidget *row = add_row (list, _("Run"), run_label (self, event->run_id));
       GtkWidget *button = gtk_button_new_with_label (_("Only This Run"));
@@ -532,6 +533,7 @@ aios_timeline_page_class_init (AiosTimelinePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AiosTimelinePage, kind_dropdown);
   gtk_widget_class_bind_template_child (widget_class, AiosTimelinePage, run_chip);
   gtk_widget_class_bind_template_child (widget_class, AiosTimelinePage, run_chip_label);
+  gtk_widget_class_bind_template_child (widget_class, AiosTimelinePage, run_chip_button);
   gtk_widget_class_bind_template_child (widget_class, AiosTimelinePage, list_stack);
   gtk_widget_class_bind_template_child (widget_class, AiosTimelinePage, list_view);
   gtk_widget_class_bind_template_child (widget_class, AiosTimelinePage, detail_pane);
@@ -556,7 +558,7 @@ aios_timeline_page_init (AiosTimelinePage *self)
   g_signal_connect_swapped (self->search_entry, "search-changed", G_CALLBACK (apply_filter), self);
   g_signal_connect_swapped (self->show_dropdown, "notify::selected", G_CALLBACK (apply_filter), self);
   g_signal_connect_swapped (self->kind_dropdown, "notify::selected", G_CALLBACK (apply_filter), self);
-  g_signal_connect_swapped (self->run_chip, "clicked", G_CALLBACK (on_run_chip_clicked), self);
+  g_signal_connect_swapped (self->run_chip_button, "clicked", G_CALLBACK (on_run_chip_clicked), self);
   g_signal_connect_swapped (self->back_button, "clicked", G_CALLBACK (on_back_clicked), self);
   g_signal_connect_swapped (self->leaflet, "notify::folded", G_CALLBACK (on_folded), self);
   update_view (self);

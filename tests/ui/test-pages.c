@@ -138,22 +138,12 @@ render_both (GtkWidget  *window,
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
 }
 
-/* Under Xvfb without a window manager, a second dialog in one process maps
- * but its frame clock never paints; GTK's renderer draws it all the same,
- * once its layout has had a moment to settle. */
 static void
 render_dialog (AdwMessageDialog *dialog,
                const char       *name)
 {
-  g_autofree char *path = aios_ui_test_artifact_path (name);
-  g_autoptr(GdkTexture) texture = NULL;
-  gboolean later = FALSE;
-
   g_assert_true (aios_ui_test_wait (is_mapped, dialog, 10000));
-  aios_ui_test_wait (is_true, &later, 300);
-  texture = aios_ui_test_render (GTK_WIDGET (dialog));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("rendered %s", path);
+  render (GTK_WIDGET (dialog), name);
 }
 
 static const char *
@@ -395,6 +385,37 @@ test_demo (void)
   aios_runs_page_refresh (AIOS_RUNS_PAGE (runs));
   aios_ui_test_wait_frame (GTK_WIDGET (window));
   assert_runs_shown (runs, store, 6);
+
+  /* "Show in Timeline": the Timeline narrowed to the run */
+  {
+    g_autoptr(GPtrArray) show = g_ptr_array_new ();
+    GListModel *model = aios_timeline_page_get_model (AIOS_TIMELINE_PAGE (timeline));
+    gint64 n = count (store, "SELECT COUNT (*) FROM events WHERE run_id = ?", victim);
+
+    collect (runs, "show-in-timeline", G_TYPE_INVALID, show);
+    g_assert_cmpuint (show->len, ==, 1);
+    g_signal_emit_by_name (show->pdata[0], "clicked");
+    g_assert_cmpstr (adw_view_stack_get_visible_child_name (aios_window_get_stack (window)), ==, "timeline");
+    while (g_list_model_get_n_items (model) != n)
+      g_main_context_iteration (NULL, TRUE);
+    for (guint i = 0; i < n; i++)
+      {
+        g_autoptr(AiosJournalEntry) entry = g_list_model_get_item (model, i);
+        g_assert_cmpint (aios_journal_entry_get_event (entry)->run_id, ==, victim);
+      }
+
+    /* narrow: the list folds over the detail, with a way back (660 px:
+     * narrower, the window's own view switcher bar takes over) */
+    gtk_window_set_default_size (GTK_WINDOW (window), 660, 720);
+    aios_ui_test_wait_frame (GTK_WIDGET (window));
+    aios_timeline_page_select (AIOS_TIMELINE_PAGE (timeline), 0);
+    aios_ui_test_wait_frame (GTK_WIDGET (window));
+    render (GTK_WIDGET (window), "pages-timeline-narrow-light.png");
+    gtk_window_set_default_size (GTK_WINDOW (window), 1100, 720);
+    aios_timeline_page_show_run (AIOS_TIMELINE_PAGE (timeline), 0);
+    aios_window_show_page (window, "runs");
+    aios_ui_test_wait_frame (GTK_WIDGET (window));
+  }
 
   /* Start a run from the form built from the flow's input schema */
   {
