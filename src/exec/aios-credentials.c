@@ -14,6 +14,7 @@
 #include <glib/gi18n.h>
 #include <libsecret/secret.h>
 
+#include "aios-connector.h"
 #include "aios-credentials.h"
 #include "store/aios-journal.h"
 
@@ -388,6 +389,48 @@ aios_credentials_lookup_finish (AiosCredentials  *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * aios_credentials_lookup_optional_finish:
+ * @name: the credential that was looked up
+ * @out_secret: (out) (transfer full) (nullable): the secret (free it with
+ *   secret_password_free()), or %NULL when none is stored
+ *
+ * For a connector whose credential may be absent (a webhook without a
+ * signing secret, a local SMTP sink without a login): no secret stored is
+ * not an error. But a secret that was stored and cannot be read now (the
+ * keyring is locked or gone) stops the action with
+ * %AIOS_CONNECTOR_ERROR_NOT_CONFIGURED — going on without it would be a
+ * silent downgrade — and a cancellation stays a cancellation.
+ *
+ * Returns: %FALSE with @error set when the caller must not go on
+ */
+gboolean
+aios_credentials_lookup_optional_finish (AiosCredentials  *self,
+                                         GAsyncResult     *result,
+                                         const char       *name,
+                                         char            **out_secret,
+                                         GError          **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  *out_secret = aios_credentials_lookup_finish (self, result, &local_error);
+  if (*out_secret != NULL)
+    return TRUE;
+  if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (!g_error_matches (local_error, AIOS_CREDENTIALS_ERROR, AIOS_CREDENTIALS_ERROR_NOT_FOUND) &&
+      aios_credentials_has_reference (self, name))
+    {
+      g_set_error_literal (error, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_NOT_CONFIGURED,
+                           local_error->message);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* Store */

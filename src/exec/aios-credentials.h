@@ -41,6 +41,11 @@ void              aios_credentials_lookup_async (AiosCredentials     *self,
 char             *aios_credentials_lookup_finish (AiosCredentials    *self,
                                                   GAsyncResult       *result,
                                                   GError            **error);
+gboolean          aios_credentials_lookup_optional_finish (AiosCredentials  *self,
+                                                           GAsyncResult     *result,
+                                                           const char       *name,
+                                                           char            **out_secret,
+                                                           GError          **error);
 void              aios_credentials_store_async  (AiosCredentials     *self,
                                                  const char          *name,
                                                  const char          *secret,

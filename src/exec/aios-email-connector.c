@@ -651,10 +651,14 @@ credential_cb (GObject      *source,
                gpointer      user_data)
 {
   Job *job = user_data;
-  AiosEmailConnector *self = g_task_get_source_object (job->task);
   g_autoptr(GError) error = NULL;
-  char *secret = aios_credentials_lookup_finish (AIOS_CREDENTIALS (source), result, &error);
+  char *secret = NULL;
 
+  if (!aios_credentials_lookup_optional_finish (AIOS_CREDENTIALS (source), result, "smtp", &secret, &error))
+    {
+      job_return_error (job, g_steal_pointer (&error));
+      return;
+    }
   if (secret != NULL)
     {
       char *colon = strchr (secret, ':');
@@ -665,18 +669,6 @@ credential_cb (GObject      *source,
         }
       memset (secret, 0, strlen (secret));
       secret_password_free (secret);
-    }
-  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      job_return_error (job, g_steal_pointer (&error));
-      return;
-    }
-  else if (!g_error_matches (error, AIOS_CREDENTIALS_ERROR, AIOS_CREDENTIALS_ERROR_NOT_FOUND) &&
-           aios_credentials_has_reference (self->credentials, "smtp"))
-    {
-      job_return_error (job, g_error_new (AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_NOT_CONFIGURED,
-                                          "%s", error->message));
-      return;
     }
   job_connect (job);
 }

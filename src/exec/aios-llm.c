@@ -1125,29 +1125,20 @@ key_cb (GObject      *source,
         gpointer      user_data)
 {
   GTask *task = user_data;
-  AiosLlm *self = g_task_get_source_object (task);
   Call *c = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  char *secret = aios_credentials_lookup_finish (AIOS_CREDENTIALS (source), result, &error);
+  char *secret = NULL;
 
-  if (secret != NULL)
-    {
-      c->api_key = g_strdup (secret);
-      secret_password_free (secret);
-    }
-  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (!aios_credentials_lookup_optional_finish (AIOS_CREDENTIALS (source), result, "llm.cloud", &secret, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       g_object_unref (task);
       return;
     }
-  else if (!g_error_matches (error, AIOS_CREDENTIALS_ERROR, AIOS_CREDENTIALS_ERROR_NOT_FOUND) &&
-           aios_credentials_has_reference (self->credentials, "llm.cloud"))
+  if (secret != NULL)
     {
-      g_task_return_new_error (task, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_NOT_CONFIGURED,
-                               "%s", error->message);
-      g_object_unref (task);
-      return;
+      c->api_key = g_strdup (secret);
+      secret_password_free (secret);
     }
   attempt (task);
 }

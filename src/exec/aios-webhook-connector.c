@@ -244,32 +244,24 @@ secret_cb (GObject      *source,
            gpointer      user_data)
 {
   GTask *task = user_data;
-  AiosWebhookConnector *self = g_task_get_source_object (task);
   Delivery *d = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  char *secret = aios_credentials_lookup_finish (AIOS_CREDENTIALS (source), result, &error);
+  char *secret = NULL;
 
+  /* A secret was set and cannot be read: sending unsigned would be a
+   * silent downgrade, so the lookup stops it. */
+  if (!aios_credentials_lookup_optional_finish (AIOS_CREDENTIALS (source), result, "webhook", &secret, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
   if (secret != NULL)
     {
       g_autofree char *hex = aios_hmac_sha256_hex (secret, g_bytes_get_data (d->body, NULL),
                                                    g_bytes_get_size (d->body));
       secret_password_free (secret);
       d->signature = g_strconcat ("sha256=", hex, NULL);
-    }
-  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      g_object_unref (task);
-      return;
-    }
-  else if (!g_error_matches (error, AIOS_CREDENTIALS_ERROR, AIOS_CREDENTIALS_ERROR_NOT_FOUND) &&
-           aios_credentials_has_reference (self->credentials, "webhook"))
-    {
-      /* A secret was set; sending unsigned would be a silent downgrade. */
-      g_task_return_new_error (task, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_NOT_CONFIGURED,
-                               "%s", error->message);
-      g_object_unref (task);
-      return;
     }
   send_delivery (task);
 }
