@@ -635,8 +635,9 @@ static const AiosCliCommand commands[] = {
   { "approvals", "[--all] [--json]", N_("Approvals waiting for a decision, with their previews"), approvals_handler },
   { "approve", "ID [--edit FILE] [--reason TEXT]", N_("Approve (optionally with edited fields as JSON)"), approve_handler },
   { "reject", "ID --reason TEXT", N_("Reject, with the reason kept as a decision record"), reject_handler },
-  { "policy", "list|add|remove [NAME] [--connector C --allow|--deny --when FILE]",
-    N_("Rules that allow or deny outward actions without asking"), policy_handler },
+  { "policy", "list | add NAME … | remove NAME",
+    N_("Rules that allow or deny outward actions (add: --connector C --allow|--deny --when FILE)"),
+    policy_handler },
   { NULL }
 };
 
