@@ -1050,6 +1050,30 @@ aios_inbox_page_select_approval (AiosInboxPage *self,
 
   g_return_val_if_fail (AIOS_IS_INBOX_PAGE (self), FALSE);
 
+  if (self->workspace != NULL)
+    {
+      g_autoptr(AiosApprovalInfo) info = aios_approval_info_get (aios_workspace_get_store (self->workspace),
+                                                                 approval_id, NULL);
+
+      /* Decided elsewhere meanwhile (or gone): say so instead of waiting. */
+      if (info != NULL && g_strcmp0 (info->status, "pending") != 0)
+        {
+          g_autofree char *text = NULL;
+
+          if (g_str_equal (info->status, "approved"))
+            text = g_strdup_printf (_("Approval %" G_GINT64_FORMAT " was already approved"), approval_id);
+          else if (g_str_equal (info->status, "rejected"))
+            text = g_strdup_printf (_("Approval %" G_GINT64_FORMAT " was already rejected"), approval_id);
+          else if (g_str_equal (info->status, "expired"))
+            text = g_strdup_printf (_("Approval %" G_GINT64_FORMAT " expired without a decision"), approval_id);
+          else
+            text = g_strdup_printf (_("Approval %" G_GINT64_FORMAT " was cancelled"), approval_id);
+          self->pending_select = 0;
+          toast (self, text);
+          committed_cb (self);
+          return FALSE;
+        }
+    }
   row = find_row (self, AIOS_INBOX_ITEM_APPROVAL, approval_id);
   if (row == NULL)
     {

@@ -837,6 +837,15 @@ test_show_approval (void)
   g_assert_cmpint (aios_inbox_page_get_selected_approval (page), ==, 3);
   g_assert_true (labels_contain (GTK_WIDGET (page), "sofia.brandt@greenleaf-bakery.example"));
 
+  /* Decided meanwhile: the Open button says so instead of showing nothing. */
+  g_assert_true (aios_coordinator_reject (aios_workspace_get_coordinator (workspace), 3, "operator", "Not now",
+                                          &error));
+  g_action_group_activate_action (G_ACTION_GROUP (application), "show-approval", g_variant_new_string ("3"));
+  wait_painted (GTK_WIDGET (window));
+  g_assert_true (labels_contain (GTK_WIDGET (page), "Approval 3 was already rejected"));
+  wait_items (page, 4);
+  g_assert_cmpint (aios_inbox_page_get_selected_approval (page), !=, 3);
+
   close_window (window);
   aios_coordinator_stop (aios_workspace_get_coordinator (workspace));
 }
