@@ -52,7 +52,8 @@ aios_run_info_free (AiosRunInfo *info)
   "r.fork_kind, s.name, s.status, s.phase, COALESCE (s.attempt, 0), COALESCE (s.next_attempt_at, 0), " \
   "(SELECT a.id FROM approvals a WHERE a.step_id = s.id AND a.status = 'pending'), " \
   "r.created_at, r.updated_at " \
-  "FROM runs r LEFT JOIN steps s ON s.id = (SELECT id FROM steps WHERE run_id = r.id ORDER BY idx DESC LIMIT 1) "
+  "FROM runs r LEFT JOIN steps s ON s.id = (SELECT id FROM steps WHERE run_id = r.id " \
+  "AND json_extract (COALESCE (output_json, '{}'), '$.skipped') IS NOT 1 ORDER BY idx DESC LIMIT 1) "
 
 static char *
 dup_column (sqlite3_stmt *stmt,

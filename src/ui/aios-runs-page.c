@@ -78,6 +78,8 @@ status_label (const char *status)
     return _("Failed");
   if (g_strcmp0 (status, "cancelled") == 0)
     return _("Cancelled");
+  if (g_strcmp0 (status, "skipped") == 0)
+    return _("Skipped");
   return status;
 }
 
@@ -562,7 +564,8 @@ add_steps (AiosRunsPage *self,
 {
   AiosStore *store = aios_workspace_get_store (self->workspace);
   sqlite3_stmt *stmt = aios_store_prepare (store,
-                                           "SELECT name, agent, status, attempt, COALESCE (next_attempt_at, 0), error, reused "
+                                           "SELECT name, agent, status, attempt, COALESCE (next_attempt_at, 0), error, reused, "
+                                           "json_extract (output_json, '$.reason') "
                                            "FROM steps WHERE run_id = ? ORDER BY idx", NULL);
   GtkWidget *list = NULL;
 
@@ -578,13 +581,25 @@ add_steps (AiosRunsPage *self,
       gint64 next = sqlite3_column_int64 (stmt, 4);
       const char *error = (const char *) sqlite3_column_text (stmt, 5);
       gboolean reused = sqlite3_column_int (stmt, 6);
+      const char *skip_reason = (const char *) sqlite3_column_text (stmt, 7);
       GtkWidget *row = adw_action_row_new ();
       g_autoptr(GString) subtitle = g_string_new (NULL);
 
       if (list == NULL)
         list = add_list (add_section (self->detail_box, _("Steps")));
-      /* Translators: who does a step, e.g. "qa agent" */
-      g_string_append_printf (subtitle, _("%s agent, attempt %" G_GINT64_FORMAT), agent, attempt);
+      /* A step whose "when"/"unless" said no is recorded as done with
+       * {"skipped": true, "reason": ...}: say so, not "Succeeded". */
+      if (g_strcmp0 (status, "succeeded") == 0 && skip_reason != NULL)
+        {
+          status = "skipped";
+          /* Translators: why a step did not run, e.g. "not needed: steps.qualify.qualified is false" */
+          g_string_append_printf (subtitle, _("not needed: %s"), skip_reason);
+        }
+      else
+        {
+          /* Translators: who does a step, e.g. "qa agent" */
+          g_string_append_printf (subtitle, _("%s agent, attempt %" G_GINT64_FORMAT), agent, attempt);
+        }
       if (reused)
         g_string_append_printf (subtitle, " · %s", _("reused from the run it forks"));
       if (next > 0 && g_strcmp0 (status, "waiting") == 0)
