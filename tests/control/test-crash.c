@@ -10,6 +10,10 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <signal.h>
 #include <string.h>
 
@@ -50,6 +54,29 @@ spawn_headless (Env *env)
   child = g_subprocess_launcher_spawn (launcher, &error, aios, "--headless", "--workspace", env->path, NULL);
   g_assert_no_error (error);
   return child;
+}
+
+/* Waits until @child holds the workspace's coordinator lock: it has
+ * started for real (a fixed sleep is too short on a loaded machine or
+ * under AddressSanitizer, and a SIGTERM before the handler kills it). */
+static void
+wait_for_coordinator (Env         *env,
+                      GSubprocess *child)
+{
+  g_autofree char *lock = g_strconcat (env->path, ".coordinator.lock", NULL);
+
+  for (guint i = 0; i < 1000 && g_subprocess_get_identifier (child) != NULL; i++)
+    {
+      int fd = open (lock, O_RDWR | O_CLOEXEC);
+      gboolean held = fd >= 0 && flock (fd, LOCK_EX | LOCK_NB) != 0;
+
+      if (fd >= 0)
+        close (fd);   /* also drops our lock, if we got it */
+      if (held)
+        return;
+      g_usleep (20 * 1000);
+    }
+  g_error ("the headless process did not take the coordinator lock within 20 s");
 }
 
 static AiosWorkspace *
@@ -208,8 +235,8 @@ test_crash_many (void)
 
   /* A last start carries everything to the end. */
   last = spawn_headless (&env);
-  g_usleep (300 * 1000);   /* let it install its SIGTERM handler */
-  for (guint i = 0; i < 600 && open_runs (&env) > 0 && g_subprocess_get_identifier (last) != NULL; i++)
+  wait_for_coordinator (&env, last);   /* then its SIGTERM handler is installed too */
+  for (guint i = 0; i < 2400 && open_runs (&env) > 0 && g_subprocess_get_identifier (last) != NULL; i++)
     {
       approve_pending (&env);
       g_usleep (50 * 1000);
