@@ -21,6 +21,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <string.h>
 #include <glib/gi18n.h>
 
@@ -307,7 +309,7 @@ decline_lead (AiosLeadIntakeAgent  *self,
 
   reasons = describe_reasons (context);
   subject = g_strdup_printf (_("No outreach to %s"), lead->title);
-  rationale = g_strdup_printf (_("Scored %" G_GINT64_FORMAT " of the %" G_GINT64_FORMAT
+  rationale = g_strdup_printf (_("Scored %" PRId64 " of the %" PRId64
                                  " needed for outreach (%s), so no email was drafted."),
                                score, threshold, reasons);
 
@@ -415,12 +417,12 @@ mark_contacted (AiosLeadIntakeAgent  *self,
   json_object_set_string_member (fields, "status", "contacted");
   if (aios_template_lookup (context, "steps.qualify.score") != NULL)
     json_object_set_int_member (fields, "score", lookup_int (context, "steps.qualify.score"));
-  event_ref = g_strdup_printf ("%" G_GINT64_FORMAT, event_id);
+  event_ref = g_strdup_printf ("%" PRId64, event_id);
   json_object_set_string_member (fields, "x-contacted-event", event_ref);
   if (message_id != NULL)
     json_object_set_string_member (fields, "x-message-id", message_id);
 
-  rationale = g_strdup_printf (_("Outreach email sent to %s (journal event #%" G_GINT64_FORMAT ", Message-ID %s)"),
+  rationale = g_strdup_printf (_("Outreach email sent to %s (journal event #%" PRId64 ", Message-ID %s)"),
                                to ? to : aios_record_get_field (lead, "email"), event_id,
                                message_id ? message_id : _("unknown"));
 

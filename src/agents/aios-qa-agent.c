@@ -17,6 +17,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <string.h>
 #include <glib/gi18n.h>
 
@@ -106,14 +108,14 @@ aios_qa_agent_run_async (AiosAgent           *agent,
   if (*subject == '\0')
     g_ptr_array_add (problems, g_strdup (_("the subject is empty")));
   else if (g_utf8_strlen (subject, -1) > max_subject)
-    g_ptr_array_add (problems, g_strdup_printf (_("the subject is longer than %" G_GINT64_FORMAT " characters"), max_subject));
+    g_ptr_array_add (problems, g_strdup_printf (_("the subject is longer than %" PRId64 " characters"), max_subject));
   else
     json_array_add_string_element (passed, _("the subject is within limits"));
 
   if (*body == '\0')
     g_ptr_array_add (problems, g_strdup (_("the body is empty")));
   else if (g_utf8_strlen (body, -1) > max_body)
-    g_ptr_array_add (problems, g_strdup_printf (_("the body is longer than %" G_GINT64_FORMAT " characters"), max_body));
+    g_ptr_array_add (problems, g_strdup_printf (_("the body is longer than %" PRId64 " characters"), max_body));
   else
     json_array_add_string_element (passed, _("the body is within limits"));
 

@@ -14,6 +14,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 #include <string.h>
@@ -548,11 +550,11 @@ approve_activated (GSimpleAction *action,
       !aios_coordinator_approve (aios_workspace_get_coordinator (workspace), id, NULL, "operator",
                                  _("Approved from the desktop notification"), &error))
     {
-      g_warning ("Could not approve %" G_GINT64_FORMAT ": %s", id, error->message);
+      g_warning ("Could not approve %" PRId64 ": %s", id, error->message);
       return;
     }
 
-  g_message ("Approval %" G_GINT64_FORMAT " approved from a notification", id);
+  g_message ("Approval %" PRId64 " approved from a notification", id);
   g_application_hold (self->application);
   aios_workspace_settle_async (workspace, NULL, action_settled_cb, g_object_ref (self->application));
 }
@@ -574,12 +576,12 @@ show_approval_activated (GSimpleAction *action,
   workspace = aios_app_core_get_workspace (self, self->primary_path, &error);
   if (workspace == NULL)
     {
-      g_warning ("Could not open approval %" G_GINT64_FORMAT ": %s", id, error->message);
+      g_warning ("Could not open approval %" PRId64 ": %s", id, error->message);
       return;
     }
   g_signal_emit (self, signals[SHOW_APPROVAL], 0, workspace, id, &handled);
   if (!handled)
-    g_message ("Approval %" G_GINT64_FORMAT " waits in the inbox; this instance has no window "
+    g_message ("Approval %" PRId64 " waits in the inbox; this instance has no window "
                "(see it with “aios approvals”)", id);
 }
 

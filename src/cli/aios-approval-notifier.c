@@ -20,6 +20,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n.h>
 
 #include "aios-approval-notifier.h"
@@ -67,7 +69,7 @@ withdraw_notification (AiosApprovalNotifier *self,
 static char *
 notification_id (gint64 approval_id)
 {
-  return g_strdup_printf ("approval-%" G_GINT64_FORMAT, approval_id);
+  return g_strdup_printf ("approval-%" PRId64, approval_id);
 }
 
 /* Who the action reaches: the run's input name, else the recipient. */
@@ -109,7 +111,7 @@ send_one (AiosApprovalNotifier   *self,
   g_autofree char *person = person_of (self, info);
   g_autofree char *title = NULL;
   g_autofree char *id = notification_id (info->id);
-  g_autofree char *target = g_strdup_printf ("%" G_GINT64_FORMAT, info->id);
+  g_autofree char *target = g_strdup_printf ("%" PRId64, info->id);
   JsonObject *preview = info->preview && JSON_NODE_HOLDS_OBJECT (info->preview)
                           ? json_node_get_object (info->preview) : NULL;
   const char *subject = preview ? json_object_get_string_member_with_default (preview, "subject", NULL) : NULL;
@@ -119,7 +121,7 @@ send_one (AiosApprovalNotifier   *self,
   else if (g_strcmp0 (info->action_kind, "invoice") == 0)
     title = person ? g_strdup_printf (_("Approve invoice to %s?"), person) : g_strdup (_("Approve an invoice?"));
   else
-    title = g_strdup_printf (_("Approve the %s action of run %" G_GINT64_FORMAT "?"),
+    title = g_strdup_printf (_("Approve the %s action of run %" PRId64 "?"),
                              info->action_kind, info->run_id);
 
   notification = g_notification_new (title);
@@ -155,7 +157,7 @@ update_batch (AiosApprovalNotifier *self)
     first_id = MIN (first_id, *(gint64 *) key);
 
   title = g_strdup_printf (ngettext ("%u approval waits for you", "%u approvals wait for you", count), count);
-  target = g_strdup_printf ("%" G_GINT64_FORMAT, first_id);
+  target = g_strdup_printf ("%" PRId64, first_id);
   notification = g_notification_new (title);
   g_notification_set_body (notification, _("Open Aios to see each one and decide."));
   g_notification_set_default_action_and_target (notification, "app.show-approval", "s", target);

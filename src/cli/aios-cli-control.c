@@ -8,6 +8,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n.h>
 
 #include "aios-cli.h"
@@ -215,9 +217,9 @@ submit_handler (AiosCliCall *call)
     return aios_cli_call_fail (call, error);
 
   if (json)
-    aios_cli_call_print (call, "{\"run_id\": %" G_GINT64_FORMAT "}\n", run_id);
+    aios_cli_call_print (call, "{\"run_id\": %" PRId64 "}\n", run_id);
   else
-    aios_cli_call_print (call, "%" G_GINT64_FORMAT "\n", run_id);
+    aios_cli_call_print (call, "%" PRId64 "\n", run_id);
   aios_cli_call_set_needs_settle (call, TRUE);
   return 0;
 }
@@ -281,9 +283,9 @@ runs_handler (AiosCliCall *call)
               g_autofree char *next = describe_next (info);
               g_autofree char *step = info->step_name
                 ? g_strdup_printf ("%s (%s)", info->step_name, info->step_status) : g_strdup ("-");
-              g_autofree char *flow = g_strdup_printf ("%s v%" G_GINT64_FORMAT, info->flow_id, info->flow_version);
+              g_autofree char *flow = g_strdup_printf ("%s v%" PRId64, info->flow_id, info->flow_version);
 
-              aios_cli_call_print (call, "%-6" G_GINT64_FORMAT " %-20s %-10s %-24s %s\n",
+              aios_cli_call_print (call, "%-6" PRId64 " %-20s %-10s %-24s %s\n",
                                    info->id, flow, info->status, step, next);
               if (info->attention != NULL)
                 aios_cli_call_print (call, "%-6s %s %s\n", "", _("needs attention:"), info->attention);
@@ -309,7 +311,7 @@ cancel_handler (AiosCliCall *call)
       !parse_id (aios_cli_call_get_argv (call)[1], &run_id, &error) ||
       !aios_coordinator_cancel (aios_workspace_get_coordinator (workspace), run_id, "operator", &error))
     return aios_cli_call_fail (call, error);
-  aios_cli_call_print (call, _("Run %" G_GINT64_FORMAT " cancelled\n"), run_id);
+  aios_cli_call_print (call, _("Run %" PRId64 " cancelled\n"), run_id);
   return 0;
 }
 
@@ -405,7 +407,7 @@ approvals_handler (AiosCliCall *call)
               g_autofree char *created = aios_store_format_time (info->created_at);
               g_autofree char *expires = aios_store_format_time (info->expires_at);
 
-              aios_cli_call_print (call, _("Approval %" G_GINT64_FORMAT " (%s): %s action of run %" G_GINT64_FORMAT
+              aios_cli_call_print (call, _("Approval %" PRId64 " (%s): %s action of run %" PRId64
                                            " (%s, step %s)\n"),
                                    info->id, info->status, info->action_kind, info->run_id, info->flow_id,
                                    info->step_name);
@@ -445,7 +447,7 @@ approve_handler (AiosCliCall *call)
     return aios_cli_call_fail (call, error);
   if (!aios_coordinator_approve (aios_workspace_get_coordinator (workspace), id, edits, "operator", reason, &error))
     return aios_cli_call_fail (call, error);
-  aios_cli_call_print (call, _("Approval %" G_GINT64_FORMAT " approved\n"), id);
+  aios_cli_call_print (call, _("Approval %" PRId64 " approved\n"), id);
   aios_cli_call_set_needs_settle (call, TRUE);
   return 0;
 }
@@ -467,7 +469,7 @@ reject_handler (AiosCliCall *call)
     return aios_cli_call_fail (call, error);
   if (!aios_coordinator_reject (aios_workspace_get_coordinator (workspace), id, "operator", reason, &error))
     return aios_cli_call_fail (call, error);
-  aios_cli_call_print (call, _("Approval %" G_GINT64_FORMAT " rejected\n"), id);
+  aios_cli_call_print (call, _("Approval %" PRId64 " rejected\n"), id);
   return 0;
 }
 
@@ -574,9 +576,9 @@ replay_handler (AiosCliCall *call)
   if (child == 0)
     return aios_cli_call_fail (call, error);
   if (json)
-    aios_cli_call_print (call, "{\"run_id\": %" G_GINT64_FORMAT "}\n", child);
+    aios_cli_call_print (call, "{\"run_id\": %" PRId64 "}\n", child);
   else
-    aios_cli_call_print (call, "%" G_GINT64_FORMAT "\n", child);
+    aios_cli_call_print (call, "%" PRId64 "\n", child);
   aios_cli_call_set_needs_settle (call, TRUE);
   return 0;
 }
@@ -600,9 +602,9 @@ retry_handler (AiosCliCall *call)
   if (child == 0)
     return aios_cli_call_fail (call, error);
   if (json)
-    aios_cli_call_print (call, "{\"run_id\": %" G_GINT64_FORMAT "}\n", child);
+    aios_cli_call_print (call, "{\"run_id\": %" PRId64 "}\n", child);
   else
-    aios_cli_call_print (call, "%" G_GINT64_FORMAT "\n", child);
+    aios_cli_call_print (call, "%" PRId64 "\n", child);
   aios_cli_call_set_needs_settle (call, TRUE);
   return 0;
 }
@@ -618,7 +620,7 @@ rollback_handler (AiosCliCall *call)
       !parse_id (aios_cli_call_get_argv (call)[1], &run_id, &error) ||
       !aios_coordinator_rollback (aios_workspace_get_coordinator (workspace), run_id, "operator", &error))
     return aios_cli_call_fail (call, error);
-  aios_cli_call_print (call, _("Run %" G_GINT64_FORMAT " rolled back; “aios journal --run %" G_GINT64_FORMAT
+  aios_cli_call_print (call, _("Run %" PRId64 " rolled back; “aios journal --run %" PRId64
                                "” shows what was restored and what could not be undone\n"), run_id, run_id);
   return 0;
 }

@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <string.h>
 #include <glib/gi18n.h>
 
@@ -52,7 +54,7 @@ provenance_line (const char *author,
   GString *s = g_string_new (NULL);
 
   if (run_id > 0)
-    g_string_append_printf (s, _("written by %s in run #%" G_GINT64_FORMAT ", %s"), author, run_id, time);
+    g_string_append_printf (s, _("written by %s in run #%" PRId64 ", %s"), author, run_id, time);
   else
     g_string_append_printf (s, _("written by %s, %s"), author, time);
   if (rationale != NULL && *rationale != '\0')
@@ -85,7 +87,7 @@ search_cmd (AiosCliCall *call,
       else
         {
           g_autofree char *prov = provenance_line (hit->author, hit->run_id, hit->ts, NULL);
-          aios_cli_call_print (call, "#%-6" G_GINT64_FORMAT " %-9s %s (v%" G_GINT64_FORMAT ", %s)\n        %s\n",
+          aios_cli_call_print (call, "#%-6" PRId64 " %-9s %s (v%" PRId64 ", %s)\n        %s\n",
                                hit->id, hit->kind, hit->title, hit->version, prov, hit->snippet);
         }
     }
@@ -117,7 +119,7 @@ show_cmd (AiosCliCall *call,
     }
 
   spec = aios_memory_kind_lookup (r->kind);
-  aios_cli_call_print (call, "%s (%s #%" G_GINT64_FORMAT ", %s %" G_GINT64_FORMAT "%s%s)\n",
+  aios_cli_call_print (call, "%s (%s #%" PRId64 ", %s %" PRId64 "%s%s)\n",
                        r->title, r->kind, r->id, _("version"), r->version,
                        g_str_equal (r->layer, "session") ? _(", session") : "",
                        r->deleted ? _(", deleted") : "");
@@ -166,7 +168,7 @@ history_cmd (AiosCliCall *call,
       else
         {
           g_autofree char *prov = provenance_line (r->author, r->run_id, r->ts, r->rationale);
-          aios_cli_call_print (call, "v%-4" G_GINT64_FORMAT " %s%s\n", r->version, prov,
+          aios_cli_call_print (call, "v%-4" PRId64 " %s%s\n", r->version, prov,
                                r->deleted ? _(" [deleted]") : "");
         }
     }
@@ -315,12 +317,12 @@ put_cmd (AiosCliCall  *call,
     return aios_cli_call_fail (call, error);
   if (json)
     {
-      g_autofree char *line = g_strdup_printf ("{\"id\":%" G_GINT64_FORMAT ",\"version\":%" G_GINT64_FORMAT "}",
+      g_autofree char *line = g_strdup_printf ("{\"id\":%" PRId64 ",\"version\":%" PRId64 "}",
                                                id, version);
       aios_cli_call_print (call, "%s\n", line);
     }
   else
-    aios_cli_call_print (call, "%" G_GINT64_FORMAT " %" G_GINT64_FORMAT "\n", id, version);
+    aios_cli_call_print (call, "%" PRId64 " %" PRId64 "\n", id, version);
   return 0;
 }
 
@@ -397,7 +399,7 @@ memory_handler (AiosCliCall *call)
       v = aios_memory_revert (memory, id, to, &prov, &error);
       if (v == 0)
         return aios_cli_call_fail (call, error);
-      aios_cli_call_print (call, "%" G_GINT64_FORMAT " %" G_GINT64_FORMAT "\n", id, v);
+      aios_cli_call_print (call, "%" PRId64 " %" PRId64 "\n", id, v);
       return 0;
     }
   if (g_str_equal (sub, "delete") && argc == 3)

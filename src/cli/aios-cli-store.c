@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n.h>
 
 #include "aios-cli.h"
@@ -136,7 +138,7 @@ journal_handler (AiosCliCall *call)
           else
             {
               g_autofree char *time = aios_store_format_time (ev->ts);
-              g_autofree char *run = ev->run_id > 0 ? g_strdup_printf ("run %" G_GINT64_FORMAT, ev->run_id)
+              g_autofree char *run = ev->run_id > 0 ? g_strdup_printf ("run %" PRId64, ev->run_id)
                                                     : g_strdup ("-");
               aios_cli_call_print (call, "%-25s %-10s %-22s %-20s %s\n",
                                    time, run, ev->kind, ev->actor, ev->summary);

@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n.h>
 
 #include "aios-approval-info.h"
@@ -140,7 +142,7 @@ aios_approval_info_get (AiosStore  *store,
   sqlite3_reset (stmt);
   if (info == NULL)
     g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_NOT_FOUND,
-                 _("There is no approval %" G_GINT64_FORMAT "; “aios approvals” lists them"), approval_id);
+                 _("There is no approval %" PRId64 "; “aios approvals” lists them"), approval_id);
   return info;
 }
 

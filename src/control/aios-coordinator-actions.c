@@ -18,6 +18,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <string.h>
 #include <glib/gi18n.h>
 
@@ -67,7 +69,7 @@ journal_linked (AiosStore   *store,
                 gint64       link_id,
                 GError     **error)
 {
-  g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, link_id);
+  g_autofree char *id = g_strdup_printf ("%" PRId64, link_id);
   AiosEventLink link = { link_kind, id, 0 };
   AiosEvent ev = { 0 };
 
@@ -151,7 +153,7 @@ insert_outbox (AiosStore   *store,
   if (key == NULL)
     {
       g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_STATE,
-                   _("Step %" G_GINT64_FORMAT " has no idempotency key"), step_id);
+                   _("Step %" PRId64 " has no idempotency key"), step_id);
       return 0;
     }
 
@@ -177,7 +179,7 @@ insert_outbox (AiosStore   *store,
     return 0;
   id = sqlite3_last_insert_rowid (aios_store_get_db (store));
 
-  summary = g_strdup_printf ("Outbox %" G_GINT64_FORMAT " prepared for %s", id, connector);
+  summary = g_strdup_printf ("Outbox %" PRId64 " prepared for %s", id, connector);
   if (!journal_linked (store, run_id, step_id, "system", "outbox.prepared", summary,
                        approval_id > 0 ? NULL : policy_rule, NULL, "outbox", id, error))
     return 0;
@@ -325,7 +327,7 @@ aios_coordinator_tx_checkpoint (AiosCoordinator     *self,
 
   if (!set_step (store, step_id, "waiting", "approval", output_json, NULL, error))
     return FALSE;
-  summary = g_strdup_printf ("Approval %" G_GINT64_FORMAT " requested for %s (step %s)",
+  summary = g_strdup_printf ("Approval %" PRId64 " requested for %s (step %s)",
                              approval_id, kind, step->name);
   if (!journal_linked (store, run_id, step_id, "system", "approval.requested", summary,
                        step->checkpoint == AIOS_CHECKPOINT_POLICY ? "No policy rule allows it" : NULL,
@@ -378,7 +380,7 @@ aios_coordinator_tx_mark_sending (AiosCoordinator  *self,
   if (id == 0)
     return TRUE;
 
-  summary = g_strdup_printf ("Outbox %" G_GINT64_FORMAT " sending", id);
+  summary = g_strdup_printf ("Outbox %" PRId64 " sending", id);
   if (!journal_linked (store, run_id, step_id, "system", "outbox.sending", summary, NULL, NULL, "outbox", id, error))
     return FALSE;
   *ok = TRUE;
@@ -420,7 +422,7 @@ aios_coordinator_load_outbox (AiosCoordinator  *self,
   sqlite3_reset (stmt);
   if (item == NULL)
     g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_STATE,
-                 _("Step %" G_GINT64_FORMAT " has no outward action being sent"), step_id);
+                 _("Step %" PRId64 " has no outward action being sent"), step_id);
   return g_steal_pointer (&item);
 }
 
@@ -455,26 +457,26 @@ aios_coordinator_tx_send_outcome (AiosCoordinator  *self,
     {
       status = "sent";
       kind = "outbox.sent";
-      summary = g_strdup_printf ("Outbox %" G_GINT64_FORMAT " sent through %s", outbox_id, connector);
+      summary = g_strdup_printf ("Outbox %" PRId64 " sent through %s", outbox_id, connector);
     }
   else if (retry_at > 0)
     {
       status = "prepared";
       kind = "outbox.retry-scheduled";
-      summary = g_strdup_printf ("Outbox %" G_GINT64_FORMAT " not sent (%s); it is tried again with the same key",
+      summary = g_strdup_printf ("Outbox %" PRId64 " not sent (%s); it is tried again with the same key",
                                  outbox_id, connector);
     }
   else if (g_error_matches (send_error, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_UNKNOWN_OUTCOME))
     {
       status = "unknown";
       kind = "outbox.unknown";
-      summary = g_strdup_printf ("Outbox %" G_GINT64_FORMAT ": %s may or may not have done it", outbox_id, connector);
+      summary = g_strdup_printf ("Outbox %" PRId64 ": %s may or may not have done it", outbox_id, connector);
     }
   else
     {
       status = "failed";
       kind = "outbox.failed";
-      summary = g_strdup_printf ("Outbox %" G_GINT64_FORMAT " failed (%s)", outbox_id, connector);
+      summary = g_strdup_printf ("Outbox %" PRId64 " failed (%s)", outbox_id, connector);
     }
 
   stmt = aios_store_prepare (store,
@@ -527,9 +529,9 @@ aios_coordinator_tx_recover_sending (AiosCoordinator  *self,
     {
       gint64 *row = &g_array_index (items, gint64, i * 3);
       g_autofree char *run_status = aios_coordinator_get_run_status (store, row[1]);
-      g_autofree char *summary = g_strdup_printf ("Outbox %" G_GINT64_FORMAT " was being sent when Aios stopped; "
+      g_autofree char *summary = g_strdup_printf ("Outbox %" PRId64 " was being sent when Aios stopped; "
                                                   "it is not resent", row[0]);
-      g_autofree char *attention = g_strdup_printf (_("An outward action (outbox %" G_GINT64_FORMAT ") was being sent "
+      g_autofree char *attention = g_strdup_printf (_("An outward action (outbox %" PRId64 ") was being sent "
                                                       "when Aios stopped, so it may or may not have happened. It is "
                                                       "not resent: check with the recipient, then retry the run or "
                                                       "leave it."), row[0]);
@@ -614,7 +616,7 @@ load_approval (AiosStore  *store,
   if (rc != SQLITE_ROW)
     {
       g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_NOT_FOUND,
-                   _("There is no approval %" G_GINT64_FORMAT "; “aios approvals” lists them"), id);
+                   _("There is no approval %" PRId64 "; “aios approvals” lists them"), id);
       return FALSE;
     }
   return TRUE;
@@ -671,12 +673,12 @@ write_decision (AiosCoordinator  *self,
   AiosMemory *memory = aios_coordinator_get_memory (self);
   g_autoptr(JsonObject) fields = json_object_new ();
   g_autofree char *subject = NULL;
-  g_autofree char *approval = g_strdup_printf ("%" G_GINT64_FORMAT, a->id);
+  g_autofree char *approval = g_strdup_printf ("%" PRId64, a->id);
   AiosProvenance prov = { actor, a->run_id, reason };
 
   if (memory == NULL)
     return;
-  subject = g_strdup_printf (_("%s %s action of run %" G_GINT64_FORMAT " (step %s)"),
+  subject = g_strdup_printf (_("%s %s action of run %" PRId64 " (step %s)"),
                              g_str_equal (outcome, "rejected") ? _("Rejected the") : _("Approved the"),
                              a->kind, a->run_id, a->step_name);
   json_object_set_string_member (fields, "subject", subject);
@@ -697,14 +699,14 @@ check_pending (AiosStore  *store,
   if (!g_str_equal (a->status, "pending"))
     {
       g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_STATE,
-                   _("Approval %" G_GINT64_FORMAT " was already %s"), a->id, a->status);
+                   _("Approval %" PRId64 " was already %s"), a->id, a->status);
       return FALSE;
     }
   if (a->expires_at <= aios_store_now_ms ())
     {
       g_autofree char *when = aios_store_format_time (a->expires_at);
       g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_STATE,
-                   _("Approval %" G_GINT64_FORMAT " expired at %s; nothing was sent"), a->id, when);
+                   _("Approval %" PRId64 " expired at %s; nothing was sent"), a->id, when);
       return FALSE;
     }
   return TRUE;
@@ -775,7 +777,7 @@ aios_coordinator_tx_approve (AiosCoordinator  *self,
   if (request == NULL || !JSON_NODE_HOLDS_OBJECT (request))
     {
       g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_STATE,
-                   _("Approval %" G_GINT64_FORMAT " has no readable request"), approval_id);
+                   _("Approval %" PRId64 " has no readable request"), approval_id);
       return FALSE;
     }
   if (edits != NULL)
@@ -819,8 +821,8 @@ aios_coordinator_tx_approve (AiosCoordinator  *self,
 
   if (!set_approval (store, approval_id, "approved", diff_json ? final_json : NULL, diff_json, actor, reason, error))
     return FALSE;
-  summary = g_strdup_printf (diff_json ? "Approval %" G_GINT64_FORMAT " approved with edits"
-                                       : "Approval %" G_GINT64_FORMAT " approved", approval_id);
+  summary = g_strdup_printf (diff_json ? "Approval %" PRId64 " approved with edits"
+                                       : "Approval %" PRId64 " approved", approval_id);
   payload = diff_json ? g_strdup_printf ("{\"edits\":%s}", diff_json) : NULL;
   if (!journal_linked (store, a.run_id, a.step_id, actor, "approval.approved", summary, reason, payload,
                        "approval", approval_id, error))
@@ -869,7 +871,7 @@ aios_coordinator_tx_reject (AiosCoordinator  *self,
     return FALSE;
   if (!set_approval (store, approval_id, "rejected", NULL, NULL, actor, reason, error))
     return FALSE;
-  summary = g_strdup_printf ("Approval %" G_GINT64_FORMAT " rejected", approval_id);
+  summary = g_strdup_printf ("Approval %" PRId64 " rejected", approval_id);
   if (!journal_linked (store, a.run_id, a.step_id, actor, "approval.rejected", summary, reason, NULL,
                        "approval", approval_id, error))
     return FALSE;
@@ -926,8 +928,8 @@ aios_coordinator_tx_expire (AiosCoordinator  *self,
       if (!load_approval (store, g_array_index (ids, gint64, i), &a, error) ||
           !set_approval (store, a.id, "expired", NULL, NULL, "system", NULL, error))
         return -1;
-      summary = g_strdup_printf ("Approval %" G_GINT64_FORMAT " expired without a decision", a.id);
-      attention = g_strdup_printf (_("Approval %" G_GINT64_FORMAT " for the %s action expired without a decision; "
+      summary = g_strdup_printf ("Approval %" PRId64 " expired without a decision", a.id);
+      attention = g_strdup_printf (_("Approval %" PRId64 " for the %s action expired without a decision; "
                                      "nothing was sent. Retry the run to ask again."), a.id, a.kind);
       if (!journal_linked (store, a.run_id, a.step_id, "system", "approval.expired", summary, NULL, NULL,
                            "approval", a.id, error))

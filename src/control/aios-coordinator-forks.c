@@ -21,6 +21,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n.h>
 
 #include "aios-coordinator-private.h"
@@ -83,7 +85,7 @@ load_run (AiosStore  *store,
   if (rc != SQLITE_ROW)
     {
       g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_NOT_FOUND,
-                   _("There is no run %" G_GINT64_FORMAT), run_id);
+                   _("There is no run %" PRId64), run_id);
       return FALSE;
     }
   return TRUE;
@@ -129,9 +131,9 @@ tx_fork (AiosCoordinator  *self,
     return 0;
   child = sqlite3_last_insert_rowid (aios_store_get_db (store));
 
-  summary = g_strdup_printf ("Run created as a %s of run %" G_GINT64_FORMAT " from step %u", kind, parent, from);
-  payload = g_strdup_printf ("{\"parent_run_id\":%" G_GINT64_FORMAT ",\"fork\":\"%s\",\"from_step\":%u,"
-                             "\"flow_version\":%" G_GINT64_FORMAT ",\"fresh\":%s}",
+  summary = g_strdup_printf ("Run created as a %s of run %" PRId64 " from step %u", kind, parent, from);
+  payload = g_strdup_printf ("{\"parent_run_id\":%" PRId64 ",\"fork\":\"%s\",\"from_step\":%u,"
+                             "\"flow_version\":%" PRId64 ",\"fresh\":%s}",
                              parent, kind, from, flow_version, fresh ? "true" : "false");
   if (!aios_coordinator_journal (store, child, 0, actor, "run.created", summary, NULL, payload, error))
     return 0;
@@ -140,7 +142,7 @@ tx_fork (AiosCoordinator  *self,
     {
       const AiosFlowStep *step = aios_flow_get_step (flow, idx);
       g_autofree char *key = aios_coordinator_idempotency_key (store, child, idx);
-      g_autofree char *step_summary = g_strdup_printf ("Step %s reused from run %" G_GINT64_FORMAT, step->name, parent);
+      g_autofree char *step_summary = g_strdup_printf ("Step %s reused from run %" PRId64, step->name, parent);
       int changes;
 
       stmt = aios_store_prepare (store,
@@ -218,7 +220,7 @@ aios_coordinator_replay (AiosCoordinator  *self,
   if (from < 0)
     {
       g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_NOT_FOUND,
-                   _("Run %" G_GINT64_FORMAT " (%s) has no step “%s”"), run_id, row.flow_id, from_step);
+                   _("Run %" PRId64 " (%s) has no step “%s”"), run_id, row.flow_id, from_step);
       return 0;
     }
   if (!aios_store_begin (store, error))
@@ -265,7 +267,7 @@ aios_coordinator_retry (AiosCoordinator  *self,
   if (!g_str_equal (row.status, "failed") && !g_str_equal (row.status, "cancelled"))
     {
       g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_STATE,
-                   _("Run %" G_GINT64_FORMAT " is %s; only failed or cancelled runs are retried"),
+                   _("Run %" PRId64 " is %s; only failed or cancelled runs are retried"),
                    run_id, row.status);
       return 0;
     }
@@ -298,7 +300,7 @@ aios_coordinator_retry (AiosCoordinator  *self,
   sqlite3_bind_int64 (stmt, 2, run_id);
   if (!step_done (store, stmt, _("retry the run"), error))
     goto fail;
-  summary = g_strdup_printf ("Run retried as run %" G_GINT64_FORMAT, child);
+  summary = g_strdup_printf ("Run retried as run %" PRId64, child);
   if (!aios_coordinator_journal (store, run_id, 0, actor ? actor : "operator", "run.retried", summary, NULL, NULL,
                                  error))
     goto fail;
@@ -370,7 +372,7 @@ aios_coordinator_rollback (AiosCoordinator  *self,
   g_autoptr(GHashTable) records = NULL;
   g_autoptr(GArray) outbox = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(GPtrArray) outbox_status = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *rationale = g_strdup_printf ("Rollback of run %" G_GINT64_FORMAT, run_id);
+  g_autofree char *rationale = g_strdup_printf ("Rollback of run %" PRId64, run_id);
   g_autofree char *summary = NULL;
   AiosProvenance prov = { actor ? actor : "operator", 0, rationale };
   GHashTableIter iter;
@@ -434,7 +436,7 @@ aios_coordinator_rollback (AiosCoordinator  *self,
     {
       gint64 id = g_array_index (outbox, gint64, i);
       const char *status = g_ptr_array_index (outbox_status, i);
-      g_autofree char *link = g_strdup_printf ("%" G_GINT64_FORMAT, id);
+      g_autofree char *link = g_strdup_printf ("%" PRId64, id);
       g_autofree char *text = NULL;
       AiosEventLink l = { "outbox", link, 0 };
       AiosEvent ev = { .run_id = run_id, .actor = (char *) actor, .rationale = rationale };
@@ -449,15 +451,15 @@ aios_coordinator_rollback (AiosCoordinator  *self,
           sqlite3_bind_int64 (stmt, 2, id);
           if (!step_done (store, stmt, _("cancel an outward action"), error))
             goto fail;
-          text = g_strdup_printf ("Outbox %" G_GINT64_FORMAT " cancelled before it was sent", id);
+          text = g_strdup_printf ("Outbox %" PRId64 " cancelled before it was sent", id);
           ev.kind = (char *) "outbox.cancelled";
           cancelled++;
         }
       else if (g_str_equal (status, "sent") || g_str_equal (status, "unknown") || g_str_equal (status, "sending"))
         {
           text = g_strdup_printf (g_str_equal (status, "sent")
-                                    ? "Outbox %" G_GINT64_FORMAT " was sent and cannot be undone"
-                                    : "Outbox %" G_GINT64_FORMAT " may have been sent and cannot be undone", id);
+                                    ? "Outbox %" PRId64 " was sent and cannot be undone"
+                                    : "Outbox %" PRId64 " may have been sent and cannot be undone", id);
           ev.kind = (char *) "outbox.irreversible";
           irreversible++;
         }

@@ -8,6 +8,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n.h>
 
 #include "aios-approval-info.h"
@@ -80,7 +82,7 @@ aios_coordinator_submit (AiosCoordinator  *self,
   run_id = sqlite3_last_insert_rowid (aios_store_get_db (self->store));
 
   summary = g_strdup_printf ("Run of %s created", flow_id);
-  payload = g_strdup_printf ("{\"flow\":\"%s\",\"version\":%" G_GINT64_FORMAT "}", flow_id, version);
+  payload = g_strdup_printf ("{\"flow\":\"%s\",\"version\":%" PRId64 "}", flow_id, version);
   if (!aios_coordinator_journal (self->store, run_id, 0, actor ? actor : "operator", "run.created", summary,
                                  NULL, payload, error))
     goto fail;
@@ -160,7 +162,7 @@ cancel_pending (AiosCoordinator  *self,
 
   for (guint i = 0; i < approvals->len; i++)
     {
-      g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, g_array_index (approvals, gint64, i));
+      g_autofree char *id = g_strdup_printf ("%" PRId64, g_array_index (approvals, gint64, i));
       g_autofree char *summary = g_strdup_printf ("Approval %s cancelled with its run", id);
       AiosEventLink link = { "approval", id, 0 };
       AiosEvent ev = { .run_id = run_id, .actor = (char *) actor, .kind = (char *) "approval.cancelled",
@@ -171,7 +173,7 @@ cancel_pending (AiosCoordinator  *self,
     }
   for (guint i = 0; i < items->len; i++)
     {
-      g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, g_array_index (items, gint64, i));
+      g_autofree char *id = g_strdup_printf ("%" PRId64, g_array_index (items, gint64, i));
       g_autofree char *summary = g_strdup_printf ("Outbox %s cancelled before it was sent", id);
       AiosEventLink link = { "outbox", id, 0 };
       AiosEvent ev = { .run_id = run_id, .actor = (char *) actor, .kind = (char *) "outbox.cancelled",
@@ -203,13 +205,13 @@ aios_coordinator_tx_cancel (AiosCoordinator  *self,
   if (status == NULL)
     {
       g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_NOT_FOUND,
-                   _("There is no run %" G_GINT64_FORMAT), run_id);
+                   _("There is no run %" PRId64), run_id);
       return FALSE;
     }
   if (aios_coordinator_is_terminal (status))
     {
       g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_STATE,
-                   _("Run %" G_GINT64_FORMAT " has already %s"), run_id, status);
+                   _("Run %" PRId64 " has already %s"), run_id, status);
       return FALSE;
     }
 

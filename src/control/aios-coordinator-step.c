@@ -10,6 +10,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <string.h>
 #include <glib/gi18n.h>
 
@@ -421,7 +423,7 @@ aios_coordinator_run_flow (AiosCoordinator  *self,
   if (flow_id == NULL)
     {
       g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_NOT_FOUND,
-                   _("There is no run %" G_GINT64_FORMAT), run_id);
+                   _("There is no run %" PRId64), run_id);
       return NULL;
     }
   return aios_flow_registry_load_version (self->flows, flow_id, version, error);
@@ -491,7 +493,7 @@ link_record (AiosStore   *store,
 
   if (record == NULL || !json_object_has_member (record, "id") || !json_object_has_member (record, "version"))
     return TRUE;
-  id = g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (record, "id"));
+  id = g_strdup_printf ("%" PRId64, json_object_get_int_member (record, "id"));
   return aios_journal_link (store, event_id, "record", id, json_object_get_int_member (record, "version"), error);
 }
 
@@ -546,7 +548,7 @@ tx_record_success (AiosCoordinator  *self,
   g_autofree char *rationale = exec->skipped
                                  ? g_strdup (json_object_get_string_member (json_node_get_object (exec->output), "reason"))
                                  : output_rationale (exec->output);
-  g_autofree char *payload = g_strdup_printf ("{\"attempt\":%" G_GINT64_FORMAT "%s}", exec->attempt,
+  g_autofree char *payload = g_strdup_printf ("{\"attempt\":%" PRId64 "%s}", exec->attempt,
                                               exec->replayed ? ",\"recorded_output\":true" : "");
   g_autofree char *actor = exec->sending ? g_strdup ("system") : g_strconcat ("agent:", step->agent, NULL);
   sqlite3_stmt *stmt;
@@ -689,10 +691,10 @@ tx_fail (AiosCoordinator  *self,
       if (rc != SQLITE_DONE)
         return aios_store_set_error (self->store, rc, error, _("record a step"));
 
-      summary = g_strdup_printf ("Step %s failed (attempt %" G_GINT64_FORMAT " of %u); retrying in %.1f s",
+      summary = g_strdup_printf ("Step %s failed (attempt %" PRId64 " of %u); retrying in %.1f s",
                                  step->name, exec->attempt, step->max_attempts, delay / 1000.0);
-      payload = g_strdup_printf ("{\"attempt\":%" G_GINT64_FORMAT ",\"delay_ms\":%" G_GINT64_FORMAT
-                                 ",\"retry_after_ms\":%" G_GINT64_FORMAT ",\"next_attempt_at\":%" G_GINT64_FORMAT "}",
+      payload = g_strdup_printf ("{\"attempt\":%" PRId64 ",\"delay_ms\":%" PRId64
+                                 ",\"retry_after_ms\":%" PRId64 ",\"next_attempt_at\":%" PRId64 "}",
                                  exec->attempt, delay, MAX (retry_after, 0), at);
       if (!aios_coordinator_journal (self->store, exec->run_id, exec->step_id, actor, "step.retry-scheduled",
                                      summary, exec->error->message, payload, error))
@@ -715,7 +717,7 @@ tx_fail (AiosCoordinator  *self,
     return aios_store_set_error (self->store, rc, error, _("record a step"));
 
   summary = g_strdup_printf ("Step %s failed", step->name);
-  payload = g_strdup_printf ("{\"attempt\":%" G_GINT64_FORMAT ",\"retryable\":%s}", exec->attempt,
+  payload = g_strdup_printf ("{\"attempt\":%" PRId64 ",\"retryable\":%s}", exec->attempt,
                              retryable ? "true" : "false");
   if (!aios_coordinator_journal (self->store, exec->run_id, exec->step_id, actor, "step.failed", summary,
                                  exec->error->message, payload, error))
@@ -726,7 +728,7 @@ tx_fail (AiosCoordinator  *self,
                                    "resent: check with the recipient, then retry the run or leave it."),
                                  step->name, exec->error->message);
   else if (retryable)
-    attention = g_strdup_printf (_("Step “%s” failed %" G_GINT64_FORMAT " times; the last error: %s"),
+    attention = g_strdup_printf (_("Step “%s” failed %" PRId64 " times; the last error: %s"),
                                  step->name, exec->attempt, exec->error->message);
   else
     attention = g_strdup_printf (_("Step “%s” failed: %s"), step->name, exec->error->message);

@@ -33,6 +33,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -351,7 +353,7 @@ aios_coordinator_set_run_status (AiosStore   *store,
   if (sqlite3_changes (aios_store_get_db (store)) == 0)
     {
       g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_STATE,
-                   _("Run %" G_GINT64_FORMAT " cannot become %s from its current state"), run_id, to);
+                   _("Run %" PRId64 " cannot become %s from its current state"), run_id, to);
       return FALSE;
     }
   return aios_coordinator_journal (store, run_id, 0, actor, kind, summary, attention, NULL, error);
@@ -377,7 +379,7 @@ aios_coordinator_idempotency_key (AiosStore *store,
     uuid = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
   if (stmt != NULL)
     sqlite3_reset (stmt);
-  return g_strdup_printf ("aios-%s-run%" G_GINT64_FORMAT "-step%u", uuid ? uuid : "0", run_id, idx);
+  return g_strdup_printf ("aios-%s-run%" PRId64 "-step%u", uuid ? uuid : "0", run_id, idx);
 }
 
 void
@@ -688,7 +690,7 @@ aios_coordinator_tx_claim (AiosCoordinator  *self,
         return FALSE;
       if (!prepared)
         {
-          g_warning ("Step %" G_GINT64_FORMAT " has no prepared outward action; it is left as it is", step_id);
+          g_warning ("Step %" PRId64 " has no prepared outward action; it is left as it is", step_id);
           return TRUE;
         }
     }
@@ -724,8 +726,8 @@ aios_coordinator_tx_claim (AiosCoordinator  *self,
   if (rc != SQLITE_DONE)
     return aios_store_set_error (self->store, rc, error, _("start a step"));
 
-  summary = g_strdup_printf ("Step %s started (attempt %" G_GINT64_FORMAT ")", name, attempt + 1);
-  payload = g_strdup_printf ("{\"attempt\":%" G_GINT64_FORMAT ",\"phase\":\"%s\"}", attempt + 1, phase);
+  summary = g_strdup_printf ("Step %s started (attempt %" PRId64 ")", name, attempt + 1);
+  payload = g_strdup_printf ("{\"attempt\":%" PRId64 ",\"phase\":\"%s\"}", attempt + 1, phase);
   if (!aios_coordinator_journal (self->store, run_id, step_id, "system", "step.started", summary, NULL,
                                  payload, error))
     return FALSE;
@@ -812,7 +814,7 @@ claim_batch (AiosCoordinator *self)
             break;
           /* This step cannot be started (its flow version is unreadable):
            * leave it for the operator rather than stop every run. */
-          g_warning ("Step %" G_GINT64_FORMAT " cannot start: %s", step_id, error->message);
+          g_warning ("Step %" PRId64 " cannot start: %s", step_id, error->message);
           g_clear_error (&error);
           continue;
         }

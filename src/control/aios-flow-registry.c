@@ -16,6 +16,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <string.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
@@ -132,7 +134,7 @@ user_files (AiosFlowRegistry *self,
       GStatBuf st;
 
       if (g_stat (path, &st) == 0)
-        g_string_append_printf (sig, "%s:%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT ";",
+        g_string_append_printf (sig, "%s:%" PRId64 ":%" PRId64 ";",
                                 (char *) names->pdata[i], (gint64) st.st_size, (gint64) st.st_mtime);
     }
   *signature = g_string_free (g_steal_pointer (&sig), FALSE);
@@ -334,8 +336,8 @@ aios_flow_registry_ensure_version (AiosFlowRegistry  *self,
       goto fail;
     }
 
-  summary = g_strdup_printf ("Flow %s version %" G_GINT64_FORMAT " recorded", aios_flow_get_id (flow), version);
-  payload = g_strdup_printf ("{\"flow\":\"%s\",\"version\":%" G_GINT64_FORMAT ",\"hash\":\"%s\"}",
+  summary = g_strdup_printf ("Flow %s version %" PRId64 " recorded", aios_flow_get_id (flow), version);
+  payload = g_strdup_printf ("{\"flow\":\"%s\",\"version\":%" PRId64 ",\"hash\":\"%s\"}",
                              aios_flow_get_id (flow), version, aios_flow_get_hash (flow));
   ev.actor = (char *) "system";
   ev.kind = (char *) "flow.versioned";
@@ -364,7 +366,7 @@ aios_flow_registry_load_version (AiosFlowRegistry  *self,
                                  gint64             version,
                                  GError           **error)
 {
-  g_autofree char *key = g_strdup_printf ("%s@%" G_GINT64_FORMAT, id, version);
+  g_autofree char *key = g_strdup_printf ("%s@%" PRId64, id, version);
   g_autofree char *source = NULL;
   g_autofree char *definition = NULL;
   AiosFlow *flow = g_hash_table_lookup (self->versions, key);
@@ -389,7 +391,7 @@ aios_flow_registry_load_version (AiosFlowRegistry  *self,
   if (definition == NULL)
     {
       g_set_error (error, AIOS_FLOW_ERROR, AIOS_FLOW_ERROR_NOT_FOUND,
-                   _("The workspace has no version %" G_GINT64_FORMAT " of the flow “%s”"), version, id);
+                   _("The workspace has no version %" PRId64 " of the flow “%s”"), version, id);
       return NULL;
     }
 

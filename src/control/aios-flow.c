@@ -23,6 +23,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <string.h>
 #include <glib/gi18n.h>
 
@@ -313,7 +315,7 @@ get_uint (Check      *check,
     }
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64 ||
       json_node_get_int (node) < min || json_node_get_int (node) > max)
-    return fail (check, sub, _("expected an integer from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT ", got %s"),
+    return fail (check, sub, _("expected an integer from %" PRId64 " to %" PRId64 ", got %s"),
                  min, max, JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64
                              ? _("a number out of range") : type_name (node));
   *out = json_node_get_int (node);

@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n.h>
 
 #include "aios-coordinator.h"
@@ -81,7 +83,7 @@ read_row (sqlite3_stmt *stmt)
   info->step_attempt = sqlite3_column_int64 (stmt, 10);
   info->next_attempt_at = sqlite3_column_int64 (stmt, 11);
   if (sqlite3_column_type (stmt, 12) != SQLITE_NULL)
-    info->waiting_for = g_strdup_printf ("approval %" G_GINT64_FORMAT, (gint64) sqlite3_column_int64 (stmt, 12));
+    info->waiting_for = g_strdup_printf ("approval %" PRId64, (gint64) sqlite3_column_int64 (stmt, 12));
   else if (g_strcmp0 (info->step_status, "waiting") == 0 && info->next_attempt_at > 0)
     info->waiting_for = g_strdup ("retry");
   info->created_at = sqlite3_column_int64 (stmt, 13);
@@ -158,7 +160,7 @@ aios_run_info_get (AiosStore  *store,
     }
   if (info == NULL)
     g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_NOT_FOUND,
-                 _("There is no run %" G_GINT64_FORMAT), run_id);
+                 _("There is no run %" PRId64), run_id);
   return info;
 }
 

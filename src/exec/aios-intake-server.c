@@ -19,6 +19,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n.h>
 #include <libsecret/secret.h>
 #include <libsoup/soup.h>
@@ -270,7 +272,7 @@ handle_cb (SoupServer        *server,
 
   if (!take_token (self, &retry_after))
     {
-      g_autofree char *seconds = g_strdup_printf ("%" G_GINT64_FORMAT, retry_after);
+      g_autofree char *seconds = g_strdup_printf ("%" PRId64, retry_after);
       soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", seconds);
       reply_error (msg, 429, "rate-limited", _("Too many requests; try again later"));
       return;
@@ -334,7 +336,7 @@ handle_cb (SoupServer        *server,
       reply_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "not-saved", error->message);
       return;
     }
-  answer = g_strdup_printf ("{\"run_id\":%" G_GINT64_FORMAT "}", run_id);
+  answer = g_strdup_printf ("{\"run_id\":%" PRId64 "}", run_id);
   reply_json (msg, SOUP_STATUS_CREATED, answer);
 }
 

@@ -27,6 +27,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n.h>
 #include <libsecret/secret.h>
 
@@ -215,7 +217,7 @@ form_add_int (GString    *form,
               const char *key,
               gint64      value)
 {
-  g_autofree char *v = g_strdup_printf ("%" G_GINT64_FORMAT, value);
+  g_autofree char *v = g_strdup_printf ("%" PRId64, value);
   form_add (form, key, v);
 }
 
@@ -298,7 +300,7 @@ format_amount (gint64      minor,
                const char *currency)
 {
   g_autofree char *upper = g_ascii_strup (currency, -1);
-  return g_strdup_printf ("%" G_GINT64_FORMAT ".%02d %s", minor / 100, (int) (minor % 100), upper);
+  return g_strdup_printf ("%" PRId64 ".%02d %s", minor / 100, (int) (minor % 100), upper);
 }
 
 static JsonNode *

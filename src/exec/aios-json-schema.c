@@ -11,6 +11,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n.h>
 
 #include "aios-json-schema.h"
@@ -190,10 +192,10 @@ validate (JsonNode    *schema,
       const char *str = json_node_get_string (node);
       glong len = g_utf8_strlen (str, -1);
       if (json_object_has_member (s, "minLength") && len < json_object_get_int_member (s, "minLength"))
-        return fail (error, path, _("shorter than %" G_GINT64_FORMAT " characters"),
+        return fail (error, path, _("shorter than %" PRId64 " characters"),
                      json_object_get_int_member (s, "minLength"));
       if (json_object_has_member (s, "maxLength") && len > json_object_get_int_member (s, "maxLength"))
-        return fail (error, path, _("longer than %" G_GINT64_FORMAT " characters"),
+        return fail (error, path, _("longer than %" PRId64 " characters"),
                      json_object_get_int_member (s, "maxLength"));
       if (json_object_has_member (s, "pattern"))
         {
@@ -217,9 +219,9 @@ validate (JsonNode    *schema,
       JsonArray *a = json_node_get_array (node);
       guint n = json_array_get_length (a);
       if (json_object_has_member (s, "minItems") && n < json_object_get_int_member (s, "minItems"))
-        return fail (error, path, _("fewer than %" G_GINT64_FORMAT " items"), json_object_get_int_member (s, "minItems"));
+        return fail (error, path, _("fewer than %" PRId64 " items"), json_object_get_int_member (s, "minItems"));
       if (json_object_has_member (s, "maxItems") && n > json_object_get_int_member (s, "maxItems"))
-        return fail (error, path, _("more than %" G_GINT64_FORMAT " items"), json_object_get_int_member (s, "maxItems"));
+        return fail (error, path, _("more than %" PRId64 " items"), json_object_get_int_member (s, "maxItems"));
       if (json_object_has_member (s, "items"))
         for (guint i = 0; i < n; i++)
           {

@@ -26,6 +26,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <math.h>
 #include <glib/gi18n.h>
 #include <libsecret/secret.h>
@@ -556,9 +558,9 @@ record_prompt (AiosLlm     *self,
   else if (cached_from)
     summary = g_strdup_printf ("Model %s (%s) answered from the cache", c->model, c->tier);
   else
-    summary = g_strdup_printf ("Model %s (%s) answered: %" G_GINT64_FORMAT " tokens in, %"
-                               G_GINT64_FORMAT " out", c->model, c->tier, c->tokens_in, c->tokens_out);
-  id_text = g_strdup_printf ("%" G_GINT64_FORMAT, id);
+    summary = g_strdup_printf ("Model %s (%s) answered: %" PRId64 " tokens in, %"
+                               PRId64 " out", c->model, c->tier, c->tokens_in, c->tokens_out);
+  id_text = g_strdup_printf ("%" PRId64, id);
   link.target_id = id_text;
   ev.run_id = c->run_id;
   ev.step_id = c->step_id;

@@ -17,6 +17,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <string.h>
 #include <glib/gi18n.h>
 
@@ -340,15 +342,15 @@ write_row (Writer      *w,
       w->report->updated++;
       if (first_line != NULL)
         add_note (w->report->updates, row->line, id,
-                  _("%s%s #%" G_GINT64_FORMAT " “%s” (same email as line %u) updated to version %" G_GINT64_FORMAT ": %s"),
+                  _("%s%s #%" PRId64 " “%s” (same email as line %u) updated to version %" PRId64 ": %s"),
                   label, kind, id, existing->title, GPOINTER_TO_UINT (first_line), version, changes);
       else if (email_folded != NULL)
         add_note (w->report->updates, row->line, id,
-                  _("%s%s #%" G_GINT64_FORMAT " “%s” (same email) updated to version %" G_GINT64_FORMAT ": %s"),
+                  _("%s%s #%" PRId64 " “%s” (same email) updated to version %" PRId64 ": %s"),
                   label, kind, id, existing->title, version, changes);
       else
         add_note (w->report->updates, row->line, id,
-                  _("%s%s #%" G_GINT64_FORMAT " “%s” updated to version %" G_GINT64_FORMAT ": %s"),
+                  _("%s%s #%" PRId64 " “%s” updated to version %" PRId64 ": %s"),
                   label, kind, id, existing->title, version, changes);
       return TRUE;
     }
@@ -1462,7 +1464,7 @@ aios_memory_export (AiosMemory     *self,
   if (tables == NULL)
     goto done;
 
-  g_string_append_printf (head, "{\"format\":\"%s\",\"version\":%d,\"exported_at\":%" G_GINT64_FORMAT ",\"schema\":{",
+  g_string_append_printf (head, "{\"format\":\"%s\",\"version\":%d,\"exported_at\":%" PRId64 ",\"schema\":{",
                           EXPORT_FORMAT, EXPORT_VERSION, aios_store_now_ms ());
   stmt = aios_store_prepare (store, "SELECT component, version FROM schema_versions ORDER BY component", error);
   if (stmt == NULL)
@@ -1825,7 +1827,7 @@ import_workspace (AiosMemory         *self,
   if (json_object_get_int_member_with_default (root, "version", 0) > EXPORT_VERSION)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   _("%s was exported by a newer Aios (format version %" G_GINT64_FORMAT "). Nothing was imported."),
+                   _("%s was exported by a newer Aios (format version %" PRId64 "). Nothing was imported."),
                    source, json_object_get_int_member (root, "version"));
       return FALSE;
     }
@@ -1842,7 +1844,7 @@ import_workspace (AiosMemory         *self,
           if (theirs > ours)
             {
               g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                           _("%s comes from a newer Aios (%s schema %" G_GINT64_FORMAT "; this workspace has %u). "
+                           _("%s comes from a newer Aios (%s schema %" PRId64 "; this workspace has %u). "
                              "Update Aios to import it. Nothing was imported."),
                            source, (const char *) l->data, theirs, ours);
               return FALSE;
@@ -1906,7 +1908,7 @@ import_workspace (AiosMemory         *self,
           json_object_unref (row->fields);
           row->fields = aios_memory_parse_fields (json_object_get_string_member_with_default (r, "fields_json", "{}"));
           row->body = g_strdup (json_object_get_string_member_with_default (r, "body", ""));
-          row->label = g_strdup_printf (_("record %" G_GINT64_FORMAT " of the export: "),
+          row->label = g_strdup_printf (_("record %" PRId64 " of the export: "),
                                         json_object_get_int_member_with_default (r, "id", 0));
           if (!write_row (&w, kind, row, TRUE, error))
             goto fail;

@@ -14,6 +14,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -191,7 +193,7 @@ aios_memory_value_to_text (JsonNode *node)
     case G_TYPE_STRING:
       return g_strdup (json_node_get_string (node));
     case G_TYPE_INT64:
-      return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+      return g_strdup_printf ("%" PRId64, json_node_get_int (node));
     case G_TYPE_DOUBLE:
       {
         char buf[G_ASCII_DTOSTR_BUF_SIZE];

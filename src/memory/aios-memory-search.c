@@ -26,6 +26,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <math.h>
 #include <string.h>
 #include <glib/gi18n.h>
@@ -742,7 +744,7 @@ search (Conn                    *c,
     {
       GString *s = g_string_new ("[");
       for (gsize i = 0; i < o->n_related; i++)
-        g_string_append_printf (s, "%s\"%" G_GINT64_FORMAT "\"", i ? "," : "", o->related[i]);
+        g_string_append_printf (s, "%s\"%" PRId64 "\"", i ? "," : "", o->related[i]);
       g_string_append_c (s, ']');
       related_json = g_string_free (s, FALSE);
     }
@@ -753,7 +755,7 @@ search (Conn                    *c,
   {
     GString *ids = g_string_new ("[");
     for (guint i = 0; i < hits->len; i++)
-      g_string_append_printf (ids, "%s\"%" G_GINT64_FORMAT "\"", i ? "," : "",
+      g_string_append_printf (ids, "%s\"%" PRId64 "\"", i ? "," : "",
                               ((AiosMemoryHit *) hits->pdata[i])->id);
     g_string_append_c (ids, ']');
     if (!count_runs (c, ids->str, related_json, usage_by_id, together_by_id, error))
@@ -767,7 +769,7 @@ search (Conn                    *c,
   for (guint i = 0; i < hits->len; i++)
     {
       AiosMemoryHit *hit = g_ptr_array_index (hits, i);
-      g_autofree char *key = g_strdup_printf ("%" G_GINT64_FORMAT, hit->id);
+      g_autofree char *key = g_strdup_printf ("%" PRId64, hit->id);
       gint64 usage = GPOINTER_TO_INT (g_hash_table_lookup (usage_by_id, key));
       gint64 together = GPOINTER_TO_INT (g_hash_table_lookup (together_by_id, key));
       double relevance, lexical = max_lexical > 0 ? hit->lexical / max_lexical : 0;
@@ -931,7 +933,7 @@ aios_context_dup_links (const AiosContext *context)
       AiosEventLink *link = g_new0 (AiosEventLink, 1);
 
       link->target_kind = g_strdup ("record");
-      link->target_id = g_strdup_printf ("%" G_GINT64_FORMAT, item->id);
+      link->target_id = g_strdup_printf ("%" PRId64, item->id);
       link->version = item->version;
       g_ptr_array_add (links, link);
     }
@@ -967,7 +969,7 @@ aios_record_render (const AiosRecord *record)
   const char *name;
   JsonNode *node;
 
-  g_string_append_printf (s, "[%s] %s (record %" G_GINT64_FORMAT ", version %" G_GINT64_FORMAT
+  g_string_append_printf (s, "[%s] %s (record %" PRId64 ", version %" PRId64
                           ", by %s, %s)\n",
                           spec ? spec->name : record->kind, record->title, record->id,
                           record->version, record->author, date);
@@ -1021,7 +1023,7 @@ aios_record_summarise (const AiosRecord *record,
   const AiosKindSpec *spec = aios_memory_kind_lookup (record->kind);
   guint n = 0;
 
-  g_string_append_printf (s, "[%s] %s (record %" G_GINT64_FORMAT " v%" G_GINT64_FORMAT ", %s)",
+  g_string_append_printf (s, "[%s] %s (record %" PRId64 " v%" PRId64 ", %s)",
                           record->kind, record->title, record->id, record->version, date);
   json_object_iter_init (&iter, record->fields);
   while (json_object_iter_next (&iter, &name, &node))
@@ -1148,7 +1150,7 @@ aios_memory_assemble_context (AiosMemory         *self,
         {
           g_string_append (s, note);
           for (guint i = 0; i < left_out->len && s->len + 24 < budget_bytes; i++)
-            g_string_append_printf (s, " %" G_GINT64_FORMAT, ((AiosMemoryHit *) left_out->pdata[i])->id);
+            g_string_append_printf (s, " %" PRId64, ((AiosMemoryHit *) left_out->pdata[i])->id);
           g_string_append (s, ")\n");
         }
     }

@@ -12,6 +12,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <string.h>
 #include <glib/gi18n.h>
 
@@ -312,11 +314,11 @@ load_version (AiosMemory  *self,
     {
       if (version > 0)
         g_set_error (error, AIOS_MEMORY_ERROR, AIOS_MEMORY_ERROR_NOT_FOUND,
-                     _("Record %" G_GINT64_FORMAT " has no version %" G_GINT64_FORMAT),
+                     _("Record %" PRId64 " has no version %" PRId64),
                      id, version);
       else
         g_set_error (error, AIOS_MEMORY_ERROR, AIOS_MEMORY_ERROR_NOT_FOUND,
-                     _("There is no record %" G_GINT64_FORMAT), id);
+                     _("There is no record %" PRId64), id);
     }
   return record;
 }
@@ -346,7 +348,7 @@ aios_memory_get_version (AiosMemory  *self,
   if (version <= 0)
     {
       g_set_error (error, AIOS_MEMORY_ERROR, AIOS_MEMORY_ERROR_NOT_FOUND,
-                   _("Record %" G_GINT64_FORMAT " has no version %" G_GINT64_FORMAT), id, version);
+                   _("Record %" PRId64 " has no version %" PRId64), id, version);
       return NULL;
     }
   return load_version (self, id, version, error);
@@ -384,7 +386,7 @@ aios_memory_history (AiosMemory  *self,
   if (versions->len == 0)
     {
       g_set_error (error, AIOS_MEMORY_ERROR, AIOS_MEMORY_ERROR_NOT_FOUND,
-                   _("There is no record %" G_GINT64_FORMAT), id);
+                   _("There is no record %" PRId64), id);
       return NULL;
     }
   return g_steal_pointer (&versions);
@@ -656,7 +658,7 @@ write_version (AiosMemory           *self,
                                     w->before ? w->before->fields : NULL, w->fields,
                                     w->before ? w->before->body : NULL, w->body, w->reverted_to);
   summary = g_strdup_printf (w->summary, _(w->spec->label), title, version);
-  link_id = g_strdup_printf ("%" G_GINT64_FORMAT, id);
+  link_id = g_strdup_printf ("%" PRId64, id);
   ev.ts = now;
   ev.run_id = prov->run_id;
   ev.actor = (char *) prov->author;
@@ -720,14 +722,14 @@ put_internal (AiosMemory           *self,
       if (kind != NULL && !g_str_equal (kind, before->kind))
         {
           g_set_error (error, AIOS_MEMORY_ERROR, AIOS_MEMORY_ERROR_INVALID_FIELD,
-                       _("Record %" G_GINT64_FORMAT " is a %s, not a %s (the kind of a record does not change)"),
+                       _("Record %" PRId64 " is a %s, not a %s (the kind of a record does not change)"),
                        id, before->kind, kind);
           return 0;
         }
       if (before->deleted)
         {
           g_set_error (error, AIOS_MEMORY_ERROR, AIOS_MEMORY_ERROR_DELETED,
-                       _("Record %" G_GINT64_FORMAT " (“%s”) is deleted; restore it before changing it"),
+                       _("Record %" PRId64 " (“%s”) is deleted; restore it before changing it"),
                        id, before->title);
           return 0;
         }
@@ -750,7 +752,7 @@ put_internal (AiosMemory           *self,
   w.body = body;
   w.event_kind = "memory.written";
   /* TRANSLATORS: "Contact “Dana Scully” written (version 3)" */
-  w.summary = _("%s “%s” written (version %" G_GINT64_FORMAT ")");
+  w.summary = _("%s “%s” written (version %" PRId64 ")");
   w.before = before;
   return write_version (self, &w, prov, out_version, error);
 }
@@ -850,7 +852,7 @@ aios_memory_revert (AiosMemory           *self,
   w.event_kind = "memory.reverted";
   w.reverted_to = to_version;
   /* TRANSLATORS: "Contact “Dana Scully” reverted (version 5)" */
-  w.summary = _("%s “%s” reverted (version %" G_GINT64_FORMAT ")");
+  w.summary = _("%s “%s” reverted (version %" PRId64 ")");
   w.before = before;
   if (w.spec == NULL)
     {
@@ -881,8 +883,8 @@ set_deleted (AiosMemory           *self,
   if (before->deleted == deleted)
     {
       g_set_error (error, AIOS_MEMORY_ERROR, deleted ? AIOS_MEMORY_ERROR_DELETED : AIOS_MEMORY_ERROR_NOT_FOUND,
-                   deleted ? _("Record %" G_GINT64_FORMAT " (“%s”) is already deleted")
-                           : _("Record %" G_GINT64_FORMAT " (“%s”) is not deleted"),
+                   deleted ? _("Record %" PRId64 " (“%s”) is already deleted")
+                           : _("Record %" PRId64 " (“%s”) is not deleted"),
                    id, before->title);
       return FALSE;
     }
@@ -894,8 +896,8 @@ set_deleted (AiosMemory           *self,
   w.body = before->body;
   w.deleted = deleted;
   w.event_kind = deleted ? "memory.deleted" : "memory.restored";
-  w.summary = deleted ? _("%s “%s” deleted (version %" G_GINT64_FORMAT ")")
-                      : _("%s “%s” restored (version %" G_GINT64_FORMAT ")");
+  w.summary = deleted ? _("%s “%s” deleted (version %" PRId64 ")")
+                      : _("%s “%s” restored (version %" PRId64 ")");
   w.before = before;
   return write_version (self, &w, provenance, NULL, error) != 0;
 }
@@ -952,7 +954,7 @@ aios_memory_promote (AiosMemory           *self,
   if (!g_str_equal (before->layer, "session"))
     {
       g_set_error (error, AIOS_MEMORY_ERROR, AIOS_MEMORY_ERROR_INVALID_FIELD,
-                   _("Record %" G_GINT64_FORMAT " is already durable"), id);
+                   _("Record %" PRId64 " is already durable"), id);
       return 0;
     }
   w.id = id;
@@ -962,7 +964,7 @@ aios_memory_promote (AiosMemory           *self,
   w.body = before->body;
   w.deleted = before->deleted;
   w.event_kind = "memory.written";
-  w.summary = _("%s “%s” kept beyond its run (version %" G_GINT64_FORMAT ")");
+  w.summary = _("%s “%s” kept beyond its run (version %" PRId64 ")");
   w.before = before;
   if (write_version (self, &w, provenance, &version, error) == 0)
     return 0;
@@ -1057,8 +1059,8 @@ aios_memory_end_session (AiosMemory  *self,
   root = json_builder_get_root (b);
   payload = json_to_string (root, FALSE);
   summary = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                          "Session memory of run %" G_GINT64_FORMAT " discarded (%u record)",
-                                          "Session memory of run %" G_GINT64_FORMAT " discarded (%u records)", n),
+                                          "Session memory of run %" PRId64 " discarded (%u record)",
+                                          "Session memory of run %" PRId64 " discarded (%u records)", n),
                              run_id, n);
   ev.run_id = run_id;
   ev.actor = (char *) "system";

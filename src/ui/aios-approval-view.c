@@ -12,6 +12,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n.h>
 
 #include "aios-approval-row.h"
@@ -294,7 +296,7 @@ format_money (gint64      minor,
               const char *currency)
 {
   g_autofree char *upper = g_ascii_strup (currency ? currency : "", -1);
-  g_autofree char *number = g_strdup_printf ("%" G_GINT64_FORMAT ".%02d", minor / 100, (int) ABS (minor % 100));
+  g_autofree char *number = g_strdup_printf ("%" PRId64 ".%02d", minor / 100, (int) ABS (minor % 100));
 
   /* Translators: an amount and its ISO currency code, e.g. "1200.00 EUR" */
   return g_strdup_printf (C_("money", "%s %s"), number, upper);
@@ -539,7 +541,7 @@ fill_records (AiosApprovalView *self,
       const char *kind = (const char *) sqlite3_column_text (stmt, 3);
       const AiosKindSpec *spec = aios_memory_kind_lookup (kind);
       /* Translators: a memory record's kind and the version an agent read */
-      g_autofree char *subtitle = g_strdup_printf (_("%s, version %" G_GINT64_FORMAT),
+      g_autofree char *subtitle = g_strdup_printf (_("%s, version %" PRId64),
                                                    spec ? _(spec->label) : kind, version);
       GtkWidget *row = why_row (title, subtitle);
       GtkWidget *arrow = gtk_image_new_from_icon_name ("go-next-symbolic");
@@ -592,11 +594,11 @@ aios_approval_view_show (AiosApprovalView       *self,
   age = aios_approval_row_format_age (waited);
   if (waited < 60000)
     /* Translators: under an approval's title: the flow's title, the run and the step */
-    meta = g_strdup_printf (_("%s, run %" G_GINT64_FORMAT ", step “%s”: asked just now"),
+    meta = g_strdup_printf (_("%s, run %" PRId64 ", step “%s”: asked just now"),
                             flow_title ? flow_title : info->flow_id, info->run_id, info->step_name);
   else
     /* Translators: under an approval's title: the flow's title, the run, the step and how long it waits ("5 min") */
-    meta = g_strdup_printf (_("%s, run %" G_GINT64_FORMAT ", step “%s”: waiting for %s"),
+    meta = g_strdup_printf (_("%s, run %" PRId64 ", step “%s”: waiting for %s"),
                             flow_title ? flow_title : info->flow_id, info->run_id, info->step_name, age);
   gtk_label_set_text (self->meta_label, meta);
 

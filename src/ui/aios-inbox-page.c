@@ -14,6 +14,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n.h>
 
 #include "aios-approval-row.h"
@@ -182,7 +184,7 @@ run_title (AiosStore         *store,
   if (name != NULL)
     return g_strdup_printf (_("Run for %s failed"), name);
   /* Translators: an inbox title for a run that failed */
-  return g_strdup_printf (_("Run %" G_GINT64_FORMAT " failed"), info->id);
+  return g_strdup_printf (_("Run %" PRId64 " failed"), info->id);
 }
 
 /* The list */
@@ -272,7 +274,7 @@ show_approval (AiosInboxPage *self,
 
   if (info == NULL)
     {
-      g_warning ("Could not read approval %" G_GINT64_FORMAT ": %s", id, error->message);
+      g_warning ("Could not read approval %" PRId64 ": %s", id, error->message);
       return;
     }
   flow = aios_flow_registry_lookup (aios_workspace_get_flows (self->workspace), info->flow_id, NULL);
@@ -294,12 +296,12 @@ show_run (AiosInboxPage *self,
 
   if (info == NULL)
     {
-      g_warning ("Could not read run %" G_GINT64_FORMAT ": %s", id, error->message);
+      g_warning ("Could not read run %" PRId64 ": %s", id, error->message);
       return;
     }
   flow = aios_flow_registry_lookup (aios_workspace_get_flows (self->workspace), info->flow_id, NULL);
   /* Translators: what a failed run was doing: the flow's title, the run's number, the step */
-  about = g_strdup_printf (_("“%s”, run %" G_GINT64_FORMAT ", stopped at step “%s”."),
+  about = g_strdup_printf (_("“%s”, run %" PRId64 ", stopped at step “%s”."),
                            flow ? aios_flow_get_title (flow) : info->flow_id, info->id,
                            info->step_name ? info->step_name : "");
   description = g_strdup_printf ("%s\n\n%s", about, info->attention ? info->attention : "");
@@ -375,7 +377,7 @@ key_in (GHashTable        *keys,
         AiosInboxItemKind  kind,
         gint64             id)
 {
-  g_autofree char *key = g_strdup_printf ("%d:%" G_GINT64_FORMAT, kind, id);
+  g_autofree char *key = g_strdup_printf ("%d:%" PRId64, kind, id);
   return g_hash_table_contains (keys, key);
 }
 
@@ -384,7 +386,7 @@ add_key (GHashTable        *keys,
          AiosInboxItemKind  kind,
          gint64             id)
 {
-  g_hash_table_add (keys, g_strdup_printf ("%d:%" G_GINT64_FORMAT, kind, id));
+  g_hash_table_add (keys, g_strdup_printf ("%d:%" PRId64, kind, id));
 }
 
 /**
@@ -754,7 +756,7 @@ retry_activated (GtkWidget  *widget,
       return;
     }
   /* Translators: a toast after retrying a failed run */
-  text = g_strdup_printf (_("Run %" G_GINT64_FORMAT " retried as run %" G_GINT64_FORMAT),
+  text = g_strdup_printf (_("Run %" PRId64 " retried as run %" PRId64),
                           aios_approval_row_get_id (row), child);
   toast (self, text);
   aios_inbox_page_reload (self);
@@ -1061,13 +1063,13 @@ aios_inbox_page_select_approval (AiosInboxPage *self,
           g_autofree char *text = NULL;
 
           if (g_str_equal (info->status, "approved"))
-            text = g_strdup_printf (_("Approval %" G_GINT64_FORMAT " was already approved"), approval_id);
+            text = g_strdup_printf (_("Approval %" PRId64 " was already approved"), approval_id);
           else if (g_str_equal (info->status, "rejected"))
-            text = g_strdup_printf (_("Approval %" G_GINT64_FORMAT " was already rejected"), approval_id);
+            text = g_strdup_printf (_("Approval %" PRId64 " was already rejected"), approval_id);
           else if (g_str_equal (info->status, "expired"))
-            text = g_strdup_printf (_("Approval %" G_GINT64_FORMAT " expired without a decision"), approval_id);
+            text = g_strdup_printf (_("Approval %" PRId64 " expired without a decision"), approval_id);
           else
-            text = g_strdup_printf (_("Approval %" G_GINT64_FORMAT " was cancelled"), approval_id);
+            text = g_strdup_printf (_("Approval %" PRId64 " was cancelled"), approval_id);
           self->pending_select = 0;
           toast (self, text);
           committed_cb (self);

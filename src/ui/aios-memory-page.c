@@ -19,6 +19,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n.h>
 
 #include "aios-memory-page.h"
@@ -289,11 +291,11 @@ provenance_markup (const AiosRecord *r)
 
   if (r->run_id > 0)
     /* TRANSLATORS: "Written by agent:outreach in run #412, 25/11/26 10:02" */
-    g_string_append_printf (s, _("Written by %s in <a href=\"run:%" G_GINT64_FORMAT "\">run #%" G_GINT64_FORMAT "</a>, %s"),
+    g_string_append_printf (s, _("Written by %s in <a href=\"run:%" PRId64 "\">run #%" PRId64 "</a>, %s"),
                             author, r->run_id, r->run_id, when);
   else
     g_string_append_printf (s, _("Written by %s, %s"), author, when);
-  g_string_append_printf (s, _(" · version %" G_GINT64_FORMAT), r->version);
+  g_string_append_printf (s, _(" · version %" PRId64), r->version);
   if (why != NULL && *why != '\0')
     g_string_append_printf (s, " — %s", why);
   if (r->deleted)
@@ -386,13 +388,13 @@ fill_history (AiosMemoryPage *self)
       GtkWidget *row = adw_expander_row_new ();
       GtkWidget *detail = gtk_label_new (NULL);
       GtkWidget *detail_row = gtk_list_box_row_new ();
-      g_autofree char *title = g_strdup_printf (_("Version %" G_GINT64_FORMAT " by %s"), v->version, v->author);
+      g_autofree char *title = g_strdup_printf (_("Version %" PRId64 " by %s"), v->version, v->author);
       g_autofree char *when = relative_time (v->ts);
       g_autofree char *subtitle = NULL;
       g_autofree char *diff = NULL;
 
       if (v->run_id > 0)
-        subtitle = g_strdup_printf (_("%s · run #%" G_GINT64_FORMAT "%s%s"), when, v->run_id,
+        subtitle = g_strdup_printf (_("%s · run #%" PRId64 "%s%s"), when, v->run_id,
                                     v->rationale ? " — " : "", v->rationale ? v->rationale : "");
       else
         subtitle = g_strdup_printf ("%s%s%s", when, v->rationale ? " — " : "", v->rationale ? v->rationale : "");
@@ -416,7 +418,7 @@ fill_history (AiosMemoryPage *self)
       if (v->version != self->record->version)
         {
           GtkWidget *revert = gtk_button_new_with_label (_("Revert"));
-          g_autofree char *tip = g_strdup_printf (_("Make version %" G_GINT64_FORMAT " current again, as a new version"),
+          g_autofree char *tip = g_strdup_printf (_("Make version %" PRId64 " current again, as a new version"),
                                                   v->version);
           gtk_widget_set_valign (revert, GTK_ALIGN_CENTER);
           gtk_widget_set_tooltip_text (revert, tip);
@@ -575,7 +577,7 @@ save_activated (GtkWidget  *widget,
       return;
     }
   load_record (self, id);
-  message = g_strdup_printf (_("Saved “%s” as version %" G_GINT64_FORMAT), self->record->title, version);
+  message = g_strdup_printf (_("Saved “%s” as version %" PRId64), self->record->title, version);
   toast (self, message);
 }
 
@@ -628,7 +630,7 @@ revert_activated (GtkWidget  *widget,
     return;
   rationale = gtk_editable_get_text (GTK_EDITABLE (self->rationale_row));
   why = rationale && *rationale ? g_strdup (rationale)
-                                : g_strdup_printf (_("Reverted to version %" G_GINT64_FORMAT), to);
+                                : g_strdup_printf (_("Reverted to version %" PRId64), to);
   prov.rationale = why;
   version = aios_memory_revert (aios_workspace_get_memory (self->workspace), self->record_id, to, &prov, &error);
   if (version == 0)
@@ -637,7 +639,7 @@ revert_activated (GtkWidget  *widget,
       return;
     }
   load_record (self, self->record_id);
-  message = g_strdup_printf (_("Version %" G_GINT64_FORMAT " is current again (as version %" G_GINT64_FORMAT ")"),
+  message = g_strdup_printf (_("Version %" PRId64 " is current again (as version %" PRId64 ")"),
                              to, version);
   toast (self, message);
 }

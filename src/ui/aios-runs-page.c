@@ -11,6 +11,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n.h>
 
 #include "aios-journal-row.h"
@@ -87,7 +89,7 @@ static char *
 run_title (const AiosRunInfo *info)
 {
   /* Translators: a run and its flow, e.g. "Run 3 · lead-outreach" */
-  return g_strdup_printf (_("Run %" G_GINT64_FORMAT " · %s"), info->id, info->flow_id);
+  return g_strdup_printf (_("Run %" PRId64 " · %s"), info->id, info->flow_id);
 }
 
 /* What the run does now, or waits for, in one line. */
@@ -106,13 +108,13 @@ run_state (const AiosRunInfo *info)
   if (info->next_attempt_at > 0 && g_strcmp0 (info->status, "waiting") == 0)
     {
       when = aios_journal_format_time (info->next_attempt_at);
-      return g_strdup_printf (_("Step %s: attempt %" G_GINT64_FORMAT " failed, next try at %s"),
+      return g_strdup_printf (_("Step %s: attempt %" PRId64 " failed, next try at %s"),
                               info->step_name, info->step_attempt, when);
     }
   if (g_strcmp0 (info->status, "queued") == 0)
     return g_strdup (_("Waiting for its turn"));
   if (g_strcmp0 (info->status, "running") == 0 && info->step_name != NULL)
-    return g_strdup_printf (_("Step %s, attempt %" G_GINT64_FORMAT), info->step_name, info->step_attempt);
+    return g_strdup_printf (_("Step %s, attempt %" PRId64), info->step_name, info->step_attempt);
   when = aios_journal_format_date_time (info->updated_at);
   if (g_strcmp0 (info->status, "succeeded") == 0)
     return g_strdup_printf (_("Finished %s"), when);
@@ -144,7 +146,7 @@ static void
 append_signature (GString           *sig,
                   const AiosRunInfo *info)
 {
-  g_string_append_printf (sig, "%" G_GINT64_FORMAT "|%s|%s|%s|%s|%" G_GINT64_FORMAT "|%" G_GINT64_FORMAT "|%s|%" G_GINT64_FORMAT ";",
+  g_string_append_printf (sig, "%" PRId64 "|%s|%s|%s|%s|%" PRId64 "|%" PRId64 "|%s|%" PRId64 ";",
                           info->id, info->status, info->attention ? info->attention : "",
                           info->step_name ? info->step_name : "", info->step_status ? info->step_status : "",
                           info->step_attempt, info->next_attempt_at, info->waiting_for ? info->waiting_for : "",
@@ -310,7 +312,7 @@ rebuild (AiosRunsPage *self)
     append_signature (signature, open->pdata[i]);
   for (guint i = 0; i < finished->len; i++)
     append_signature (signature, finished->pdata[i]);
-  g_string_append_printf (signature, "%" G_GINT64_FORMAT, finished_total);
+  g_string_append_printf (signature, "%" PRId64, finished_total);
   if (g_strcmp0 (signature->str, self->list_signature) == 0)
     {
       if (self->selected != 0)
@@ -352,7 +354,7 @@ rebuild (AiosRunsPage *self)
         add_run_row (self, list, finished->pdata[i]);
       if (finished_total > finished->len)
         {
-          g_autofree char *more = g_strdup_printf (_("The latest %u of %" G_GINT64_FORMAT " finished runs; “aios runs” lists them all."),
+          g_autofree char *more = g_strdup_printf (_("The latest %u of %" PRId64 " finished runs; “aios runs” lists them all."),
                                                    finished->len, finished_total);
           GtkWidget *label = gtk_label_new (more);
 
@@ -412,7 +414,7 @@ on_confirm_response (AdwMessageDialog *dialog,
   if (g_str_equal (response, "cancel-run"))
     {
       if (aios_coordinator_cancel (coordinator, run_id, "operator", &error))
-        done = g_strdup_printf (_("Run %" G_GINT64_FORMAT " cancelled"), run_id);
+        done = g_strdup_printf (_("Run %" PRId64 " cancelled"), run_id);
     }
   else if (g_str_equal (response, "retry-run"))
     {
@@ -420,7 +422,7 @@ on_confirm_response (AdwMessageDialog *dialog,
 
       if (child != 0)
         {
-          done = g_strdup_printf (_("Run %" G_GINT64_FORMAT " retries run %" G_GINT64_FORMAT), child, run_id);
+          done = g_strdup_printf (_("Run %" PRId64 " retries run %" PRId64), child, run_id);
           self->selected = child;
         }
     }
@@ -446,8 +448,8 @@ confirm (AiosRunsPage      *self,
 
   if (cancel)
     {
-      heading = g_strdup_printf (_("Cancel Run %" G_GINT64_FORMAT "?"), info->id);
-      body = g_strdup_printf (_("Run %" G_GINT64_FORMAT " of %s stops now: its unfinished steps are cancelled, "
+      heading = g_strdup_printf (_("Cancel Run %" PRId64 "?"), info->id);
+      body = g_strdup_printf (_("Run %" PRId64 " of %s stops now: its unfinished steps are cancelled, "
                                 "the approvals it waits for are withdrawn and actions it prepared but did not send "
                                 "are never sent. What it already sent or wrote to memory stays, and the journal "
                                 "keeps every event."),
@@ -455,9 +457,9 @@ confirm (AiosRunsPage      *self,
     }
   else
     {
-      heading = g_strdup_printf (_("Retry Run %" G_GINT64_FORMAT "?"), info->id);
+      heading = g_strdup_printf (_("Retry Run %" PRId64 "?"), info->id);
       body = g_strdup_printf (_("A new run of %s starts from the step that did not finish (%s), with the flow as it "
-                                "is now; the steps that succeeded are reused, not run again. Run %" G_GINT64_FORMAT
+                                "is now; the steps that succeeded are reused, not run again. Run %" PRId64
                                 " keeps its history and no longer needs attention."),
                               info->flow_id, info->step_name != NULL ? info->step_name : "—", info->id);
     }
@@ -512,7 +514,7 @@ on_start_response (AiosStartRunDialog *dialog,
       toast (self, error->message);
       return;
     }
-  done = g_strdup_printf (_("Run %" G_GINT64_FORMAT " started"), run_id);
+  done = g_strdup_printf (_("Run %" PRId64 " started"), run_id);
   toast (self, done);
   self->selected = run_id;
   rebuild (self);
@@ -598,7 +600,7 @@ add_steps (AiosRunsPage *self,
       else
         {
           /* Translators: who does a step, e.g. "qa agent" */
-          g_string_append_printf (subtitle, _("%s agent, attempt %" G_GINT64_FORMAT), agent, attempt);
+          g_string_append_printf (subtitle, _("%s agent, attempt %" PRId64), agent, attempt);
         }
       if (reused)
         g_string_append_printf (subtitle, " · %s", _("reused from the run it forks"));
@@ -681,7 +683,7 @@ show_run (AiosRunsPage *self,
       {
         sqlite3_bind_int64 (stmt, 1, run_id);
         if (sqlite3_step (stmt) == SQLITE_ROW)
-          g_string_append_printf (signature, "%" G_GINT64_FORMAT, (gint64) sqlite3_column_int64 (stmt, 0));
+          g_string_append_printf (signature, "%" PRId64, (gint64) sqlite3_column_int64 (stmt, 0));
         sqlite3_reset (stmt);
       }
     if (g_strcmp0 (signature->str, self->detail_signature) == 0)
@@ -691,11 +693,11 @@ show_run (AiosRunsPage *self,
   }
   clear_box (self->detail_box);
 
-  title = g_strdup_printf (_("Run %" G_GINT64_FORMAT " · %s v%" G_GINT64_FORMAT), info->id, info->flow_id, info->flow_version);
+  title = g_strdup_printf (_("Run %" PRId64 " · %s v%" PRId64), info->id, info->flow_id, info->flow_version);
   state = run_state (info);
   created = aios_journal_format_date_time (info->created_at);
   if (info->parent_run_id != 0)
-    byline = g_strdup_printf (_("%s · started %s, a %s of run %" G_GINT64_FORMAT), status_label (info->status), created,
+    byline = g_strdup_printf (_("%s · started %s, a %s of run %" PRId64), status_label (info->status), created,
                               g_strcmp0 (info->fork_kind, "retry") == 0 ? _("retry") : _("replay"), info->parent_run_id);
   else
     byline = g_strdup_printf (_("%s · started %s"), status_label (info->status), created);

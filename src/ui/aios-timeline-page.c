@@ -11,6 +11,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 
@@ -81,12 +83,12 @@ run_label (AiosTimelinePage *self,
       sqlite3_bind_int64 (stmt, 1, run_id);
       if (sqlite3_step (stmt) == SQLITE_ROW)
         /* Translators: a run and its flow, e.g. "Run 3 · lead-outreach" */
-        label = g_strdup_printf (_("Run %" G_GINT64_FORMAT " · %s"), run_id,
+        label = g_strdup_printf (_("Run %" PRId64 " · %s"), run_id,
                                  (const char *) sqlite3_column_text (stmt, 0));
       sqlite3_reset (stmt);
     }
   if (label == NULL)
-    label = g_strdup_printf (_("Run %" G_GINT64_FORMAT), run_id);
+    label = g_strdup_printf (_("Run %" PRId64), run_id);
   g_hash_table_insert (self->run_labels, g_memdup2 (&run_id, sizeof run_id), label);
   return label;
 }
@@ -136,7 +138,7 @@ set_run_filter (AiosTimelinePage *self,
   gtk_widget_set_visible (self->run_chip, run_id != 0);
   if (run_id != 0)
     {
-      g_autofree char *text = g_strdup_printf (_("Only the events of run %" G_GINT64_FORMAT), run_id);
+      g_autofree char *text = g_strdup_printf (_("Only the events of run %" PRId64), run_id);
 
       gtk_label_set_text (self->run_chip_label, text);
     }
@@ -291,7 +293,7 @@ describe_link (AiosStore           *store,
   if (g_str_equal (link->target_kind, "record"))
     {
       stmt = aios_store_prepare (store, "SELECT title, kind FROM records WHERE id = ?", NULL);
-      *subtitle = g_strdup_printf (_("Memory record %s, version %" G_GINT64_FORMAT), link->target_id, link->version);
+      *subtitle = g_strdup_printf (_("Memory record %s, version %" PRId64), link->target_id, link->version);
     }
   else if (g_str_equal (link->target_kind, "approval"))
     {
@@ -394,7 +396,7 @@ show_event (AiosTimelinePage *self,
       gtk_widget_add_css_class (add_row (list, _("Cost"), cost), "numeric");
     }
   {
-    g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, event->id);
+    g_autofree char *id = g_strdup_printf ("%" PRId64, event->id);
     add_row (list, _("Event"), id);
   }
 
