@@ -57,33 +57,6 @@ step_done (AiosStore     *store,
 }
 
 static gboolean
-journal_linked (AiosStore   *store,
-                gint64       run_id,
-                gint64       step_id,
-                const char  *actor,
-                const char  *kind,
-                const char  *summary,
-                const char  *rationale,
-                const char  *payload,
-                const char  *link_kind,
-                gint64       link_id,
-                GError     **error)
-{
-  g_autofree char *id = g_strdup_printf ("%" PRId64, link_id);
-  AiosEventLink link = { link_kind, id, 0 };
-  AiosEvent ev = { 0 };
-
-  ev.run_id = run_id;
-  ev.step_id = step_id;
-  ev.actor = (char *) actor;
-  ev.kind = (char *) kind;
-  ev.summary = (char *) summary;
-  ev.rationale = (char *) rationale;
-  ev.payload_json = (char *) payload;
-  return aios_journal_append_linked (store, &ev, &link, 1, error) > 0;
-}
-
-static gboolean
 set_step (AiosStore   *store,
           gint64       step_id,
           const char  *status,
@@ -180,7 +153,7 @@ insert_outbox (AiosStore   *store,
   id = sqlite3_last_insert_rowid (aios_store_get_db (store));
 
   summary = g_strdup_printf ("Outbox %" PRId64 " prepared for %s", id, connector);
-  if (!journal_linked (store, run_id, step_id, "system", "outbox.prepared", summary,
+  if (!aios_coordinator_journal_linked (store, run_id, step_id, "system", "outbox.prepared", summary,
                        approval_id > 0 ? NULL : policy_rule, NULL, "outbox", id, error))
     return 0;
   return id;
@@ -329,7 +302,7 @@ aios_coordinator_tx_checkpoint (AiosCoordinator     *self,
     return FALSE;
   summary = g_strdup_printf ("Approval %" PRId64 " requested for %s (step %s)",
                              approval_id, kind, step->name);
-  if (!journal_linked (store, run_id, step_id, "system", "approval.requested", summary,
+  if (!aios_coordinator_journal_linked (store, run_id, step_id, "system", "approval.requested", summary,
                        step->checkpoint == AIOS_CHECKPOINT_POLICY ? "No policy rule allows it" : NULL,
                        NULL, "approval", approval_id, error))
     return FALSE;
@@ -381,7 +354,7 @@ aios_coordinator_tx_mark_sending (AiosCoordinator  *self,
     return TRUE;
 
   summary = g_strdup_printf ("Outbox %" PRId64 " sending", id);
-  if (!journal_linked (store, run_id, step_id, "system", "outbox.sending", summary, NULL, NULL, "outbox", id, error))
+  if (!aios_coordinator_journal_linked (store, run_id, step_id, "system", "outbox.sending", summary, NULL, NULL, "outbox", id, error))
     return FALSE;
   *ok = TRUE;
   return TRUE;
@@ -491,7 +464,7 @@ aios_coordinator_tx_send_outcome (AiosCoordinator  *self,
   sqlite3_bind_int64 (stmt, 5, outbox_id);
   if (!step_done (store, stmt, _("record an outward action"), error))
     return FALSE;
-  return journal_linked (store, run_id, step_id, actor, kind, summary,
+  return aios_coordinator_journal_linked (store, run_id, step_id, actor, kind, summary,
                          send_error ? send_error->message : NULL, NULL, "outbox", outbox_id, error);
 }
 
@@ -543,7 +516,7 @@ aios_coordinator_tx_recover_sending (AiosCoordinator  *self,
       sqlite3_bind_int64 (stmt, 2, row[0]);
       if (!step_done (store, stmt, _("record an outward action"), error))
         return FALSE;
-      if (!journal_linked (store, row[1], row[2], "system", "outbox.unknown", summary, NULL, NULL, "outbox", row[0],
+      if (!aios_coordinator_journal_linked (store, row[1], row[2], "system", "outbox.unknown", summary, NULL, NULL, "outbox", row[0],
                            error))
         return FALSE;
 
@@ -824,7 +797,7 @@ aios_coordinator_tx_approve (AiosCoordinator  *self,
   summary = g_strdup_printf (diff_json ? "Approval %" PRId64 " approved with edits"
                                        : "Approval %" PRId64 " approved", approval_id);
   payload = diff_json ? g_strdup_printf ("{\"edits\":%s}", diff_json) : NULL;
-  if (!journal_linked (store, a.run_id, a.step_id, actor, "approval.approved", summary, reason, payload,
+  if (!aios_coordinator_journal_linked (store, a.run_id, a.step_id, actor, "approval.approved", summary, reason, payload,
                        "approval", approval_id, error))
     return FALSE;
   write_decision (self, &a, diff_json ? "edited" : "approved", actor, reason, diff_json, error);
@@ -872,7 +845,7 @@ aios_coordinator_tx_reject (AiosCoordinator  *self,
   if (!set_approval (store, approval_id, "rejected", NULL, NULL, actor, reason, error))
     return FALSE;
   summary = g_strdup_printf ("Approval %" PRId64 " rejected", approval_id);
-  if (!journal_linked (store, a.run_id, a.step_id, actor, "approval.rejected", summary, reason, NULL,
+  if (!aios_coordinator_journal_linked (store, a.run_id, a.step_id, actor, "approval.rejected", summary, reason, NULL,
                        "approval", approval_id, error))
     return FALSE;
   write_decision (self, &a, "rejected", actor, reason, NULL, error);
@@ -931,7 +904,7 @@ aios_coordinator_tx_expire (AiosCoordinator  *self,
       summary = g_strdup_printf ("Approval %" PRId64 " expired without a decision", a.id);
       attention = g_strdup_printf (_("Approval %" PRId64 " for the %s action expired without a decision; "
                                      "nothing was sent. Retry the run to ask again."), a.id, a.kind);
-      if (!journal_linked (store, a.run_id, a.step_id, "system", "approval.expired", summary, NULL, NULL,
+      if (!aios_coordinator_journal_linked (store, a.run_id, a.step_id, "system", "approval.expired", summary, NULL, NULL,
                            "approval", a.id, error))
         return -1;
       run_status = aios_coordinator_get_run_status (store, a.run_id);

@@ -285,6 +285,32 @@ aios_coordinator_journal (AiosStore   *store,
                           const char  *payload_json,
                           GError     **error)
 {
+  return aios_coordinator_journal_linked (store, run_id, step_id, actor, kind, summary, rationale,
+                                          payload_json, NULL, 0, error);
+}
+
+/**
+ * aios_coordinator_journal_linked:
+ * @link_kind: (nullable): what the event refers to ("approval", "outbox"), or %NULL
+ * @link_id: its id
+ *
+ * Appends a run's event, linked to one approval or outbox item.
+ */
+gboolean
+aios_coordinator_journal_linked (AiosStore   *store,
+                                 gint64       run_id,
+                                 gint64       step_id,
+                                 const char  *actor,
+                                 const char  *kind,
+                                 const char  *summary,
+                                 const char  *rationale,
+                                 const char  *payload_json,
+                                 const char  *link_kind,
+                                 gint64       link_id,
+                                 GError     **error)
+{
+  g_autofree char *id = link_kind != NULL ? g_strdup_printf ("%" PRId64, link_id) : NULL;
+  AiosEventLink link = { link_kind, id, 0 };
   AiosEvent ev = { 0 };
 
   ev.run_id = run_id;
@@ -294,7 +320,8 @@ aios_coordinator_journal (AiosStore   *store,
   ev.summary = (char *) summary;
   ev.rationale = (char *) rationale;
   ev.payload_json = (char *) payload_json;
-  return aios_journal_append (store, &ev, error) > 0;
+  return aios_journal_append_linked (store, &ev, link_kind != NULL ? &link : NULL,
+                                     link_kind != NULL ? 1 : 0, error) > 0;
 }
 
 char *
