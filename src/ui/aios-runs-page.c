@@ -16,6 +16,7 @@
 #include <glib/gi18n.h>
 
 #include "aios-journal-row.h"
+#include "aios-detail-pane.h"
 #include "aios-runs-page.h"
 #include "aios-start-run-dialog.h"
 #include "aios-timeline-page.h"
@@ -153,40 +154,6 @@ append_signature (GString           *sig,
                           info->updated_at);
 }
 
-static void
-clear_box (GtkBox *box)
-{
-  GtkWidget *child;
-
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (box))) != NULL)
-    gtk_box_remove (box, child);
-}
-
-static GtkWidget *
-add_section (GtkBox     *box,
-             const char *heading)
-{
-  GtkWidget *section = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  GtkWidget *label = gtk_label_new (heading);
-
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_widget_add_css_class (label, "heading");
-  gtk_box_append (GTK_BOX (section), label);
-  gtk_box_append (box, section);
-  return section;
-}
-
-static GtkWidget *
-add_list (GtkWidget *section)
-{
-  GtkWidget *list = gtk_list_box_new ();
-
-  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
-  gtk_widget_add_css_class (list, "boxed-list");
-  gtk_box_append (GTK_BOX (section), list);
-  return list;
-}
-
 /* Marks the run shown in the detail pane in whichever list holds it. */
 static void
 mark_selected (AiosRunsPage *self)
@@ -293,7 +260,7 @@ rebuild (AiosRunsPage *self)
   if (self->workspace == NULL)
     {
       g_hash_table_remove_all (self->rows);
-      clear_box (self->sections);
+      aios_detail_pane_clear (self->sections);
       g_clear_pointer (&self->list_signature, g_free);
       gtk_stack_set_visible_child_name (self->stack, "empty");
       return;
@@ -322,7 +289,7 @@ rebuild (AiosRunsPage *self)
   g_free (self->list_signature);
   self->list_signature = g_string_free (g_steal_pointer (&signature), FALSE);
   g_hash_table_remove_all (self->rows);
-  clear_box (self->sections);
+  aios_detail_pane_clear (self->sections);
 
   if (open->len == 0 && finished->len == 0)
     {
@@ -341,14 +308,14 @@ rebuild (AiosRunsPage *self)
         if (group != g)
           continue;
         if (lists[g] == NULL)
-          lists[g] = add_list (add_section (self->sections, _(headings[g])));
+          lists[g] = aios_detail_pane_add_list (aios_detail_pane_add_section (self->sections, _(headings[g])));
         add_run_row (self, lists[g], info);
       }
 
   if (finished->len > 0)
     {
-      GtkWidget *section = add_section (self->sections, _("Finished"));
-      GtkWidget *list = add_list (section);
+      GtkWidget *section = aios_detail_pane_add_section (self->sections, _("Finished"));
+      GtkWidget *list = aios_detail_pane_add_list (section);
 
       for (guint i = 0; i < finished->len; i++)
         add_run_row (self, list, finished->pdata[i]);
@@ -588,7 +555,7 @@ add_steps (AiosRunsPage *self,
       g_autoptr(GString) subtitle = g_string_new (NULL);
 
       if (list == NULL)
-        list = add_list (add_section (self->detail_box, _("Steps")));
+        list = aios_detail_pane_add_list (aios_detail_pane_add_section (self->detail_box, _("Steps")));
       /* A step whose "when"/"unless" said no is recorded as done with
        * {"skipped": true, "reason": ...}: say so, not "Succeeded". */
       if (g_strcmp0 (status, "succeeded") == 0 && skip_reason != NULL)
@@ -631,7 +598,7 @@ add_events (AiosRunsPage *self,
 
   if (events == NULL || events->len == 0)
     return;
-  list = add_list (add_section (self->detail_box, _("Journal")));
+  list = aios_detail_pane_add_list (aios_detail_pane_add_section (self->detail_box, _("Journal")));
   for (guint i = 0; i < events->len; i++)
     {
       AiosEvent *event = events->pdata[i];
@@ -669,7 +636,7 @@ show_run (AiosRunsPage *self,
       self->selected = 0;
       mark_selected (self);
       g_clear_pointer (&self->detail_signature, g_free);
-      clear_box (self->detail_box);
+      aios_detail_pane_clear (self->detail_box);
       gtk_stack_set_visible_child_name (self->detail_stack, "none");
       return;
     }
@@ -691,7 +658,7 @@ show_run (AiosRunsPage *self,
     g_free (self->detail_signature);
     self->detail_signature = g_string_free (g_steal_pointer (&signature), FALSE);
   }
-  clear_box (self->detail_box);
+  aios_detail_pane_clear (self->detail_box);
 
   title = g_strdup_printf (_("Run %" PRId64 " · %s v%" PRId64), info->id, info->flow_id, info->flow_version);
   state = run_state (info);

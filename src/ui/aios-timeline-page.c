@@ -19,6 +19,7 @@
 #include "aios-journal-entry.h"
 #include "aios-journal-model.h"
 #include "aios-journal-row.h"
+#include "aios-detail-pane.h"
 #include "aios-timeline-page.h"
 #include "store/aios-journal.h"
 
@@ -208,40 +209,6 @@ unbind_row (GtkListItemFactory *factory,
 
 /* ---- the detail pane ---- */
 
-static void
-clear_box (GtkBox *box)
-{
-  GtkWidget *child;
-
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (box))) != NULL)
-    gtk_box_remove (box, child);
-}
-
-static GtkWidget *
-add_section (GtkBox     *box,
-             const char *heading)
-{
-  GtkWidget *section = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  GtkWidget *label = gtk_label_new (heading);
-
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_widget_add_css_class (label, "heading");
-  gtk_box_append (GTK_BOX (section), label);
-  gtk_box_append (box, section);
-  return section;
-}
-
-static GtkWidget *
-add_list (GtkWidget *section)
-{
-  GtkWidget *list = gtk_list_box_new ();
-
-  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
-  gtk_widget_add_css_class (list, "boxed-list");
-  gtk_box_append (GTK_BOX (section), list);
-  return list;
-}
-
 static GtkWidget *
 add_row (GtkWidget  *list,
          const char *title,
@@ -347,7 +314,7 @@ show_event (AiosTimelinePage *self,
   g_autoptr(GPtrArray) links = aios_journal_list_links (store, event->id, NULL);
   GtkWidget *header, *section, *list, *label;
 
-  clear_box (self->detail_box);
+  aios_detail_pane_clear (self->detail_box);
 
   header = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   gtk_box_append (self->detail_box, header);
@@ -367,14 +334,14 @@ show_event (AiosTimelinePage *self,
 
   if (event->rationale != NULL && *event->rationale != '\0')
     {
-      section = add_section (self->detail_box, _("Why"));
+      section = aios_detail_pane_add_section (self->detail_box, _("Why"));
       label = add_text (section, event->rationale);
       if (aios_journal_entry_is_failure (entry))
         gtk_widget_add_css_class (label, "error");
     }
 
-  section = add_section (self->detail_box, _("Details"));
-  list = add_list (section);
+  section = aios_detail_pane_add_section (self->detail_box, _("Details"));
+  list = aios_detail_pane_add_list (section);
   add_row (list, _("Kind"), event->kind);
   add_row (list, _("Actor"), event->actor);
   if (event->run_id != 0 && aios_journal_model_get_run_id (self->model) == event->run_id)
@@ -404,7 +371,7 @@ show_event (AiosTimelinePage *self,
     {
       g_autofree char *pretty = pretty_json (event->payload_json);
 
-      section = add_section (self->detail_box, _("Payload"));
+      section = aios_detail_pane_add_section (self->detail_box, _("Payload"));
       label = add_text (section, pretty);
       gtk_widget_add_css_class (label, "monospace");
       gtk_widget_add_css_class (label, "card");
@@ -413,8 +380,8 @@ show_event (AiosTimelinePage *self,
 
   if (links != NULL && links->len > 0)
     {
-      section = add_section (self->detail_box, _("Refers To"));
-      list = add_list (section);
+      section = aios_detail_pane_add_section (self->detail_box, _("Refers To"));
+      list = aios_detail_pane_add_list (section);
       for (guint i = 0; i < links->len; i++)
         {
           g_autofree char *title = NULL;
