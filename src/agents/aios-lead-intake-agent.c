@@ -60,17 +60,6 @@ aios_lead_intake_agent_check_config (AiosAgent   *agent,
   return TRUE;
 }
 
-static const char *
-lookup_string (JsonObject *scope,
-               const char *path)
-{
-  JsonNode *node = aios_template_lookup (scope, path);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return *json_node_get_string (node) != '\0' ? json_node_get_string (node) : NULL;
-}
-
 static gint64
 lookup_int (JsonObject *scope,
             const char *path)
@@ -170,12 +159,12 @@ record_lead (AiosLeadIntakeAgent  *self,
              gint64                run_id,
              GError              **error)
 {
-  const char *name = lookup_string (context, "input.name");
-  const char *email = lookup_string (context, "input.email");
-  const char *company = lookup_string (context, "input.company");
-  const char *source = lookup_string (context, "input.source");
-  const char *message = lookup_string (context, "input.message");
-  const char *phone = lookup_string (context, "input.phone");
+  const char *name = aios_template_lookup_string (context, "input.name");
+  const char *email = aios_template_lookup_string (context, "input.email");
+  const char *company = aios_template_lookup_string (context, "input.company");
+  const char *source = aios_template_lookup_string (context, "input.source");
+  const char *message = aios_template_lookup_string (context, "input.message");
+  const char *phone = aios_template_lookup_string (context, "input.phone");
   g_autoptr(AiosRecord) lead = NULL;
   g_autoptr(AiosRecord) contact = NULL;
   g_autoptr(JsonObject) lead_fields = NULL;
@@ -399,7 +388,7 @@ mark_contacted (AiosLeadIntakeAgent  *self,
   g_autofree char *rationale = NULL;
   g_autofree char *event_ref = NULL;
   g_autofree char *message_id = sent_message_id (self, run_id);
-  const char *to = lookup_string (context, "config.to");
+  const char *to = aios_template_lookup_string (context, "config.to");
   gint64 event_id = sent_event (self, run_id);
   gint64 id, version = 0;
 

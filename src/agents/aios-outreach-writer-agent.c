@@ -40,17 +40,6 @@ memory_record (JsonObject *context,
   return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
 }
 
-static const char *
-string_at (JsonObject *context,
-           const char *path)
-{
-  JsonNode *node = aios_template_lookup (context, path);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
 /* Fills the known placeholders in @text; others stay as written. */
 static char *
 fill (const char *text,
@@ -112,11 +101,11 @@ aios_outreach_writer_agent_run_async (AiosAgent           *agent,
   JsonObject *referral = memory_record (context, "memory.referral_template");
   JsonObject *tone = memory_record (context, "memory.tone");
   JsonObject *signature = memory_record (context, "memory.signature");
-  const char *name = string_at (context, "input.name");
-  const char *referrer = string_at (context, "input.referrer");
-  const char *first = string_at (context, "steps.record.first_name");
-  const char *from = string_at (context, "config.from");
-  const char *to = string_at (context, "config.to");
+  const char *name = aios_template_lookup_string (context, "input.name");
+  const char *referrer = aios_template_lookup_string (context, "input.referrer");
+  const char *first = aios_template_lookup_string (context, "steps.record.first_name");
+  const char *from = aios_template_lookup_string (context, "config.from");
+  const char *to = aios_template_lookup_string (context, "config.to");
   JsonObject *chosen;
   JsonObject *fields;
   g_autofree char *subject = NULL;
@@ -139,8 +128,8 @@ aios_outreach_writer_agent_run_async (AiosAgent           *agent,
 
   g_hash_table_insert (values, (char *) "lead.name", (char *) (name ? name : ""));
   g_hash_table_insert (values, (char *) "lead.first_name", (char *) (first ? first : name ? name : ""));
-  if (string_at (context, "input.company") != NULL)
-    g_hash_table_insert (values, (char *) "lead.company", (char *) string_at (context, "input.company"));
+  if (aios_template_lookup_string (context, "input.company") != NULL)
+    g_hash_table_insert (values, (char *) "lead.company", (char *) aios_template_lookup_string (context, "input.company"));
   if (referrer != NULL)
     g_hash_table_insert (values, (char *) "lead.referrer", (char *) referrer);
   if (signature != NULL)

@@ -282,3 +282,21 @@ aios_template_expand (JsonNode    *tmpl,
   g_return_val_if_fail (tmpl != NULL, NULL);
   return expand (tmpl, scope, 0, error);
 }
+
+/**
+ * aios_template_lookup_string:
+ * @path: a dotted path such as "input.name"
+ *
+ * Returns: (transfer none) (nullable): the string at @path, or %NULL when
+ *   it is missing, not a string, or empty
+ */
+const char *
+aios_template_lookup_string (JsonObject *scope,
+                             const char *path)
+{
+  JsonNode *node = aios_template_lookup (scope, path);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return *json_node_get_string (node) != '\0' ? json_node_get_string (node) : NULL;
+}

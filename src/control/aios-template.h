@@ -24,5 +24,7 @@ gboolean  aios_template_foreach_ref (JsonNode            *tmpl,
                                      GError             **error);
 JsonNode *aios_template_lookup      (JsonObject          *scope,
                                      const char          *path);
+const char *aios_template_lookup_string (JsonObject      *scope,
+                                         const char      *path);
 
 G_END_DECLS
