@@ -20,7 +20,7 @@
 #include <sys/resource.h>
 #include <glib/gstdio.h>
 
-#include "aios-workspace.h"
+#include "app/aios-workspace.h"
 
 /* ---- a bench agent: answers at once, or never (until cancelled) ---- */
 

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
-#include "aios-workspace.h"
+#include "app/aios-workspace.h"
 #include "memory/aios-memory-import.h"
 #include "memory/aios-record-list.h"
 #include "store/aios-journal.h"

@@ -7,7 +7,8 @@
 #include <signal.h>
 #include <glib/gi18n.h>
 
-#include "cli/aios-app-core.h"
+#include "app/aios-app-core.h"
+#include "cli/aios-cli.h"
 #include "ui/aios-application.h"
 
 int
@@ -24,6 +25,8 @@ main (int   argc,
   /* Past a file size limit, writes fail with EFBIG (reported as a full
    * disk, nothing lost) instead of the process being killed. */
   signal (SIGXFSZ, SIG_IGN);
+
+  aios_app_core_set_command_runner (aios_cli_run_words);
 
   if (aios_app_core_wants_window (argc, argv))
     application = G_APPLICATION (aios_application_new ());

@@ -27,7 +27,7 @@
 #include <glib/gi18n.h>
 
 #include "aios-lead-intake-agent.h"
-#include "control/aios-template.h"
+#include "aios-template.h"
 
 #define AUTHOR "agent:lead-intake"
 

@@ -23,7 +23,7 @@
 #include <glib/gi18n.h>
 
 #include "aios-outreach-writer-agent.h"
-#include "control/aios-template.h"
+#include "aios-template.h"
 
 struct _AiosOutreachWriterAgent
 {

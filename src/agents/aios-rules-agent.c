@@ -19,7 +19,7 @@
 #include <glib/gi18n.h>
 
 #include "aios-rules-agent.h"
-#include "control/aios-template.h"
+#include "aios-template.h"
 
 struct _AiosRulesAgent
 {

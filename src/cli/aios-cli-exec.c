@@ -18,7 +18,7 @@
 #include <glib/gi18n.h>
 
 #include "aios-cli.h"
-#include "exec/aios-connection-test.h"
+#include "app/aios-connection-test.h"
 
 static char *
 read_secret (AiosCliCall  *call,

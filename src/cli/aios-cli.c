@@ -384,3 +384,27 @@ aios_cli_run (AiosCliCall *call)
     }
   return command->handler (call);
 }
+
+/**
+ * aios_cli_run_words:
+ * @workspace: the workspace
+ * @command_line: where output goes
+ * @words: the command and its arguments
+ * @needs_settle: (out): whether the command started work to carry on
+ *
+ * The #AiosCommandRunner that main() installs in the app core.
+ *
+ * Returns: the exit status
+ */
+int
+aios_cli_run_words (AiosWorkspace           *workspace,
+                    GApplicationCommandLine *command_line,
+                    const char * const      *words,
+                    gboolean                *needs_settle)
+{
+  g_autoptr(AiosCliCall) call = aios_cli_call_new (workspace, command_line, words);
+  int status = aios_cli_run (call);
+
+  *needs_settle = aios_cli_call_get_needs_settle (call);
+  return status;
+}

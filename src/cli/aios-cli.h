@@ -3,7 +3,7 @@
 
 #include <gio/gio.h>
 
-#include "aios-workspace.h"
+#include "app/aios-workspace.h"
 
 G_BEGIN_DECLS
 
@@ -78,6 +78,10 @@ const char    *aios_cli_call_get_errors   (AiosCliCall             *call);
 
 gboolean       aios_cli_is_command        (const char              *word);
 int            aios_cli_run               (AiosCliCall             *call);
+int            aios_cli_run_words         (AiosWorkspace           *workspace,
+                                           GApplicationCommandLine *command_line,
+                                           const char * const      *words,
+                                           gboolean                *needs_settle);
 
 /* The rooms' tables. */
 const AiosCliCommand *aios_cli_store_commands   (void);

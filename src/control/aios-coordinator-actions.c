@@ -24,7 +24,7 @@
 #include <glib/gi18n.h>
 
 #include "aios-coordinator-private.h"
-#include "aios-template.h"
+#include "agents/aios-template.h"
 #include "store/aios-journal.h"
 
 #define DAY_S ((gint64) 24 * 3600)

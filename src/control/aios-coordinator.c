@@ -45,7 +45,7 @@
 
 #include "aios-approval-info.h"
 #include "aios-coordinator-private.h"
-#include "aios-template.h"
+#include "agents/aios-template.h"
 #include "store/aios-journal.h"
 
 #define DEFAULT_MAX_BATCH   128

@@ -5,8 +5,8 @@
 #include <json-glib/json-glib.h>
 
 #include "agents/aios-agent-registry.h"
-#include "control/aios-flow-registry.h"
-#include "control/aios-policy.h"
+#include "aios-flow-registry.h"
+#include "aios-policy.h"
 #include "exec/aios-connector-registry.h"
 #include "memory/aios-memory.h"
 #include "store/aios-store.h"

@@ -29,7 +29,7 @@
 #include <glib/gi18n.h>
 
 #include "aios-flow.h"
-#include "aios-template.h"
+#include "agents/aios-template.h"
 
 #define MAX_FILE_BYTES   (1024 * 1024)
 #define MAX_DEPTH        32

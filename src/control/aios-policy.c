@@ -24,7 +24,7 @@
 
 #include "aios-coordinator-private.h"
 #include "aios-policy.h"
-#include "aios-template.h"
+#include "agents/aios-template.h"
 
 struct _AiosPolicy
 {

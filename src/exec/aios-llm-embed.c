@@ -410,3 +410,54 @@ aios_llm_list_models_finish (AiosLlm       *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+
+/* ---- the language model client as memory's embedding provider ----------- */
+
+static gboolean
+llm_can_embed (gpointer data)
+{
+  return aios_llm_can_embed (data);
+}
+
+static void
+llm_embed_async (gpointer             data,
+                 const char * const  *texts,
+                 GCancellable        *cancellable,
+                 GAsyncReadyCallback  callback,
+                 gpointer             user_data)
+{
+  aios_llm_embed_async (data, texts, cancellable, callback, user_data);
+}
+
+static GPtrArray *
+llm_embed_finish (gpointer       data,
+                  GAsyncResult  *result,
+                  char         **model,
+                  GError       **error)
+{
+  return aios_llm_embed_finish (data, result, model, error);
+}
+
+static const AiosEmbedderVTable llm_vtable = {
+  llm_can_embed,
+  llm_embed_async,
+  llm_embed_finish,
+};
+
+/**
+ * aios_llm_provide_embeddings:
+ * @llm: the language model client
+ * @memory: the memory that embeds its records with it
+ *
+ * Makes @llm the embedding provider (Ollama /api/embed or an
+ * OpenAI-compatible /v1/embeddings, model llm.embed.model), indexing in
+ * the background once a tier is configured.
+ */
+void
+aios_llm_provide_embeddings (AiosLlm    *llm,
+                             AiosMemory *memory)
+{
+  g_return_if_fail (AIOS_IS_LLM (llm));
+  g_return_if_fail (AIOS_IS_MEMORY (memory));
+  aios_memory_set_embedder (memory, &llm_vtable, g_object_ref (llm), g_object_unref, TRUE);
+}

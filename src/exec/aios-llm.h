@@ -6,6 +6,7 @@
 
 #include "aios-credentials.h"
 #include "store/aios-config.h"
+#include "memory/aios-memory.h"
 
 G_BEGIN_DECLS
 
@@ -118,5 +119,11 @@ gboolean       aios_llm_set_price        (AiosLlm              *self,
                                           GError              **error);
 gint64         aios_llm_spent_micros     (AiosLlm              *self,
                                           gboolean              month);
+
+/* Makes @llm the embedding provider of @memory (Ollama /api/embed or an
+ * OpenAI-compatible /v1/embeddings, model llm.embed.model), indexing in
+ * the background once a tier is configured. */
+void          aios_llm_provide_embeddings (AiosLlm            *llm,
+                                           AiosMemory         *memory);
 
 G_END_DECLS

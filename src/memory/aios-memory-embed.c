@@ -17,7 +17,6 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
-#include "aios-memory-llm.h"
 #include "aios-memory-private.h"
 
 #define BATCH 32
@@ -546,53 +545,4 @@ aios_memory_search_finish (AiosMemory    *self,
   if (out_hybrid != NULL)
     *out_hybrid = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (result), "hybrid"));
   return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-/* ---- the exec room's language model client as the provider ----------------- */
-
-static gboolean
-llm_can_embed (gpointer data)
-{
-  return aios_llm_can_embed (data);
-}
-
-static void
-llm_embed_async (gpointer             data,
-                 const char * const  *texts,
-                 GCancellable        *cancellable,
-                 GAsyncReadyCallback  callback,
-                 gpointer             user_data)
-{
-  aios_llm_embed_async (data, texts, cancellable, callback, user_data);
-}
-
-static GPtrArray *
-llm_embed_finish (gpointer       data,
-                  GAsyncResult  *result,
-                  char         **model,
-                  GError       **error)
-{
-  return aios_llm_embed_finish (data, result, model, error);
-}
-
-static const AiosEmbedderVTable llm_vtable = {
-  llm_can_embed,
-  llm_embed_async,
-  llm_embed_finish,
-};
-
-/**
- * aios_memory_use_llm:
- *
- * Makes @llm the embedding provider (Ollama /api/embed or an
- * OpenAI-compatible /v1/embeddings, model llm.embed.model), indexing in
- * the background once a tier is configured.
- */
-void
-aios_memory_use_llm (AiosMemory *self,
-                     AiosLlm    *llm)
-{
-  g_return_if_fail (AIOS_IS_MEMORY (self));
-  g_return_if_fail (AIOS_IS_LLM (llm));
-  aios_memory_set_embedder (self, &llm_vtable, g_object_ref (llm), g_object_unref, TRUE);
 }

@@ -14,7 +14,7 @@
 #include "aios-inbox-page.h"
 #include "aios-preferences-window.h"
 #include "aios-window.h"
-#include "cli/aios-app-core.h"
+#include "app/aios-app-core.h"
 
 struct _AiosApplication
 {

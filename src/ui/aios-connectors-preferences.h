@@ -3,7 +3,7 @@
 
 #include <adwaita.h>
 
-#include "aios-workspace.h"
+#include "app/aios-workspace.h"
 
 G_BEGIN_DECLS
 

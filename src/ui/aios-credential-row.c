@@ -13,7 +13,7 @@
 #include <glib/gi18n.h>
 
 #include "aios-credential-row.h"
-#include "exec/aios-connection-test.h"
+#include "app/aios-connection-test.h"
 
 #define STATE_KEY "aios-credential-row"
 

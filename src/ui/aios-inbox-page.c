@@ -20,7 +20,7 @@
 
 #include "aios-approval-row.h"
 #include "aios-approval-view.h"
-#include "aios-demo.h"
+#include "app/aios-demo.h"
 #include "aios-inbox-page.h"
 #include "aios-memory-page.h"
 #include "aios-window.h"

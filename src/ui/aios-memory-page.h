@@ -3,7 +3,7 @@
 
 #include <adwaita.h>
 
-#include "aios-workspace.h"
+#include "app/aios-workspace.h"
 #include "memory/aios-record-list.h"
 
 G_BEGIN_DECLS

@@ -4,7 +4,7 @@
 #include <adwaita.h>
 
 #include "aios-application.h"
-#include "aios-workspace.h"
+#include "app/aios-workspace.h"
 
 G_BEGIN_DECLS
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include "aios-workspace.h"
+#include "app/aios-workspace.h"
 
 G_BEGIN_DECLS
 

@@ -5,7 +5,7 @@
  */
 #include "config.h"
 
-#include "cli/aios-app-core.h"
+#include "app/aios-app-core.h"
 
 static gboolean
 wants_window (const char *first,

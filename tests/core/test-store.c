@@ -7,7 +7,7 @@
 
 #include <glib/gstdio.h>
 
-#include "aios-workspace.h"
+#include "app/aios-workspace.h"
 #include "store/aios-journal.h"
 
 static char *

@@ -4,7 +4,7 @@
 #include <libsoup/soup.h>
 #include <json-glib/json-glib.h>
 
-#include "aios-workspace.h"
+#include "app/aios-workspace.h"
 
 G_BEGIN_DECLS
 

@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-#include "aios-workspace.h"
+#include "app/aios-workspace.h"
 #include "exec-test-util.h"
 
 static const AiosProvenance operator = { "operator", 0, NULL };

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
-#include "aios-workspace.h"
+#include "app/aios-workspace.h"
 #include "cli/aios-cli.h"
 #include "memory/aios-memory-import.h"
 

@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-#include "aios-workspace.h"
+#include "app/aios-workspace.h"
 #include "store/aios-journal.h"
 
 static const AiosProvenance operator = { "operator", 0, NULL };

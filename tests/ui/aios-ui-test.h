@@ -9,7 +9,7 @@
 
 #include <adwaita.h>
 
-#include "aios-workspace.h"
+#include "app/aios-workspace.h"
 #include "ui/aios-application.h"
 
 G_BEGIN_DECLS

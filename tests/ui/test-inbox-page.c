@@ -14,7 +14,7 @@
 
 #include <glib/gi18n.h>
 
-#include "aios-demo.h"
+#include "app/aios-demo.h"
 #include "aios-ui-test.h"
 #include "ui/aios-approval-row.h"
 #include "ui/aios-approval-view.h"

@@ -11,7 +11,7 @@
 
 #include <glib/gi18n.h>
 
-#include "aios-demo.h"
+#include "app/aios-demo.h"
 #include "aios-ui-test.h"
 #include "control/aios-run-info.h"
 #include "store/aios-journal.h"

@@ -15,7 +15,7 @@
  * created in one transaction by the coordinator, so a refused request
  * leaves nothing behind. It listens on the loopback interface only.
  */
-#define G_LOG_DOMAIN "aios-exec"
+#define G_LOG_DOMAIN "aios-app"
 
 #include "config.h"
 

@@ -4,7 +4,7 @@
  * Deterministic: the same scope gives the same result, so replay with
  * recorded outputs reproduces the same requests.
  */
-#define G_LOG_DOMAIN "aios-control"
+#define G_LOG_DOMAIN "aios-agents"
 
 #include "config.h"
 

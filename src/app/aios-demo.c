@@ -10,7 +10,7 @@
  * It runs once per workspace (a "demo.loaded" journal event marks it) and
  * in one transaction, so a failure leaves nothing half-loaded.
  */
-#define G_LOG_DOMAIN "aios"
+#define G_LOG_DOMAIN "aios-app"
 
 #include "config.h"
 

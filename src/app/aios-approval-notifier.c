@@ -16,7 +16,7 @@
  * It listens to the coordinator's "run-changed" signal and reads the
  * approvals of that run; nothing is polled.
  */
-#define G_LOG_DOMAIN "aios"
+#define G_LOG_DOMAIN "aios-app"
 
 #include "config.h"
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include "agents/aios-agent.h"
-#include "aios-llm.h"
+#include "aios-agent.h"
+#include "exec/aios-llm.h"
 
 G_BEGIN_DECLS
 

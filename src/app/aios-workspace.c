@@ -5,7 +5,7 @@
  * memory, connectors). It is headless; the window and the command line are
  * both thin layers over it. It also keeps the daily backups.
  */
-#define G_LOG_DOMAIN "aios"
+#define G_LOG_DOMAIN "aios-app"
 
 #include "config.h"
 
@@ -19,10 +19,9 @@
 #include "store/aios-store-schema.h"
 #include "control/aios-control-schema.h"
 #include "exec/aios-exec-schema.h"
-#include "exec/aios-intake-server.h"
-#include "exec/aios-model-agent.h"
+#include "aios-intake-server.h"
+#include "agents/aios-model-agent.h"
 #include "memory/aios-memory-schema.h"
-#include "memory/aios-memory-llm.h"
 
 #define BACKUPS_KEPT 7
 #define BACKUP_CHECK_SECONDS (60 * 60)
@@ -183,7 +182,7 @@ aios_workspace_open (const char  *path,
   self->connectors = aios_connector_registry_new (self->config, self->credentials);
   self->llm = aios_llm_new (self->store, self->config, self->credentials);
   self->memory = aios_memory_new (self->store);
-  aios_memory_use_llm (self->memory, self->llm);
+  aios_llm_provide_embeddings (self->llm, self->memory);
   self->agents = aios_agent_registry_new ();
   register_workflow_agents (self);
   {

@@ -10,7 +10,7 @@
 #include "exec/aios-connector-registry.h"
 #include "exec/aios-credentials.h"
 #include "exec/aios-llm.h"
-#include "exec/aios-intake-server.h"
+#include "aios-intake-server.h"
 #include "memory/aios-memory.h"
 
 G_BEGIN_DECLS

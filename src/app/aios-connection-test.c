@@ -3,7 +3,7 @@
  * "Test connection" behind Preferences → Connectors & Credentials and
  * `aios credentials test NAME`.
  */
-#define G_LOG_DOMAIN "aios-exec"
+#define G_LOG_DOMAIN "aios-app"
 
 #include "config.h"
 
@@ -11,8 +11,8 @@
 #include <libsecret/secret.h>
 
 #include "aios-connection-test.h"
-#include "aios-email-connector.h"
-#include "aios-invoice-connector.h"
+#include "exec/aios-email-connector.h"
+#include "exec/aios-invoice-connector.h"
 #include "aios-workspace.h"
 
 static void

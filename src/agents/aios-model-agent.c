@@ -17,13 +17,13 @@
  * connector classification (retryable, permanent — e.g. a budget — or not
  * configured).
  */
-#define G_LOG_DOMAIN "aios-exec"
+#define G_LOG_DOMAIN "aios-agents"
 
 #include "config.h"
 
 #include <glib/gi18n.h>
 
-#include "aios-connector.h"
+#include "exec/aios-connector.h"
 #include "aios-model-agent.h"
 
 struct _AiosModelAgent

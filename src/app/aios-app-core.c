@@ -10,7 +10,7 @@
  * passes every argument through, and each command parses its own options
  * (`aios runs --json`).
  */
-#define G_LOG_DOMAIN "aios"
+#define G_LOG_DOMAIN "aios-app"
 
 #include "config.h"
 
@@ -22,7 +22,6 @@
 
 #include "aios-app-core.h"
 #include "aios-approval-notifier.h"
-#include "aios-cli.h"
 #include "aios-demo.h"
 #include "control/aios-coordinator.h"
 
@@ -420,6 +419,20 @@ load_demo (AiosAppCore             *self,
   return 0;
 }
 
+static AiosCommandRunner command_runner;
+
+/**
+ * aios_app_core_set_command_runner:
+ * @runner: runs the command-line commands (aios_cli_run_words())
+ *
+ * Installs the command table for every app core of the process.
+ */
+void
+aios_app_core_set_command_runner (AiosCommandRunner runner)
+{
+  command_runner = runner;
+}
+
 static int
 command_line_cb (GApplication            *application,
                  GApplicationCommandLine *command_line,
@@ -428,8 +441,8 @@ command_line_cb (GApplication            *application,
   g_auto(GStrv) argv = g_application_command_line_get_arguments (command_line, NULL);
   g_auto(Options) options = { 0 };
   g_autoptr(GError) error = NULL;
-  g_autoptr(AiosCliCall) call = NULL;
   AiosWorkspace *workspace;
+  gboolean needs_settle = FALSE;
   gboolean handled = FALSE;
   int status;
 
@@ -461,12 +474,18 @@ command_line_cb (GApplication            *application,
 
   if (options.words->len > 1)
     {
-      call = aios_cli_call_new (workspace, command_line, (const char * const *) options.words->pdata);
-      status = aios_cli_run (call);
+      if (command_runner == NULL)
+        {
+          g_application_command_line_printerr (command_line, "aios: %s\n",
+                                               _("This build of Aios has no command line."));
+          return 1;
+        }
+      status = command_runner (workspace, command_line,
+                               (const char * const *) options.words->pdata, &needs_settle);
 
       /* A one-shot process carries the work the command started as far as
        * it goes before exiting; a running instance just keeps working. */
-      if (aios_cli_call_get_needs_settle (call) &&
+      if (needs_settle &&
           !g_application_command_line_get_is_remote (command_line) && !self->headless)
         settle_then_exit (application, command_line, workspace, status);
       if (!options.headless)
