@@ -9,6 +9,10 @@
 #include "config.h"
 
 #include "aios-agent-registry.h"
+#include "aios-lead-intake-agent.h"
+#include "aios-model-agent.h"
+#include "aios-outreach-writer-agent.h"
+#include "aios-qa-agent.h"
 #include "aios-rules-agent.h"
 #include "aios-template-agent.h"
 
@@ -55,6 +59,38 @@ aios_agent_registry_new (void)
 
   aios_agent_registry_add (self, tmpl);
   aios_agent_registry_add (self, rules);
+  return self;
+}
+
+/**
+ * aios_agent_registry_new_builtin:
+ * @memory: the memory the workflow roles read and write
+ * @store: the workspace's store
+ * @llm: the model client of the "model" role
+ *
+ * The one place every built-in agent role is registered: the offline
+ * engine (template, rules), the workflow roles and the model role.
+ *
+ * Returns: (transfer full): a registry holding every built-in role
+ */
+AiosAgentRegistry *
+aios_agent_registry_new_builtin (AiosMemory *memory,
+                                 AiosStore  *store,
+                                 AiosLlm    *llm)
+{
+  AiosAgentRegistry *self = aios_agent_registry_new ();
+  AiosAgent *roles[] = {
+    aios_lead_intake_agent_new (memory, store),
+    aios_outreach_writer_agent_new (),
+    aios_qa_agent_new (),
+    aios_model_agent_new (llm),
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (roles); i++)
+    {
+      aios_agent_registry_add (self, roles[i]);
+      g_object_unref (roles[i]);
+    }
   return self;
 }
 

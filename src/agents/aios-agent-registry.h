@@ -2,6 +2,9 @@
 #pragma once
 
 #include "aios-agent.h"
+#include "exec/aios-llm.h"
+#include "memory/aios-memory.h"
+#include "store/aios-store.h"
 
 G_BEGIN_DECLS
 
@@ -9,6 +12,9 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (AiosAgentRegistry, aios_agent_registry, AIOS, AGENT_REGISTRY, GObject)
 
 AiosAgentRegistry *aios_agent_registry_new        (void);
+AiosAgentRegistry *aios_agent_registry_new_builtin (AiosMemory        *memory,
+                                                   AiosStore         *store,
+                                                   AiosLlm           *llm);
 void               aios_agent_registry_add        (AiosAgentRegistry *self,
                                                    AiosAgent         *agent);
 AiosAgent         *aios_agent_registry_lookup     (AiosAgentRegistry *self,

@@ -12,15 +12,11 @@
 #include <glib/gi18n.h>
 
 #include "aios-workspace.h"
-#include "agents/aios-lead-intake-agent.h"
-#include "agents/aios-outreach-writer-agent.h"
-#include "agents/aios-qa-agent.h"
 #include "store/aios-journal.h"
 #include "store/aios-store-schema.h"
 #include "control/aios-control-schema.h"
 #include "exec/aios-exec-schema.h"
 #include "aios-intake-server.h"
-#include "agents/aios-model-agent.h"
 #include "memory/aios-memory-schema.h"
 
 #define BACKUPS_KEPT 7
@@ -142,19 +138,6 @@ daily_backup_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-/* The roles of the built-in workflows that work on memory. */
-static void
-register_workflow_agents (AiosWorkspace *self)
-{
-  g_autoptr(AiosAgent) intake = aios_lead_intake_agent_new (self->memory, self->store);
-  g_autoptr(AiosAgent) writer = aios_outreach_writer_agent_new ();
-  g_autoptr(AiosAgent) qa = aios_qa_agent_new ();
-
-  aios_agent_registry_add (self->agents, intake);
-  aios_agent_registry_add (self->agents, writer);
-  aios_agent_registry_add (self->agents, qa);
-}
-
 /**
  * aios_workspace_open:
  * @path: (nullable): the workspace file, or %NULL for the default
@@ -183,14 +166,7 @@ aios_workspace_open (const char  *path,
   self->llm = aios_llm_new (self->store, self->config, self->credentials);
   self->memory = aios_memory_new (self->store);
   aios_llm_provide_embeddings (self->llm, self->memory);
-  self->agents = aios_agent_registry_new ();
-  register_workflow_agents (self);
-  {
-    /* The "model" role (flow steps that ask the configured model tier),
-     * known before any flow is loaded. */
-    g_autoptr(AiosAgent) model = aios_model_agent_new (self->llm);
-    aios_agent_registry_add (self->agents, model);
-  }
+  self->agents = aios_agent_registry_new_builtin (self->memory, self->store, self->llm);
   self->flows = aios_flow_registry_new (self->store, self->agents);
   self->coordinator = aios_coordinator_new (self->store, self->flows, self->agents);
   self->intake = aios_intake_server_new (self);
