@@ -55,6 +55,46 @@ gboolean      aios_store_exec            (AiosStore            *self,
                                           const char           *sql,
                                           GError              **error);
 
+/* Query helpers (aios-store-query.c): bind from a type string, step, reset. */
+sqlite3_stmt *aios_store_query           (AiosStore            *self,
+                                          const char           *sql,
+                                          GError              **error,
+                                          const char           *types,
+                                          ...);
+gboolean      aios_store_next            (AiosStore            *self,
+                                          sqlite3_stmt         *stmt,
+                                          const char           *what,
+                                          GError              **error);
+void          aios_store_done            (sqlite3_stmt         *stmt);
+gboolean      aios_store_run             (AiosStore            *self,
+                                          const char           *what,
+                                          GError              **error,
+                                          const char           *sql,
+                                          const char           *types,
+                                          ...);
+gint64        aios_store_insert          (AiosStore            *self,
+                                          const char           *what,
+                                          GError              **error,
+                                          const char           *sql,
+                                          const char           *types,
+                                          ...);
+gint64        aios_store_changes         (AiosStore            *self);
+gint64        aios_store_get_int64       (AiosStore            *self,
+                                          const char           *what,
+                                          gint64                fallback,
+                                          GError              **error,
+                                          const char           *sql,
+                                          const char           *types,
+                                          ...);
+char         *aios_store_get_string      (AiosStore            *self,
+                                          const char           *what,
+                                          GError              **error,
+                                          const char           *sql,
+                                          const char           *types,
+                                          ...);
+char         *aios_store_column_dup      (sqlite3_stmt         *stmt,
+                                          int                   column);
+
 gboolean      aios_store_begin           (AiosStore            *self,
                                           GError              **error);
 gboolean      aios_store_commit          (AiosStore            *self,

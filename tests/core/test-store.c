@@ -215,6 +215,51 @@ test_config (void)
 }
 
 static void
+test_query_helpers (void)
+{
+  g_autofree char *path = temp_db ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AiosWorkspace) ws = aios_workspace_open (path, &error);
+  AiosStore *store = aios_workspace_get_store (ws);
+  g_autofree char *name = NULL;
+  sqlite3_stmt *stmt;
+  gint64 id, sum = 0;
+  guint rows = 0;
+
+  g_assert_no_error (error);
+  g_assert_true (aios_store_exec (store, "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, s TEXT UNIQUE)", &error));
+  id = aios_store_insert (store, "add a row", &error, "INSERT INTO t (n, s) VALUES (?, ?)", "is", (gint64) 40, "forty");
+  g_assert_no_error (error);
+  g_assert_cmpint (id, ==, 1);
+  g_assert_cmpint (aios_store_insert (store, "add a row", &error, "INSERT INTO t (n, s) VALUES (?, ?)", "ns", 2, NULL), ==, 2);
+  g_assert_true (aios_store_run (store, "change a row", &error, "UPDATE t SET n = n + ? WHERE id = ?", "ii", (gint64) 2, id));
+  g_assert_cmpint (aios_store_changes (store), ==, 1);
+
+  stmt = aios_store_query (store, "SELECT n FROM t WHERE n >= ? ORDER BY id", &error, "i", (gint64) 0);
+  while (aios_store_next (store, stmt, "read the rows", &error))
+    {
+      sum += sqlite3_column_int64 (stmt, 0);
+      rows++;
+    }
+  g_assert_no_error (error);
+  g_assert_cmpuint (rows, ==, 2);
+  g_assert_cmpint (sum, ==, 44);
+
+  g_assert_cmpint (aios_store_get_int64 (store, "count", -1, &error, "SELECT count(*) FROM t WHERE s IS NULL", ""), ==, 1);
+  g_assert_cmpint (aios_store_get_int64 (store, "find", -7, &error, "SELECT n FROM t WHERE id = ?", "i", (gint64) 99), ==, -7);
+  name = aios_store_get_string (store, "name", &error, "SELECT s FROM t WHERE n = ?", "n", 42);
+  g_assert_no_error (error);
+  g_assert_cmpstr (name, ==, "forty");
+
+  /* a constraint failure is an error with a code, and the statement is reset for the next caller */
+  g_assert_cmpint (aios_store_insert (store, "add a row", &error, "INSERT INTO t (n, s) VALUES (?, ?)", "is", (gint64) 1, "forty"), ==, 0);
+  g_assert_error (error, AIOS_STORE_ERROR, AIOS_STORE_ERROR_CONSTRAINT);
+  g_clear_error (&error);
+  g_assert_cmpint (aios_store_insert (store, "add a row", &error, "INSERT INTO t (n, s) VALUES (?, ?)", "is", (gint64) 1, "one"), ==, 3);
+  g_assert_no_error (error);
+}
+
+static void
 test_backup_rotation (void)
 {
   g_autofree char *path = temp_db ();
@@ -251,6 +296,7 @@ main (int   argc,
   g_test_add_func ("/store/read-only-folder", test_read_only_folder);
   g_test_add_func ("/store/config", test_config);
   g_test_add_func ("/store/backup-rotation", test_backup_rotation);
+  g_test_add_func ("/store/query-helpers", test_query_helpers);
 
   return g_test_run ();
 }
