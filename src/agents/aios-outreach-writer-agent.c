@@ -116,10 +116,12 @@ aios_outreach_writer_agent_run_async (AiosAgent           *agent,
 
   if (tmpl == NULL || tone == NULL)
     {
-      g_task_return_new_error (task, AIOS_AGENT_ERROR, AIOS_AGENT_ERROR_PERMANENT,
-                               _("There is no %s in memory to write the email from; "
-                                 "add a template record with that purpose and retry the run"),
-                               tmpl == NULL ? _("outreach template") : _("tone guideline"));
+      g_task_return_new_error (task, AIOS_AGENT_ERROR, AIOS_AGENT_ERROR_PERMANENT, "%s",
+                                       tmpl == NULL
+                                       ? _("There is no outreach template in memory to write the email from; "
+                                           "add a template record with that purpose and retry the run")
+                                       : _("There is no tone guideline in memory to write the email from; "
+                                           "add a template record with that purpose and retry the run"));
       return;
     }
 

@@ -290,12 +290,12 @@ provenance_markup (const AiosRecord *r)
   GString *s = g_string_new (NULL);
 
   if (r->run_id > 0)
-    /* TRANSLATORS: "Written by agent:outreach in run #412, 25/11/26 10:02" */
-    g_string_append_printf (s, _("Written by %s in <a href=\"run:%" PRId64 "\">run #%" PRId64 "</a>, %s"),
-                            author, r->run_id, r->run_id, when);
+    /* TRANSLATORS: "Written by agent:outreach in run #412, 25/11/26 10:02 · version 3" */
+    g_string_append_printf (s, _("Written by %s in <a href=\"run:%" PRId64 "\">run #%" PRId64 "</a>, %s · version %" PRId64),
+                            author, r->run_id, r->run_id, when, r->version);
   else
-    g_string_append_printf (s, _("Written by %s, %s"), author, when);
-  g_string_append_printf (s, _(" · version %" PRId64), r->version);
+    /* TRANSLATORS: "Written by operator, 25/11/26 10:02 · version 3" */
+    g_string_append_printf (s, _("Written by %s, %s · version %" PRId64), author, when, r->version);
   if (why != NULL && *why != '\0')
     g_string_append_printf (s, " — %s", why);
   if (r->deleted)
