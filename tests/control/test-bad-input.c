@@ -39,6 +39,32 @@ child_setup (gpointer user_data)
     }
 }
 
+/* The binary as the child can run it: a child that drops root to act
+ * unprivileged cannot reach a build folder under a private home (/root is
+ * 0700), so it runs a copy from a folder everyone can enter. */
+static char *
+runnable_aios (ChildSetup *setup)
+{
+  g_autofree char *aios = g_build_filename (g_getenv ("AIOS_BUILD_DIR"), "src", "aios", NULL);
+  g_autofree char *dir = NULL;
+  g_autofree char *copy = NULL;
+  g_autoptr(GFile) from = NULL;
+  g_autoptr(GFile) to = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!setup->drop_root || getuid () != 0)
+    return g_steal_pointer (&aios);
+  dir = test_temp_dir ();
+  copy = g_build_filename (dir, "aios", NULL);
+  from = g_file_new_for_path (aios);
+  to = g_file_new_for_path (copy);
+  g_assert_true (g_file_copy (from, to, G_FILE_COPY_NONE, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_chmod (dir, 0755), ==, 0);
+  g_assert_cmpint (g_chmod (copy, 0755), ==, 0);
+  return g_steal_pointer (&copy);
+}
+
 static int
 run_aios (ChildSetup  *setup,
           char       **out,
@@ -46,7 +72,7 @@ run_aios (ChildSetup  *setup,
           const char  *first,
           ...)
 {
-  g_autofree char *aios = g_build_filename (g_getenv ("AIOS_BUILD_DIR"), "src", "aios", NULL);
+  g_autofree char *aios = runnable_aios (setup);
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
   const char *arg;
