@@ -14,7 +14,6 @@
 
 #include "config.h"
 
-#include <glib/gi18n.h>
 
 #include "aios-store.h"
 
@@ -118,7 +117,7 @@ aios_store_query (AiosStore   *self,
  * statement is reset, ready for the next caller. The loop reads
  *
  *     stmt = aios_store_query (store, SQL, &error, "i", run_id);
- *     while (aios_store_next (store, stmt, _("read the steps"), &error))
+ *     while (aios_store_next (store, stmt, what, &error))
  *       g_ptr_array_add (steps, read_step (stmt));
  *     if (error != NULL) ...
  *
