@@ -129,6 +129,23 @@ aios_approval_row_new (AiosInboxItemKind  kind,
   return GTK_WIDGET (self);
 }
 
+/**
+ * aios_approval_row_new_for_item:
+ * @item: what waits
+ *
+ * The row the Inbox's list box makes for each item of its model.
+ *
+ * Returns: (transfer floating): a row for the Inbox list
+ */
+GtkWidget *
+aios_approval_row_new_for_item (AiosInboxItem *item)
+{
+  g_return_val_if_fail (AIOS_IS_INBOX_ITEM (item), NULL);
+  return aios_approval_row_new (aios_inbox_item_get_kind (item), aios_inbox_item_get_id (item),
+                                aios_inbox_item_get_icon_name (item), aios_inbox_item_get_title (item),
+                                aios_inbox_item_get_subtitle (item), aios_inbox_item_get_created_at (item));
+}
+
 AiosInboxItemKind
 aios_approval_row_get_kind (AiosApprovalRow *self)
 {

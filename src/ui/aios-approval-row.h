@@ -3,17 +3,9 @@
 
 #include <adwaita.h>
 
-G_BEGIN_DECLS
+#include "aios-inbox-item.h"
 
-/**
- * AiosInboxItemKind:
- * @AIOS_INBOX_ITEM_APPROVAL: an outward action waiting for a decision
- * @AIOS_INBOX_ITEM_RUN: a run that failed and needs the operator
- */
-typedef enum {
-  AIOS_INBOX_ITEM_APPROVAL,
-  AIOS_INBOX_ITEM_RUN,
-} AiosInboxItemKind;
+G_BEGIN_DECLS
 
 #define AIOS_TYPE_APPROVAL_ROW (aios_approval_row_get_type ())
 G_DECLARE_FINAL_TYPE (AiosApprovalRow, aios_approval_row, AIOS, APPROVAL_ROW, GtkListBoxRow)
@@ -24,6 +16,7 @@ GtkWidget         *aios_approval_row_new          (AiosInboxItemKind  kind,
                                                    const char        *title,
                                                    const char        *subtitle,
                                                    gint64             created_at_ms);
+GtkWidget         *aios_approval_row_new_for_item (AiosInboxItem     *item);
 AiosInboxItemKind  aios_approval_row_get_kind     (AiosApprovalRow   *self);
 gint64             aios_approval_row_get_id       (AiosApprovalRow   *self);
 const char        *aios_approval_row_get_title    (AiosApprovalRow   *self);

@@ -4,8 +4,9 @@
  * (emails, invoices, webhooks) waiting for a decision and runs that failed
  * and need attention; on the right the selected one as it will go out, why
  * it was proposed, and Reject… / Edit / Approve. The list follows the
- * workspace: it is read again (in an idle, coalesced) after every commit,
- * rows are added and removed in place so selection and focus stay put.
+ * workspace: it is read again (in an idle, coalesced) after every commit
+ * into an AiosInboxModel, which keeps the items that stayed and splices in
+ * what arrived, so the bound rows, the selection and focus stay put.
  * Another process's writes (a command line, a headless instance) are seen
  * by polling SQLite's data_version, which costs next to nothing.
  * The empty state appears only when nothing waits.
@@ -21,6 +22,7 @@
 #include "aios-approval-row.h"
 #include "aios-approval-view.h"
 #include "app/aios-demo.h"
+#include "aios-inbox-model.h"
 #include "aios-inbox-page.h"
 #include "aios-memory-page.h"
 #include "aios-window.h"
@@ -34,6 +36,7 @@ struct _AiosInboxPage
   AdwBin            parent_instance;
 
   AiosWorkspace    *workspace;
+  AiosInboxModel   *model;
   guint             reload_source;
   guint             age_source;
   guint             poll_source;
@@ -189,19 +192,6 @@ run_title (AiosStore         *store,
 
 /* The list */
 
-static int
-sort_rows (GtkListBoxRow *a,
-           GtkListBoxRow *b,
-           gpointer       user_data)
-{
-  AiosApprovalRow *ra = AIOS_APPROVAL_ROW (a), *rb = AIOS_APPROVAL_ROW (b);
-  gint64 ia = aios_approval_row_get_id (ra), ib = aios_approval_row_get_id (rb);
-
-  if (aios_approval_row_get_kind (ra) != aios_approval_row_get_kind (rb))
-    return (int) aios_approval_row_get_kind (ra) - (int) aios_approval_row_get_kind (rb);
-  return ia < ib ? -1 : ia > ib;
-}
-
 static GtkWidget *
 section_header (const char *text)
 {
@@ -214,6 +204,13 @@ section_header (const char *text)
   gtk_widget_add_css_class (label, "heading");
   gtk_widget_add_css_class (label, "dim-label");
   return label;
+}
+
+static GtkWidget *
+create_row (gpointer item,
+            gpointer user_data)
+{
+  return aios_approval_row_new_for_item (item);
 }
 
 /* Headers only when both kinds are listed. */
@@ -240,14 +237,11 @@ find_row (AiosInboxPage     *self,
           AiosInboxItemKind  kind,
           gint64             id)
 {
-  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->list));
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    if (AIOS_IS_APPROVAL_ROW (child) &&
-        aios_approval_row_get_kind (AIOS_APPROVAL_ROW (child)) == kind &&
-        aios_approval_row_get_id (AIOS_APPROVAL_ROW (child)) == id)
-      return AIOS_APPROVAL_ROW (child);
-  return NULL;
+  guint position;
+
+  if (aios_inbox_model_find (self->model, kind, id, &position) == NULL)
+    return NULL;
+  return AIOS_APPROVAL_ROW (gtk_list_box_get_row_at_index (self->list, (int) position));
 }
 
 static void
@@ -372,23 +366,6 @@ set_counts (AiosInboxPage *self,
     }
 }
 
-static gboolean
-key_in (GHashTable        *keys,
-        AiosInboxItemKind  kind,
-        gint64             id)
-{
-  g_autofree char *key = g_strdup_printf ("%d:%" PRId64, kind, id);
-  return g_hash_table_contains (keys, key);
-}
-
-static void
-add_key (GHashTable        *keys,
-         AiosInboxItemKind  kind,
-         gint64             id)
-{
-  g_hash_table_add (keys, g_strdup_printf ("%d:%" PRId64, kind, id));
-}
-
 /**
  * aios_inbox_page_reload:
  *
@@ -401,14 +378,13 @@ aios_inbox_page_reload (AiosInboxPage *self)
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) approvals = NULL;
   g_autoptr(GPtrArray) runs = NULL;
-  g_autoptr(GHashTable) keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
   GtkListBoxRow *selected;
   GtkRoot *root;
   GtkWidget *focus;
   gboolean list_had_focus;
   int selected_index = -1;
   guint n_runs = 0;
-  GtkWidget *child;
 
   g_return_if_fail (AIOS_IS_INBOX_PAGE (self));
 
@@ -431,17 +407,31 @@ aios_inbox_page_reload (AiosInboxPage *self)
     }
 
   for (guint i = 0; i < approvals->len; i++)
-    add_key (keys, AIOS_INBOX_ITEM_APPROVAL, ((AiosApprovalInfo *) approvals->pdata[i])->id);
-  for (guint i = 0; i < runs->len; i++)
-    if (((AiosRunInfo *) runs->pdata[i])->attention != NULL)
-      {
-        add_key (keys, AIOS_INBOX_ITEM_RUN, ((AiosRunInfo *) runs->pdata[i])->id);
-        n_runs++;
-      }
-  set_counts (self, approvals->len + n_runs, n_runs > 0);
+    {
+      AiosApprovalInfo *info = approvals->pdata[i];
+      g_autofree char *icon = NULL, *title = NULL, *subtitle = NULL;
 
-  /* Rows that left; the selection (and the keyboard, when it was on the
-   * list) moves to the row that takes its place. */
+      approval_texts (store, info, &icon, &title, &subtitle);
+      g_ptr_array_add (items, aios_inbox_item_new (AIOS_INBOX_ITEM_APPROVAL, info->id, icon, title,
+                                                   subtitle, info->created_at));
+    }
+  for (guint i = 0; i < runs->len; i++)
+    {
+      AiosRunInfo *info = runs->pdata[i];
+      g_autofree char *title = NULL;
+
+      if (info->attention == NULL)
+        continue;
+      title = run_title (store, info);
+      g_ptr_array_add (items, aios_inbox_item_new (AIOS_INBOX_ITEM_RUN, info->id, "dialog-warning-symbolic",
+                                                   title, info->attention, info->updated_at));
+      n_runs++;
+    }
+  set_counts (self, items->len, n_runs > 0);
+
+  /* Items that left take their rows with them; the selection (and the
+   * keyboard, when it was on the list) moves to the row that takes the
+   * place of the selected one. */
   root = gtk_widget_get_root (GTK_WIDGET (self));
   focus = root ? gtk_root_get_focus (root) : NULL;
   list_had_focus = focus != NULL && (focus == GTK_WIDGET (self->list) ||
@@ -449,42 +439,7 @@ aios_inbox_page_reload (AiosInboxPage *self)
   selected = gtk_list_box_get_selected_row (self->list);
   if (selected != NULL)
     selected_index = gtk_list_box_row_get_index (selected);
-  child = gtk_widget_get_first_child (GTK_WIDGET (self->list));
-  while (child != NULL)
-    {
-      GtkWidget *next = gtk_widget_get_next_sibling (child);
-
-      if (AIOS_IS_APPROVAL_ROW (child) &&
-          !key_in (keys, aios_approval_row_get_kind (AIOS_APPROVAL_ROW (child)),
-                   aios_approval_row_get_id (AIOS_APPROVAL_ROW (child))))
-        gtk_list_box_remove (self->list, child);
-      child = next;
-    }
-
-  /* Rows that arrived. */
-  for (guint i = 0; i < approvals->len; i++)
-    {
-      AiosApprovalInfo *info = approvals->pdata[i];
-      g_autofree char *icon = NULL, *title = NULL, *subtitle = NULL;
-
-      if (find_row (self, AIOS_INBOX_ITEM_APPROVAL, info->id) != NULL)
-        continue;
-      approval_texts (store, info, &icon, &title, &subtitle);
-      gtk_list_box_append (self->list, aios_approval_row_new (AIOS_INBOX_ITEM_APPROVAL, info->id, icon, title,
-                                                              subtitle, info->created_at));
-    }
-  for (guint i = 0; i < runs->len; i++)
-    {
-      AiosRunInfo *info = runs->pdata[i];
-      g_autofree char *title = NULL;
-
-      if (info->attention == NULL || find_row (self, AIOS_INBOX_ITEM_RUN, info->id) != NULL)
-        continue;
-      title = run_title (store, info);
-      gtk_list_box_append (self->list, aios_approval_row_new (AIOS_INBOX_ITEM_RUN, info->id,
-                                                              "dialog-warning-symbolic", title,
-                                                              info->attention, info->updated_at));
-    }
+  aios_inbox_model_update (self->model, items);
   gtk_list_box_invalidate_headers (self->list);
 
   if (self->n_items == 0)
@@ -853,12 +808,13 @@ aios_inbox_page_dispose (GObject *object)
     {
       g_signal_handlers_disconnect_by_data (self->list, self);
       gtk_list_box_set_header_func (self->list, NULL, NULL, NULL);
-      gtk_list_box_set_sort_func (self->list, NULL, NULL, NULL);
+      gtk_list_box_bind_model (self->list, NULL, NULL, NULL, NULL);
     }
   /* AdwBin lets go of its child itself; the template must not do it first. */
   adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), AIOS_TYPE_INBOX_PAGE);
   g_clear_object (&self->workspace);
+  g_clear_object (&self->model);
   G_OBJECT_CLASS (aios_inbox_page_parent_class)->dispose (object);
 }
 
@@ -969,7 +925,8 @@ aios_inbox_page_init (AiosInboxPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  gtk_list_box_set_sort_func (self->list, sort_rows, NULL, NULL);
+  self->model = aios_inbox_model_new ();
+  gtk_list_box_bind_model (self->list, G_LIST_MODEL (self->model), create_row, NULL, NULL);
   gtk_list_box_set_header_func (self->list, header_rows, self, NULL);
   g_signal_connect_object (self->list, "row-selected", G_CALLBACK (row_selected_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->list, "row-activated", G_CALLBACK (row_activated_cb), self, G_CONNECT_SWAPPED);
@@ -1000,7 +957,7 @@ void
 aios_inbox_page_set_workspace (AiosInboxPage *self,
                                AiosWorkspace *workspace)
 {
-  GtkWidget *child;
+  g_autoptr(GPtrArray) none = g_ptr_array_new ();
 
   g_return_if_fail (AIOS_IS_INBOX_PAGE (self));
 
@@ -1008,8 +965,7 @@ aios_inbox_page_set_workspace (AiosInboxPage *self,
     return;
   disconnect_workspace (self);
   g_set_object (&self->workspace, workspace);
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->list))) != NULL)
-    gtk_list_box_remove (self->list, child);
+  aios_inbox_model_update (self->model, none);
   self->shown_id = 0;
   if (workspace != NULL)
     {
