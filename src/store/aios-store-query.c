@@ -68,6 +68,27 @@ bind_valist (sqlite3_stmt *stmt,
   return TRUE;
 }
 
+/* A cached statement with its parameters bound, or NULL with @error set. */
+static sqlite3_stmt *
+prepare_valist (AiosStore   *self,
+                const char  *sql,
+                GError     **error,
+                const char  *types,
+                va_list      args)
+{
+  sqlite3_stmt *stmt = aios_store_prepare (self, sql, error);
+
+  if (stmt == NULL)
+    return NULL;
+  if (!bind_valist (stmt, types, args))
+    {
+      sqlite3_reset (stmt);
+      g_set_error (error, AIOS_STORE_ERROR, AIOS_STORE_ERROR_INVALID, "bad bind types for: %s", sql);
+      return NULL;
+    }
+  return stmt;
+}
+
 /**
  * aios_store_query:
  * @sql: one statement with `?` parameters
@@ -87,22 +108,12 @@ aios_store_query (AiosStore   *self,
 {
   sqlite3_stmt *stmt;
   va_list args;
-  gboolean ok;
 
   g_return_val_if_fail (AIOS_IS_STORE (self), NULL);
 
-  stmt = aios_store_prepare (self, sql, error);
-  if (stmt == NULL)
-    return NULL;
   va_start (args, types);
-  ok = bind_valist (stmt, types, args);
+  stmt = prepare_valist (self, sql, error, types, args);
   va_end (args);
-  if (!ok)
-    {
-      sqlite3_reset (stmt);
-      g_set_error (error, AIOS_STORE_ERROR, AIOS_STORE_ERROR_INVALID, "bad bind types for: %s", sql);
-      return NULL;
-    }
   return stmt;
 }
 
@@ -164,17 +175,11 @@ run_valist (AiosStore   *self,
             const char  *types,
             va_list      args)
 {
-  sqlite3_stmt *stmt = aios_store_prepare (self, sql, error);
+  sqlite3_stmt *stmt = prepare_valist (self, sql, error, types, args);
   int rc;
 
   if (stmt == NULL)
     return FALSE;
-  if (!bind_valist (stmt, types, args))
-    {
-      sqlite3_reset (stmt);
-      g_set_error (error, AIOS_STORE_ERROR, AIOS_STORE_ERROR_INVALID, "bad bind types for: %s", sql);
-      return FALSE;
-    }
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     ;
   sqlite3_reset (stmt);
@@ -272,22 +277,14 @@ aios_store_get_int64 (AiosStore   *self,
   sqlite3_stmt *stmt;
   va_list args;
   gint64 value = fallback;
-  gboolean ok;
   int rc;
 
   g_return_val_if_fail (AIOS_IS_STORE (self), fallback);
-  stmt = aios_store_prepare (self, sql, error);
+  va_start (args, types);
+  stmt = prepare_valist (self, sql, error, types, args);
+  va_end (args);
   if (stmt == NULL)
     return fallback;
-  va_start (args, types);
-  ok = bind_valist (stmt, types, args);
-  va_end (args);
-  if (!ok)
-    {
-      sqlite3_reset (stmt);
-      g_set_error (error, AIOS_STORE_ERROR, AIOS_STORE_ERROR_INVALID, "bad bind types for: %s", sql);
-      return fallback;
-    }
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
     value = sqlite3_column_int64 (stmt, 0);
@@ -315,22 +312,14 @@ aios_store_get_string (AiosStore   *self,
   sqlite3_stmt *stmt;
   va_list args;
   char *value = NULL;
-  gboolean ok;
   int rc;
 
   g_return_val_if_fail (AIOS_IS_STORE (self), NULL);
-  stmt = aios_store_prepare (self, sql, error);
+  va_start (args, types);
+  stmt = prepare_valist (self, sql, error, types, args);
+  va_end (args);
   if (stmt == NULL)
     return NULL;
-  va_start (args, types);
-  ok = bind_valist (stmt, types, args);
-  va_end (args);
-  if (!ok)
-    {
-      sqlite3_reset (stmt);
-      g_set_error (error, AIOS_STORE_ERROR, AIOS_STORE_ERROR_INVALID, "bad bind types for: %s", sql);
-      return NULL;
-    }
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
     value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
