@@ -17,6 +17,7 @@
 
 #include "aios-journal-row.h"
 #include "aios-detail-pane.h"
+#include "aios-run-detail.h"
 #include "aios-runs-page.h"
 #include "aios-start-run-dialog.h"
 #include "aios-timeline-page.h"
@@ -48,7 +49,8 @@ struct _AiosRunsPage
   GtkWidget       *start_button;
   GtkWidget       *empty_start_button;
   GtkStack        *detail_stack;
-  GtkBox          *detail_box;
+  AiosRunDetail   *run_detail;
+  GtkBox          *detail_box;    /* the run detail's sections */
 };
 
 G_DEFINE_FINAL_TYPE (AiosRunsPage, aios_runs_page, ADW_TYPE_BIN)
@@ -62,29 +64,8 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 static void show_run (AiosRunsPage *self, gint64 run_id);
-static void on_timeline_clicked (GtkButton *button, AiosRunsPage *self);
 
 /* ---- words ---- */
-
-static const char *
-status_label (const char *status)
-{
-  if (g_strcmp0 (status, "queued") == 0)
-    return _("Queued");
-  if (g_strcmp0 (status, "running") == 0)
-    return _("Running");
-  if (g_strcmp0 (status, "waiting") == 0)
-    return _("Waiting");
-  if (g_strcmp0 (status, "succeeded") == 0)
-    return _("Succeeded");
-  if (g_strcmp0 (status, "failed") == 0)
-    return _("Failed");
-  if (g_strcmp0 (status, "cancelled") == 0)
-    return _("Cancelled");
-  if (g_strcmp0 (status, "skipped") == 0)
-    return _("Skipped");
-  return status;
-}
 
 static char *
 run_title (const AiosRunInfo *info)
@@ -93,45 +74,13 @@ run_title (const AiosRunInfo *info)
   return g_strdup_printf (_("Run %" PRId64 " · %s"), info->id, info->flow_id);
 }
 
-/* What the run does now, or waits for, in one line. */
-static char *
-run_state (const AiosRunInfo *info)
-{
-  g_autofree char *when = NULL;
-
-  if (info->attention != NULL)
-    return g_strdup (info->attention);
-  if (g_strcmp0 (info->status, "waiting") == 0 && info->waiting_for != NULL &&
-      g_str_has_prefix (info->waiting_for, "approval "))
-    /* Translators: a step waits for the operator, e.g. "Step send waits for your approval 4" */
-    return g_strdup_printf (_("Step %s waits for your approval %s"), info->step_name,
-                            info->waiting_for + strlen ("approval "));
-  if (info->next_attempt_at > 0 && g_strcmp0 (info->status, "waiting") == 0)
-    {
-      when = aios_journal_format_time (info->next_attempt_at);
-      return g_strdup_printf (_("Step %s: attempt %" PRId64 " failed, next try at %s"),
-                              info->step_name, info->step_attempt, when);
-    }
-  if (g_strcmp0 (info->status, "queued") == 0)
-    return g_strdup (_("Waiting for its turn"));
-  if (g_strcmp0 (info->status, "running") == 0 && info->step_name != NULL)
-    return g_strdup_printf (_("Step %s, attempt %" PRId64), info->step_name, info->step_attempt);
-  when = aios_journal_format_date_time (info->updated_at);
-  if (g_strcmp0 (info->status, "succeeded") == 0)
-    return g_strdup_printf (_("Finished %s"), when);
-  if (g_strcmp0 (info->status, "cancelled") == 0)
-    return g_strdup_printf (_("Cancelled %s"), when);
-  return g_strdup_printf (_("%s, last step %s"), status_label (info->status),
-                          info->step_name != NULL ? info->step_name : "—");
-}
-
 static GtkWidget *
 status_tag (const char *status,
             gboolean    attention)
 {
   /* The section already says the run needs attention; the tag says how
    * it ended, in the error colour. */
-  GtkWidget *label = gtk_label_new (status_label (status));
+  GtkWidget *label = gtk_label_new (aios_run_status_label (status));
 
   gtk_widget_add_css_class (label, "run-status");
   gtk_widget_add_css_class (label, attention ? "failed" : status);
@@ -190,7 +139,7 @@ add_run_row (AiosRunsPage      *self,
 {
   GtkWidget *row = adw_action_row_new ();
   g_autofree char *title = run_title (info);
-  g_autofree char *state = run_state (info);
+  g_autofree char *state = aios_run_describe_state (info);
 
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
@@ -450,18 +399,20 @@ confirm (AiosRunsPage      *self,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* "run.cancel" and "run.retry", with the run's id as target. */
 static void
-on_action_clicked (GtkButton    *button,
-                   AiosRunsPage *self)
+on_run_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
 {
-  gint64 run_id = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (button), "run-id"));
+  AiosRunsPage *self = AIOS_RUNS_PAGE (widget);
   g_autoptr(AiosRunInfo) info = NULL;
 
   if (self->workspace == NULL)
     return;
-  info = aios_run_info_get (aios_workspace_get_store (self->workspace), run_id, NULL);
+  info = aios_run_info_get (aios_workspace_get_store (self->workspace), g_variant_get_int64 (parameter), NULL);
   if (info != NULL)
-    confirm (self, info, g_str_equal (gtk_widget_get_name (GTK_WIDGET (button)), "cancel-run"));
+    confirm (self, info, g_str_equal (action_name, "run.cancel"));
 }
 
 static void
@@ -510,22 +461,6 @@ aios_runs_page_start_run (AiosRunsPage *self)
 }
 
 /* ---- the detail pane ---- */
-
-static GtkWidget *
-add_label (GtkBox     *box,
-           const char *text,
-           const char *css_class)
-{
-  GtkWidget *label = gtk_label_new (text);
-
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
-  if (css_class != NULL)
-    gtk_widget_add_css_class (label, css_class);
-  gtk_box_append (box, label);
-  return label;
-}
 
 static void
 add_steps (AiosRunsPage *self,
@@ -622,11 +557,6 @@ show_run (AiosRunsPage *self,
           gint64        run_id)
 {
   g_autoptr(AiosRunInfo) info = NULL;
-  g_autofree char *title = NULL;
-  g_autofree char *state = NULL;
-  g_autofree char *created = NULL;
-  g_autofree char *byline = NULL;
-  GtkWidget *header, *buttons, *button, *label;
 
   self->selected = run_id;
   mark_selected (self);
@@ -637,6 +567,7 @@ show_run (AiosRunsPage *self,
       mark_selected (self);
       g_clear_pointer (&self->detail_signature, g_free);
       aios_detail_pane_clear (self->detail_box);
+      aios_run_detail_set_run (self->run_detail, NULL);
       gtk_stack_set_visible_child_name (self->detail_stack, "none");
       return;
     }
@@ -660,71 +591,21 @@ show_run (AiosRunsPage *self,
   }
   aios_detail_pane_clear (self->detail_box);
 
-  title = g_strdup_printf (_("Run %" PRId64 " · %s v%" PRId64), info->id, info->flow_id, info->flow_version);
-  state = run_state (info);
-  created = aios_journal_format_date_time (info->created_at);
-  if (info->parent_run_id != 0)
-    byline = g_strdup_printf (_("%s · started %s, a %s of run %" PRId64), status_label (info->status), created,
-                              g_strcmp0 (info->fork_kind, "retry") == 0 ? _("retry") : _("replay"), info->parent_run_id);
-  else
-    byline = g_strdup_printf (_("%s · started %s"), status_label (info->status), created);
-
-  header = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  gtk_box_append (self->detail_box, header);
-  label = add_label (GTK_BOX (header), title, "title-2");
-  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
-  add_label (GTK_BOX (header), byline, "dim-label");
-  label = add_label (self->detail_box, state, info->attention != NULL ? "error" : NULL);
-  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
-
-  buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-  if (g_strcmp0 (info->status, "queued") == 0 || g_strcmp0 (info->status, "running") == 0 ||
-      g_strcmp0 (info->status, "waiting") == 0)
-    {
-      button = gtk_button_new_with_mnemonic (_("_Cancel Run…"));
-      gtk_widget_set_name (button, "cancel-run");
-      gtk_widget_add_css_class (button, "destructive-action");
-      gtk_widget_add_css_class (button, "pill");
-      g_object_set_data (G_OBJECT (button), "run-id", GSIZE_TO_POINTER ((gsize) info->id));
-      g_signal_connect (button, "clicked", G_CALLBACK (on_action_clicked), self);
-      gtk_box_append (GTK_BOX (buttons), button);
-    }
-  if (g_strcmp0 (info->status, "failed") == 0 || g_strcmp0 (info->status, "cancelled") == 0)
-    {
-      button = gtk_button_new_with_mnemonic (_("_Retry…"));
-      gtk_widget_set_name (button, "retry-run");
-      gtk_widget_add_css_class (button, "suggested-action");
-      gtk_widget_add_css_class (button, "pill");
-      g_object_set_data (G_OBJECT (button), "run-id", GSIZE_TO_POINTER ((gsize) info->id));
-      g_signal_connect (button, "clicked", G_CALLBACK (on_action_clicked), self);
-      gtk_box_append (GTK_BOX (buttons), button);
-    }
-  if (AIOS_IS_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))))
-    {
-      button = gtk_button_new_with_mnemonic (_("Show in _Timeline"));
-      gtk_widget_set_name (button, "show-in-timeline");
-      gtk_widget_add_css_class (button, "pill");
-      gtk_widget_set_tooltip_text (button, _("Only this run’s events, in the Timeline"));
-      g_object_set_data (G_OBJECT (button), "run-id", GSIZE_TO_POINTER ((gsize) info->id));
-      g_signal_connect (button, "clicked", G_CALLBACK (on_timeline_clicked), self);
-      gtk_box_append (GTK_BOX (buttons), button);
-    }
-  if (gtk_widget_get_first_child (buttons) != NULL)
-    gtk_box_append (self->detail_box, buttons);
-  else
-    g_object_ref_sink (buttons), g_object_unref (buttons);
+  aios_run_detail_set_can_show_timeline (self->run_detail, AIOS_IS_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))));
+  aios_run_detail_set_run (self->run_detail, info);
 
   add_steps (self, info->id);
   add_events (self, info->id);
   gtk_stack_set_visible_child_name (self->detail_stack, "run");
 }
 
-/* The Timeline, narrowed to this run. */
+/* "run.show-in-timeline": the Timeline, narrowed to the target run. */
 static void
-on_timeline_clicked (GtkButton    *button,
-                     AiosRunsPage *self)
+on_show_in_timeline (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkRoot *root = gtk_widget_get_root (widget);
   GtkWidget *timeline;
 
   if (!AIOS_IS_WINDOW (root))
@@ -732,8 +613,7 @@ on_timeline_clicked (GtkButton    *button,
   timeline = adw_view_stack_get_child_by_name (aios_window_get_stack (AIOS_WINDOW (root)), "timeline");
   if (!AIOS_IS_TIMELINE_PAGE (timeline))
     return;
-  aios_timeline_page_show_run (AIOS_TIMELINE_PAGE (timeline),
-                               GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (button), "run-id")));
+  aios_timeline_page_show_run (AIOS_TIMELINE_PAGE (timeline), g_variant_get_int64 (parameter));
   aios_window_show_page (AIOS_WINDOW (root), "timeline");
 }
 
@@ -818,6 +698,7 @@ aios_runs_page_class_init (AiosRunsPageClass *klass)
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (AIOS_TYPE_RUN_DETAIL);
   gtk_widget_class_set_template_from_resource (widget_class, "/com/example/Aios/aios-runs-page.ui");
   gtk_widget_class_bind_template_child (widget_class, AiosRunsPage, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, AiosRunsPage, stack);
@@ -830,7 +711,14 @@ aios_runs_page_class_init (AiosRunsPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AiosRunsPage, start_button);
   gtk_widget_class_bind_template_child (widget_class, AiosRunsPage, empty_start_button);
   gtk_widget_class_bind_template_child (widget_class, AiosRunsPage, detail_stack);
-  gtk_widget_class_bind_template_child (widget_class, AiosRunsPage, detail_box);
+  gtk_widget_class_bind_template_child (widget_class, AiosRunsPage, run_detail);
+  gtk_widget_class_bind_template_callback (widget_class, on_back_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_folded);
+  gtk_widget_class_bind_template_callback (widget_class, aios_runs_page_start_run);
+
+  gtk_widget_class_install_action (widget_class, "run.cancel", "x", on_run_action);
+  gtk_widget_class_install_action (widget_class, "run.retry", "x", on_run_action);
+  gtk_widget_class_install_action (widget_class, "run.show-in-timeline", "x", on_show_in_timeline);
 }
 
 static void
@@ -838,10 +726,7 @@ aios_runs_page_init (AiosRunsPage *self)
 {
   self->rows = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   gtk_widget_init_template (GTK_WIDGET (self));
-  g_signal_connect_swapped (self->back_button, "clicked", G_CALLBACK (on_back_clicked), self);
-  g_signal_connect_swapped (self->start_button, "clicked", G_CALLBACK (aios_runs_page_start_run), self);
-  g_signal_connect_swapped (self->empty_start_button, "clicked", G_CALLBACK (aios_runs_page_start_run), self);
-  g_signal_connect_swapped (self->leaflet, "notify::folded", G_CALLBACK (on_folded), self);
+  self->detail_box = aios_run_detail_get_sections (self->run_detail);
 }
 
 GtkWidget *
