@@ -634,7 +634,9 @@ merge_patch (JsonObject *target,
     }
 }
 
-static void
+/* The decision record; %FALSE (with @error set when asked for) when it
+ * could not be written, so the caller rolls the decision back. */
+static gboolean
 write_decision (AiosCoordinator  *self,
                 const Approval   *a,
                 const char       *outcome,
@@ -650,10 +652,15 @@ write_decision (AiosCoordinator  *self,
   AiosProvenance prov = { actor, a->run_id, reason };
 
   if (memory == NULL)
-    return;
-  subject = g_strdup_printf (_("%s %s action of run %" PRId64 " (step %s)"),
-                             g_str_equal (outcome, "rejected") ? _("Rejected the") : _("Approved the"),
-                             a->kind, a->run_id, a->step_name);
+    return TRUE;
+  if (g_str_equal (outcome, "rejected"))
+    /* Translators: a decision record's subject: the connector, the run, the step */
+    subject = g_strdup_printf (_("Rejected the %s action of run %" PRId64 " (step %s)"),
+                               a->kind, a->run_id, a->step_name);
+  else
+    /* Translators: a decision record's subject: the connector, the run, the step */
+    subject = g_strdup_printf (_("Approved the %s action of run %" PRId64 " (step %s)"),
+                               a->kind, a->run_id, a->step_name);
   json_object_set_string_member (fields, "subject", subject);
   json_object_set_string_member (fields, "rationale", reason && *reason ? reason : _("No reason given"));
   json_object_set_string_member (fields, "outcome", outcome);
@@ -661,7 +668,7 @@ write_decision (AiosCoordinator  *self,
   json_object_set_string_member (fields, "approval_id", approval);
   if (diff_json != NULL)
     json_object_set_string_member (fields, "edit", diff_json);
-  aios_memory_put (memory, 0, "decision", fields, NULL, &prov, NULL, error);
+  return aios_memory_put (memory, 0, "decision", fields, NULL, &prov, NULL, error) > 0;
 }
 
 static gboolean
@@ -800,8 +807,7 @@ aios_coordinator_tx_approve (AiosCoordinator  *self,
   if (!aios_coordinator_journal_linked (store, a.run_id, a.step_id, actor, "approval.approved", summary, reason, payload,
                        "approval", approval_id, error))
     return FALSE;
-  write_decision (self, &a, diff_json ? "edited" : "approved", actor, reason, diff_json, error);
-  if (error != NULL && *error != NULL)
+  if (!write_decision (self, &a, diff_json ? "edited" : "approved", actor, reason, diff_json, error))
     return FALSE;
 
   if (output_checkpoint)
@@ -848,8 +854,7 @@ aios_coordinator_tx_reject (AiosCoordinator  *self,
   if (!aios_coordinator_journal_linked (store, a.run_id, a.step_id, actor, "approval.rejected", summary, reason, NULL,
                        "approval", approval_id, error))
     return FALSE;
-  write_decision (self, &a, "rejected", actor, reason, NULL, error);
-  if (error != NULL && *error != NULL)
+  if (!write_decision (self, &a, "rejected", actor, reason, NULL, error))
     return FALSE;
 
   run_summary = g_strdup_printf ("Run stopped: the %s action was rejected", a.kind);

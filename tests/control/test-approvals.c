@@ -344,6 +344,39 @@ test_reject (Fixture       *f,
   g_assert_cmpstr (aios_record_get_field (decision, "rationale"), ==, "Wrong client");
 }
 
+/* A decision whose record cannot be written is not committed, even when
+ * the caller asks for no error. */
+static void
+test_decision_record_failure (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *status = NULL;
+  gint64 run, approval;
+
+  run = submit (f, "notify", "{\"amount\":120,\"to\":\"dana@example.com\"}");
+  start (f);
+  wait_for_status (f, run, "waiting");
+  approval = pending_approval (f, run);
+  g_assert_true (aios_store_exec (store (f), "CREATE TEMP TRIGGER no_decisions BEFORE INSERT ON records "
+                                  "WHEN NEW.kind = 'decision' BEGIN SELECT RAISE (ABORT, 'no room for decisions'); END",
+                                  &error));
+  g_assert_no_error (error);
+
+  g_assert_false (aios_coordinator_reject (coordinator (f), approval, "operator", "Wrong client", NULL));
+  g_assert_false (aios_coordinator_approve (coordinator (f), approval, NULL, "operator", NULL, NULL));
+  g_assert_cmpint (pending_approval (f, run), ==, approval);
+  g_assert_cmpint (test_query_int (store (f), "SELECT COUNT(*) FROM outbox WHERE approval_id = ?", approval), ==, 0);
+
+  /* With the record writable again, the same decision goes through. */
+  g_assert_true (aios_store_exec (store (f), "DROP TRIGGER no_decisions", &error));
+  g_assert_true (aios_coordinator_reject (coordinator (f), approval, "operator", "Wrong client", &error));
+  g_assert_no_error (error);
+  test_settle (f->ws);
+  status = status_of (f, run);
+  g_assert_cmpstr (status, ==, "cancelled");
+}
+
 static void
 test_expire (Fixture       *f,
              gconstpointer  data)
@@ -597,6 +630,7 @@ main (int   argc,
   ADD ("/approvals/policy-deny", NULL, test_policy_deny);
   ADD ("/approvals/policy-known-client", NULL, test_policy_known_client);
   ADD ("/approvals/reject", NULL, test_reject);
+  ADD ("/approvals/decision-record-failure", NULL, test_decision_record_failure);
   ADD ("/approvals/expire", NULL, test_expire);
   ADD ("/approvals/output-checkpoint", NULL, test_output_checkpoint);
   ADD ("/approvals/cli", NULL, test_cli);
