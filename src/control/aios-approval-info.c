@@ -56,14 +56,6 @@ aios_approval_info_free (AiosApprovalInfo *info)
   "a.request_json, a.edit_diff_json, a.decided_by, a.reason, a.created_at, a.expires_at, " \
   "COALESCE (a.decided_at, 0) FROM approvals a JOIN runs r ON r.id = a.run_id JOIN steps s ON s.id = a.step_id "
 
-static char *
-dup_column (sqlite3_stmt *stmt,
-            int           col)
-{
-  const unsigned char *text = sqlite3_column_text (stmt, col);
-  return text ? g_strdup ((const char *) text) : NULL;
-}
-
 static AiosApprovalInfo *
 read_row (sqlite3_stmt *stmt)
 {
@@ -74,15 +66,15 @@ read_row (sqlite3_stmt *stmt)
   info->id = sqlite3_column_int64 (stmt, 0);
   info->run_id = sqlite3_column_int64 (stmt, 1);
   info->step_id = sqlite3_column_int64 (stmt, 2);
-  info->flow_id = dup_column (stmt, 3);
-  info->step_name = dup_column (stmt, 4);
-  info->action_kind = dup_column (stmt, 5);
-  info->status = dup_column (stmt, 6);
+  info->flow_id = aios_store_column_dup (stmt, 3);
+  info->step_name = aios_store_column_dup (stmt, 4);
+  info->action_kind = aios_store_column_dup (stmt, 5);
+  info->status = aios_store_column_dup (stmt, 6);
   info->preview = preview ? json_from_string (preview, NULL) : NULL;
   info->request = request ? json_from_string (request, NULL) : NULL;
-  info->edit_diff_json = dup_column (stmt, 9);
-  info->decided_by = dup_column (stmt, 10);
-  info->reason = dup_column (stmt, 11);
+  info->edit_diff_json = aios_store_column_dup (stmt, 9);
+  info->decided_by = aios_store_column_dup (stmt, 10);
+  info->reason = aios_store_column_dup (stmt, 11);
   info->created_at = sqlite3_column_int64 (stmt, 12);
   info->expires_at = sqlite3_column_int64 (stmt, 13);
   info->decided_at = sqlite3_column_int64 (stmt, 14);

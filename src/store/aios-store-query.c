@@ -322,7 +322,7 @@ aios_store_get_string (AiosStore   *self,
     return NULL;
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
-    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+    value = aios_store_column_dup (stmt, 0);
   sqlite3_reset (stmt);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
     aios_store_set_error (self, rc, error, what);

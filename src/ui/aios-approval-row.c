@@ -16,11 +16,7 @@ struct _AiosApprovalRow
 {
   GtkListBoxRow      parent_instance;
 
-  AiosInboxItemKind  kind;
-  gint64             id;
-  gint64             created_at;
-  char              *title;
-  char              *subtitle;
+  AiosInboxItem     *item;
 
   GtkImage          *icon;
   GtkLabel          *title_label;
@@ -42,8 +38,7 @@ aios_approval_row_finalize (GObject *object)
 {
   AiosApprovalRow *self = AIOS_APPROVAL_ROW (object);
 
-  g_free (self->title);
-  g_free (self->subtitle);
+  g_clear_object (&self->item);
   G_OBJECT_CLASS (aios_approval_row_parent_class)->finalize (object);
 }
 
@@ -94,42 +89,6 @@ aios_approval_row_format_age (gint64 age_ms)
 }
 
 /**
- * aios_approval_row_new:
- * @kind: an approval or a run that needs attention
- * @id: the approval's or the run's id
- * @created_at_ms: since when it waits
- *
- * Returns: (transfer floating): a row for the Inbox list
- */
-GtkWidget *
-aios_approval_row_new (AiosInboxItemKind  kind,
-                       gint64             id,
-                       const char        *icon_name,
-                       const char        *title,
-                       const char        *subtitle,
-                       gint64             created_at_ms)
-{
-  AiosApprovalRow *self = g_object_new (AIOS_TYPE_APPROVAL_ROW, NULL);
-  g_autofree char *label = NULL;
-
-  self->kind = kind;
-  self->id = id;
-  self->created_at = created_at_ms;
-  self->title = g_strdup (title);
-  self->subtitle = g_strdup (subtitle ? subtitle : "");
-  gtk_image_set_from_icon_name (self->icon, icon_name);
-  gtk_label_set_text (self->title_label, self->title);
-  gtk_label_set_text (self->subtitle_label, self->subtitle);
-  if (kind == AIOS_INBOX_ITEM_RUN)
-    gtk_widget_add_css_class (GTK_WIDGET (self->icon), "warning");
-  aios_approval_row_update_age (self, g_get_real_time () / 1000);
-
-  label = g_strdup_printf ("%s, %s", self->title, self->subtitle);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
-  return GTK_WIDGET (self);
-}
-
-/**
  * aios_approval_row_new_for_item:
  * @item: what waits
  *
@@ -140,38 +99,52 @@ aios_approval_row_new (AiosInboxItemKind  kind,
 GtkWidget *
 aios_approval_row_new_for_item (AiosInboxItem *item)
 {
+  AiosApprovalRow *self;
+  g_autofree char *label = NULL;
+
   g_return_val_if_fail (AIOS_IS_INBOX_ITEM (item), NULL);
-  return aios_approval_row_new (aios_inbox_item_get_kind (item), aios_inbox_item_get_id (item),
-                                aios_inbox_item_get_icon_name (item), aios_inbox_item_get_title (item),
-                                aios_inbox_item_get_subtitle (item), aios_inbox_item_get_created_at (item));
+
+  self = g_object_new (AIOS_TYPE_APPROVAL_ROW, NULL);
+  self->item = g_object_ref (item);
+  gtk_image_set_from_icon_name (self->icon, aios_inbox_item_get_icon_name (item));
+  gtk_label_set_text (self->title_label, aios_approval_row_get_title (self));
+  gtk_label_set_text (self->subtitle_label, aios_approval_row_get_subtitle (self));
+  if (aios_inbox_item_get_kind (item) == AIOS_INBOX_ITEM_RUN)
+    gtk_widget_add_css_class (GTK_WIDGET (self->icon), "warning");
+  aios_approval_row_update_age (self, g_get_real_time () / 1000);
+
+  label = g_strdup_printf ("%s, %s", aios_approval_row_get_title (self), aios_approval_row_get_subtitle (self));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  return GTK_WIDGET (self);
 }
 
 AiosInboxItemKind
 aios_approval_row_get_kind (AiosApprovalRow *self)
 {
   g_return_val_if_fail (AIOS_IS_APPROVAL_ROW (self), AIOS_INBOX_ITEM_APPROVAL);
-  return self->kind;
+  return aios_inbox_item_get_kind (self->item);
 }
 
 gint64
 aios_approval_row_get_id (AiosApprovalRow *self)
 {
   g_return_val_if_fail (AIOS_IS_APPROVAL_ROW (self), 0);
-  return self->id;
+  return aios_inbox_item_get_id (self->item);
 }
 
 const char *
 aios_approval_row_get_title (AiosApprovalRow *self)
 {
   g_return_val_if_fail (AIOS_IS_APPROVAL_ROW (self), NULL);
-  return self->title;
+  return aios_inbox_item_get_title (self->item);
 }
 
 const char *
 aios_approval_row_get_subtitle (AiosApprovalRow *self)
 {
   g_return_val_if_fail (AIOS_IS_APPROVAL_ROW (self), NULL);
-  return self->subtitle;
+  /* never NULL: a row without a subtitle shows (and says) an empty one */
+  return aios_inbox_item_get_subtitle (self->item) ? aios_inbox_item_get_subtitle (self->item) : "";
 }
 
 /* Keeps the age at the end of the row current. */
@@ -182,6 +155,6 @@ aios_approval_row_update_age (AiosApprovalRow *self,
   g_autofree char *age = NULL;
 
   g_return_if_fail (AIOS_IS_APPROVAL_ROW (self));
-  age = aios_approval_row_format_age (now_ms - self->created_at);
+  age = aios_approval_row_format_age (now_ms - aios_inbox_item_get_created_at (self->item));
   gtk_label_set_text (self->age_label, age);
 }

@@ -10,12 +10,6 @@ G_BEGIN_DECLS
 #define AIOS_TYPE_APPROVAL_ROW (aios_approval_row_get_type ())
 G_DECLARE_FINAL_TYPE (AiosApprovalRow, aios_approval_row, AIOS, APPROVAL_ROW, GtkListBoxRow)
 
-GtkWidget         *aios_approval_row_new          (AiosInboxItemKind  kind,
-                                                   gint64             id,
-                                                   const char        *icon_name,
-                                                   const char        *title,
-                                                   const char        *subtitle,
-                                                   gint64             created_at_ms);
 GtkWidget         *aios_approval_row_new_for_item (AiosInboxItem     *item);
 AiosInboxItemKind  aios_approval_row_get_kind     (AiosApprovalRow   *self);
 gint64             aios_approval_row_get_id       (AiosApprovalRow   *self);

@@ -409,8 +409,15 @@ aios_inbox_page_reload (AiosInboxPage *self)
   for (guint i = 0; i < approvals->len; i++)
     {
       AiosApprovalInfo *info = approvals->pdata[i];
+      AiosInboxItem *listed = aios_inbox_model_find (self->model, AIOS_INBOX_ITEM_APPROVAL, info->id, NULL);
       g_autofree char *icon = NULL, *title = NULL, *subtitle = NULL;
 
+      /* The texts of an item already listed are kept: only arrivals are described. */
+      if (listed != NULL)
+        {
+          g_ptr_array_add (items, g_object_ref (listed));
+          continue;
+        }
       approval_texts (store, info, &icon, &title, &subtitle);
       g_ptr_array_add (items, aios_inbox_item_new (AIOS_INBOX_ITEM_APPROVAL, info->id, icon, title,
                                                    subtitle, info->created_at));
@@ -418,14 +425,21 @@ aios_inbox_page_reload (AiosInboxPage *self)
   for (guint i = 0; i < runs->len; i++)
     {
       AiosRunInfo *info = runs->pdata[i];
+      AiosInboxItem *listed;
       g_autofree char *title = NULL;
 
       if (info->attention == NULL)
         continue;
+      n_runs++;
+      listed = aios_inbox_model_find (self->model, AIOS_INBOX_ITEM_RUN, info->id, NULL);
+      if (listed != NULL)
+        {
+          g_ptr_array_add (items, g_object_ref (listed));
+          continue;
+        }
       title = run_title (store, info);
       g_ptr_array_add (items, aios_inbox_item_new (AIOS_INBOX_ITEM_RUN, info->id, "dialog-warning-symbolic",
                                                    title, info->attention, info->updated_at));
-      n_runs++;
     }
   set_counts (self, items->len, n_runs > 0);
 

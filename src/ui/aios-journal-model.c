@@ -139,14 +139,6 @@ bind_filter (sqlite3_stmt *stmt,
     sqlite3_bind_null (stmt, 6);
 }
 
-static char *
-dup_text (sqlite3_stmt *stmt,
-          int           col)
-{
-  const unsigned char *text = sqlite3_column_text (stmt, col);
-  return text != NULL ? g_strdup ((const char *) text) : NULL;
-}
-
 static AiosJournalEntry *
 read_entry (sqlite3_stmt *stmt)
 {
@@ -156,11 +148,11 @@ read_entry (sqlite3_stmt *stmt)
   event->ts = sqlite3_column_int64 (stmt, 1);
   event->run_id = sqlite3_column_int64 (stmt, 2);
   event->step_id = sqlite3_column_int64 (stmt, 3);
-  event->actor = dup_text (stmt, 4);
-  event->kind = dup_text (stmt, 5);
-  event->summary = dup_text (stmt, 6);
-  event->rationale = dup_text (stmt, 7);
-  event->payload_json = dup_text (stmt, 8);
+  event->actor = aios_store_column_dup (stmt, 4);
+  event->kind = aios_store_column_dup (stmt, 5);
+  event->summary = aios_store_column_dup (stmt, 6);
+  event->rationale = aios_store_column_dup (stmt, 7);
+  event->payload_json = aios_store_column_dup (stmt, 8);
   event->cost_micros = sqlite3_column_int64 (stmt, 9);
   return aios_journal_entry_new (event);
 }
