@@ -164,7 +164,6 @@ static int
 prices_handler (AiosCliCall *call)
 {
   AiosWorkspace *workspace = aios_cli_call_get_workspace (call);
-  AiosStore *store = aios_workspace_get_store (workspace);
   g_autoptr(GError) error = NULL;
   gboolean json = FALSE;
   const GOptionEntry entries[] = {
@@ -173,7 +172,7 @@ prices_handler (AiosCliCall *call)
   };
   char **argv;
   int argc;
-  sqlite3_stmt *stmt;
+  g_autoptr(GPtrArray) prices = NULL;
 
   if (!aios_cli_call_parse (call, entries, 0, 4, &error))
     return aios_cli_call_fail (call, error);
@@ -192,24 +191,22 @@ prices_handler (AiosCliCall *call)
   if (argc != 1 && !(argc == 2 && g_str_equal (argv[1], "list")))
     return aios_cli_call_fail_literal (call, _("Use: aios prices [list] [--json] | set MODEL INPUT OUTPUT (per million tokens)"));
 
-  stmt = aios_store_prepare (store, "SELECT model, input_micros_per_mtok, output_micros_per_mtok "
-                                    "FROM model_prices ORDER BY model", &error);
-  if (stmt == NULL)
+  prices = aios_llm_list_prices (aios_workspace_get_llm (workspace), &error);
+  if (prices == NULL)
     return aios_cli_call_fail (call, error);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
+  for (guint i = 0; i < prices->len; i++)
     {
-      const char *model = (const char *) sqlite3_column_text (stmt, 0);
-      double in = sqlite3_column_int64 (stmt, 1) / 1e6, out = sqlite3_column_int64 (stmt, 2) / 1e6;
+      const AiosModelPrice *price = g_ptr_array_index (prices, i);
+      double in = price->input_micros_per_mtok / 1e6, out = price->output_micros_per_mtok / 1e6;
       if (json)
         {
-          g_autofree char *quoted = g_strescape (model, NULL);
+          g_autofree char *quoted = g_strescape (price->model, NULL);
           aios_cli_call_print (call, "{\"model\":\"%s\",\"input_per_mtok\":%.6f,\"output_per_mtok\":%.6f}\n",
                                quoted, in, out);
         }
       else
-        aios_cli_call_print (call, "%-32s %10.4f %10.4f\n", model, in, out);
+        aios_cli_call_print (call, "%-32s %10.4f %10.4f\n", price->model, in, out);
     }
-  sqlite3_reset (stmt);
   return 0;
 }
 

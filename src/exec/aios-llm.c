@@ -243,29 +243,97 @@ fail:
   return FALSE;
 }
 
+void
+aios_model_price_free (AiosModelPrice *price)
+{
+  if (price == NULL)
+    return;
+  g_free (price->model);
+  g_free (price);
+}
+
+static AiosModelPrice *
+price_from_row (sqlite3_stmt *stmt)
+{
+  AiosModelPrice *price = g_new0 (AiosModelPrice, 1);
+
+  price->model = aios_store_column_dup (stmt, 0);
+  price->input_micros_per_mtok = sqlite3_column_int64 (stmt, 1);
+  price->output_micros_per_mtok = sqlite3_column_int64 (stmt, 2);
+  price->updated_at = sqlite3_column_int64 (stmt, 3);
+  return price;
+}
+
+/**
+ * aios_llm_get_price:
+ * @model: a model name
+ *
+ * Returns: (transfer full) (nullable): @model's price, or %NULL when it has none
+ */
+AiosModelPrice *
+aios_llm_get_price (AiosLlm    *self,
+                    const char *model)
+{
+  sqlite3_stmt *stmt;
+  AiosModelPrice *price = NULL;
+
+  g_return_val_if_fail (AIOS_IS_LLM (self), NULL);
+  if (model == NULL)
+    return NULL;
+  stmt = aios_store_prepare (self->store,
+                             "SELECT model, input_micros_per_mtok, output_micros_per_mtok, updated_at "
+                             "FROM model_prices WHERE model = ?", NULL);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, model, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    price = price_from_row (stmt);
+  sqlite3_reset (stmt);
+  return price;
+}
+
+/**
+ * aios_llm_list_prices:
+ *
+ * Returns: (transfer container) (element-type AiosModelPrice): every priced
+ *   model in name order, or %NULL with @error set
+ */
+GPtrArray *
+aios_llm_list_prices (AiosLlm  *self,
+                      GError  **error)
+{
+  g_autoptr(GPtrArray) prices = g_ptr_array_new_with_free_func ((GDestroyNotify) aios_model_price_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (AIOS_IS_LLM (self), NULL);
+  stmt = aios_store_prepare (self->store,
+                             "SELECT model, input_micros_per_mtok, output_micros_per_mtok, updated_at "
+                             "FROM model_prices ORDER BY model", error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (prices, price_from_row (stmt));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      aios_store_set_error (self->store, rc, error, _("read the model prices"));
+      return NULL;
+    }
+  return g_steal_pointer (&prices);
+}
+
 static gboolean
 get_price (AiosLlm    *self,
            const char *model,
            gint64     *in,
            gint64     *out)
 {
-  sqlite3_stmt *stmt = aios_store_prepare (self->store,
-                                           "SELECT input_micros_per_mtok, output_micros_per_mtok "
-                                           "FROM model_prices WHERE model = ?", NULL);
-  gboolean found = FALSE;
+  g_autoptr(AiosModelPrice) price = aios_llm_get_price (self, model);
 
-  *in = *out = 0;
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, model, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      *in = sqlite3_column_int64 (stmt, 0);
-      *out = sqlite3_column_int64 (stmt, 1);
-      found = TRUE;
-    }
-  sqlite3_reset (stmt);
-  return found;
+  *in = price != NULL ? price->input_micros_per_mtok : 0;
+  *out = price != NULL ? price->output_micros_per_mtok : 0;
+  return price != NULL;
 }
 
 static gint64

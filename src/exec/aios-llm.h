@@ -120,6 +120,24 @@ gboolean       aios_llm_set_price        (AiosLlm              *self,
 gint64         aios_llm_spent_micros     (AiosLlm              *self,
                                           gboolean              month);
 
+/* A model's price, in millionths of the currency per million tokens. */
+typedef struct
+{
+  char   *model;
+  gint64  input_micros_per_mtok;
+  gint64  output_micros_per_mtok;
+  gint64  updated_at;
+} AiosModelPrice;
+
+void           aios_model_price_free     (AiosModelPrice       *price);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AiosModelPrice, aios_model_price_free)
+
+AiosModelPrice *aios_llm_get_price       (AiosLlm              *self,
+                                          const char           *model);
+/* Every priced model, by name; AiosModelPrice elements. */
+GPtrArray     *aios_llm_list_prices      (AiosLlm              *self,
+                                          GError              **error);
+
 /* Makes @llm the embedding provider of @memory (Ollama /api/embed or an
  * OpenAI-compatible /v1/embeddings, model llm.embed.model), indexing in
  * the background once a tier is configured. */

@@ -33,18 +33,11 @@ static char *
 price_text (AiosWorkspace *workspace,
             const char    *model)
 {
-  sqlite3_stmt *stmt = aios_store_prepare (aios_workspace_get_store (workspace),
-                                           "SELECT input_micros_per_mtok, output_micros_per_mtok "
-                                           "FROM model_prices WHERE model = ?", NULL);
-  char *text = NULL;
+  g_autoptr(AiosModelPrice) price = aios_llm_get_price (aios_workspace_get_llm (workspace), model);
 
-  if (stmt == NULL)
+  if (price == NULL)
     return NULL;
-  sqlite3_bind_text (stmt, 1, model, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    text = g_strdup_printf ("%.4g %.4g", sqlite3_column_int64 (stmt, 0) / 1e6, sqlite3_column_int64 (stmt, 1) / 1e6);
-  sqlite3_reset (stmt);
-  return text;
+  return g_strdup_printf ("%.4g %.4g", price->input_micros_per_mtok / 1e6, price->output_micros_per_mtok / 1e6);
 }
 
 static void
