@@ -11,46 +11,21 @@
 #include <libsecret/secret.h>
 
 #include "aios-connection-test.h"
-#include "exec/aios-email-connector.h"
-#include "exec/aios-invoice-connector.h"
 #include "aios-workspace.h"
 
 static void
-email_cb (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
+connector_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) summary = aios_email_connector_test_finish (AIOS_EMAIL_CONNECTOR (source), result, &error);
-  JsonObject *o;
+  char *words = aios_connector_test_finish (AIOS_CONNECTOR (source), result, &error);
 
-  if (summary == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  o = json_node_get_object (summary);
-  g_task_return_pointer (task,
-                         g_strdup_printf (_("SMTP server answered%s%s"),
-                                          json_object_get_boolean_member (o, "tls") ? _(", encrypted") : _(", not encrypted (loopback)"),
-                                          json_object_get_boolean_member (o, "authenticated") ? _(", login accepted") : _(", no login")),
-                         g_free);
-}
-
-static void
-invoice_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) balance = aios_invoice_connector_test_finish (AIOS_INVOICE_CONNECTOR (source), result, &error);
-
-  if (balance == NULL)
+  if (words == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
   else
-    g_task_return_pointer (task, g_strdup (_("The invoicing API accepted the key (balance read)")), g_free);
+    g_task_return_pointer (task, words, g_free);
 }
 
 static void
@@ -101,6 +76,7 @@ aios_connection_test_async (AiosWorkspace       *workspace,
 {
   GTask *task = g_task_new (workspace, cancellable, callback, user_data);
   g_autoptr(GError) error = NULL;
+  AiosConnector *connector = NULL;
 
   g_task_set_source_tag (task, aios_connection_test_async);
   if (!aios_credentials_validate (name, NULL, &error))
@@ -108,12 +84,11 @@ aios_connection_test_async (AiosWorkspace       *workspace,
       g_task_return_error (task, g_steal_pointer (&error));
       g_object_unref (task);
     }
-  else if (g_str_equal (name, "smtp"))
-    aios_email_connector_test_async (AIOS_EMAIL_CONNECTOR (aios_workspace_get_connector (workspace, "email")),
-                                     cancellable, email_cb, task);
-  else if (g_str_equal (name, "invoice"))
-    aios_invoice_connector_test_async (AIOS_INVOICE_CONNECTOR (aios_workspace_get_connector (workspace, "invoice")),
-                                       cancellable, invoice_cb, task);
+  else if ((connector = aios_connector_registry_find_by_credential (aios_workspace_get_connectors (workspace),
+                                                                     name)) != NULL &&
+           aios_connector_can_test (connector))
+    /* The connector's own harmless call (an SMTP greeting, a balance read). */
+    aios_connector_test_async (connector, cancellable, connector_cb, task);
   else if (g_str_equal (name, "llm.cloud"))
     aios_llm_list_models_async (aios_workspace_get_llm (workspace), "cloud", cancellable, models_cb, task);
   else

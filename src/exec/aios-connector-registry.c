@@ -27,7 +27,54 @@ struct _AiosConnectorRegistry
 
 G_DEFINE_FINAL_TYPE (AiosConnectorRegistry, aios_connector_registry, G_TYPE_OBJECT)
 
-static const char *const builtin[] = { "email", "invoice", "webhook", NULL };
+/* The built-in connectors: a new connector is its file and one line here. */
+typedef struct {
+  const char     *name;
+  GType         (*get_type) (void);
+  AiosConnector *(*create)  (AiosConfig      *config,
+                             AiosCredentials *credentials,
+                             SoupSession     *session);
+} Builtin;
+
+static const Builtin builtins[] = {
+  { "email",   aios_email_connector_get_type,   aios_email_connector_new },
+  { "invoice", aios_invoice_connector_get_type, aios_invoice_connector_new },
+  { "webhook", aios_webhook_connector_get_type, aios_webhook_connector_new },
+};
+
+/**
+ * aios_connector_registry_ensure_types:
+ *
+ * Makes the built-in connector classes, so what they declare (their
+ * keyring credentials) is known before any connector exists.
+ */
+void
+aios_connector_registry_ensure_types (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done))
+    {
+      for (gsize i = 0; i < G_N_ELEMENTS (builtins); i++)
+        {
+          AiosConnectorClass *klass = g_type_class_ref (builtins[i].get_type ());
+
+          if (klass->credential != NULL)
+            aios_credentials_declare (klass->credential);
+          g_type_class_unref (klass);
+        }
+      g_once_init_leave (&done, 1);
+    }
+}
+
+static gboolean
+is_builtin (const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (builtins); i++)
+    if (g_str_equal (builtins[i].name, name))
+      return TRUE;
+  return FALSE;
+}
 
 static int
 compare_names (gconstpointer a,
@@ -86,7 +133,7 @@ AiosConnector *
 aios_connector_registry_get (AiosConnectorRegistry *self,
                              const char            *name)
 {
-  AiosConnector *connector;
+  AiosConnector *connector = NULL;
 
   g_return_val_if_fail (AIOS_IS_CONNECTOR_REGISTRY (self), NULL);
   g_return_val_if_fail (name != NULL, NULL);
@@ -95,12 +142,9 @@ aios_connector_registry_get (AiosConnectorRegistry *self,
   if (connector != NULL)
     return connector;
 
-  if (g_str_equal (name, "email"))
-    connector = aios_email_connector_new (self->config, self->credentials);
-  else if (g_str_equal (name, "invoice"))
-    connector = aios_invoice_connector_new (self->config, self->credentials, self->session);
-  else if (g_str_equal (name, "webhook"))
-    connector = aios_webhook_connector_new (self->config, self->credentials, self->session);
+  for (gsize i = 0; i < G_N_ELEMENTS (builtins) && connector == NULL; i++)
+    if (g_str_equal (name, builtins[i].name))
+      connector = builtins[i].create (self->config, self->credentials, self->session);
 
   if (connector != NULL)
     g_hash_table_insert (self->connectors, g_strdup (name), connector);
@@ -136,14 +180,39 @@ aios_connector_registry_list_names (AiosConnectorRegistry *self)
   GHashTableIter iter;
   const char *name;
 
-  for (gsize i = 0; builtin[i] != NULL; i++)
-    g_ptr_array_add (names, g_strdup (builtin[i]));
+  for (gsize i = 0; i < G_N_ELEMENTS (builtins); i++)
+    g_ptr_array_add (names, g_strdup (builtins[i].name));
   g_hash_table_iter_init (&iter, self->connectors);
   while (g_hash_table_iter_next (&iter, (gpointer *) &name, NULL))
-    if (!g_strv_contains (builtin, name))
+    if (!is_builtin (name))
       g_ptr_array_add (names, g_strdup (name));
   g_ptr_array_sort (names, compare_names);
   return names;
+}
+
+/**
+ * aios_connector_registry_find_by_credential:
+ * @credential: a keyring credential name ("smtp")
+ *
+ * Returns: (transfer none) (nullable): the connector that reads @credential
+ */
+AiosConnector *
+aios_connector_registry_find_by_credential (AiosConnectorRegistry *self,
+                                            const char            *credential)
+{
+  g_autoptr(GPtrArray) names = NULL;
+
+  g_return_val_if_fail (AIOS_IS_CONNECTOR_REGISTRY (self), NULL);
+  names = aios_connector_registry_list_names (self);
+  for (guint i = 0; i < names->len; i++)
+    {
+      AiosConnector *connector = aios_connector_registry_get (self, g_ptr_array_index (names, i));
+      const AiosCredentialSpec *spec = connector != NULL ? aios_connector_get_credential (connector) : NULL;
+
+      if (spec != NULL && g_strcmp0 (spec->name, credential) == 0)
+        return connector;
+    }
+  return NULL;
 }
 
 AiosCredentials *

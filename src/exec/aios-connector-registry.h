@@ -17,6 +17,9 @@ AiosConnector         *aios_connector_registry_get    (AiosConnectorRegistry *se
 void                   aios_connector_registry_add    (AiosConnectorRegistry *self,
                                                        AiosConnector         *connector);
 GPtrArray             *aios_connector_registry_list_names (AiosConnectorRegistry *self);
+AiosConnector         *aios_connector_registry_find_by_credential (AiosConnectorRegistry *self,
+                                                                   const char            *credential);
+void                   aios_connector_registry_ensure_types (void);
 AiosCredentials       *aios_connector_registry_get_credentials (AiosConnectorRegistry *self);
 AiosConfig            *aios_connector_registry_get_config (AiosConnectorRegistry *self);
 

@@ -8,6 +8,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include "aios-connector.h"
 
 typedef struct
@@ -198,6 +200,205 @@ aios_connector_get_name (AiosConnector *self)
   g_return_val_if_fail (AIOS_IS_CONNECTOR (self), NULL);
   priv = aios_connector_get_instance_private (self);
   return priv->name;
+}
+
+#define DAY_S ((gint64) 24 * 3600)
+
+void
+aios_action_description_free (AiosActionDescription *description)
+{
+  if (description == NULL)
+    return;
+  g_free (description->title);
+  g_free (description->subtitle);
+  g_free (description->question);
+  g_free (description);
+}
+
+/**
+ * aios_connector_get_display_name:
+ *
+ * Returns: the connector's name for people ("Email"), translated
+ */
+const char *
+aios_connector_get_display_name (AiosConnector *self)
+{
+  AiosConnectorClass *klass;
+
+  g_return_val_if_fail (AIOS_IS_CONNECTOR (self), NULL);
+  klass = AIOS_CONNECTOR_GET_CLASS (self);
+  return klass->display_name != NULL ? _(klass->display_name) : aios_connector_get_name (self);
+}
+
+const char *
+aios_connector_get_icon_name (AiosConnector *self)
+{
+  AiosConnectorClass *klass;
+
+  g_return_val_if_fail (AIOS_IS_CONNECTOR (self), NULL);
+  klass = AIOS_CONNECTOR_GET_CLASS (self);
+  return klass->icon_name != NULL ? klass->icon_name : "emblem-documents-symbolic";
+}
+
+/**
+ * aios_connector_get_approval_expiry_s:
+ *
+ * Returns: how long an approval of this connector's action waits before it
+ *   expires, in seconds (three days unless the connector says otherwise)
+ */
+gint64
+aios_connector_get_approval_expiry_s (AiosConnector *self)
+{
+  AiosConnectorClass *klass;
+
+  g_return_val_if_fail (AIOS_IS_CONNECTOR (self), 3 * DAY_S);
+  klass = AIOS_CONNECTOR_GET_CLASS (self);
+  return klass->approval_expiry_s > 0 ? klass->approval_expiry_s : 3 * DAY_S;
+}
+
+AiosPreviewKind
+aios_connector_get_preview_kind (AiosConnector *self)
+{
+  g_return_val_if_fail (AIOS_IS_CONNECTOR (self), AIOS_PREVIEW_DATA);
+  return AIOS_CONNECTOR_GET_CLASS (self)->preview_kind;
+}
+
+/**
+ * aios_connector_get_credential:
+ *
+ * Returns: (transfer none) (nullable): the keyring credential the connector reads
+ */
+const AiosCredentialSpec *
+aios_connector_get_credential (AiosConnector *self)
+{
+  g_return_val_if_fail (AIOS_IS_CONNECTOR (self), NULL);
+  return AIOS_CONNECTOR_GET_CLASS (self)->credential;
+}
+
+/**
+ * aios_connector_describe:
+ * @preview: (nullable): the action's preview (from prepare)
+ * @request: (nullable): the action's request
+ * @person: (nullable): who the run is about, when it knows
+ *
+ * Returns: (transfer full): the action in words: the Inbox row's title and
+ *   subtitle, the notification's question
+ */
+AiosActionDescription *
+aios_connector_describe (AiosConnector *self,
+                         JsonNode      *preview,
+                         JsonNode      *request,
+                         const char    *person)
+{
+  AiosConnectorClass *klass;
+  AiosActionDescription *description;
+
+  g_return_val_if_fail (AIOS_IS_CONNECTOR (self), NULL);
+  klass = AIOS_CONNECTOR_GET_CLASS (self);
+  if (klass->describe != NULL)
+    return klass->describe (self, preview, request, person);
+
+  description = g_new0 (AiosActionDescription, 1);
+  /* Translators: an inbox title for a connector without words of its own; %s is its name */
+  description->title = g_strdup_printf (_("%s action"), aios_connector_get_display_name (self));
+  description->subtitle = person != NULL ? g_strdup (person) : NULL;
+  /* Translators: a notification's title; %s is a connector's name */
+  description->question = g_strdup_printf (_("Approve the %s action?"), aios_connector_get_display_name (self));
+  return description;
+}
+
+/**
+ * aios_action_description_for_output:
+ * @step_name: the step whose result waits
+ * @person: (nullable): who the run is about
+ *
+ * Returns: (transfer full): the words for a step's own result waiting to
+ *   be checked, an approval without a connector
+ */
+AiosActionDescription *
+aios_action_description_for_output (const char *step_name,
+                                    const char *person)
+{
+  AiosActionDescription *description = g_new0 (AiosActionDescription, 1);
+
+  description->title = person != NULL
+    /* Translators: an inbox title: a step's result waiting to be checked; the step, then a person */
+    ? g_strdup_printf (_("Result of “%s” for %s"), step_name, person)
+    /* Translators: an inbox title: a step's result waiting to be checked */
+    : g_strdup_printf (_("Result of “%s”"), step_name);
+  /* Translators: a notification's title; %s is a step's name */
+  description->question = g_strdup_printf (_("Check the result of “%s”?"), step_name);
+  return description;
+}
+
+/**
+ * aios_json_node_get_string:
+ * @node: (nullable): a JSON node, usually an object
+ * @member: a member name
+ *
+ * Returns: (transfer none) (nullable): @member of the object @node when it is
+ *   a string, else %NULL
+ */
+const char *
+aios_json_node_get_string (JsonNode   *node,
+                           const char *member)
+{
+  JsonObject *object = node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+  JsonNode *value = object != NULL ? json_object_get_member (object, member) : NULL;
+
+  if (value == NULL || !JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (value);
+}
+
+gboolean
+aios_connector_can_test (AiosConnector *self)
+{
+  g_return_val_if_fail (AIOS_IS_CONNECTOR (self), FALSE);
+  return AIOS_CONNECTOR_GET_CLASS (self)->test_async != NULL;
+}
+
+/**
+ * aios_connector_test_async:
+ *
+ * Makes the connector's harmless call ("Test connection"): it proves the
+ * settings and the credential work without doing anything outward.
+ */
+void
+aios_connector_test_async (AiosConnector       *self,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  AiosConnectorClass *klass;
+
+  g_return_if_fail (AIOS_IS_CONNECTOR (self));
+  klass = AIOS_CONNECTOR_GET_CLASS (self);
+  if (klass->test_async == NULL)
+    {
+      g_task_report_new_error (self, callback, user_data, aios_connector_test_async,
+                               G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                               _("The %s connector has no harmless call to test with"),
+                               aios_connector_get_display_name (self));
+      return;
+    }
+  klass->test_async (self, cancellable, callback, user_data);
+}
+
+/**
+ * aios_connector_test_finish:
+ *
+ * Returns: (transfer full): what the test saw, in words, or %NULL with @error set
+ */
+char *
+aios_connector_test_finish (AiosConnector  *self,
+                            GAsyncResult   *result,
+                            GError        **error)
+{
+  g_return_val_if_fail (AIOS_IS_CONNECTOR (self), NULL);
+  if (g_async_result_is_tagged (result, aios_connector_test_async))
+    return g_task_propagate_pointer (G_TASK (result), error);
+  return AIOS_CONNECTOR_GET_CLASS (self)->test_finish (self, result, error);
 }
 
 /**

@@ -4,6 +4,8 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "aios-credentials.h"
+
 G_BEGIN_DECLS
 
 /*
@@ -36,6 +38,24 @@ gint64   aios_connector_error_get_retry_after_ms (const GError *error);
 void     aios_connector_error_set_retry_after_ms (GError       *error,
                                                   gint64        retry_after_ms);
 
+/* How the approval view shows a connector's preview. */
+typedef enum {
+  AIOS_PREVIEW_DATA,     /* the preview's JSON, as it is */
+  AIOS_PREVIEW_EMAIL,    /* from, to, subject, body: a message */
+  AIOS_PREVIEW_INVOICE,  /* customer, items, total, due date */
+  AIOS_PREVIEW_REQUEST,  /* method, URL, headers, body: an HTTP request */
+} AiosPreviewKind;
+
+/* An action in words, for the Inbox and the notification. */
+typedef struct {
+  char *title;     /* "Email to Dana Whitfield" */
+  char *subtitle;  /* nullable: the subject, the total, the event */
+  char *question;  /* the notification's title: "Approve email to Dana Whitfield?" */
+} AiosActionDescription;
+
+void aios_action_description_free (AiosActionDescription *description);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AiosActionDescription, aios_action_description_free)
+
 #define AIOS_TYPE_CONNECTOR (aios_connector_get_type ())
 G_DECLARE_DERIVABLE_TYPE (AiosConnector, aios_connector, AIOS, CONNECTOR, GObject)
 
@@ -63,10 +83,58 @@ struct _AiosConnectorClass
                                const char           *idempotency_key,
                                GError              **error);
 
-  gpointer padding[7];
+  /* What the connector is, set once in class_init: the app reads these
+   * instead of knowing connectors by name. */
+  const char               *display_name;      /* N_(): "Email" */
+  const char               *icon_name;         /* the Inbox row's icon */
+  gint64                    approval_expiry_s; /* how long its approvals wait (0: 3 days) */
+  AiosPreviewKind           preview_kind;
+  const AiosCredentialSpec *credential;        /* nullable: the keyring credential it reads */
+
+  /* The action in words; @person (nullable) is who the run is about. */
+  AiosActionDescription *(*describe) (AiosConnector  *self,
+                                      JsonNode       *preview,
+                                      JsonNode       *request,
+                                      const char     *person);
+  /* Optional: a harmless call that proves the settings and credential work;
+   * the answer is what it saw, in words. */
+  void      (*test_async)     (AiosConnector        *self,
+                               GCancellable         *cancellable,
+                               GAsyncReadyCallback   callback,
+                               gpointer              user_data);
+  char     *(*test_finish)    (AiosConnector        *self,
+                               GAsyncResult         *result,
+                               GError              **error);
+
+  gpointer padding[4];
 };
 
 const char *aios_connector_get_name       (AiosConnector        *self);
+const char *aios_connector_get_display_name (AiosConnector      *self);
+const char *aios_connector_get_icon_name  (AiosConnector        *self);
+gint64      aios_connector_get_approval_expiry_s (AiosConnector *self);
+AiosPreviewKind aios_connector_get_preview_kind (AiosConnector  *self);
+const AiosCredentialSpec *aios_connector_get_credential (AiosConnector *self);
+AiosActionDescription *aios_connector_describe (AiosConnector   *self,
+                                           JsonNode             *preview,
+                                           JsonNode             *request,
+                                           const char           *person);
+gboolean    aios_connector_can_test       (AiosConnector        *self);
+void        aios_connector_test_async     (AiosConnector        *self,
+                                           GCancellable         *cancellable,
+                                           GAsyncReadyCallback   callback,
+                                           gpointer              user_data);
+char       *aios_connector_test_finish    (AiosConnector        *self,
+                                           GAsyncResult         *result,
+                                           GError              **error);
+
+/* A string member of a preview or request object, or NULL. */
+const char *aios_json_node_get_string (JsonNode   *node,
+                                       const char *member);
+
+/* The description of a step's own result waiting to be checked (no connector). */
+AiosActionDescription *aios_action_description_for_output (const char *step_name,
+                                                           const char *person);
 /* The deadline of one execution (default 30 s). */
 guint       aios_connector_get_timeout_ms (AiosConnector        *self);
 void        aios_connector_set_timeout_ms (AiosConnector        *self,

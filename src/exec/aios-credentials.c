@@ -16,6 +16,7 @@
 
 #include "aios-connector.h"
 #include "aios-credentials.h"
+#include "aios-connector-registry.h"
 #include "store/aios-journal.h"
 
 #define ACCOUNT "default"
@@ -29,16 +30,84 @@ struct _AiosCredentials
 G_DEFINE_FINAL_TYPE (AiosCredentials, aios_credentials, G_TYPE_OBJECT)
 G_DEFINE_QUARK (aios-credentials-error-quark, aios_credentials_error)
 
-static const struct {
-  const char *name;
-  const char *description;
-} known[] = {
-  { "smtp",      N_("SMTP login, as user:password") },
-  { "llm.cloud", N_("API key of the cloud model service") },
-  { "invoice",   N_("Secret key of the invoicing API") },
-  { "webhook",   N_("HMAC secret that signs webhook requests") },
-  { "intake",    N_("Bearer token of the local intake endpoint") },
+/* The credentials that belong to no connector; the connectors' own are
+ * declared by their classes (aios_connector_registry_ensure_types()). */
+static const AiosCredentialSpec builtin_specs[] = {
+  { "llm.cloud", N_("API Key"), N_("API key of the cloud model service"), FALSE },
+  { "intake",    N_("Bearer Token"), N_("Bearer token of the local intake endpoint"), FALSE },
 };
+
+G_LOCK_DEFINE_STATIC (specs);
+static GPtrArray *specs;   /* const AiosCredentialSpec*, declared order */
+static GPtrArray *names;   /* const char*, NULL-terminated */
+
+/**
+ * aios_credentials_declare:
+ * @spec: (transfer none): a static description; it must outlive the process
+ *
+ * Makes @spec's name a credential `aios credentials` and the keyring accept.
+ * Declaring a name twice keeps the first.
+ */
+void
+aios_credentials_declare (const AiosCredentialSpec *spec)
+{
+  g_return_if_fail (spec != NULL && spec->name != NULL);
+
+  G_LOCK (specs);
+  if (specs == NULL)
+    {
+      specs = g_ptr_array_new ();
+      names = g_ptr_array_new ();
+      g_ptr_array_add (names, NULL);
+    }
+  for (guint i = 0; i < specs->len; i++)
+    if (g_str_equal (((const AiosCredentialSpec *) g_ptr_array_index (specs, i))->name, spec->name))
+      {
+        G_UNLOCK (specs);
+        return;
+      }
+  g_ptr_array_add (specs, (gpointer) spec);
+  g_ptr_array_index (names, names->len - 1) = (gpointer) spec->name;
+  g_ptr_array_add (names, NULL);
+  G_UNLOCK (specs);
+}
+
+static void
+ensure_specs (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done))
+    {
+      aios_connector_registry_ensure_types ();
+      for (gsize i = 0; i < G_N_ELEMENTS (builtin_specs); i++)
+        aios_credentials_declare (&builtin_specs[i]);
+      g_once_init_leave (&done, 1);
+    }
+}
+
+/**
+ * aios_credentials_get_spec:
+ * @name: a credential name
+ *
+ * Returns: (transfer none) (nullable): what @name is, or %NULL when no
+ *   connector or built-in part of Aios uses it
+ */
+const AiosCredentialSpec *
+aios_credentials_get_spec (const char *name)
+{
+  const AiosCredentialSpec *found = NULL;
+
+  ensure_specs ();
+  if (name == NULL)
+    return NULL;
+  G_LOCK (specs);
+  for (guint i = 0; i < specs->len && found == NULL; i++)
+    if (g_str_equal (((const AiosCredentialSpec *) g_ptr_array_index (specs, i))->name, name))
+      found = g_ptr_array_index (specs, i);
+  G_UNLOCK (specs);
+  return found;
+}
 
 static const SecretSchema *
 credential_schema (void)
@@ -91,21 +160,16 @@ aios_credentials_new (AiosStore *store)
 const char *const *
 aios_credentials_list_names (void)
 {
-  static const char *names[G_N_ELEMENTS (known) + 1];
-
-  if (names[0] == NULL)
-    for (gsize i = 0; i < G_N_ELEMENTS (known); i++)
-      names[i] = known[i].name;
-  return names;
+  ensure_specs ();
+  return (const char *const *) names->pdata;
 }
 
 const char *
 aios_credentials_describe (const char *name)
 {
-  for (gsize i = 0; i < G_N_ELEMENTS (known); i++)
-    if (g_strcmp0 (known[i].name, name) == 0)
-      return _(known[i].description);
-  return NULL;
+  const AiosCredentialSpec *spec = aios_credentials_get_spec (name);
+
+  return spec != NULL ? _(spec->description) : NULL;
 }
 
 gboolean
@@ -113,9 +177,10 @@ aios_credentials_validate (const char  *name,
                            const char  *secret,
                            GError     **error)
 {
+  const AiosCredentialSpec *spec = aios_credentials_get_spec (name);
   const char *colon;
 
-  if (aios_credentials_describe (name) == NULL)
+  if (spec == NULL)
     {
       g_autofree char *list = g_strjoinv (", ", (char **) aios_credentials_list_names ());
       g_set_error (error, AIOS_CREDENTIALS_ERROR, AIOS_CREDENTIALS_ERROR_UNKNOWN_NAME,
@@ -136,11 +201,11 @@ aios_credentials_validate (const char  *name,
                    _("The secret for %s must be one line"), name);
       return FALSE;
     }
-  if (g_str_equal (name, "smtp") &&
+  if (spec->user_password &&
       ((colon = strchr (secret, ':')) == NULL || colon == secret || colon[1] == '\0'))
     {
       g_set_error (error, AIOS_CREDENTIALS_ERROR, AIOS_CREDENTIALS_ERROR_INVALID,
-                   _("The smtp credential must be user:password"));
+                   _("The %s credential must be user:password"), name);
       return FALSE;
     }
   return TRUE;

@@ -16,6 +16,16 @@ typedef enum {
   AIOS_CREDENTIALS_ERROR_UNAVAILABLE,   /* no keyring, or it is locked */
 } AiosCredentialsError;
 
+/* A credential the keyring keeps: connectors declare theirs in their class
+ * (AiosConnectorClass.credential); the model service's and the intake's are
+ * built in. */
+typedef struct {
+  const char *name;          /* the keyring name: "smtp" */
+  const char *label;         /* N_(): the Preferences row */
+  const char *description;   /* N_(): what it is, in `aios credentials list` */
+  gboolean    user_password; /* the secret is user:password */
+} AiosCredentialSpec;
+
 #define AIOS_TYPE_CREDENTIALS (aios_credentials_get_type ())
 G_DECLARE_FINAL_TYPE (AiosCredentials, aios_credentials, AIOS, CREDENTIALS, GObject)
 
@@ -23,6 +33,8 @@ GQuark            aios_credentials_error_quark  (void);
 
 AiosCredentials  *aios_credentials_new          (AiosStore           *store);
 const char *const *aios_credentials_list_names  (void);
+const AiosCredentialSpec *aios_credentials_get_spec (const char      *name);
+void              aios_credentials_declare      (const AiosCredentialSpec *spec);
 const char       *aios_credentials_describe     (const char          *name);
 gboolean          aios_credentials_validate     (const char          *name,
                                                  const char          *secret,

@@ -928,6 +928,85 @@ aios_email_connector_dispose (GObject *object)
   G_OBJECT_CLASS (aios_email_connector_parent_class)->dispose (object);
 }
 
+static const AiosCredentialSpec smtp_credential = {
+  "smtp", N_("SMTP Login (user:password)"), N_("SMTP login, as user:password"), TRUE
+};
+
+static AiosActionDescription *
+aios_email_connector_describe (AiosConnector *connector,
+                               JsonNode      *preview,
+                               JsonNode      *request,
+                               const char    *person)
+{
+  AiosActionDescription *description = g_new0 (AiosActionDescription, 1);
+  JsonObject *object = preview != NULL && JSON_NODE_HOLDS_OBJECT (preview) ? json_node_get_object (preview) : NULL;
+  JsonNode *to = object != NULL ? json_object_get_member (object, "to") : NULL;
+  const char *address = NULL;
+  const char *who;
+
+  if (to != NULL && JSON_NODE_HOLDS_ARRAY (to) && json_array_get_length (json_node_get_array (to)) > 0)
+    address = json_array_get_string_element (json_node_get_array (to), 0);
+  else
+    address = aios_json_node_get_string (preview, "to");
+  who = person != NULL ? person : address;
+
+  /* Translators: an inbox title; %s is a person's name or address */
+  description->title = g_strdup_printf (_("Email to %s"), who != NULL ? who : _("no one"));
+  description->subtitle = g_strdup (aios_json_node_get_string (preview, "subject"));
+  description->question = who != NULL
+    /* Translators: a notification's title; %s is a person's name or address */
+    ? g_strdup_printf (_("Approve email to %s?"), who)
+    : g_strdup (_("Approve an email?"));
+  return description;
+}
+
+static void
+test_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) summary = aios_email_connector_test_finish (AIOS_EMAIL_CONNECTOR (source), result, &error);
+  gboolean tls, authenticated;
+  const char *text;
+
+  if (summary == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  tls = json_object_get_boolean_member (json_node_get_object (summary), "tls");
+  authenticated = json_object_get_boolean_member (json_node_get_object (summary), "authenticated");
+  if (tls)
+    text = authenticated ? _("The SMTP server answered over an encrypted connection and accepted the login")
+                         : _("The SMTP server answered over an encrypted connection; no login was needed");
+  else
+    text = authenticated ? _("The SMTP server answered on loopback, not encrypted, and accepted the login")
+                         : _("The SMTP server answered on loopback, not encrypted; no login was needed");
+  g_task_return_pointer (task, g_strdup (text), g_free);
+}
+
+static void
+aios_email_connector_connection_test_async (AiosConnector       *connector,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data)
+{
+  GTask *task = g_task_new (connector, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, aios_email_connector_connection_test_async);
+  aios_email_connector_test_async (AIOS_EMAIL_CONNECTOR (connector), cancellable, test_cb, task);
+}
+
+static char *
+aios_email_connector_connection_test_finish (AiosConnector  *connector,
+                                             GAsyncResult   *result,
+                                             GError        **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 static void
 aios_email_connector_class_init (AiosEmailConnectorClass *klass)
 {
@@ -938,6 +1017,15 @@ aios_email_connector_class_init (AiosEmailConnectorClass *klass)
   connector_class->prepare_keyed = aios_email_connector_prepare_keyed;
   connector_class->execute_async = aios_email_connector_execute_async;
   connector_class->execute_finish = aios_email_connector_execute_finish;
+
+  connector_class->display_name = N_("Email");
+  connector_class->icon_name = "mail-unread-symbolic";
+  connector_class->approval_expiry_s = 3 * 24 * 3600;
+  connector_class->preview_kind = AIOS_PREVIEW_EMAIL;
+  connector_class->credential = &smtp_credential;
+  connector_class->describe = aios_email_connector_describe;
+  connector_class->test_async = aios_email_connector_connection_test_async;
+  connector_class->test_finish = aios_email_connector_connection_test_finish;
 }
 
 static void
@@ -947,7 +1035,8 @@ aios_email_connector_init (AiosEmailConnector *self)
 
 AiosConnector *
 aios_email_connector_new (AiosConfig      *config,
-                          AiosCredentials *credentials)
+                          AiosCredentials *credentials,
+                          SoupSession     *session)
 {
   AiosEmailConnector *self = g_object_new (AIOS_TYPE_EMAIL_CONNECTOR, "name", "email", NULL);
 

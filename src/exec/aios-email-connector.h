@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include <libsoup/soup.h>
+
 #include "aios-connector.h"
 #include "aios-credentials.h"
 #include "store/aios-config.h"
@@ -14,8 +16,10 @@ G_BEGIN_DECLS
 #define AIOS_TYPE_EMAIL_CONNECTOR (aios_email_connector_get_type ())
 G_DECLARE_FINAL_TYPE (AiosEmailConnector, aios_email_connector, AIOS, EMAIL_CONNECTOR, AiosConnector)
 
+/* @session is unused (SMTP speaks over GIO); the signature is every connector's. */
 AiosConnector *aios_email_connector_new         (AiosConfig          *config,
-                                                 AiosCredentials     *credentials);
+                                                 AiosCredentials     *credentials,
+                                                 SoupSession         *session);
 /* "Test connection": connect, (STARTTLS), EHLO, AUTH when a credential is
  * stored, QUIT. Sends nothing. Returns a JSON summary of what was seen. */
 void           aios_email_connector_test_async  (AiosEmailConnector  *self,

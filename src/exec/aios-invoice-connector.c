@@ -776,6 +776,73 @@ aios_invoice_connector_dispose (GObject *object)
   G_OBJECT_CLASS (aios_invoice_connector_parent_class)->dispose (object);
 }
 
+static const AiosCredentialSpec invoice_credential = {
+  "invoice", N_("Secret Key"), N_("Secret key of the invoicing API"), FALSE
+};
+
+static AiosActionDescription *
+aios_invoice_connector_describe (AiosConnector *connector,
+                                 JsonNode      *preview,
+                                 JsonNode      *request,
+                                 const char    *person)
+{
+  AiosActionDescription *description = g_new0 (AiosActionDescription, 1);
+  JsonObject *object = request != NULL && JSON_NODE_HOLDS_OBJECT (request) ? json_node_get_object (request) : NULL;
+  JsonNode *customer = object != NULL ? json_object_get_member (object, "customer") : NULL;
+  const char *client = aios_json_node_get_string (customer, "name");
+  const char *who;
+
+  if (client == NULL)
+    client = person;
+  if (client == NULL)
+    client = aios_json_node_get_string (preview, "customer");
+  who = client != NULL ? client : "";
+
+  /* Translators: an inbox title; %s is a client's name or address */
+  description->title = g_strdup_printf (_("Invoice to %s"), who);
+  description->subtitle = g_strdup (aios_json_node_get_string (preview, "total_text"));
+  description->question = client != NULL
+    /* Translators: a notification's title; %s is a client's name or address */
+    ? g_strdup_printf (_("Approve invoice to %s?"), client)
+    : g_strdup (_("Approve an invoice?"));
+  return description;
+}
+
+static void
+test_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) balance = aios_invoice_connector_test_finish (AIOS_INVOICE_CONNECTOR (source), result, &error);
+
+  if (balance == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, g_strdup (_("The invoicing API accepted the key (balance read)")), g_free);
+}
+
+static void
+aios_invoice_connector_connection_test_async (AiosConnector       *connector,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data)
+{
+  GTask *task = g_task_new (connector, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, aios_invoice_connector_connection_test_async);
+  aios_invoice_connector_test_async (AIOS_INVOICE_CONNECTOR (connector), cancellable, test_cb, task);
+}
+
+static char *
+aios_invoice_connector_connection_test_finish (AiosConnector  *connector,
+                                               GAsyncResult   *result,
+                                               GError        **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 static void
 aios_invoice_connector_class_init (AiosInvoiceConnectorClass *klass)
 {
@@ -785,6 +852,15 @@ aios_invoice_connector_class_init (AiosInvoiceConnectorClass *klass)
   connector_class->prepare = aios_invoice_connector_prepare;
   connector_class->execute_async = aios_invoice_connector_execute_async;
   connector_class->execute_finish = aios_invoice_connector_execute_finish;
+
+  connector_class->display_name = N_("Invoice");
+  connector_class->icon_name = "x-office-spreadsheet-symbolic";
+  connector_class->approval_expiry_s = 7 * 24 * 3600;
+  connector_class->preview_kind = AIOS_PREVIEW_INVOICE;
+  connector_class->credential = &invoice_credential;
+  connector_class->describe = aios_invoice_connector_describe;
+  connector_class->test_async = aios_invoice_connector_connection_test_async;
+  connector_class->test_finish = aios_invoice_connector_connection_test_finish;
 }
 
 static void

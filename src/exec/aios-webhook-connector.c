@@ -319,6 +319,74 @@ aios_webhook_connector_dispose (GObject *object)
   G_OBJECT_CLASS (aios_webhook_connector_parent_class)->dispose (object);
 }
 
+static const AiosCredentialSpec webhook_credential = {
+  "webhook", N_("Signing Secret"), N_("HMAC secret that signs webhook requests"), FALSE
+};
+
+static AiosActionDescription *
+aios_webhook_connector_describe (AiosConnector *connector,
+                                 JsonNode      *preview,
+                                 JsonNode      *request,
+                                 const char    *person)
+{
+  AiosActionDescription *description = g_new0 (AiosActionDescription, 1);
+  const char *url = aios_json_node_get_string (preview, "url");
+  g_autoptr(GUri) uri = url != NULL ? g_uri_parse (url, G_URI_FLAGS_NONE, NULL) : NULL;
+  const char *host = uri != NULL ? g_uri_get_host (uri) : NULL;
+  JsonObject *object = preview != NULL && JSON_NODE_HOLDS_OBJECT (preview) ? json_node_get_object (preview) : NULL;
+  JsonNode *headers = object != NULL ? json_object_get_member (object, "headers") : NULL;
+  const char *event = aios_json_node_get_string (headers, "X-Aios-Event");
+  const char *where = host != NULL ? host : url != NULL ? url : "";
+
+  /* Translators: an inbox title; %s is the receiving server */
+  description->title = g_strdup_printf (_("Webhook to %s"), where);
+  description->subtitle = g_strdup (event != NULL ? event : url);
+  /* Translators: a notification's title; %s is the receiving server */
+  description->question = g_strdup_printf (_("Approve the webhook to %s?"), where);
+  return description;
+}
+
+static void
+test_secret_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  char *secret = aios_credentials_lookup_finish (AIOS_CREDENTIALS (source), result, &error);
+
+  if (secret == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  secret_password_free (secret);
+  g_task_return_pointer (task, g_strdup (_("The keyring gives the secret (this connector has no harmless call to make)")),
+                         g_free);
+}
+
+/* A webhook has no harmless call: the test proves the secret is there. */
+static void
+aios_webhook_connector_connection_test_async (AiosConnector       *connector,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data)
+{
+  AiosWebhookConnector *self = AIOS_WEBHOOK_CONNECTOR (connector);
+  GTask *task = g_task_new (connector, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, aios_webhook_connector_connection_test_async);
+  aios_credentials_lookup_async (self->credentials, webhook_credential.name, cancellable, test_secret_cb, task);
+}
+
+static char *
+aios_webhook_connector_connection_test_finish (AiosConnector  *connector,
+                                               GAsyncResult   *result,
+                                               GError        **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 static void
 aios_webhook_connector_class_init (AiosWebhookConnectorClass *klass)
 {
@@ -328,6 +396,15 @@ aios_webhook_connector_class_init (AiosWebhookConnectorClass *klass)
   connector_class->prepare = aios_webhook_connector_prepare;
   connector_class->execute_async = aios_webhook_connector_execute_async;
   connector_class->execute_finish = aios_webhook_connector_execute_finish;
+
+  connector_class->display_name = N_("Webhook");
+  connector_class->icon_name = "network-transmit-symbolic";
+  connector_class->approval_expiry_s = 1 * 24 * 3600;
+  connector_class->preview_kind = AIOS_PREVIEW_REQUEST;
+  connector_class->credential = &webhook_credential;
+  connector_class->describe = aios_webhook_connector_describe;
+  connector_class->test_async = aios_webhook_connector_connection_test_async;
+  connector_class->test_finish = aios_webhook_connector_connection_test_finish;
 }
 
 static void

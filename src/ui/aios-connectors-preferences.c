@@ -47,18 +47,33 @@ aios_connectors_preferences_dispose (GObject *object)
   G_OBJECT_CLASS (aios_connectors_preferences_parent_class)->dispose (object);
 }
 
+/* A keyring credential's row, titled as its connector's class says. */
+static void
+add_credential_row (AiosConnectorsPreferences *self,
+                    AdwPreferencesGroup       *group,
+                    const AiosCredentialSpec  *spec)
+{
+  if (spec != NULL)
+    adw_preferences_group_add (group, aios_credential_row_new (self->workspace, spec->name, _(spec->label)));
+}
+
+static const AiosCredentialSpec *
+connector_credential (AiosConnectorsPreferences *self,
+                      const char                *connector)
+{
+  AiosConnector *found = aios_workspace_get_connector (self->workspace, connector);
+
+  return found != NULL ? aios_connector_get_credential (found) : NULL;
+}
+
 /* The keyring credentials, beside the settings they go with. */
 static void
 add_credential_rows (AiosConnectorsPreferences *self)
 {
-  adw_preferences_group_add (self->email_group,
-                             aios_credential_row_new (self->workspace, "smtp", _("SMTP Login (user:password)")));
-  adw_preferences_group_add (self->invoice_group,
-                             aios_credential_row_new (self->workspace, "invoice", _("Secret Key")));
-  adw_preferences_group_add (self->webhook_group,
-                             aios_credential_row_new (self->workspace, "webhook", _("Signing Secret")));
-  adw_preferences_group_add (self->intake_group,
-                             aios_credential_row_new (self->workspace, "intake", _("Bearer Token")));
+  add_credential_row (self, self->email_group, connector_credential (self, "email"));
+  add_credential_row (self, self->invoice_group, connector_credential (self, "invoice"));
+  add_credential_row (self, self->webhook_group, connector_credential (self, "webhook"));
+  add_credential_row (self, self->intake_group, aios_credentials_get_spec ("intake"));
 }
 
 static void
