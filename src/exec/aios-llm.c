@@ -37,6 +37,7 @@
 #include "aios-json-schema.h"
 #include "aios-llm.h"
 #include "aios-llm-private.h"
+#include "aios-llm-wire.h"
 #include "store/aios-journal.h"
 
 #define DEFAULT_TIMEOUT_MS 120000
@@ -188,202 +189,6 @@ fail:
   return FALSE;
 }
 
-/* Prices and budgets */
-
-gboolean
-aios_llm_set_price (AiosLlm     *self,
-                    const char  *model,
-                    gint64       input_micros_per_mtok,
-                    gint64       output_micros_per_mtok,
-                    GError     **error)
-{
-  sqlite3_stmt *stmt;
-  g_autofree char *summary = NULL;
-  AiosEvent ev = { 0 };
-  int rc;
-
-  g_return_val_if_fail (AIOS_IS_LLM (self), FALSE);
-  if (model == NULL || *model == '\0' || input_micros_per_mtok < 0 || output_micros_per_mtok < 0)
-    {
-      g_set_error (error, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_PERMANENT,
-                   _("A price needs a model name and amounts of zero or more"));
-      return FALSE;
-    }
-  if (!aios_store_begin (self->store, error))
-    return FALSE;
-  stmt = aios_store_prepare (self->store,
-                             "INSERT INTO model_prices (model, input_micros_per_mtok, output_micros_per_mtok, updated_at) "
-                             "VALUES (?,?,?,?) ON CONFLICT (model) DO UPDATE SET "
-                             "input_micros_per_mtok = excluded.input_micros_per_mtok, "
-                             "output_micros_per_mtok = excluded.output_micros_per_mtok, "
-                             "updated_at = excluded.updated_at", error);
-  if (stmt == NULL)
-    goto fail;
-  sqlite3_bind_text (stmt, 1, model, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 2, input_micros_per_mtok);
-  sqlite3_bind_int64 (stmt, 3, output_micros_per_mtok);
-  sqlite3_bind_int64 (stmt, 4, aios_store_now_ms ());
-  rc = sqlite3_step (stmt);
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      aios_store_set_error (self->store, rc, error, _("save the price"));
-      goto fail;
-    }
-  summary = g_strdup_printf ("Price of model %s set to %.2f in / %.2f out per million tokens", model,
-                             input_micros_per_mtok / 1e6, output_micros_per_mtok / 1e6);
-  ev.actor = (char *) "operator";
-  ev.kind = (char *) "llm.price-changed";
-  ev.summary = summary;
-  if (aios_journal_append (self->store, &ev, error) == 0)
-    goto fail;
-  return aios_store_commit (self->store, error);
-fail:
-  aios_store_rollback (self->store);
-  return FALSE;
-}
-
-void
-aios_model_price_free (AiosModelPrice *price)
-{
-  if (price == NULL)
-    return;
-  g_free (price->model);
-  g_free (price);
-}
-
-static AiosModelPrice *
-price_from_row (sqlite3_stmt *stmt)
-{
-  AiosModelPrice *price = g_new0 (AiosModelPrice, 1);
-
-  price->model = aios_store_column_dup (stmt, 0);
-  price->input_micros_per_mtok = sqlite3_column_int64 (stmt, 1);
-  price->output_micros_per_mtok = sqlite3_column_int64 (stmt, 2);
-  price->updated_at = sqlite3_column_int64 (stmt, 3);
-  return price;
-}
-
-/**
- * aios_llm_get_price:
- * @model: a model name
- *
- * Returns: (transfer full) (nullable): @model's price, or %NULL when it has none
- */
-AiosModelPrice *
-aios_llm_get_price (AiosLlm    *self,
-                    const char *model)
-{
-  sqlite3_stmt *stmt;
-  AiosModelPrice *price = NULL;
-
-  g_return_val_if_fail (AIOS_IS_LLM (self), NULL);
-  if (model == NULL)
-    return NULL;
-  stmt = aios_store_prepare (self->store,
-                             "SELECT model, input_micros_per_mtok, output_micros_per_mtok, updated_at "
-                             "FROM model_prices WHERE model = ?", NULL);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, model, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    price = price_from_row (stmt);
-  sqlite3_reset (stmt);
-  return price;
-}
-
-/**
- * aios_llm_list_prices:
- *
- * Returns: (transfer container) (element-type AiosModelPrice): every priced
- *   model in name order, or %NULL with @error set
- */
-GPtrArray *
-aios_llm_list_prices (AiosLlm  *self,
-                      GError  **error)
-{
-  g_autoptr(GPtrArray) prices = g_ptr_array_new_with_free_func ((GDestroyNotify) aios_model_price_free);
-  sqlite3_stmt *stmt;
-  int rc;
-
-  g_return_val_if_fail (AIOS_IS_LLM (self), NULL);
-  stmt = aios_store_prepare (self->store,
-                             "SELECT model, input_micros_per_mtok, output_micros_per_mtok, updated_at "
-                             "FROM model_prices ORDER BY model", error);
-  if (stmt == NULL)
-    return NULL;
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (prices, price_from_row (stmt));
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      aios_store_set_error (self->store, rc, error, _("read the model prices"));
-      return NULL;
-    }
-  return g_steal_pointer (&prices);
-}
-
-static gboolean
-get_price (AiosLlm    *self,
-           const char *model,
-           gint64     *in,
-           gint64     *out)
-{
-  g_autoptr(AiosModelPrice) price = aios_llm_get_price (self, model);
-
-  *in = price != NULL ? price->input_micros_per_mtok : 0;
-  *out = price != NULL ? price->output_micros_per_mtok : 0;
-  return price != NULL;
-}
-
-static gint64
-period_start_ms (gboolean month)
-{
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  g_autoptr(GDateTime) start = g_date_time_new_local (g_date_time_get_year (now),
-                                                     g_date_time_get_month (now),
-                                                     month ? 1 : g_date_time_get_day_of_month (now),
-                                                     0, 0, 0);
-  return g_date_time_to_unix (start) * 1000;
-}
-
-gint64
-aios_llm_spent_micros (AiosLlm  *self,
-                       gboolean  month)
-{
-  sqlite3_stmt *stmt = aios_store_prepare (self->store,
-                                           "SELECT COALESCE (SUM (cost_micros), 0) FROM prompts WHERE ts >= ?", NULL);
-  gint64 spent = 0;
-
-  if (stmt == NULL)
-    return 0;
-  sqlite3_bind_int64 (stmt, 1, period_start_ms (month));
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    spent = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-  return spent;
-}
-
-static gint64
-budget_micros (AiosLlm    *self,
-               const char *key)
-{
-  g_autofree char *value = aios_config_get (self->config, key);
-
-  if (value == NULL)
-    return -1;
-  return (gint64) llround (g_ascii_strtod (value, NULL) * 1e6);
-}
-
-static gint64
-cost_of (gint64 in_price,
-         gint64 out_price,
-         gint64 tokens_in,
-         gint64 tokens_out)
-{
-  return (tokens_in * in_price + tokens_out * out_price + 999999) / 1000000;
-}
-
 /* The call */
 
 typedef struct
@@ -394,8 +199,6 @@ typedef struct
   JsonNode         *schema;
   gint64            run_id;
   gint64            step_id;
-  AiosLlmTokenFunc  on_token;
-  gpointer          token_data;
 
   char             *tier;
   gboolean          ollama;
@@ -410,11 +213,7 @@ typedef struct
   char             *hash;
   SoupMessage      *msg;
   GDataInputStream *lines;
-  GString          *text;
-  GString          *sse_data;
-  gint64            tokens_in;
-  gint64            tokens_out;
-  gboolean          done_seen;
+  AiosLlmStream     stream;
 
   GCancellable     *inner;
   GCancellable     *outer;
@@ -451,10 +250,7 @@ call_free (Call *c)
   g_free (c->hash);
   g_clear_object (&c->msg);
   g_clear_object (&c->lines);
-  if (c->text != NULL)
-    g_string_free (c->text, TRUE);
-  if (c->sse_data != NULL)
-    g_string_free (c->sse_data, TRUE);
+  aios_llm_stream_clear (&c->stream);
   g_clear_pointer (&c->result, aios_llm_result_free);
   g_free (c);
 }
@@ -475,70 +271,6 @@ add_message (JsonArray  *messages,
   json_object_set_string_member (m, "role", role);
   json_object_set_string_member (m, "content", content);
   json_array_add_object_element (messages, m);
-}
-
-static char *
-build_body (Call *c)
-{
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
-  JsonNode *messages = json_node_new (JSON_NODE_ARRAY);
-
-  json_node_set_array (messages, c->messages);
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "model");
-  json_builder_add_string_value (b, c->model);
-  json_builder_set_member_name (b, "messages");
-  json_builder_add_value (b, messages);
-  json_builder_set_member_name (b, "stream");
-  json_builder_add_boolean_value (b, TRUE);
-  if (c->ollama)
-    {
-      if (c->schema != NULL)
-        {
-          json_builder_set_member_name (b, "format");
-          json_builder_add_value (b, json_node_copy (c->schema));
-        }
-      json_builder_set_member_name (b, "options");
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "temperature");
-      json_builder_add_int_value (b, 0);
-      json_builder_set_member_name (b, "num_predict");
-      json_builder_add_int_value (b, MAX_OUTPUT_TOKENS);
-      json_builder_end_object (b);
-    }
-  else
-    {
-      json_builder_set_member_name (b, "stream_options");
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "include_usage");
-      json_builder_add_boolean_value (b, TRUE);
-      json_builder_end_object (b);
-      json_builder_set_member_name (b, "temperature");
-      json_builder_add_int_value (b, 0);
-      json_builder_set_member_name (b, "max_tokens");
-      json_builder_add_int_value (b, MAX_OUTPUT_TOKENS);
-      if (c->schema != NULL)
-        {
-          json_builder_set_member_name (b, "response_format");
-          json_builder_begin_object (b);
-          json_builder_set_member_name (b, "type");
-          json_builder_add_string_value (b, "json_schema");
-          json_builder_set_member_name (b, "json_schema");
-          json_builder_begin_object (b);
-          json_builder_set_member_name (b, "name");
-          json_builder_add_string_value (b, "output");
-          json_builder_set_member_name (b, "schema");
-          json_builder_add_value (b, json_node_copy (c->schema));
-          json_builder_end_object (b);
-          json_builder_end_object (b);
-        }
-    }
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  return json_generator_to_data (gen, NULL);
 }
 
 static char *
@@ -605,8 +337,8 @@ record_prompt (AiosLlm     *self,
     sqlite3_bind_text (stmt, 10, error_text, -1, SQLITE_TRANSIENT);
   else
     sqlite3_bind_null (stmt, 10);
-  sqlite3_bind_int64 (stmt, 11, cached_from ? 0 : c->tokens_in);
-  sqlite3_bind_int64 (stmt, 12, cached_from ? 0 : c->tokens_out);
+  sqlite3_bind_int64 (stmt, 11, cached_from ? 0 : c->stream.tokens_in);
+  sqlite3_bind_int64 (stmt, 12, cached_from ? 0 : c->stream.tokens_out);
   sqlite3_bind_int64 (stmt, 13, cost);
   if (cached_from)
     sqlite3_bind_int64 (stmt, 14, cached_from);
@@ -627,7 +359,7 @@ record_prompt (AiosLlm     *self,
     summary = g_strdup_printf ("Model %s (%s) answered from the cache", c->model, c->tier);
   else
     summary = g_strdup_printf ("Model %s (%s) answered: %" PRId64 " tokens in, %"
-                               PRId64 " out", c->model, c->tier, c->tokens_in, c->tokens_out);
+                               PRId64 " out", c->model, c->tier, c->stream.tokens_in, c->stream.tokens_out);
   id_text = g_strdup_printf ("%" PRId64, id);
   link.target_id = id_text;
   ev.run_id = c->run_id;
@@ -672,7 +404,7 @@ fail_call (GTask  *task,
   AiosLlm *self = g_task_get_source_object (task);
   Call *c = g_task_get_task_data (task);
   g_autoptr(GError) record_error = NULL;
-  g_autofree char *partial = c->text && c->text->len ? response_json_for (c->text->str) : NULL;
+  g_autofree char *partial = c->stream.text && c->stream.text->len ? response_json_for (c->stream.text->str) : NULL;
 
   g_clear_handle_id (&c->deadline, g_source_remove);
   if (c->body != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -690,7 +422,7 @@ finish_answer (GTask  *task,
   AiosLlm *self = g_task_get_source_object (task);
   Call *c = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autofree char *response = response_json_for (c->text->str);
+  g_autofree char *response = response_json_for (c->stream.text->str);
   gint64 in_price, out_price, cost = 0, id;
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(GError) invalid = NULL;
@@ -698,8 +430,8 @@ finish_answer (GTask  *task,
   g_clear_handle_id (&c->deadline, g_source_remove);
   if (!cached_from)
     {
-      get_price (self, c->model, &in_price, &out_price);
-      cost = cost_of (in_price, out_price, c->tokens_in, c->tokens_out);
+      aios_llm_get_price_micros (self, c->model, &in_price, &out_price);
+      cost = aios_llm_cost_of (in_price, out_price, c->stream.tokens_in, c->stream.tokens_out);
     }
   id = record_prompt (self, c, response, NULL, cost, cached_from, &error);
   if (id == 0)
@@ -718,16 +450,16 @@ finish_answer (GTask  *task,
   c->result->prompt_id = id;
   c->result->attempts = c->attempt + 1;
   c->result->cached = cached_from != 0;
-  c->result->tokens_in += cached_from ? 0 : c->tokens_in;
-  c->result->tokens_out += cached_from ? 0 : c->tokens_out;
+  c->result->tokens_in += cached_from ? 0 : c->stream.tokens_in;
+  c->result->tokens_out += cached_from ? 0 : c->stream.tokens_out;
   c->result->cost_micros += cost;
   g_free (c->result->text);
-  c->result->text = g_strdup (c->text->str);
+  c->result->text = g_strdup (c->stream.text->str);
 
   if (c->schema != NULL)
     {
       parser = json_parser_new ();
-      if (json_parser_load_from_data (parser, c->text->str, -1, &invalid) &&
+      if (json_parser_load_from_data (parser, c->stream.text->str, -1, &invalid) &&
           aios_json_schema_validate (c->schema, json_parser_get_root (parser), &invalid))
         c->result->json = json_node_copy (json_parser_get_root (parser));
       else
@@ -747,7 +479,7 @@ finish_answer (GTask  *task,
               g_autofree char *ask = g_strdup_printf ("Your answer was not valid (%s). Reply again with only "
                                                       "JSON that satisfies the schema, nothing else.",
                                                       invalid->message);
-              add_message (c->messages, "assistant", c->text->str);
+              add_message (c->messages, "assistant", c->stream.text->str);
               add_message (c->messages, "user", ask);
               c->attempt++;
               attempt (task);
@@ -764,109 +496,11 @@ finish_answer (GTask  *task,
   g_object_unref (task);
 }
 
-static void
-emit_piece (Call       *c,
-            const char *piece)
-{
-  if (piece == NULL || *piece == '\0')
-    return;
-  g_string_append (c->text, piece);
-  if (c->on_token != NULL)
-    c->on_token (piece, c->token_data);
-}
-
 static GError *
 stream_error (Call       *c,
               const char *what)
 {
   return aios_connector_error_new_retry (-1, _("The model %s: %s"), c->model, what);
-}
-
-/* Returns FALSE (and sets @error) when the stream is broken. */
-static gboolean
-handle_ollama_line (Call        *c,
-                    const char  *line,
-                    GError     **error)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonObject *o;
-
-  if (*line == '\0')
-    return TRUE;
-  if (!json_parser_load_from_data (parser, line, -1, NULL) || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    {
-      *error = stream_error (c, _("malformed JSON in the answer stream"));
-      return FALSE;
-    }
-  o = json_node_get_object (json_parser_get_root (parser));
-  if (json_object_has_member (o, "error"))
-    {
-      *error = stream_error (c, json_object_get_string_member_with_default (o, "error", "error"));
-      return FALSE;
-    }
-  if (json_object_has_member (o, "message"))
-    emit_piece (c, json_object_get_string_member_with_default (json_object_get_object_member (o, "message"),
-                                                              "content", NULL));
-  if (json_object_get_boolean_member_with_default (o, "done", FALSE))
-    {
-      c->done_seen = TRUE;
-      c->tokens_in = json_object_get_int_member_with_default (o, "prompt_eval_count", 0);
-      c->tokens_out = json_object_get_int_member_with_default (o, "eval_count", 0);
-    }
-  return TRUE;
-}
-
-static gboolean
-handle_sse_event (Call        *c,
-                  const char  *data,
-                  GError     **error)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonObject *o;
-
-  if (g_str_equal (data, "[DONE]"))
-    {
-      c->done_seen = TRUE;
-      return TRUE;
-    }
-  if (!json_parser_load_from_data (parser, data, -1, NULL) || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    {
-      *error = stream_error (c, _("malformed JSON in the answer stream"));
-      return FALSE;
-    }
-  o = json_node_get_object (json_parser_get_root (parser));
-  if (json_object_has_member (o, "error"))
-    {
-      JsonNode *e = json_object_get_member (o, "error");
-      const char *message = JSON_NODE_HOLDS_OBJECT (e)
-                            ? json_object_get_string_member_with_default (json_node_get_object (e), "message", "error")
-                            : "error";
-      *error = stream_error (c, message);
-      return FALSE;
-    }
-  if (json_object_has_member (o, "choices") && JSON_NODE_HOLDS_ARRAY (json_object_get_member (o, "choices")))
-    {
-      JsonArray *choices = json_object_get_array_member (o, "choices");
-      if (json_array_get_length (choices) > 0)
-        {
-          JsonObject *choice = json_array_get_object_element (choices, 0);
-          if (choice && json_object_has_member (choice, "delta") &&
-              JSON_NODE_HOLDS_OBJECT (json_object_get_member (choice, "delta")))
-            {
-              JsonObject *delta = json_object_get_object_member (choice, "delta");
-              JsonNode *content = json_object_get_member (delta, "content");
-              if (content && JSON_NODE_HOLDS_VALUE (content))
-                emit_piece (c, json_node_get_string (content));
-            }
-        }
-    }
-  if (json_object_has_member (o, "usage") && JSON_NODE_HOLDS_OBJECT (json_object_get_member (o, "usage")))
-    {
-      JsonObject *usage = json_object_get_object_member (o, "usage");
-      c->tokens_in = json_object_get_int_member_with_default (usage, "prompt_tokens", 0);
-      c->tokens_out = json_object_get_int_member_with_default (usage, "completion_tokens", 0);
-    }
-  return TRUE;
 }
 
 static void
@@ -879,6 +513,7 @@ line_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   gsize len = 0;
   g_autofree char *line = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (source), result, &len, &error);
+  g_autofree char *problem = NULL;
 
   if (line == NULL)
     {
@@ -894,18 +529,9 @@ line_cb (GObject      *source,
           return;
         }
       /* End of stream */
-      if (!c->ollama && c->sse_data->len > 0)
+      if (!aios_llm_stream_end (&c->stream, &problem))
         {
-          g_autoptr(GError) e = NULL;
-          if (!handle_sse_event (c, c->sse_data->str, &e))
-            {
-              fail_call (task, g_steal_pointer (&e));
-              return;
-            }
-        }
-      if (!c->done_seen)
-        {
-          fail_call (task, stream_error (c, _("the answer stream was cut off")));
+          fail_call (task, stream_error (c, problem));
           return;
         }
       finish_answer (task, 0);
@@ -919,37 +545,11 @@ line_cb (GObject      *source,
   if (len > 0 && line[len - 1] == '\r')
     line[--len] = '\0';
 
-  if (c->ollama)
+  if (!aios_llm_stream_feed_line (&c->stream, line, &problem))
     {
-      if (!handle_ollama_line (c, line, &error))
-        {
-          fail_call (task, g_steal_pointer (&error));
-          return;
-        }
+      fail_call (task, stream_error (c, problem));
+      return;
     }
-  else if (*line == '\0')
-    {
-      if (c->sse_data->len > 0)
-        {
-          gboolean ok = handle_sse_event (c, c->sse_data->str, &error);
-          g_string_truncate (c->sse_data, 0);
-          if (!ok)
-            {
-              fail_call (task, g_steal_pointer (&error));
-              return;
-            }
-        }
-    }
-  else if (g_str_has_prefix (line, "data:"))
-    {
-      const char *data = line + 5;
-      if (*data == ' ')
-        data++;
-      if (c->sse_data->len > 0)
-        g_string_append_c (c->sse_data, '\n');
-      g_string_append (c->sse_data, data);
-    }
-  /* other SSE fields (event:, id:, retry:, ": comments") carry nothing for us */
 
   g_data_input_stream_read_line_async (c->lines, G_PRIORITY_DEFAULT, c->inner, line_cb, task);
 }
@@ -1005,10 +605,12 @@ sent_cb (GObject      *source,
        g_ascii_strcasecmp (type, "application/json") != 0) ||
       (!c->ollama && g_ascii_strcasecmp (type, "text/event-stream") != 0))
     {
+      const char *answered = type != NULL ? type : _("no content type");
+
       fail_call (task, g_error_new (AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_PERMANENT,
-                                    _("%s does not look like %s: it answered %s"), c->base_url,
-                                    c->ollama ? _("an Ollama server") : _("an OpenAI-compatible API"),
-                                    type ? type : _("no content type")));
+                                    c->ollama ? _("%s does not look like an Ollama server: it answered %s")
+                                              : _("%s does not look like an OpenAI-compatible API: it answered %s"),
+                                    c->base_url, answered));
       return;
     }
   c->lines = g_data_input_stream_new (stream);
@@ -1062,14 +664,14 @@ check_budget (AiosLlm  *self,
               Call     *c,
               GError  **error)
 {
-  gint64 daily = budget_micros (self, "budget.daily");
-  gint64 monthly = budget_micros (self, "budget.monthly");
+  gint64 daily = aios_llm_budget_micros (self, "budget.daily");
+  gint64 monthly = aios_llm_budget_micros (self, "budget.monthly");
   gint64 in_price, out_price, worst;
   gboolean priced;
 
   if (daily < 0 && monthly < 0)
     return TRUE;
-  priced = get_price (self, c->model, &in_price, &out_price);
+  priced = aios_llm_get_price_micros (self, c->model, &in_price, &out_price);
   if (!priced && g_str_equal (c->tier, "local"))
     return TRUE;  /* a local model costs nothing unless given a price */
   if (!priced)
@@ -1080,7 +682,7 @@ check_budget (AiosLlm  *self,
     }
   else
     {
-      worst = cost_of (in_price, out_price, strlen (c->body) / 3 + 1, MAX_OUTPUT_TOKENS);
+      worst = aios_llm_cost_of (in_price, out_price, strlen (c->body) / 3 + 1, MAX_OUTPUT_TOKENS);
       for (int month = 0; month < 2; month++)
         {
           gint64 limit = month ? monthly : daily;
@@ -1129,23 +731,17 @@ attempt (GTask *task)
   g_autoptr(GBytes) bytes = NULL;
 
   g_free (c->body);
-  c->body = build_body (c);
+  c->body = aios_llm_wire_build_body (c->stream.wire, c->model, c->messages, c->schema, MAX_OUTPUT_TOKENS);
   keyed = g_strconcat (c->tier, "\n", c->base_url, "\n", c->body, NULL);
   g_free (c->hash);
   c->hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, keyed, -1);
-  if (c->text != NULL)
-    g_string_truncate (c->text, 0);
-  else
-    c->text = g_string_new (NULL);
-  g_string_truncate (c->sse_data, 0);
-  c->tokens_in = c->tokens_out = 0;
-  c->done_seen = FALSE;
+  aios_llm_stream_reset (&c->stream);
   g_clear_object (&c->lines);
 
   cached_id = cached_answer (self, c, &cached);
   if (cached_id != 0)
     {
-      emit_piece (c, cached);
+      aios_llm_stream_add_text (&c->stream, cached);
       finish_answer (task, cached_id);
       return;
     }
@@ -1157,7 +753,7 @@ attempt (GTask *task)
       return;
     }
 
-  url = endpoint (c, c->ollama ? "/api/chat" : "/chat/completions");
+  url = endpoint (c, aios_llm_wire_chat_path (c->stream.wire));
   g_clear_object (&c->msg);
   c->msg = soup_message_new ("POST", url);
   if (c->msg == NULL)
@@ -1174,7 +770,7 @@ attempt (GTask *task)
       memset (auth, 0, strlen (auth));
     }
   soup_message_headers_replace (soup_message_get_request_headers (c->msg), "Accept",
-                                c->ollama ? "application/x-ndjson" : "text/event-stream");
+                                aios_llm_wire_content_type (c->stream.wire));
   bytes = g_bytes_new (c->body, strlen (c->body));
   soup_message_set_request_body_from_bytes (c->msg, "application/json", bytes);
 
@@ -1254,8 +850,7 @@ call_new (AiosLlm     *self,
   c->role = g_strdup (role);
   c->inner = g_cancellable_new ();
   c->timeout_ms = self->timeout_ms;
-  c->sse_data = g_string_new (NULL);
-  c->text = g_string_new (NULL);
+  aios_llm_stream_init (&c->stream, c->ollama ? AIOS_LLM_WIRE_OLLAMA : AIOS_LLM_WIRE_OPENAI);
   g_task_set_task_data (task, c, (GDestroyNotify) call_free);
   g_task_set_check_cancellable (task, FALSE);
   if (g_task_get_cancellable (task) != NULL)
@@ -1302,8 +897,8 @@ aios_llm_complete_async (AiosLlm              *self,
   c->schema = request->schema ? json_node_copy (request->schema) : NULL;
   c->run_id = request->run_id;
   c->step_id = request->step_id;
-  c->on_token = request->on_token;
-  c->token_data = request->token_data;
+  c->stream.on_piece = request->on_token;
+  c->stream.piece_data = request->token_data;
   c->messages = json_array_new ();
   if (c->system != NULL)
     add_message (c->messages, "system", c->system);
