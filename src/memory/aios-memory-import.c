@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Import (CSV, vCard 2.1/3.0/4.0, workspace JSON) and workspace export.
+ * This file holds the policy, the writing of rows and the workspace JSON;
+ * the contact formats are read in aios-memory-import-csv.c and -vcard.c.
  * The policy is in aios-memory-import.h: one transaction; bad rows skipped
  * and reported with line and reason; whole-file problems import nothing;
  * known emails update the existing record as a new version.
@@ -23,6 +25,7 @@
 #include <glib/gi18n.h>
 
 #include "aios-memory-import.h"
+#include "aios-memory-import-private.h"
 #include "aios-memory-private.h"
 #include "store/aios-journal.h"
 
@@ -40,15 +43,8 @@ note_free (gpointer data)
   g_free (n);
 }
 
-static void
-add_note (GPtrArray  *notes,
-          guint       line,
-          gint64      id,
-          const char *format,
-          ...) G_GNUC_PRINTF (4, 5);
-
-static void
-add_note (GPtrArray  *notes,
+void
+aios_import_add_note (GPtrArray  *notes,
           guint       line,
           gint64      id,
           const char *format,
@@ -144,18 +140,10 @@ aios_import_report_to_json (const AiosImportReport *report)
 
 /* ---- rows, and writing them ---------------------------------------------- */
 
-typedef struct {
-  guint       line;
-  char       *label;     /* how to name the row in messages */
-  JsonObject *fields;
-  char       *body;
-  char       *error;     /* set: skip with this reason */
-} Row;
-
-static void
-row_free (gpointer data)
+void
+aios_import_row_free (gpointer data)
 {
-  Row *row = data;
+  AiosImportRow *row = data;
 
   g_free (row->label);
   g_clear_pointer (&row->fields, json_object_unref);
@@ -164,10 +152,10 @@ row_free (gpointer data)
   g_free (row);
 }
 
-static Row *
-row_new (guint line)
+AiosImportRow *
+aios_import_row_new (guint line)
 {
-  Row *row = g_new0 (Row, 1);
+  AiosImportRow *row = g_new0 (AiosImportRow, 1);
 
   row->line = line;
   row->fields = json_object_new ();
@@ -238,7 +226,7 @@ changed_fields_text (JsonObject *before,
 static gboolean
 write_row (Writer      *w,
            const char  *kind,
-           Row         *row,
+           AiosImportRow         *row,
            gboolean     match_title,
            GError     **error)
 {
@@ -255,13 +243,13 @@ write_row (Writer      *w,
   if (row->error != NULL)
     {
       w->report->skipped++;
-      add_note (w->report->skips, row->line, 0, "%s", row->error);
+      aios_import_add_note (w->report->skips, row->line, 0, "%s", row->error);
       return TRUE;
     }
   if (!aios_memory_validate (kind, row->fields, &local))
     {
       w->report->skipped++;
-      add_note (w->report->skips, row->line, 0, "%s%s", label, local->message);
+      aios_import_add_note (w->report->skips, row->line, 0, "%s%s", label, local->message);
       return TRUE;
     }
 
@@ -333,7 +321,7 @@ write_row (Writer      *w,
           if (local->domain == AIOS_MEMORY_ERROR)
             {
               w->report->skipped++;
-              add_note (w->report->skips, row->line, 0, "%s%s", label, local->message);
+              aios_import_add_note (w->report->skips, row->line, 0, "%s%s", label, local->message);
               return TRUE;
             }
           g_propagate_error (error, g_steal_pointer (&local));
@@ -341,15 +329,15 @@ write_row (Writer      *w,
         }
       w->report->updated++;
       if (first_line != NULL)
-        add_note (w->report->updates, row->line, id,
+        aios_import_add_note (w->report->updates, row->line, id,
                   _("%s%s #%" PRId64 " “%s” (same email as line %u) updated to version %" PRId64 ": %s"),
                   label, kind, id, existing->title, GPOINTER_TO_UINT (first_line), version, changes);
       else if (email_folded != NULL)
-        add_note (w->report->updates, row->line, id,
+        aios_import_add_note (w->report->updates, row->line, id,
                   _("%s%s #%" PRId64 " “%s” (same email) updated to version %" PRId64 ": %s"),
                   label, kind, id, existing->title, version, changes);
       else
-        add_note (w->report->updates, row->line, id,
+        aios_import_add_note (w->report->updates, row->line, id,
                   _("%s%s #%" PRId64 " “%s” updated to version %" PRId64 ": %s"),
                   label, kind, id, existing->title, version, changes);
       return TRUE;
@@ -364,7 +352,7 @@ write_row (Writer      *w,
       if (local->domain == AIOS_MEMORY_ERROR)
         {
           w->report->skipped++;
-          add_note (w->report->skips, row->line, 0, "%s%s", label, local->message);
+          aios_import_add_note (w->report->skips, row->line, 0, "%s%s", label, local->message);
           return TRUE;
         }
       g_propagate_error (error, g_steal_pointer (&local));
@@ -398,7 +386,7 @@ write_rows (AiosMemory          *memory,
     return FALSE;
   for (guint i = 0; i < rows->len; i++)
     {
-      Row *row = g_ptr_array_index (rows, i);
+      AiosImportRow *row = g_ptr_array_index (rows, i);
 
       if (!write_row (&w, kind, row, match_title, error))
         {
@@ -482,888 +470,6 @@ check_text (const char  *data,
   }
   *out_start = p;
   return TRUE;
-}
-
-/* ---- CSV ----------------------------------------------------------------- */
-
-typedef struct {
-  guint      line;
-  GPtrArray *cells;
-  gboolean   unterminated;
-} CsvRecord;
-
-static void
-csv_record_free (gpointer data)
-{
-  CsvRecord *r = data;
-
-  g_ptr_array_unref (r->cells);
-  g_free (r);
-}
-
-static char
-detect_delimiter (const char *p,
-                  const char *end)
-{
-  guint comma = 0, semi = 0, tab = 0;
-  gboolean quoted = FALSE;
-
-  for (; p < end; p++)
-    {
-      if (*p == '"')
-        quoted = !quoted;
-      else if (!quoted && (*p == '\n' || *p == '\r'))
-        break;
-      else if (!quoted && *p == ',')
-        comma++;
-      else if (!quoted && *p == ';')
-        semi++;
-      else if (!quoted && *p == '\t')
-        tab++;
-    }
-  if (tab > comma && tab > semi)
-    return '\t';
-  if (semi > comma)
-    return ';';
-  return ',';
-}
-
-/* RFC 4180, leniently: quoted fields may hold the delimiter, "" and line
- * breaks (CRLF inside a field becomes LF); a record's line is where it
- * starts. */
-static GPtrArray *
-csv_parse (const char *p,
-           const char *end,
-           char        delim)
-{
-  GPtrArray *records = g_ptr_array_new_with_free_func (csv_record_free);
-  GString *cell = g_string_new (NULL);
-  CsvRecord *rec = NULL;
-  guint line = 1;
-  gboolean quoted = FALSE, cell_start = TRUE;
-
-  while (p < end)
-    {
-      char c = *p;
-
-      if (rec == NULL)
-        {
-          rec = g_new0 (CsvRecord, 1);
-          rec->line = line;
-          rec->cells = g_ptr_array_new_with_free_func (g_free);
-        }
-
-      if (quoted)
-        {
-          if (c == '"' && p + 1 < end && p[1] == '"')
-            {
-              g_string_append_c (cell, '"');
-              p += 2;
-              continue;
-            }
-          if (c == '"')
-            {
-              quoted = FALSE;
-              p++;
-              continue;
-            }
-          if (c == '\r' && p + 1 < end && p[1] == '\n')
-            {
-              p++;
-              continue;
-            }
-          if (c == '\n')
-            line++;
-          g_string_append_c (cell, c);
-          p++;
-          continue;
-        }
-
-      if (c == '"' && cell_start)
-        {
-          quoted = TRUE;
-          cell_start = FALSE;
-          p++;
-          continue;
-        }
-      if (c == delim)
-        {
-          g_ptr_array_add (rec->cells, g_strdup (cell->str));
-          g_string_truncate (cell, 0);
-          cell_start = TRUE;
-          p++;
-          continue;
-        }
-      if (c == '\r' || c == '\n')
-        {
-          g_ptr_array_add (rec->cells, g_strdup (cell->str));
-          g_string_truncate (cell, 0);
-          cell_start = TRUE;
-          g_ptr_array_add (records, rec);
-          rec = NULL;
-          if (c == '\r' && p + 1 < end && p[1] == '\n')
-            p++;
-          p++;
-          line++;
-          continue;
-        }
-      g_string_append_c (cell, c);
-      cell_start = FALSE;
-      p++;
-    }
-  if (rec != NULL)
-    {
-      g_ptr_array_add (rec->cells, g_strdup (cell->str));
-      rec->unterminated = quoted;
-      g_ptr_array_add (records, rec);
-    }
-  g_string_free (cell, TRUE);
-  return records;
-}
-
-static gboolean
-csv_record_is_blank (CsvRecord *r)
-{
-  for (guint i = 0; i < r->cells->len; i++)
-    {
-      const char *c = g_ptr_array_index (r->cells, i);
-      for (; *c; c++)
-        if (!g_ascii_isspace (*c))
-          return FALSE;
-    }
-  return TRUE;
-}
-
-static char *
-header_key (const char *header)
-{
-  g_autofree char *folded = g_utf8_casefold (header, -1);
-  GString *s = g_string_new (NULL);
-
-  for (const char *p = folded; *p; p++)
-    if (g_ascii_isalnum (*p))
-      g_string_append_c (s, *p);
-  return g_string_free (s, FALSE);
-}
-
-static char *
-custom_name (const char *header,
-             guint       column)
-{
-  g_autofree char *folded = g_utf8_casefold (header, -1);
-  GString *s = g_string_new ("x-");
-  gboolean dash = FALSE;
-
-  for (const char *p = folded; *p; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-      if (g_unichar_isalnum (c))
-        {
-          if (dash && s->len > 2)
-            g_string_append_c (s, '-');
-          g_string_append_unichar (s, c);
-          dash = FALSE;
-        }
-      else
-        dash = TRUE;
-    }
-  if (s->len == 2)
-    g_string_append_printf (s, "column-%u", column + 1);
-  return g_string_free (s, FALSE);
-}
-
-/* Header names as contact exports spell them (Google, Outlook, Apple,
- * spreadsheets), compared without case, spaces or punctuation. */
-static const struct { const char *key; const char *field; } header_map[] = {
-  { "name", "name" }, { "fullname", "name" }, { "displayname", "name" }, { "contactname", "name" },
-  { "contact", "name" },
-  { "firstname", "@given" }, { "givenname", "@given" }, { "first", "@given" },
-  { "lastname", "@family" }, { "surname", "@family" }, { "familyname", "@family" }, { "last", "@family" },
-  { "email", "email" }, { "emailaddress", "email" }, { "mail", "email" }, { "email1value", "email" },
-  { "primaryemail", "email" }, { "email1", "email" }, { "emailaddress1", "email" },
-  { "company", "company" }, { "organization", "company" }, { "organisation", "company" }, { "org", "company" },
-  { "companyname", "company" }, { "organization1name", "company" }, { "employer", "company" },
-  { "role", "role" }, { "title", "role" }, { "jobtitle", "role" }, { "position", "role" },
-  { "organization1title", "role" },
-  { "phone", "phone" }, { "telephone", "phone" }, { "tel", "phone" }, { "mobile", "phone" },
-  { "mobilephone", "phone" }, { "phone1value", "phone" }, { "businessphone", "phone" },
-  { "primaryphone", "phone" }, { "cell", "phone" }, { "phonenumber", "phone" },
-  { "address", "address" }, { "postaladdress", "address" }, { "businessaddress", "address" },
-  { "homeaddress", "address" }, { "address1formatted", "address" },
-  { "website", "website" }, { "web", "website" }, { "url", "website" }, { "homepage", "website" },
-  { "webpage", "website" }, { "website1value", "website" },
-  { "tags", "tags" }, { "labels", "tags" }, { "groups", "tags" }, { "groupmembership", "tags" },
-  { "categories", "tags" },
-  { "notes", "@body" }, { "note", "@body" }, { "comments", "@body" }, { "description", "@body" },
-  { "source", "source" }, { "status", "status" }, { "score", "score" },
-};
-
-static const char *
-map_header (const char *header)
-{
-  g_autofree char *key = header_key (header);
-
-  for (guint i = 0; i < G_N_ELEMENTS (header_map); i++)
-    if (g_str_equal (header_map[i].key, key))
-      return header_map[i].field;
-  return NULL;
-}
-
-static GPtrArray *
-csv_rows (const char        *p,
-          const char        *end,
-          const char        *kind,
-          AiosImportReport  *report,
-          const char        *source,
-          GError           **error)
-{
-  g_autoptr(GPtrArray) records = csv_parse (p, end, detect_delimiter (p, end));
-  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func (row_free);
-  const AiosKindSpec *spec = aios_memory_kind_lookup (kind);
-  g_autoptr(GPtrArray) targets = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GHashTable) claimed = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GString) kept = g_string_new (NULL);
-  CsvRecord *header = NULL;
-  guint first = 0;
-  gboolean has_name = FALSE;
-
-  while (first < records->len && csv_record_is_blank (g_ptr_array_index (records, first)))
-    first++;
-  if (first == records->len)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   _("%s is empty: there is nothing to import."), source);
-      return NULL;
-    }
-  header = g_ptr_array_index (records, first);
-
-  for (guint c = 0; c < header->cells->len; c++)
-    {
-      const char *h = g_ptr_array_index (header->cells, c);
-      const char *field = map_header (h);
-
-      if (field != NULL && field[0] != '@' && aios_kind_spec_get_field (spec, field) == NULL)
-        field = NULL;
-      if (field != NULL && g_hash_table_contains (claimed, field))
-        field = NULL;
-      if (field != NULL)
-        {
-          g_hash_table_add (claimed, (gpointer) field);
-          g_ptr_array_add (targets, g_strdup (field));
-          if (g_str_equal (field, spec->title_field) || g_str_equal (field, "@given") ||
-              g_str_equal (field, "@family"))
-            has_name = TRUE;
-        }
-      else
-        {
-          char *custom = custom_name (h, c);
-          if (*h != '\0')
-            g_string_append_printf (kept, "%s“%s” → %s", kept->len ? ", " : "", h, custom);
-          g_ptr_array_add (targets, custom);
-        }
-    }
-
-  if (!has_name)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   _("%s has no name column in its first line (expected e.g. Name, Full Name, "
-                     "or First Name and Last Name). Nothing was imported."), source);
-      return NULL;
-    }
-  if (kept->len > 0)
-    add_note (report->notes, header->line, 0, _("Columns kept as custom fields: %s"), kept->str);
-
-  for (guint i = first + 1; i < records->len; i++)
-    {
-      CsvRecord *rec = g_ptr_array_index (records, i);
-      Row *row;
-      g_autofree char *given = NULL;
-      g_autofree char *family = NULL;
-
-      if (csv_record_is_blank (rec))
-        continue;
-      row = row_new (rec->line);
-      g_ptr_array_add (rows, row);
-
-      if (rec->unterminated)
-        {
-          row->error = g_strdup (_("a quoted field is not closed (a \" is missing), so the rest of the file "
-                                   "could not be read as rows"));
-          continue;
-        }
-      for (guint c = header->cells->len; c < rec->cells->len; c++)
-        if (*(const char *) g_ptr_array_index (rec->cells, c) != '\0')
-          {
-            row->error = g_strdup_printf (_("it has %u fields but the header has %u"),
-                                          rec->cells->len, header->cells->len);
-            break;
-          }
-      if (row->error != NULL)
-        continue;
-
-      for (guint c = 0; c < rec->cells->len && c < targets->len; c++)
-        {
-          const char *field = g_ptr_array_index (targets, c);
-          g_autofree char *value = g_strstrip (g_strdup (g_ptr_array_index (rec->cells, c)));
-
-          if (*value == '\0')
-            continue;
-          if (g_str_equal (field, "@given"))
-            given = g_steal_pointer (&value);
-          else if (g_str_equal (field, "@family"))
-            family = g_steal_pointer (&value);
-          else if (g_str_equal (field, "@body"))
-            row->body = g_steal_pointer (&value);
-          else
-            json_object_set_string_member (row->fields, field, value);
-        }
-      if (!json_object_has_member (row->fields, spec->title_field) && (given != NULL || family != NULL))
-        {
-          g_autofree char *name = g_strjoin (" ", given ? given : "", family ? family : "", NULL);
-          json_object_set_string_member (row->fields, spec->title_field, g_strstrip (name));
-        }
-      else
-        {
-          if (given != NULL)
-            json_object_set_string_member (row->fields, "x-first-name", given);
-          if (family != NULL)
-            json_object_set_string_member (row->fields, "x-last-name", family);
-        }
-    }
-  return g_steal_pointer (&rows);
-}
-
-/* ---- vCard --------------------------------------------------------------- */
-
-typedef struct {
-  guint  line;
-  char  *text;
-} LogicalLine;
-
-static void
-logical_line_free (gpointer data)
-{
-  LogicalLine *l = data;
-
-  g_free (l->text);
-  g_free (l);
-}
-
-static gboolean
-is_quoted_printable (const char *line)
-{
-  const char *colon = strchr (line, ':');
-  g_autofree char *head = colon ? g_ascii_strup (line, colon - line) : NULL;
-
-  return head != NULL && strstr (head, "QUOTED-PRINTABLE") != NULL;
-}
-
-/* Unfolds continuation lines (a leading space or tab) and vCard 2.1's
- * quoted-printable soft line breaks (a trailing "="). */
-static GPtrArray *
-vcard_lines (const char *p,
-             const char *end)
-{
-  g_autofree char *copy = g_strndup (p, end - p);
-  g_auto(GStrv) raw = g_strsplit (copy, "\n", -1);
-  GPtrArray *lines = g_ptr_array_new_with_free_func (logical_line_free);
-  LogicalLine *cur = NULL;
-
-  for (guint i = 0; raw[i] != NULL; i++)
-    {
-      char *l = raw[i];
-      gsize n = strlen (l);
-
-      if (n > 0 && l[n - 1] == '\r')
-        l[--n] = '\0';
-      if (cur != NULL && is_quoted_printable (cur->text) && g_str_has_suffix (cur->text, "="))
-        {
-          char *joined;
-          cur->text[strlen (cur->text) - 1] = '\0';
-          joined = g_strconcat (cur->text, l, NULL);
-          g_free (cur->text);
-          cur->text = joined;
-          continue;
-        }
-      if (cur != NULL && (l[0] == ' ' || l[0] == '\t'))
-        {
-          char *joined = g_strconcat (cur->text, l + 1, NULL);
-          g_free (cur->text);
-          cur->text = joined;
-          continue;
-        }
-      if (n == 0)
-        {
-          cur = NULL;
-          continue;
-        }
-      cur = g_new0 (LogicalLine, 1);
-      cur->line = i + 1;
-      cur->text = g_strdup (l);
-      g_ptr_array_add (lines, cur);
-    }
-  return lines;
-}
-
-typedef struct {
-  char  *name;       /* upper case, without group */
-  char **params;     /* upper case "KEY=VALUE" or bare "VALUE" */
-  char  *value;
-} Property;
-
-static void
-property_clear (Property *prop)
-{
-  g_free (prop->name);
-  g_strfreev (prop->params);
-  g_free (prop->value);
-}
-
-static gboolean
-parse_property (const char *text,
-                Property   *prop)
-{
-  const char *colon = NULL;
-  gboolean quoted = FALSE;
-  g_autofree char *head = NULL;
-  g_auto(GStrv) parts = NULL;
-  char *dot;
-
-  for (const char *p = text; *p; p++)
-    {
-      if (*p == '"')
-        quoted = !quoted;
-      else if (*p == ':' && !quoted)
-        {
-          colon = p;
-          break;
-        }
-    }
-  if (colon == NULL || colon == text)
-    return FALSE;
-  head = g_ascii_strup (text, colon - text);
-  parts = g_strsplit (head, ";", -1);
-  dot = strrchr (parts[0], '.');
-  prop->name = g_strdup (dot ? dot + 1 : parts[0]);
-  prop->params = g_strdupv (parts + 1);
-  prop->value = g_strdup (colon + 1);
-  for (const char *p = prop->name; *p; p++)
-    if (!g_ascii_isalnum (*p) && *p != '-')
-      return FALSE;
-  return *prop->name != '\0';
-}
-
-static const char *
-param_value (Property   *prop,
-             const char *key)
-{
-  gsize n = strlen (key);
-
-  for (guint i = 0; prop->params[i] != NULL; i++)
-    if (g_ascii_strncasecmp (prop->params[i], key, n) == 0 && prop->params[i][n] == '=')
-      return prop->params[i] + n + 1;
-  return NULL;
-}
-
-static gboolean
-has_param (Property   *prop,
-           const char *bare)
-{
-  for (guint i = 0; prop->params[i] != NULL; i++)
-    {
-      if (g_str_equal (prop->params[i], bare))
-        return TRUE;
-      if (g_str_has_prefix (prop->params[i], "TYPE=") && strstr (prop->params[i] + 5, bare) != NULL)
-        return TRUE;
-      if (g_str_equal (bare, "PREF") && g_str_has_prefix (prop->params[i], "PREF="))
-        return TRUE;
-    }
-  return FALSE;
-}
-
-static char *
-decode_qp (const char *s)
-{
-  GString *out = g_string_new (NULL);
-
-  for (; *s; s++)
-    {
-      if (*s == '=' && g_ascii_isxdigit (s[1]) && g_ascii_isxdigit (s[2]))
-        {
-          g_string_append_c (out, (char) (g_ascii_xdigit_value (s[1]) * 16 + g_ascii_xdigit_value (s[2])));
-          s += 2;
-        }
-      else
-        g_string_append_c (out, *s);
-    }
-  return g_string_free (out, FALSE);
-}
-
-/* The value as UTF-8 text: quoted-printable and charsets decoded. */
-static char *
-property_text (Property  *prop,
-               char     **error)
-{
-  const char *encoding = param_value (prop, "ENCODING");
-  const char *charset = param_value (prop, "CHARSET");
-  g_autofree char *raw = NULL;
-
-  if ((encoding != NULL && g_str_equal (encoding, "QUOTED-PRINTABLE")) || has_param (prop, "QUOTED-PRINTABLE"))
-    raw = decode_qp (prop->value);
-  else
-    raw = g_strdup (prop->value);
-
-  if (charset != NULL && g_ascii_strcasecmp (charset, "UTF-8") != 0 && g_ascii_strcasecmp (charset, "US-ASCII") != 0)
-    {
-      g_autoptr(GError) local = NULL;
-      char *converted = g_convert (raw, -1, "UTF-8", charset, NULL, NULL, &local);
-      if (converted == NULL)
-        {
-          *error = g_strdup_printf (_("its %s value is not valid %s text"), prop->name, charset);
-          return NULL;
-        }
-      return converted;
-    }
-  if (!g_utf8_validate (raw, -1, NULL))
-    {
-      *error = g_strdup_printf (_("its %s value is not UTF-8 text (give a CHARSET)"), prop->name);
-      return NULL;
-    }
-  return g_steal_pointer (&raw);
-}
-
-/* Splits on unescaped @sep and unescapes \n \, \; \\ in each part. */
-static GPtrArray *
-split_unescape (const char *s,
-                char        sep)
-{
-  GPtrArray *parts = g_ptr_array_new_with_free_func (g_free);
-  GString *cur = g_string_new (NULL);
-
-  for (; *s; s++)
-    {
-      if (*s == '\\' && s[1] != '\0')
-        {
-          s++;
-          if (*s == 'n' || *s == 'N')
-            g_string_append_c (cur, '\n');
-          else
-            g_string_append_c (cur, *s);
-        }
-      else if (*s == sep)
-        {
-          g_ptr_array_add (parts, g_string_free (cur, FALSE));
-          cur = g_string_new (NULL);
-        }
-      else
-        g_string_append_c (cur, *s);
-    }
-  g_ptr_array_add (parts, g_string_free (cur, FALSE));
-  return parts;
-}
-
-static char *
-unescape (const char *s)
-{
-  g_autoptr(GPtrArray) parts = split_unescape (s, '\0');
-  return g_strstrip (g_strdup (g_ptr_array_index (parts, 0)));
-}
-
-static char *
-join_nonempty (GPtrArray  *parts,
-               guint       from,
-               const char *sep)
-{
-  GString *s = g_string_new (NULL);
-
-  for (guint i = from; i < parts->len; i++)
-    {
-      g_autofree char *p = g_strstrip (g_strdup (g_ptr_array_index (parts, i)));
-      if (*p == '\0')
-        continue;
-      if (s->len > 0)
-        g_string_append (s, sep);
-      g_string_append (s, p);
-    }
-  return g_string_free (s, FALSE);
-}
-
-typedef struct {
-  Row       *row;
-  char      *fn;
-  char      *n;
-  GPtrArray *emails;
-  GPtrArray *phones;
-  char      *pref_email;
-  char      *pref_phone;
-  char      *title;
-  char      *role;
-  gboolean   closed;
-} Card;
-
-static void
-card_clear (Card *card)
-{
-  g_free (card->fn);
-  g_free (card->n);
-  g_ptr_array_unref (card->emails);
-  g_ptr_array_unref (card->phones);
-  g_free (card->pref_email);
-  g_free (card->pref_phone);
-  g_free (card->title);
-  g_free (card->role);
-}
-
-static void
-set_once (JsonObject *fields,
-          const char *name,
-          const char *value)
-{
-  if (value != NULL && *value != '\0' && !json_object_has_member (fields, name))
-    json_object_set_string_member (fields, name, value);
-}
-
-static void
-card_finish (Card *card)
-{
-  JsonObject *f = card->row->fields;
-  const char *email = card->pref_email ? card->pref_email
-                                       : card->emails->len ? g_ptr_array_index (card->emails, 0) : NULL;
-  const char *phone = card->pref_phone ? card->pref_phone
-                                       : card->phones->len ? g_ptr_array_index (card->phones, 0) : NULL;
-  g_autoptr(GString) other_emails = g_string_new (NULL);
-  g_autoptr(GString) other_phones = g_string_new (NULL);
-
-  if (card->fn != NULL && *card->fn != '\0')
-    json_object_set_string_member (f, "name", card->fn);
-  else if (card->n != NULL && *card->n != '\0')
-    json_object_set_string_member (f, "name", card->n);
-  set_once (f, "email", email);
-  set_once (f, "phone", phone);
-  set_once (f, "role", card->title ? card->title : card->role);
-  for (guint i = 0; i < card->emails->len; i++)
-    if (g_strcmp0 (g_ptr_array_index (card->emails, i), email) != 0)
-      g_string_append_printf (other_emails, "%s%s", other_emails->len ? ", " : "",
-                              (const char *) g_ptr_array_index (card->emails, i));
-  for (guint i = 0; i < card->phones->len; i++)
-    if (g_strcmp0 (g_ptr_array_index (card->phones, i), phone) != 0)
-      g_string_append_printf (other_phones, "%s%s", other_phones->len ? ", " : "",
-                              (const char *) g_ptr_array_index (card->phones, i));
-  set_once (f, "x-other-emails", other_emails->str);
-  set_once (f, "x-other-phones", other_phones->str);
-  if (card->title != NULL && card->role != NULL)
-    set_once (f, "x-vcard-role", card->role);
-}
-
-static void
-card_property (Card     *card,
-               Property *prop,
-               guint     line)
-{
-  g_autofree char *error = NULL;
-  g_autofree char *text = NULL;
-  JsonObject *f = card->row->fields;
-
-  if (card->row->error != NULL)
-    return;
-  if (g_str_equal (prop->name, "PHOTO") || g_str_equal (prop->name, "LOGO") || g_str_equal (prop->name, "SOUND") ||
-      g_str_equal (prop->name, "KEY") || g_str_equal (prop->name, "PRODID") || g_str_equal (prop->name, "REV") ||
-      g_str_equal (prop->name, "VERSION") || g_str_equal (prop->name, "BEGIN") || g_str_equal (prop->name, "END"))
-    return;
-
-  text = property_text (prop, &error);
-  if (text == NULL)
-    {
-      card->row->error = g_strdup_printf (_("line %u: %s"), line, error);
-      return;
-    }
-
-  if (g_str_equal (prop->name, "FN"))
-    {
-      g_free (card->fn);
-      card->fn = unescape (text);
-    }
-  else if (g_str_equal (prop->name, "N"))
-    {
-      g_autoptr(GPtrArray) parts = split_unescape (text, ';');
-      g_autoptr(GPtrArray) ordered = g_ptr_array_new ();
-      /* N: family; given; additional; prefix; suffix */
-      guint order[] = { 3, 1, 2, 0, 4 };
-      for (guint i = 0; i < G_N_ELEMENTS (order); i++)
-        if (order[i] < parts->len)
-          g_ptr_array_add (ordered, g_ptr_array_index (parts, order[i]));
-      g_free (card->n);
-      card->n = join_nonempty (ordered, 0, " ");
-    }
-  else if (g_str_equal (prop->name, "EMAIL"))
-    {
-      char *v = unescape (text);
-      if (g_str_has_prefix (v, "mailto:"))
-        memmove (v, v + 7, strlen (v + 7) + 1);
-      if (*v == '\0')
-        g_free (v);
-      else
-        {
-          if (has_param (prop, "PREF") && card->pref_email == NULL)
-            card->pref_email = g_strdup (v);
-          g_ptr_array_add (card->emails, v);
-        }
-    }
-  else if (g_str_equal (prop->name, "TEL"))
-    {
-      char *v = unescape (text);
-      if (g_str_has_prefix (v, "tel:"))
-        memmove (v, v + 4, strlen (v + 4) + 1);
-      if (*v == '\0')
-        g_free (v);
-      else
-        {
-          if (has_param (prop, "PREF") && card->pref_phone == NULL)
-            card->pref_phone = g_strdup (v);
-          g_ptr_array_add (card->phones, v);
-        }
-    }
-  else if (g_str_equal (prop->name, "ORG"))
-    {
-      g_autoptr(GPtrArray) parts = split_unescape (text, ';');
-      g_autofree char *company = g_strstrip (g_strdup (g_ptr_array_index (parts, 0)));
-      g_autofree char *units = join_nonempty (parts, 1, ", ");
-      set_once (f, "company", company);
-      set_once (f, "x-department", units);
-    }
-  else if (g_str_equal (prop->name, "TITLE"))
-    {
-      g_free (card->title);
-      card->title = unescape (text);
-    }
-  else if (g_str_equal (prop->name, "ROLE"))
-    {
-      g_free (card->role);
-      card->role = unescape (text);
-    }
-  else if (g_str_equal (prop->name, "ADR"))
-    {
-      g_autoptr(GPtrArray) parts = split_unescape (text, ';');
-      g_autofree char *address = join_nonempty (parts, 0, ", ");
-      set_once (f, "address", address);
-    }
-  else if (g_str_equal (prop->name, "URL"))
-    {
-      g_autofree char *v = unescape (text);
-      if (g_str_has_prefix (v, "http://") || g_str_has_prefix (v, "https://"))
-        set_once (f, "website", v);
-      else
-        set_once (f, "x-url", v);
-    }
-  else if (g_str_equal (prop->name, "NOTE"))
-    {
-      g_autofree char *v = unescape (text);
-      if (card->row->body == NULL)
-        card->row->body = g_steal_pointer (&v);
-    }
-  else if (g_str_equal (prop->name, "CATEGORIES"))
-    {
-      g_autofree char *v = unescape (text);
-      set_once (f, "tags", v);
-    }
-  else if (g_str_equal (prop->name, "NICKNAME") || g_str_equal (prop->name, "BDAY") ||
-           g_str_equal (prop->name, "UID") || g_str_equal (prop->name, "ANNIVERSARY"))
-    {
-      g_autofree char *lower = g_ascii_strdown (prop->name, -1);
-      g_autofree char *name = g_strconcat ("x-", lower, NULL);
-      g_autofree char *v = unescape (text);
-      set_once (f, name, v);
-    }
-}
-
-static GPtrArray *
-vcard_rows (const char        *p,
-            const char        *end,
-            AiosImportReport  *report,
-            const char        *source,
-            GError           **error)
-{
-  g_autoptr(GPtrArray) lines = vcard_lines (p, end);
-  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func (row_free);
-  Card card = { 0 };
-  gboolean in_card = FALSE;
-  guint cards = 0, photos = 0;
-
-  for (guint i = 0; i < lines->len; i++)
-    {
-      LogicalLine *l = g_ptr_array_index (lines, i);
-      Property prop = { 0 };
-      gboolean ok = parse_property (l->text, &prop);
-
-      if (ok && g_str_equal (prop.name, "BEGIN") && g_ascii_strcasecmp (prop.value, "VCARD") == 0)
-        {
-          if (in_card)
-            {
-              card.row->error = g_strdup_printf (_("the vCard is not closed with END:VCARD before line %u"), l->line);
-              card_clear (&card);
-            }
-          memset (&card, 0, sizeof card);
-          card.row = row_new (l->line);
-          card.emails = g_ptr_array_new_with_free_func (g_free);
-          card.phones = g_ptr_array_new_with_free_func (g_free);
-          g_ptr_array_add (rows, card.row);
-          in_card = TRUE;
-          cards++;
-        }
-      else if (!in_card)
-        {
-          /* text between cards is not a contact */
-        }
-      else if (ok && g_str_equal (prop.name, "END"))
-        {
-          card_finish (&card);
-          card_clear (&card);
-          in_card = FALSE;
-        }
-      else if (!ok)
-        {
-          if (card.row->error == NULL)
-            card.row->error = g_strdup_printf (_("line %u is not a vCard property (NAME:value): “%.40s”"),
-                                               l->line, l->text);
-        }
-      else if (g_str_equal (prop.name, "VERSION"))
-        {
-          g_autofree char *v = g_strstrip (g_strdup (prop.value));
-          if (!g_str_equal (v, "2.1") && !g_str_equal (v, "3.0") && !g_str_equal (v, "4.0"))
-            card.row->error = g_strdup_printf (_("vCard version %s is not supported (2.1, 3.0 and 4.0 are)"), v);
-        }
-      else
-        {
-          if (g_str_equal (prop.name, "PHOTO"))
-            photos++;
-          card_property (&card, &prop, l->line);
-        }
-      property_clear (&prop);
-    }
-  if (in_card)
-    {
-      if (card.row->error == NULL)
-        card.row->error = g_strdup (_("the vCard is not closed with END:VCARD (the file ends inside it)"));
-      card_clear (&card);
-    }
-
-  if (cards == 0)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   _("%s holds no vCard (no BEGIN:VCARD line). Nothing was imported."), source);
-      return NULL;
-    }
-  if (photos > 0)
-    add_note (report->notes, 0, 0,
-              g_dngettext (GETTEXT_PACKAGE, "%u photo was not imported (Aios keeps no pictures)",
-                           "%u photos were not imported (Aios keeps no pictures)", photos), photos);
-  for (guint i = 0; i < rows->len; i++)
-    {
-      Row *row = g_ptr_array_index (rows, i);
-      if (row->error == NULL && !json_object_has_member (row->fields, "name"))
-        row->error = g_strdup (_("the vCard has no name (FN or N)"));
-    }
-  return g_steal_pointer (&rows);
 }
 
 /* ---- workspace export ---------------------------------------------------- */
@@ -1771,19 +877,19 @@ restore_tables (AiosMemory        *self,
         }
 
       if (kept > 0)
-        add_note (report->notes, 0, 0, _("%u rows of “%s” were already set here and kept as they are"),
+        aios_import_add_note (report->notes, 0, 0, _("%u rows of “%s” were already set here and kept as they are"),
                   kept, table);
       if (g_str_equal (table, "records"))
         report->imported += n;
       else if (n > 0)
-        add_note (report->notes, 0, 0, _("Restored %u rows of “%s”"), n, table);
+        aios_import_add_note (report->notes, 0, 0, _("Restored %u rows of “%s”"), n, table);
       if (g_hash_table_size (dropped) > 0)
         {
           g_autoptr(GList) keys = g_hash_table_get_keys (dropped);
           GString *s = g_string_new (NULL);
           for (GList *k = keys; k; k = k->next)
             g_string_append_printf (s, "%s%s", s->len ? ", " : "", (const char *) k->data);
-          add_note (report->notes, 0, 0, _("Columns of “%s” this version does not have were left out: %s"),
+          aios_import_add_note (report->notes, 0, 0, _("Columns of “%s” this version does not have were left out: %s"),
                     table, s->str);
           g_string_free (s, TRUE);
         }
@@ -1871,13 +977,13 @@ import_workspace (AiosMemory         *self,
   else
     {
       JsonNode *records = json_object_get_member (tables, "records");
-      g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func (row_free);
+      g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func (aios_import_row_free);
       g_autoptr(GHashTable) email_lines = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
       Writer w = { self, report, source, email_lines };
       guint n = records && JSON_NODE_HOLDS_ARRAY (records) ? json_array_get_length (json_node_get_array (records)) : 0;
       guint sessions = 0, deleted = 0;
 
-      add_note (report->notes, 0, 0,
+      aios_import_add_note (report->notes, 0, 0,
                 _("This workspace already has data: the export's memory records were merged; its runs, "
                   "approvals and journal were not (import into an empty workspace to restore everything)"));
       for (guint i = 0; i < n; i++)
@@ -1885,7 +991,7 @@ import_workspace (AiosMemory         *self,
           JsonNode *node = json_array_get_element (json_node_get_array (records), i);
           JsonObject *r = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
           const char *kind = r ? json_object_get_string_member_with_default (r, "kind", NULL) : NULL;
-          Row *row = row_new (i + 1);
+          AiosImportRow *row = aios_import_row_new (i + 1);
 
           g_ptr_array_add (rows, row);
           if (r == NULL || kind == NULL)
@@ -1916,9 +1022,9 @@ import_workspace (AiosMemory         *self,
             progress (i + 1, n, progress_data);
         }
       if (deleted > 0)
-        add_note (report->notes, 0, 0, _("%u deleted records of the export were not merged"), deleted);
+        aios_import_add_note (report->notes, 0, 0, _("%u deleted records of the export were not merged"), deleted);
       if (sessions > 0)
-        add_note (report->notes, 0, 0, _("%u session records of the export were not merged"), sessions);
+        aios_import_add_note (report->notes, 0, 0, _("%u session records of the export were not merged"), sessions);
       summary = g_strdup_printf (_("Imported %s: %u new, %u updated, %u unchanged, %u skipped"),
                                  source, report->imported, report->updated, report->unchanged, report->skipped);
     }
@@ -2008,13 +1114,13 @@ aios_memory_import (AiosMemory          *self,
       return g_steal_pointer (&report);
     case AIOS_IMPORT_VCARD:
       report = report_new ("vcard");
-      rows = vcard_rows (start, bytes + len, report, source, error);
+      rows = aios_import_vcard_rows (start, bytes + len, report, source, error);
       break;
     case AIOS_IMPORT_CSV:
     case AIOS_IMPORT_AUTO:
     default:
       report = report_new ("csv");
-      rows = csv_rows (start, bytes + len, "contact", report, source, error);
+      rows = aios_import_csv_rows (start, bytes + len, "contact", report, source, error);
       break;
     }
   if (rows == NULL)
