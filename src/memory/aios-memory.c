@@ -30,209 +30,6 @@ struct _AiosMemory
 
 G_DEFINE_FINAL_TYPE (AiosMemory, aios_memory, G_TYPE_OBJECT)
 G_DEFINE_QUARK (aios-memory-error-quark, aios_memory_error)
-G_DEFINE_BOXED_TYPE (AiosRecord, aios_record, aios_record_copy, aios_record_free)
-
-#define SELECT_RECORD \
-  "SELECT r.id, r.kind, v.title, r.layer, v.version, v.fields_json, v.body, v.author, " \
-  "v.run_id, v.rationale, v.ts, v.deleted FROM records r " \
-  "JOIN record_versions v ON v.record_id = r.id "
-
-/* ---- AiosRecord ---------------------------------------------------------- */
-
-AiosRecord *
-aios_record_copy (const AiosRecord *record)
-{
-  AiosRecord *copy = g_new0 (AiosRecord, 1);
-
-  *copy = *record;
-  copy->kind = g_strdup (record->kind);
-  copy->title = g_strdup (record->title);
-  copy->layer = g_strdup (record->layer);
-  copy->fields = record->fields ? json_object_ref (record->fields) : NULL;
-  copy->body = g_strdup (record->body);
-  copy->author = g_strdup (record->author);
-  copy->rationale = g_strdup (record->rationale);
-  return copy;
-}
-
-void
-aios_record_free (AiosRecord *record)
-{
-  if (record == NULL)
-    return;
-  g_free (record->kind);
-  g_free (record->title);
-  g_free (record->layer);
-  g_clear_pointer (&record->fields, json_object_unref);
-  g_free (record->body);
-  g_free (record->author);
-  g_free (record->rationale);
-  g_free (record);
-}
-
-/**
- * aios_record_get_field:
- *
- * Returns: (nullable): the field's value when it is text, else %NULL; see
- *   aios_record_dup_field_text() for numbers and tag arrays
- */
-const char *
-aios_record_get_field (const AiosRecord *record,
-                       const char       *name)
-{
-  JsonNode *node;
-
-  g_return_val_if_fail (record != NULL, NULL);
-  if (record->fields == NULL || !json_object_has_member (record->fields, name))
-    return NULL;
-  node = json_object_get_member (record->fields, name);
-  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
-    return json_node_get_string (node);
-  return NULL;
-}
-
-/**
- * aios_record_dup_field_text:
- *
- * Returns: (transfer full): any field's value as text ("" when not set)
- */
-char *
-aios_record_dup_field_text (const AiosRecord *record,
-                            const char       *name)
-{
-  g_return_val_if_fail (record != NULL, NULL);
-  if (record->fields == NULL || !json_object_has_member (record->fields, name))
-    return g_strdup ("");
-  return aios_memory_value_to_text (json_object_get_member (record->fields, name));
-}
-
-JsonObject *
-aios_memory_parse_fields (const char *json)
-{
-  g_autoptr(JsonNode) node = json != NULL ? json_from_string (json, NULL) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    return json_object_new ();
-  return json_object_ref (json_node_get_object (node));
-}
-
-char *
-aios_memory_fields_to_string (JsonObject *fields)
-{
-  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-
-  json_node_set_object (node, fields);
-  return json_to_string (node, FALSE);
-}
-
-/**
- * aios_memory_fields_to_text:
- *
- * Returns: (transfer full): the field values joined by spaces, for the
- *   full-text index
- */
-char *
-aios_memory_fields_to_text (JsonObject *fields)
-{
-  GString *s = g_string_new (NULL);
-  JsonObjectIter iter;
-  const char *name;
-  JsonNode *node;
-
-  json_object_iter_init (&iter, fields);
-  while (json_object_iter_next (&iter, &name, &node))
-    {
-      g_autofree char *text = aios_memory_value_to_text (node);
-      if (*text == '\0')
-        continue;
-      if (s->len > 0)
-        g_string_append_c (s, ' ');
-      g_string_append (s, text);
-    }
-  return g_string_free (s, FALSE);
-}
-
-static char *
-column_dup (sqlite3_stmt *stmt,
-            int           col)
-{
-  const unsigned char *text = sqlite3_column_text (stmt, col);
-  return text != NULL ? g_strdup ((const char *) text) : NULL;
-}
-
-AiosRecord *
-aios_record_from_row (sqlite3_stmt *stmt)
-{
-  AiosRecord *r = g_new0 (AiosRecord, 1);
-
-  r->id = sqlite3_column_int64 (stmt, 0);
-  r->kind = column_dup (stmt, 1);
-  r->title = column_dup (stmt, 2);
-  r->layer = column_dup (stmt, 3);
-  r->version = sqlite3_column_int64 (stmt, 4);
-  r->fields = aios_memory_parse_fields ((const char *) sqlite3_column_text (stmt, 5));
-  r->body = column_dup (stmt, 6);
-  if (r->body == NULL)
-    r->body = g_strdup ("");
-  r->author = column_dup (stmt, 7);
-  r->run_id = sqlite3_column_int64 (stmt, 8);
-  r->rationale = column_dup (stmt, 9);
-  r->ts = sqlite3_column_int64 (stmt, 10);
-  r->deleted = sqlite3_column_int (stmt, 11) != 0;
-  return r;
-}
-
-/**
- * aios_record_to_json:
- *
- * Returns: (transfer full): the stable `--json` shape of a record version
- */
-JsonNode *
-aios_record_to_json (const AiosRecord *record)
-{
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autofree char *time = aios_store_format_time (record->ts);
-
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "id");
-  json_builder_add_int_value (b, record->id);
-  json_builder_set_member_name (b, "kind");
-  json_builder_add_string_value (b, record->kind);
-  json_builder_set_member_name (b, "title");
-  json_builder_add_string_value (b, record->title);
-  json_builder_set_member_name (b, "layer");
-  json_builder_add_string_value (b, record->layer);
-  json_builder_set_member_name (b, "version");
-  json_builder_add_int_value (b, record->version);
-  json_builder_set_member_name (b, "deleted");
-  json_builder_add_boolean_value (b, record->deleted);
-  json_builder_set_member_name (b, "fields");
-  {
-    JsonNode *fields = json_node_new (JSON_NODE_OBJECT);
-    json_node_set_object (fields, record->fields);
-    json_builder_add_value (b, fields);
-  }
-  json_builder_set_member_name (b, "body");
-  json_builder_add_string_value (b, record->body ? record->body : "");
-  json_builder_set_member_name (b, "author");
-  json_builder_add_string_value (b, record->author);
-  json_builder_set_member_name (b, "run_id");
-  if (record->run_id > 0)
-    json_builder_add_int_value (b, record->run_id);
-  else
-    json_builder_add_null_value (b);
-  json_builder_set_member_name (b, "rationale");
-  if (record->rationale != NULL)
-    json_builder_add_string_value (b, record->rationale);
-  else
-    json_builder_add_null_value (b);
-  json_builder_set_member_name (b, "ts");
-  json_builder_add_int_value (b, record->ts);
-  json_builder_set_member_name (b, "time");
-  json_builder_add_string_value (b, time);
-  json_builder_end_object (b);
-  return json_builder_get_root (b);
-}
 
 /* ---- AiosMemory ---------------------------------------------------------- */
 
@@ -281,18 +78,18 @@ aios_memory_get_store (AiosMemory *self)
   return self->store;
 }
 
-static AiosRecord *
-load_version (AiosMemory  *self,
-              gint64       id,
-              gint64       version,
-              GError     **error)
+AiosRecord *
+aios_memory_load_version (AiosMemory  *self,
+                          gint64       id,
+                          gint64       version,
+                          GError     **error)
 {
   sqlite3_stmt *stmt;
   AiosRecord *record = NULL;
   int rc;
 
   stmt = aios_store_prepare (self->store,
-                             SELECT_RECORD
+                             AIOS_MEMORY_SELECT_RECORD
                              "WHERE r.id = ?1 AND v.version = "
                              "CASE WHEN ?2 > 0 THEN ?2 ELSE r.current_version END",
                              error);
@@ -335,7 +132,7 @@ aios_memory_get (AiosMemory  *self,
                  GError     **error)
 {
   g_return_val_if_fail (AIOS_IS_MEMORY (self), NULL);
-  return load_version (self, id, 0, error);
+  return aios_memory_load_version (self, id, 0, error);
 }
 
 AiosRecord *
@@ -351,7 +148,7 @@ aios_memory_get_version (AiosMemory  *self,
                    _("Record %" PRId64 " has no version %" PRId64), id, version);
       return NULL;
     }
-  return load_version (self, id, version, error);
+  return aios_memory_load_version (self, id, version, error);
 }
 
 /**
@@ -371,7 +168,7 @@ aios_memory_history (AiosMemory  *self,
 
   g_return_val_if_fail (AIOS_IS_MEMORY (self), NULL);
 
-  stmt = aios_store_prepare (self->store, SELECT_RECORD "WHERE r.id = ? ORDER BY v.version", error);
+  stmt = aios_store_prepare (self->store, AIOS_MEMORY_SELECT_RECORD "WHERE r.id = ? ORDER BY v.version", error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, id);
@@ -417,15 +214,15 @@ bind_text (sqlite3_stmt *stmt,
     sqlite3_bind_null (stmt, col);
 }
 
-static gboolean
-index_current (AiosMemory         *self,
-               gint64              id,
-               const AiosKindSpec *spec,
-               const char         *title,
-               JsonObject         *fields,
-               const char         *body,
-               gboolean            deleted,
-               GError            **error)
+gboolean
+aios_memory_index_current (AiosMemory         *self,
+                           gint64              id,
+                           const AiosKindSpec *spec,
+                           const char         *title,
+                           JsonObject         *fields,
+                           const char         *body,
+                           gboolean            deleted,
+                           GError            **error)
 {
   sqlite3_stmt *stmt;
   g_autofree char *fields_text = NULL;
@@ -651,7 +448,7 @@ write_version (AiosMemory           *self,
   if (!step_done (self, stmt, _("write a memory record"), error))
     goto fail;
 
-  if (!index_current (self, id, w->spec, title, w->fields, w->body, w->deleted, error))
+  if (!aios_memory_index_current (self, id, w->spec, title, w->fields, w->body, w->deleted, error))
     goto fail;
 
   payload = changed_fields_payload (id, w->spec->name, version, w->layer,
@@ -716,7 +513,7 @@ put_internal (AiosMemory           *self,
 
   if (id > 0)
     {
-      before = load_version (self, id, 0, error);
+      before = aios_memory_load_version (self, id, 0, error);
       if (before == NULL)
         return 0;
       if (kind != NULL && !g_str_equal (kind, before->kind))
@@ -836,7 +633,7 @@ aios_memory_revert (AiosMemory           *self,
 
   if (!check_provenance (provenance, error))
     return 0;
-  before = load_version (self, id, 0, error);
+  before = aios_memory_load_version (self, id, 0, error);
   if (before == NULL)
     return 0;
   target = aios_memory_get_version (self, id, to_version, error);
@@ -877,7 +674,7 @@ set_deleted (AiosMemory           *self,
 
   if (!check_provenance (provenance, error))
     return FALSE;
-  before = load_version (self, id, 0, error);
+  before = aios_memory_load_version (self, id, 0, error);
   if (before == NULL)
     return FALSE;
   if (before->deleted == deleted)
@@ -948,7 +745,7 @@ aios_memory_promote (AiosMemory           *self,
   g_return_val_if_fail (AIOS_IS_MEMORY (self), 0);
   if (!check_provenance (provenance, error))
     return 0;
-  before = load_version (self, id, 0, error);
+  before = aios_memory_load_version (self, id, 0, error);
   if (before == NULL)
     return 0;
   if (!g_str_equal (before->layer, "session"))
@@ -1097,7 +894,7 @@ aios_memory_list_run_writes (AiosMemory  *self,
 
   g_return_val_if_fail (AIOS_IS_MEMORY (self), NULL);
   stmt = aios_store_prepare (self->store,
-                             SELECT_RECORD "WHERE v.run_id = ? ORDER BY v.ts, v.record_id, v.version", error);
+                             AIOS_MEMORY_SELECT_RECORD "WHERE v.run_id = ? ORDER BY v.ts, v.record_id, v.version", error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, run_id);
@@ -1170,7 +967,7 @@ aios_memory_rollback_run (AiosMemory           *self,
       AiosRecord *r = l->data;
       AiosRecord *f = g_hash_table_lookup (first, &r->id);
       AiosRecord *z = g_hash_table_lookup (last, &r->id);
-      g_autoptr(AiosRecord) current = load_version (self, r->id, 0, error);
+      g_autoptr(AiosRecord) current = aios_memory_load_version (self, r->id, 0, error);
 
       if (current == NULL)
         goto fail;
@@ -1206,189 +1003,3 @@ fail:
   return FALSE;
 }
 
-/**
- * aios_memory_find:
- *
- * Exact lookup on a field, ignoring case (e-mail addresses, names). Fields
- * marked as keys in the schema use an index; others are compared in a scan.
- *
- * Returns: (transfer full) (nullable): the oldest matching current, not
- *   deleted record, or %NULL (without @error) when there is none
- */
-AiosRecord *
-aios_memory_find (AiosMemory  *self,
-                  const char  *kind,
-                  const char  *field,
-                  const char  *value,
-                  GError     **error)
-{
-  const AiosKindSpec *spec;
-  const AiosFieldSpec *fs;
-  g_autofree char *trimmed = NULL;
-  g_autofree char *folded = NULL;
-  sqlite3_stmt *stmt;
-  gint64 id = 0;
-  int rc;
-
-  g_return_val_if_fail (AIOS_IS_MEMORY (self), NULL);
-  g_return_val_if_fail (field != NULL && value != NULL, NULL);
-
-  spec = aios_memory_kind_lookup (kind);
-  if (spec == NULL)
-    {
-      g_set_error (error, AIOS_MEMORY_ERROR, AIOS_MEMORY_ERROR_UNKNOWN_KIND,
-                   _("“%s” is not a kind of record"), kind ? kind : "");
-      return NULL;
-    }
-  trimmed = g_strstrip (g_strdup (value));
-  folded = g_utf8_casefold (trimmed, -1);
-  fs = aios_kind_spec_get_field (spec, field);
-
-  if (fs != NULL && fs->key)
-    {
-      stmt = aios_store_prepare (self->store,
-                                 "SELECT k.record_id FROM record_keys k JOIN records r ON r.id = k.record_id "
-                                 "WHERE k.kind = ? AND k.field = ? AND k.value = ? AND r.deleted = 0 "
-                                 "ORDER BY k.record_id LIMIT 1", error);
-      if (stmt == NULL)
-        return NULL;
-      sqlite3_bind_text (stmt, 1, spec->name, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 2, field, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 3, folded, -1, SQLITE_STATIC);
-      rc = sqlite3_step (stmt);
-      if (rc == SQLITE_ROW)
-        id = sqlite3_column_int64 (stmt, 0);
-      sqlite3_reset (stmt);
-      if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        {
-          aios_store_set_error (self->store, rc, error, _("look up a memory record"));
-          return NULL;
-        }
-    }
-  else
-    {
-      g_autofree char *path = g_strdup_printf ("$.\"%s\"", field);
-
-      if (strchr (field, '"') != NULL)
-        return NULL;
-      stmt = aios_store_prepare (self->store,
-                                 "SELECT id, json_extract (fields_json, ?) FROM records "
-                                 "WHERE kind = ? AND deleted = 0 ORDER BY id", error);
-      if (stmt == NULL)
-        return NULL;
-      sqlite3_bind_text (stmt, 1, path, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 2, spec->name, -1, SQLITE_STATIC);
-      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-        {
-          const char *v = (const char *) sqlite3_column_text (stmt, 1);
-          g_autofree char *t = NULL;
-          g_autofree char *f = NULL;
-
-          if (v == NULL)
-            continue;
-          t = g_strstrip (g_strdup (v));
-          f = g_utf8_casefold (t, -1);
-          if (g_str_equal (f, folded))
-            {
-              id = sqlite3_column_int64 (stmt, 0);
-              break;
-            }
-        }
-      sqlite3_reset (stmt);
-      if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        {
-          aios_store_set_error (self->store, rc, error, _("look up a memory record"));
-          return NULL;
-        }
-    }
-
-  if (id == 0)
-    return NULL;
-  return load_version (self, id, 0, error);
-}
-
-/**
- * aios_memory_count_kinds:
- *
- * Returns: (transfer full): kind name → GINT_TO_POINTER (current, not
- *   deleted records of that kind); every kind is present
- */
-GHashTable *
-aios_memory_count_kinds (AiosMemory  *self,
-                         GError     **error)
-{
-  g_autoptr(GHashTable) counts = g_hash_table_new (g_str_hash, g_str_equal);
-  sqlite3_stmt *stmt;
-  int rc;
-
-  g_return_val_if_fail (AIOS_IS_MEMORY (self), NULL);
-  for (guint i = 0; i < aios_memory_n_kinds (); i++)
-    g_hash_table_insert (counts, (gpointer) aios_memory_kind_nth (i)->name, GINT_TO_POINTER (0));
-
-  stmt = aios_store_prepare (self->store,
-                             "SELECT kind, COUNT(*) FROM records WHERE deleted = 0 GROUP BY kind", error);
-  if (stmt == NULL)
-    return NULL;
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      const AiosKindSpec *spec = aios_memory_kind_lookup ((const char *) sqlite3_column_text (stmt, 0));
-      if (spec != NULL)
-        g_hash_table_insert (counts, (gpointer) spec->name, GINT_TO_POINTER (sqlite3_column_int (stmt, 1)));
-    }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      aios_store_set_error (self->store, rc, error, _("count memory records"));
-      return NULL;
-    }
-  return g_steal_pointer (&counts);
-}
-
-/**
- * aios_memory_reindex:
- *
- * Rebuilds the lookup keys and the full-text index of every record from
- * its current version (after a workspace restore). Joins the caller's
- * transaction.
- */
-gboolean
-aios_memory_reindex (AiosMemory  *self,
-                     GError     **error)
-{
-  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) aios_record_free);
-  sqlite3_stmt *stmt;
-  int rc;
-
-  if (!aios_store_begin (self->store, error))
-    return FALSE;
-  if (!aios_store_exec (self->store, "DELETE FROM records_fts; DELETE FROM record_keys;", error))
-    goto fail;
-  stmt = aios_store_prepare (self->store,
-                             "SELECT id, kind, title, layer, current_version, fields_json, body, '', 0, NULL, "
-                             "updated_at, deleted FROM records ORDER BY id", error);
-  if (stmt == NULL)
-    goto fail;
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (records, aios_record_from_row (stmt));
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      aios_store_set_error (self->store, rc, error, _("index memory records"));
-      goto fail;
-    }
-  for (guint i = 0; i < records->len; i++)
-    {
-      AiosRecord *r = g_ptr_array_index (records, i);
-      const AiosKindSpec *spec = aios_memory_kind_lookup (r->kind);
-
-      if (spec == NULL)
-        continue;
-      if (!index_current (self, r->id, spec, r->title, r->fields, r->body, r->deleted, error))
-        goto fail;
-    }
-  return aios_store_commit (self->store, error);
-
-fail:
-  aios_store_rollback (self->store);
-  return FALSE;
-}
