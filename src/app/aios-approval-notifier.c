@@ -27,6 +27,7 @@
 #include "aios-approval-notifier.h"
 #include "control/aios-approval-info.h"
 #include "control/aios-coordinator.h"
+#include "control/aios-runs.h"
 
 #define BATCH_ABOVE 3
 #define FLUSH_MS 400
@@ -78,20 +79,10 @@ person_of (AiosApprovalNotifier   *self,
            const AiosApprovalInfo *info)
 {
   AiosStore *store = aios_workspace_get_store (self->workspace);
-  sqlite3_stmt *stmt = aios_store_prepare (store,
-                                           "SELECT json_extract (input_json, '$.name') FROM runs WHERE id = ?",
-                                           NULL);
   JsonObject *preview = info->preview && JSON_NODE_HOLDS_OBJECT (info->preview)
                           ? json_node_get_object (info->preview) : NULL;
-  char *person = NULL;
+  char *person = aios_runs_get_input_name (store, info->run_id, NULL);
 
-  if (stmt != NULL)
-    {
-      sqlite3_bind_int64 (stmt, 1, info->run_id);
-      if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_text (stmt, 0) != NULL)
-        person = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-      sqlite3_reset (stmt);
-    }
   if (person == NULL && preview != NULL && json_object_has_member (preview, "to"))
     {
       JsonNode *to = json_object_get_member (preview, "to");

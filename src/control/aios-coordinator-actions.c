@@ -24,6 +24,7 @@
 #include <glib/gi18n.h>
 
 #include "aios-coordinator-private.h"
+#include "aios-runs.h"
 #include "agents/aios-template.h"
 #include "store/aios-journal.h"
 
@@ -65,22 +66,7 @@ set_step (AiosStore   *store,
           const char  *error_text,
           GError     **error)
 {
-  sqlite3_stmt *stmt;
-
-  stmt = aios_store_prepare (store,
-                             "UPDATE steps SET status = ?2, phase = COALESCE (?3, phase), "
-                             "output_json = COALESCE (?4, output_json), error = ?5, "
-                             "finished_at = CASE WHEN ?2 IN ('succeeded','failed','cancelled') THEN ?6 ELSE finished_at END "
-                             "WHERE id = ?1", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, step_id);
-  sqlite3_bind_text (stmt, 2, status, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 3, phase, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 4, output_json, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 5, error_text, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 6, aios_store_now_ms ());
-  return step_done (store, stmt, _("record a step"), error);
+  return aios_runs_set_step (store, step_id, status, phase, output_json, error_text, error);
 }
 
 /* Creates the outbox item for an allowed or approved action. */
@@ -89,16 +75,7 @@ static char *
 step_key (AiosStore *store,
           gint64     step_id)
 {
-  sqlite3_stmt *stmt = aios_store_prepare (store, "SELECT idempotency_key FROM steps WHERE id = ?", NULL);
-  char *key = NULL;
-
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, step_id);
-  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_text (stmt, 0) != NULL)
-    key = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  sqlite3_reset (stmt);
-  return key;
+  return aios_runs_get_step_key (store, step_id, NULL);
 }
 
 static gint64
@@ -113,16 +90,16 @@ insert_outbox (AiosStore   *store,
 {
   g_autofree char *key = NULL;
   g_autofree char *summary = NULL;
+  GError *local_error = NULL;
   sqlite3_stmt *stmt;
   gint64 id;
 
-  stmt = aios_store_prepare (store, "SELECT idempotency_key FROM steps WHERE id = ?", error);
-  if (stmt == NULL)
-    return 0;
-  sqlite3_bind_int64 (stmt, 1, step_id);
-  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_text (stmt, 0) != NULL)
-    key = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  sqlite3_reset (stmt);
+  key = aios_runs_get_step_key (store, step_id, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return 0;
+    }
   if (key == NULL)
     {
       g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_STATE,

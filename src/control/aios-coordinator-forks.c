@@ -26,6 +26,7 @@
 #include <glib/gi18n.h>
 
 #include "aios-coordinator-private.h"
+#include "aios-runs.h"
 #include "store/aios-journal.h"
 
 static gboolean
@@ -42,61 +43,12 @@ step_done (AiosStore     *store,
   return TRUE;
 }
 
-typedef struct {
-  char   *flow_id;
-  gint64  flow_version;
-  char   *status;
-  char   *input_json;
-} RunRow;
-
-static void
-run_row_clear (RunRow *r)
-{
-  g_free (r->flow_id);
-  g_free (r->status);
-  g_free (r->input_json);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RunRow, run_row_clear)
-
-static gboolean
-load_run (AiosStore  *store,
-          gint64      run_id,
-          RunRow     *row,
-          GError    **error)
-{
-  sqlite3_stmt *stmt = aios_store_prepare (store,
-                                           "SELECT flow_id, flow_version, status, input_json FROM runs WHERE id = ?",
-                                           error);
-  int rc;
-
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, run_id);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
-    {
-      row->flow_id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-      row->flow_version = sqlite3_column_int64 (stmt, 1);
-      row->status = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
-      row->input_json = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
-    }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_ROW)
-    {
-      g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_NOT_FOUND,
-                   _("There is no run %" PRId64), run_id);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 /* Creates the child run and copies the parent's succeeded steps before
  * @from (those whose names match the child's flow), journaled as reused. */
 static gint64
 tx_fork (AiosCoordinator  *self,
          gint64            parent,
-         const RunRow     *row,
+         const AiosRunRow *row,
          AiosFlow         *flow,
          gint64            flow_version,
          const char       *kind,
@@ -108,28 +60,12 @@ tx_fork (AiosCoordinator  *self,
   AiosStore *store = aios_coordinator_get_store (self);
   g_autofree char *summary = NULL;
   g_autofree char *payload = NULL;
-  sqlite3_stmt *stmt;
   gint64 child, step_id = 0;
   guint copied = 0;
 
-  stmt = aios_store_prepare (store,
-                             "INSERT INTO runs (flow_id, flow_version, status, input_json, parent_run_id, fork_kind, "
-                             "fork_step, replay_fresh, created_at, updated_at) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)",
-                             error);
-  if (stmt == NULL)
+  child = aios_runs_insert_fork (store, row->flow_id, flow_version, row->input_json, parent, kind, from, fresh, error);
+  if (child == 0)
     return 0;
-  sqlite3_bind_text (stmt, 1, row->flow_id, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 2, flow_version);
-  sqlite3_bind_text (stmt, 3, row->input_json, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 4, parent);
-  sqlite3_bind_text (stmt, 5, kind, -1, SQLITE_STATIC);
-  sqlite3_bind_int (stmt, 6, from);
-  sqlite3_bind_int (stmt, 7, fresh);
-  sqlite3_bind_int64 (stmt, 8, aios_store_now_ms ());
-  sqlite3_bind_int64 (stmt, 9, aios_store_now_ms ());
-  if (!step_done (store, stmt, _("fork the run"), error))
-    return 0;
-  child = sqlite3_last_insert_rowid (aios_store_get_db (store));
 
   summary = g_strdup_printf ("Run created as a %s of run %" PRId64 " from step %u", kind, parent, from);
   payload = g_strdup_printf ("{\"parent_run_id\":%" PRId64 ",\"fork\":\"%s\",\"from_step\":%u,"
@@ -143,28 +79,12 @@ tx_fork (AiosCoordinator  *self,
       const AiosFlowStep *step = aios_flow_get_step (flow, idx);
       g_autofree char *key = aios_coordinator_idempotency_key (store, child, idx);
       g_autofree char *step_summary = g_strdup_printf ("Step %s reused from run %" PRId64, step->name, parent);
-      int changes;
 
-      stmt = aios_store_prepare (store,
-                                 "INSERT INTO steps (run_id, idx, name, agent, status, phase, attempt, output_json, "
-                                 "reused, started_at, finished_at, idempotency_key) "
-                                 "SELECT ?1, idx, name, agent, 'succeeded', phase, 0, output_json, 1, ?3, ?3, ?5 "
-                                 "FROM steps WHERE run_id = ?2 AND idx = ?4 AND name = ?6 AND status = 'succeeded'",
-                                 error);
-      if (stmt == NULL)
+      if (!aios_runs_reuse_step (store, child, parent, idx, step->name, step->action_connector ? key : NULL,
+                                 &step_id, error))
         return 0;
-      sqlite3_bind_int64 (stmt, 1, child);
-      sqlite3_bind_int64 (stmt, 2, parent);
-      sqlite3_bind_int64 (stmt, 3, aios_store_now_ms ());
-      sqlite3_bind_int (stmt, 4, idx);
-      sqlite3_bind_text (stmt, 5, step->action_connector ? key : NULL, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 6, step->name, -1, SQLITE_STATIC);
-      if (!step_done (store, stmt, _("fork the run"), error))
-        return 0;
-      changes = sqlite3_changes (aios_store_get_db (store));
-      if (changes == 0)
+      if (step_id == 0)
         break;   /* the definitions diverge here: run the rest */
-      step_id = sqlite3_last_insert_rowid (aios_store_get_db (store));
       if (!aios_coordinator_journal (store, child, step_id, actor, "step.reused", step_summary, NULL, NULL, error))
         return 0;
       copied++;
@@ -201,7 +121,7 @@ aios_coordinator_replay (AiosCoordinator  *self,
                          GError          **error)
 {
   AiosStore *store = aios_coordinator_get_store (self);
-  g_auto(RunRow) row = { 0 };
+  g_auto(AiosRunRow) row = { 0 };
   g_autoptr(AiosFlow) flow = NULL;
   guint64 number = 0;
   int from;
@@ -209,7 +129,7 @@ aios_coordinator_replay (AiosCoordinator  *self,
 
   g_return_val_if_fail (AIOS_IS_COORDINATOR (self), 0);
 
-  if (!load_run (store, run_id, &row, error))
+  if (!aios_runs_load (store, run_id, &row, error))
     return 0;
   flow = aios_flow_registry_load_version (aios_coordinator_get_flows (self), row.flow_id, row.flow_version, error);
   if (flow == NULL)
@@ -254,15 +174,14 @@ aios_coordinator_retry (AiosCoordinator  *self,
                         GError          **error)
 {
   AiosStore *store = aios_coordinator_get_store (self);
-  g_auto(RunRow) row = { 0 };
+  g_auto(AiosRunRow) row = { 0 };
   g_autoptr(AiosFlow) flow = NULL;
   g_autofree char *summary = NULL;
-  sqlite3_stmt *stmt;
   gint64 version, child, from = 0;
 
   g_return_val_if_fail (AIOS_IS_COORDINATOR (self), 0);
 
-  if (!load_run (store, run_id, &row, error))
+  if (!aios_runs_load (store, run_id, &row, error))
     return 0;
   if (!g_str_equal (row.status, "failed") && !g_str_equal (row.status, "cancelled"))
     {
@@ -275,13 +194,9 @@ aios_coordinator_retry (AiosCoordinator  *self,
   if (flow == NULL)
     return 0;
 
-  stmt = aios_store_prepare (store, "SELECT COUNT(*) FROM steps WHERE run_id = ? AND status = 'succeeded'", error);
-  if (stmt == NULL)
+  from = aios_runs_count_succeeded_steps (store, run_id, error);
+  if (from < 0)
     return 0;
-  sqlite3_bind_int64 (stmt, 1, run_id);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    from = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
   from = MIN (from, (gint64) aios_flow_get_n_steps (flow) - 1);
 
   if (!aios_store_begin (store, error))
@@ -293,12 +208,7 @@ aios_coordinator_retry (AiosCoordinator  *self,
   if (child == 0)
     goto fail;
 
-  stmt = aios_store_prepare (store, "UPDATE runs SET attention = NULL, updated_at = ? WHERE id = ?", error);
-  if (stmt == NULL)
-    goto fail;
-  sqlite3_bind_int64 (stmt, 1, aios_store_now_ms ());
-  sqlite3_bind_int64 (stmt, 2, run_id);
-  if (!step_done (store, stmt, _("retry the run"), error))
+  if (!aios_runs_clear_attention (store, run_id, error))
     goto fail;
   summary = g_strdup_printf ("Run retried as run %" PRId64, child);
   if (!aios_coordinator_journal (store, run_id, 0, actor ? actor : "operator", "run.retried", summary, NULL, NULL,
@@ -368,7 +278,7 @@ aios_coordinator_rollback (AiosCoordinator  *self,
 {
   AiosStore *store = aios_coordinator_get_store (self);
   AiosMemory *memory = aios_coordinator_get_memory (self);
-  g_auto(RunRow) row = { 0 };
+  g_auto(AiosRunRow) row = { 0 };
   g_autoptr(GHashTable) records = NULL;
   g_autoptr(GArray) outbox = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(GPtrArray) outbox_status = g_ptr_array_new_with_free_func (g_free);
@@ -384,7 +294,7 @@ aios_coordinator_rollback (AiosCoordinator  *self,
   g_return_val_if_fail (AIOS_IS_COORDINATOR (self), FALSE);
   actor = prov.author;
 
-  if (!load_run (store, run_id, &row, error))
+  if (!aios_runs_load (store, run_id, &row, error))
     return FALSE;
   if (!aios_store_begin (store, error))
     return FALSE;

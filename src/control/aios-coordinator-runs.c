@@ -14,6 +14,7 @@
 
 #include "aios-approval-info.h"
 #include "aios-coordinator-private.h"
+#include "aios-runs.h"
 #include "store/aios-journal.h"
 
 /**
@@ -41,8 +42,6 @@ aios_coordinator_submit (AiosCoordinator  *self,
   g_autofree char *summary = NULL;
   g_autofree char *payload = NULL;
   gint64 version, run_id, step_id;
-  sqlite3_stmt *stmt;
-  int rc;
 
   g_return_val_if_fail (AIOS_IS_COORDINATOR (self), 0);
   g_return_val_if_fail (flow_id != NULL, 0);
@@ -62,24 +61,9 @@ aios_coordinator_submit (AiosCoordinator  *self,
   if (version == 0)
     goto fail;
 
-  stmt = aios_store_prepare (self->store,
-                             "INSERT INTO runs (flow_id, flow_version, status, input_json, created_at, updated_at) "
-                             "VALUES (?, ?, 'queued', ?, ?, ?)", error);
-  if (stmt == NULL)
+  run_id = aios_runs_insert (self->store, flow_id, version, input_json, error);
+  if (run_id == 0)
     goto fail;
-  sqlite3_bind_text (stmt, 1, flow_id, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 2, version);
-  sqlite3_bind_text (stmt, 3, input_json, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 4, aios_store_now_ms ());
-  sqlite3_bind_int64 (stmt, 5, aios_store_now_ms ());
-  rc = sqlite3_step (stmt);
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      aios_store_set_error (self->store, rc, error, _("start a run"));
-      goto fail;
-    }
-  run_id = sqlite3_last_insert_rowid (aios_store_get_db (self->store));
 
   summary = g_strdup_printf ("Run of %s created", flow_id);
   payload = g_strdup_printf ("{\"flow\":\"%s\",\"version\":%" PRId64 "}", flow_id, version);
@@ -197,10 +181,8 @@ aios_coordinator_tx_cancel (AiosCoordinator  *self,
                             const char       *actor,
                             GError          **error)
 {
-  g_autoptr(GArray) steps = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) steps = NULL;
   g_autofree char *status = aios_coordinator_get_run_status (self->store, run_id);
-  sqlite3_stmt *stmt;
-  int rc;
 
   if (status == NULL)
     {
@@ -215,33 +197,16 @@ aios_coordinator_tx_cancel (AiosCoordinator  *self,
       return FALSE;
     }
 
-  stmt = aios_store_prepare (self->store,
-                             "SELECT id FROM steps WHERE run_id = ? AND status IN ('queued','running','waiting')",
-                             error);
-  if (stmt == NULL)
+  steps = aios_runs_list_open_steps (self->store, run_id, error);
+  if (steps == NULL)
     return FALSE;
-  sqlite3_bind_int64 (stmt, 1, run_id);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      gint64 id = sqlite3_column_int64 (stmt, 0);
-      g_array_append_val (steps, id);
-    }
-  sqlite3_reset (stmt);
 
   for (guint i = 0; i < steps->len; i++)
     {
       gint64 id = g_array_index (steps, gint64, i);
 
-      stmt = aios_store_prepare (self->store,
-                                 "UPDATE steps SET status = 'cancelled', finished_at = ? WHERE id = ?", error);
-      if (stmt == NULL)
+      if (!aios_runs_cancel_step (self->store, id, error))
         return FALSE;
-      sqlite3_bind_int64 (stmt, 1, aios_store_now_ms ());
-      sqlite3_bind_int64 (stmt, 2, id);
-      rc = sqlite3_step (stmt);
-      sqlite3_reset (stmt);
-      if (rc != SQLITE_DONE)
-        return aios_store_set_error (self->store, rc, error, _("cancel a step"));
       if (!aios_coordinator_journal (self->store, run_id, id, actor, "step.cancelled", "Step cancelled",
                                      NULL, NULL, error))
         return FALSE;

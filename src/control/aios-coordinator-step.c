@@ -16,6 +16,7 @@
 #include <glib/gi18n.h>
 
 #include "aios-coordinator-private.h"
+#include "aios-runs.h"
 #include "agents/aios-template.h"
 #include "store/aios-journal.h"
 
@@ -133,52 +134,43 @@ build_scope (AiosCoordinator     *self,
   g_autoptr(JsonObject) scope = json_object_new ();
   g_autoptr(JsonObject) steps = json_object_new ();
   g_autoptr(JsonObject) run = json_object_new ();
-  sqlite3_stmt *stmt;
-  int rc;
 
   json_object_set_int_member (run, "id", run_id);
   json_object_set_object_member (scope, "run", g_steal_pointer (&run));
 
   if (step->reads_input)
     {
-      JsonNode *input = NULL;
+      GError *local_error = NULL;
+      g_autofree char *input_json = aios_runs_get_input_json (self->store, run_id, &local_error);
+      JsonNode *input;
 
-      stmt = aios_store_prepare (self->store, "SELECT input_json FROM runs WHERE id = ?", error);
-      if (stmt == NULL)
-        return NULL;
-      sqlite3_bind_int64 (stmt, 1, run_id);
-      if (sqlite3_step (stmt) == SQLITE_ROW)
-        input = parse_json ((const char *) sqlite3_column_text (stmt, 0));
-      sqlite3_reset (stmt);
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, local_error);
+          return NULL;
+        }
+      input = parse_json (input_json);
       json_object_set_member (scope, "input",
                               input ? input : json_node_init_object (json_node_alloc (), json_object_new ()));
     }
 
   if (step->reads_steps != NULL && step->reads_steps[0] != NULL)
     {
-      stmt = aios_store_prepare (self->store,
-                                 "SELECT name, output_json FROM steps WHERE run_id = ? AND idx < ? "
-                                 "AND status = 'succeeded' ORDER BY idx", error);
-      if (stmt == NULL)
+      g_autoptr(GPtrArray) earlier = aios_runs_list_steps (self->store, run_id, error);
+
+      if (earlier == NULL)
         return NULL;
-      sqlite3_bind_int64 (stmt, 1, run_id);
-      sqlite3_bind_int (stmt, 2, idx);
-      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+      for (guint i = 0; i < earlier->len; i++)
         {
-          const char *name = (const char *) sqlite3_column_text (stmt, 0);
+          const AiosStepInfo *done = earlier->pdata[i];
           JsonNode *output;
 
-          if (!g_strv_contains ((const char * const *) step->reads_steps, name))
+          if (done->idx >= idx || !g_str_equal (done->status, "succeeded") ||
+              !g_strv_contains ((const char * const *) step->reads_steps, done->name))
             continue;
-          output = parse_json ((const char *) sqlite3_column_text (stmt, 1));
-          json_object_set_member (steps, name,
+          output = parse_json (done->output_json);
+          json_object_set_member (steps, done->name,
                                   output ? output : json_node_init_object (json_node_alloc (), json_object_new ()));
-        }
-      sqlite3_reset (stmt);
-      if (rc != SQLITE_DONE)
-        {
-          aios_store_set_error (self->store, rc, error, _("read the run's steps"));
-          return NULL;
         }
     }
   json_object_set_object_member (scope, "steps", g_steal_pointer (&steps));
@@ -303,18 +295,10 @@ aios_coordinator_exec_start (Exec *exec)
   /* A replay reuses what the agent answered in the parent run. */
   if (exec->replay_of > 0)
     {
-      sqlite3_stmt *stmt = aios_store_prepare (self->store,
-                                               "SELECT output_json FROM steps WHERE run_id = ? AND idx = ? AND name = ? "
-                                               "AND output_json IS NOT NULL", NULL);
-      if (stmt != NULL)
-        {
-          sqlite3_bind_int64 (stmt, 1, exec->replay_of);
-          sqlite3_bind_int (stmt, 2, exec->idx);
-          sqlite3_bind_text (stmt, 3, step->name, -1, SQLITE_STATIC);
-          if (sqlite3_step (stmt) == SQLITE_ROW)
-            exec->output = parse_json ((const char *) sqlite3_column_text (stmt, 0));
-          sqlite3_reset (stmt);
-        }
+      g_autofree char *recorded = aios_runs_get_recorded_output (self->store, exec->replay_of, exec->idx,
+                                                                 step->name, NULL);
+
+      exec->output = parse_json (recorded);
       if (exec->output != NULL)
         {
           exec->replayed = TRUE;
@@ -383,22 +367,19 @@ tx_step_still_running (AiosCoordinator *self,
                        gboolean        *running,
                        GError         **error)
 {
-  sqlite3_stmt *stmt = aios_store_prepare (self->store,
-                                           "SELECT s.status, s.attempt, r.status FROM steps s "
-                                           "JOIN runs r ON r.id = s.run_id WHERE s.id = ?", error);
-  int rc;
+  g_auto(AiosRunRow) run = { 0 };
+  GError *local_error = NULL;
+  g_autoptr(AiosStepInfo) step = aios_runs_get_step (self->store, exec->step_id, &run, &local_error);
 
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, exec->step_id);
-  rc = sqlite3_step (stmt);
-  *running = rc == SQLITE_ROW &&
-             g_strcmp0 ((const char *) sqlite3_column_text (stmt, 0), "running") == 0 &&
-             sqlite3_column_int64 (stmt, 1) == exec->attempt &&
-             !aios_coordinator_is_terminal ((const char *) sqlite3_column_text (stmt, 2));
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    return aios_store_set_error (self->store, rc, error, _("read a step"));
+  *running = step != NULL &&
+             g_strcmp0 (step->status, "running") == 0 &&
+             step->attempt == exec->attempt &&
+             !aios_coordinator_is_terminal (run.status);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -407,26 +388,12 @@ aios_coordinator_run_flow (AiosCoordinator  *self,
           gint64            run_id,
           GError          **error)
 {
-  g_autofree char *flow_id = NULL;
-  gint64 version = 0;
-  sqlite3_stmt *stmt = aios_store_prepare (self->store, "SELECT flow_id, flow_version FROM runs WHERE id = ?", error);
+  g_auto(AiosRunRow) run = { 0 };
 
-  if (stmt == NULL)
+  /* No such run: AIOS_COORDINATOR_ERROR_NOT_FOUND. */
+  if (!aios_runs_load (self->store, run_id, &run, error))
     return NULL;
-  sqlite3_bind_int64 (stmt, 1, run_id);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      flow_id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-      version = sqlite3_column_int64 (stmt, 1);
-    }
-  sqlite3_reset (stmt);
-  if (flow_id == NULL)
-    {
-      g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_NOT_FOUND,
-                   _("There is no run %" PRId64), run_id);
-      return NULL;
-    }
-  return aios_flow_registry_load_version (self->flows, flow_id, version, error);
+  return aios_flow_registry_load_version (self->flows, run.flow_id, run.flow_version, error);
 }
 
 /**
@@ -551,22 +518,10 @@ tx_record_success (AiosCoordinator  *self,
   g_autofree char *payload = g_strdup_printf ("{\"attempt\":%" PRId64 "%s}", exec->attempt,
                                               exec->replayed ? ",\"recorded_output\":true" : "");
   g_autofree char *actor = exec->sending ? g_strdup ("system") : g_strconcat ("agent:", step->agent, NULL);
-  sqlite3_stmt *stmt;
   gint64 next_id = 0;
-  int rc;
 
-  stmt = aios_store_prepare (self->store,
-                             "UPDATE steps SET status = 'succeeded', output_json = COALESCE (?, output_json), "
-                             "error = NULL, finished_at = ? WHERE id = ?", error);
-  if (stmt == NULL)
+  if (!aios_runs_succeed_step (self->store, exec->step_id, output_json, error))
     return FALSE;
-  sqlite3_bind_text (stmt, 1, output_json, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 2, aios_store_now_ms ());
-  sqlite3_bind_int64 (stmt, 3, exec->step_id);
-  rc = sqlite3_step (stmt);
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    return aios_store_set_error (self->store, rc, error, _("record a step"));
   if (!aios_coordinator_journal (self->store, exec->run_id, exec->step_id, actor,
                                  exec->skipped ? "step.skipped" : "step.succeeded",
                                  summary, rationale, payload, error))
@@ -666,8 +621,6 @@ tx_fail (AiosCoordinator  *self,
                          ? aios_connector_error_get_retry_after_ms (exec->error) : -1;
   gint64 delay = retry ? backoff_ms (step, exec->attempt, retry_after) : 0;
   gint64 at = retry ? aios_store_now_ms () + delay : 0;
-  sqlite3_stmt *stmt;
-  int rc;
 
   if (exec->sending && exec->outbox != NULL &&
       !aios_coordinator_tx_send_outcome (self, exec->run_id, exec->step_id,
@@ -678,18 +631,8 @@ tx_fail (AiosCoordinator  *self,
 
   if (retry)
     {
-      stmt = aios_store_prepare (self->store,
-                                 "UPDATE steps SET status = 'waiting', next_attempt_at = ?, error = ? "
-                                 "WHERE id = ?", error);
-      if (stmt == NULL)
+      if (!aios_runs_schedule_retry (self->store, exec->step_id, at, exec->error->message, error))
         return FALSE;
-      sqlite3_bind_int64 (stmt, 1, at);
-      sqlite3_bind_text (stmt, 2, exec->error->message, -1, SQLITE_STATIC);
-      sqlite3_bind_int64 (stmt, 3, exec->step_id);
-      rc = sqlite3_step (stmt);
-      sqlite3_reset (stmt);
-      if (rc != SQLITE_DONE)
-        return aios_store_set_error (self->store, rc, error, _("record a step"));
 
       summary = g_strdup_printf ("Step %s failed (attempt %" PRId64 " of %u); retrying in %.1f s",
                                  step->name, exec->attempt, step->max_attempts, delay / 1000.0);
@@ -704,17 +647,8 @@ tx_fail (AiosCoordinator  *self,
                                               "Run waiting for a retry", error);
     }
 
-  stmt = aios_store_prepare (self->store,
-                             "UPDATE steps SET status = 'failed', error = ?, finished_at = ? WHERE id = ?", error);
-  if (stmt == NULL)
+  if (!aios_runs_fail_step (self->store, exec->step_id, exec->error->message, error))
     return FALSE;
-  sqlite3_bind_text (stmt, 1, exec->error->message, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 2, aios_store_now_ms ());
-  sqlite3_bind_int64 (stmt, 3, exec->step_id);
-  rc = sqlite3_step (stmt);
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    return aios_store_set_error (self->store, rc, error, _("record a step"));
 
   summary = g_strdup_printf ("Step %s failed", step->name);
   payload = g_strdup_printf ("{\"attempt\":%" PRId64 ",\"retryable\":%s}", exec->attempt,

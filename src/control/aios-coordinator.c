@@ -45,6 +45,7 @@
 
 #include "aios-approval-info.h"
 #include "aios-coordinator-private.h"
+#include "aios-runs.h"
 #include "agents/aios-template.h"
 #include "store/aios-journal.h"
 
@@ -328,16 +329,7 @@ char *
 aios_coordinator_get_run_status (AiosStore *store,
                                  gint64     run_id)
 {
-  sqlite3_stmt *stmt = aios_store_prepare (store, "SELECT status FROM runs WHERE id = ?", NULL);
-  char *status = NULL;
-
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, run_id);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    status = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  sqlite3_reset (stmt);
-  return status;
+  return aios_runs_get_status (store, run_id, NULL);
 }
 
 /**
@@ -359,30 +351,9 @@ aios_coordinator_set_run_status (AiosStore   *store,
                                  GError     **error)
 {
   g_autofree char *kind = g_strconcat ("run.", to, NULL);
-  sqlite3_stmt *stmt;
-  int rc;
 
-  stmt = aios_store_prepare (store,
-                             "UPDATE runs SET status = ?2, attention = ?3, updated_at = ?4 "
-                             "WHERE id = ?1 AND (?5 IS NULL AND status IN ('queued','running','waiting') OR status = ?5)",
-                             error);
-  if (stmt == NULL)
+  if (!aios_runs_set_status (store, run_id, from, to, attention, error))
     return FALSE;
-  sqlite3_bind_int64 (stmt, 1, run_id);
-  sqlite3_bind_text (stmt, 2, to, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 3, attention, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 4, aios_store_now_ms ());
-  sqlite3_bind_text (stmt, 5, from, -1, SQLITE_STATIC);
-  rc = sqlite3_step (stmt);
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    return aios_store_set_error (store, rc, error, _("change a run"));
-  if (sqlite3_changes (aios_store_get_db (store)) == 0)
-    {
-      g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_STATE,
-                   _("Run %" PRId64 " cannot become %s from its current state"), run_id, to);
-      return FALSE;
-    }
   return aios_coordinator_journal (store, run_id, 0, actor, kind, summary, attention, NULL, error);
 }
 
@@ -436,34 +407,11 @@ scan (AiosCoordinator  *self,
       gboolean          retries_only,
       GError          **error)
 {
-  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  sqlite3_stmt *stmt;
-  int rc;
+  /* The retry scan is the cheap one done after every commit. */
+  g_autoptr(GArray) ids = aios_runs_list_due_steps (self->store, retries_only, aios_store_now_ms (), error);
 
-  /* Both use the (status, next_attempt_at) index; the retry scan is the
-   * cheap one done after every commit. */
-  stmt = aios_store_prepare (self->store,
-                             retries_only
-                             ? "SELECT s.id FROM steps s JOIN runs r ON r.id = s.run_id "
-                               "WHERE s.status = 'waiting' AND s.next_attempt_at <= ? AND s.phase != 'approval' "
-                               "AND r.status IN ('queued','running','waiting') ORDER BY s.id"
-                             : "SELECT s.id FROM steps s JOIN runs r ON r.id = s.run_id "
-                               "WHERE r.status IN ('queued','running','waiting') AND "
-                               "(s.status = 'queued' OR (s.status = 'waiting' AND s.phase != 'approval' "
-                               " AND s.next_attempt_at <= ?)) ORDER BY s.id",
-                             error);
-  if (stmt == NULL)
+  if (ids == NULL)
     return FALSE;
-  sqlite3_bind_int64 (stmt, 1, aios_store_now_ms ());
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      gint64 id = sqlite3_column_int64 (stmt, 0);
-      g_array_append_val (ids, id);
-    }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    return aios_store_set_error (self->store, rc, error, _("read the runs"));
-
   for (guint i = 0; i < ids->len; i++)
     aios_coordinator_enqueue (self, g_array_index (ids, gint64, i));
   return TRUE;
@@ -495,21 +443,9 @@ timer_cb (gpointer user_data)
 static gint64
 next_timer_at (AiosCoordinator *self)
 {
-  sqlite3_stmt *stmt;
-  gint64 at = 0;
-
-  stmt = aios_store_prepare (self->store,
-                             "SELECT MIN (s.next_attempt_at) FROM steps s JOIN runs r ON r.id = s.run_id "
-                             "WHERE s.status = 'waiting' AND s.phase != 'approval' AND s.next_attempt_at > ? "
-                             "AND r.status IN ('queued','running','waiting')",
-                             NULL);
   /* Timers already due are found by scan_due(); only future ones arm. */
-  if (stmt != NULL)
-    sqlite3_bind_int64 (stmt, 1, aios_store_now_ms ());
-  if (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
-    at = sqlite3_column_int64 (stmt, 0);
-  if (stmt != NULL)
-    sqlite3_reset (stmt);
+  gint64 at = aios_runs_next_retry_at (self->store, aios_store_now_ms (), NULL);
+
   {
     gint64 expiry = aios_coordinator_next_expiry (self);
     if (expiry > 0 && (at == 0 || expiry < at))
@@ -619,25 +555,10 @@ aios_coordinator_insert_step (AiosCoordinator  *self,
 {
   const AiosFlowStep *step = aios_flow_get_step (flow, idx);
   g_autofree char *key = aios_coordinator_idempotency_key (self->store, run_id, idx);
-  sqlite3_stmt *stmt;
-  int rc;
 
-  stmt = aios_store_prepare (self->store,
-                             "INSERT INTO steps (run_id, idx, name, agent, status, phase, idempotency_key) "
-                             "VALUES (?, ?, ?, ?, 'queued', 'agent', ?)", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, run_id);
-  sqlite3_bind_int (stmt, 2, idx);
-  sqlite3_bind_text (stmt, 3, step->name, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 4, step->agent, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 5, step->action_connector ? key : NULL, -1, SQLITE_STATIC);
-  rc = sqlite3_step (stmt);
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    return aios_store_set_error (self->store, rc, error, _("add a step"));
-  *out_id = sqlite3_last_insert_rowid (aios_store_get_db (self->store));
-  return TRUE;
+  *out_id = aios_runs_insert_step (self->store, run_id, idx, step->name, step->agent,
+                                   step->action_connector ? key : NULL, error);
+  return *out_id != 0;
 }
 
 /* Moves a due step to running (attempt + 1), and its run to running, with
@@ -651,49 +572,37 @@ aios_coordinator_tx_claim (AiosCoordinator  *self,
           Exec            **out_exec,
           GError          **error)
 {
-  g_autofree char *run_status = NULL;
-  g_autofree char *status = NULL;
-  g_autofree char *phase = NULL;
-  g_autofree char *flow_id = NULL;
-  g_autofree char *name = NULL;
   g_autofree char *summary = NULL;
   g_autofree char *payload = NULL;
   g_autoptr(AiosFlow) flow = NULL;
-  gint64 run_id = 0, attempt = 0, flow_version = 0, next_at = 0, replay_of = 0;
-  guint idx = 0;
-  sqlite3_stmt *stmt;
+  g_autoptr(AiosStepInfo) step = NULL;
+  g_auto(AiosRunRow) run = { 0 };
+  GError *local_error = NULL;
+  const char *run_status, *status, *phase, *flow_id, *name;
+  gint64 run_id, attempt, flow_version, next_at, replay_of;
+  guint idx;
   Exec *exec;
-  int rc;
 
   *out_exec = NULL;
-  stmt = aios_store_prepare (self->store,
-                             "SELECT s.run_id, s.idx, s.name, s.status, s.phase, s.attempt, "
-                             "COALESCE (s.next_attempt_at, 0), r.status, r.flow_id, r.flow_version, "
-                             "CASE WHEN r.fork_kind = 'replay' AND r.replay_fresh = 0 THEN r.parent_run_id ELSE 0 END "
-                             "FROM steps s JOIN runs r ON r.id = s.run_id WHERE s.id = ?", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, step_id);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
+  step = aios_runs_get_step (self->store, step_id, &run, &local_error);
+  if (local_error != NULL)
     {
-      run_id = sqlite3_column_int64 (stmt, 0);
-      idx = sqlite3_column_int (stmt, 1);
-      name = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
-      status = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
-      phase = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
-      attempt = sqlite3_column_int64 (stmt, 5);
-      next_at = sqlite3_column_int64 (stmt, 6);
-      run_status = g_strdup ((const char *) sqlite3_column_text (stmt, 7));
-      flow_id = g_strdup ((const char *) sqlite3_column_text (stmt, 8));
-      flow_version = sqlite3_column_int64 (stmt, 9);
-      replay_of = sqlite3_column_int64 (stmt, 10);
+      g_propagate_error (error, local_error);
+      return FALSE;
     }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    return aios_store_set_error (self->store, rc, error, _("read a step"));
-  if (rc != SQLITE_ROW || aios_coordinator_is_terminal (run_status))
+  if (step == NULL || aios_coordinator_is_terminal (run.status))
     return TRUE;
+  run_id = step->run_id;
+  idx = step->idx;
+  name = step->name;
+  status = step->status;
+  phase = step->phase;
+  attempt = step->attempt;
+  next_at = step->next_attempt_at;
+  run_status = run.status;
+  flow_id = run.flow_id;
+  flow_version = run.flow_version;
+  replay_of = run.replay_of;
   if (!(g_str_equal (status, "queued") ||
         (g_str_equal (status, "waiting") && !g_str_equal (phase, "approval") &&
          next_at > 0 && next_at <= aios_store_now_ms ())))
@@ -722,17 +631,8 @@ aios_coordinator_tx_claim (AiosCoordinator  *self,
         }
     }
 
-  stmt = aios_store_prepare (self->store,
-                             "UPDATE steps SET status = 'running', attempt = attempt + 1, "
-                             "next_attempt_at = NULL, started_at = ? WHERE id = ?", error);
-  if (stmt == NULL)
+  if (!aios_runs_start_step (self->store, step_id, error))
     return FALSE;
-  sqlite3_bind_int64 (stmt, 1, aios_store_now_ms ());
-  sqlite3_bind_int64 (stmt, 2, step_id);
-  rc = sqlite3_step (stmt);
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    return aios_store_set_error (self->store, rc, error, _("start a step"));
 
   if (!g_str_equal (run_status, "running"))
     {
@@ -742,16 +642,8 @@ aios_coordinator_tx_claim (AiosCoordinator  *self,
                                             run_summary, error))
         return FALSE;
     }
-  stmt = aios_store_prepare (self->store, "UPDATE runs SET current_step = ?, updated_at = ? WHERE id = ?", error);
-  if (stmt == NULL)
+  if (!aios_runs_set_current_step (self->store, run_id, idx, error))
     return FALSE;
-  sqlite3_bind_int (stmt, 1, idx);
-  sqlite3_bind_int64 (stmt, 2, aios_store_now_ms ());
-  sqlite3_bind_int64 (stmt, 3, run_id);
-  rc = sqlite3_step (stmt);
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    return aios_store_set_error (self->store, rc, error, _("start a step"));
 
   summary = g_strdup_printf ("Step %s started (attempt %" PRId64 ")", name, attempt + 1);
   payload = g_strdup_printf ("{\"attempt\":%" PRId64 ",\"phase\":\"%s\"}", attempt + 1, phase);
@@ -1097,25 +989,9 @@ recover_interrupted (AiosCoordinator  *self,
 {
   g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(GArray) runs = g_array_new (FALSE, FALSE, sizeof (gint64));
-  sqlite3_stmt *stmt;
-  int rc;
 
-  stmt = aios_store_prepare (self->store,
-                             "SELECT s.id, s.run_id FROM steps s JOIN runs r ON r.id = s.run_id "
-                             "WHERE s.status = 'running' AND r.status IN ('queued','running','waiting')",
-                             error);
-  if (stmt == NULL)
+  if (!aios_runs_list_interrupted_steps (self->store, ids, runs, error))
     return FALSE;
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      gint64 id = sqlite3_column_int64 (stmt, 0);
-      gint64 run = sqlite3_column_int64 (stmt, 1);
-      g_array_append_val (ids, id);
-      g_array_append_val (runs, run);
-    }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    return aios_store_set_error (self->store, rc, error, _("read the runs"));
   if (ids->len == 0)
     return TRUE;
 
@@ -1126,17 +1002,8 @@ recover_interrupted (AiosCoordinator  *self,
       gint64 id = g_array_index (ids, gint64, i);
       gint64 run = g_array_index (runs, gint64, i);
 
-      stmt = aios_store_prepare (self->store, "UPDATE steps SET status = 'queued' WHERE id = ?", error);
-      if (stmt == NULL)
+      if (!aios_runs_requeue_step (self->store, id, error))
         goto fail;
-      sqlite3_bind_int64 (stmt, 1, id);
-      rc = sqlite3_step (stmt);
-      sqlite3_reset (stmt);
-      if (rc != SQLITE_DONE)
-        {
-          aios_store_set_error (self->store, rc, error, _("resume a step"));
-          goto fail;
-        }
       if (!aios_coordinator_journal (self->store, run, id, "system", "step.interrupted",
                                      "Step interrupted by a stop; it runs again", NULL, NULL, error))
         goto fail;

@@ -327,6 +327,31 @@ aios_store_in_transaction (AiosStore *self)
   return self->depth > 0;
 }
 
+/**
+ * aios_store_get_data_version:
+ *
+ * SQLite's `PRAGMA data_version` of this connection: it changes when
+ * another connection (another process) commits, so a poll notices work
+ * this process did not do.
+ *
+ * Returns: the data version, or 0 when it cannot be read
+ */
+gint64
+aios_store_get_data_version (AiosStore *self)
+{
+  sqlite3_stmt *stmt;
+  gint64 version = 0;
+
+  g_return_val_if_fail (AIOS_IS_STORE (self), 0);
+  stmt = aios_store_prepare (self, "PRAGMA data_version", NULL);
+  if (stmt == NULL)
+    return 0;
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    version = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return version;
+}
+
 static gboolean
 check_header (const char  *path,
               GError     **error)

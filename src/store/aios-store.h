@@ -101,6 +101,7 @@ gboolean      aios_store_commit          (AiosStore            *self,
                                           GError              **error);
 void          aios_store_rollback        (AiosStore            *self);
 gboolean      aios_store_in_transaction  (AiosStore            *self);
+gint64        aios_store_get_data_version (AiosStore           *self);
 
 gboolean      aios_store_set_error       (AiosStore            *self,
                                           int                   rc,

@@ -27,7 +27,7 @@
 #include "aios-memory-page.h"
 #include "aios-window.h"
 #include "control/aios-approval-info.h"
-#include "control/aios-run-info.h"
+#include "control/aios-runs.h"
 
 #define ACTOR "operator"
 
@@ -94,16 +94,10 @@ static char *
 run_input_name (AiosStore *store,
                 gint64     run_id)
 {
-  sqlite3_stmt *stmt = aios_store_prepare (store, "SELECT input_json FROM runs WHERE id = ?", NULL);
-  g_autoptr(JsonNode) input = NULL;
+  g_autofree char *input_json = aios_runs_get_input_json (store, run_id, NULL);
+  g_autoptr(JsonNode) input = input_json != NULL ? json_from_string (input_json, NULL) : NULL;
   const char *name;
 
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, run_id);
-  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_text (stmt, 0) != NULL)
-    input = json_from_string ((const char *) sqlite3_column_text (stmt, 0), NULL);
-  sqlite3_reset (stmt);
   name = json_string (input, "name");
   return name != NULL && *name != '\0' ? g_strdup (name) : NULL;
 }
@@ -338,15 +332,7 @@ row_activated_cb (AiosInboxPage *self,
 static gboolean
 workspace_has_runs (AiosStore *store)
 {
-  sqlite3_stmt *stmt = aios_store_prepare (store, "SELECT EXISTS (SELECT 1 FROM runs)", NULL);
-  gboolean any = FALSE;
-
-  if (stmt == NULL)
-    return FALSE;
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    any = sqlite3_column_int (stmt, 0) != 0;
-  sqlite3_reset (stmt);
-  return any;
+  return aios_runs_any (store, NULL);
 }
 
 static void
@@ -509,15 +495,7 @@ committed_cb (AiosInboxPage *self)
 static gint64
 data_version (AiosStore *store)
 {
-  sqlite3_stmt *stmt = aios_store_prepare (store, "PRAGMA data_version", NULL);
-  gint64 version = 0;
-
-  if (stmt == NULL)
-    return 0;
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    version = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-  return version;
+  return aios_store_get_data_version (store);
 }
 
 /* Commits of other processes do not emit "committed" here. */

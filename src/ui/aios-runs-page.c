@@ -22,7 +22,7 @@
 #include "aios-start-run-dialog.h"
 #include "aios-timeline-page.h"
 #include "aios-window.h"
-#include "control/aios-run-info.h"
+#include "control/aios-runs.h"
 #include "store/aios-journal.h"
 
 #define FINISHED_SHOWN 50
@@ -162,36 +162,11 @@ list_finished (AiosStore *store,
                guint      limit,
                gint64    *total)
 {
-  GPtrArray *runs = g_ptr_array_new_with_free_func ((GDestroyNotify) aios_run_info_free);
-  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  sqlite3_stmt *stmt;
+  GPtrArray *runs;
 
-  *total = 0;
-  stmt = aios_store_prepare (store, "SELECT COUNT (*) FROM runs WHERE status IN ('succeeded','failed','cancelled') "
-                                    "AND attention IS NULL", NULL);
-  if (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
-    *total = sqlite3_column_int64 (stmt, 0);
-  if (stmt != NULL)
-    sqlite3_reset (stmt);
-
-  stmt = aios_store_prepare (store, "SELECT id FROM runs WHERE status IN ('succeeded','failed','cancelled') "
-                                    "AND attention IS NULL ORDER BY id DESC LIMIT ?", NULL);
-  if (stmt == NULL)
-    return runs;
-  sqlite3_bind_int (stmt, 1, limit);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      gint64 id = sqlite3_column_int64 (stmt, 0);
-      g_array_append_val (ids, id);
-    }
-  sqlite3_reset (stmt);
-  for (guint i = 0; i < ids->len; i++)
-    {
-      AiosRunInfo *info = aios_run_info_get (store, g_array_index (ids, gint64, i), NULL);
-      if (info != NULL)
-        g_ptr_array_add (runs, info);
-    }
-  return runs;
+  *total = aios_runs_count_finished (store, NULL);
+  runs = aios_runs_list_finished (store, limit, NULL);
+  return runs != NULL ? runs : g_ptr_array_new_with_free_func ((GDestroyNotify) aios_run_info_free);
 }
 
 static void
@@ -467,25 +442,22 @@ add_steps (AiosRunsPage *self,
            gint64        run_id)
 {
   AiosStore *store = aios_workspace_get_store (self->workspace);
-  sqlite3_stmt *stmt = aios_store_prepare (store,
-                                           "SELECT name, agent, status, attempt, COALESCE (next_attempt_at, 0), error, reused, "
-                                           "json_extract (output_json, '$.reason') "
-                                           "FROM steps WHERE run_id = ? ORDER BY idx", NULL);
+  g_autoptr(GPtrArray) steps = aios_runs_list_steps (store, run_id, NULL);
   GtkWidget *list = NULL;
 
-  if (stmt == NULL)
+  if (steps == NULL)
     return;
-  sqlite3_bind_int64 (stmt, 1, run_id);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
+  for (guint i = 0; i < steps->len; i++)
     {
-      const char *name = (const char *) sqlite3_column_text (stmt, 0);
-      const char *agent = (const char *) sqlite3_column_text (stmt, 1);
-      const char *status = (const char *) sqlite3_column_text (stmt, 2);
-      gint64 attempt = sqlite3_column_int64 (stmt, 3);
-      gint64 next = sqlite3_column_int64 (stmt, 4);
-      const char *error = (const char *) sqlite3_column_text (stmt, 5);
-      gboolean reused = sqlite3_column_int (stmt, 6);
-      const char *skip_reason = (const char *) sqlite3_column_text (stmt, 7);
+      const AiosStepInfo *step = steps->pdata[i];
+      const char *name = step->name;
+      const char *agent = step->agent;
+      const char *status = step->status;
+      gint64 attempt = step->attempt;
+      gint64 next = step->next_attempt_at;
+      const char *error = step->error;
+      gboolean reused = step->reused;
+      const char *skip_reason = step->output_reason;
       GtkWidget *row = adw_action_row_new ();
       g_autoptr(GString) subtitle = g_string_new (NULL);
 
@@ -520,7 +492,6 @@ add_steps (AiosRunsPage *self,
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), status_tag (status, FALSE));
       gtk_list_box_append (GTK_LIST_BOX (list), row);
     }
-  sqlite3_reset (stmt);
 }
 
 static void

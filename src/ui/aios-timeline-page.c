@@ -21,6 +21,7 @@
 #include "aios-journal-row.h"
 #include "aios-detail-pane.h"
 #include "aios-timeline-page.h"
+#include "control/aios-runs.h"
 #include "store/aios-journal.h"
 
 struct _AiosTimelinePage
@@ -67,8 +68,7 @@ static const char *
 run_label (AiosTimelinePage *self,
            gint64            run_id)
 {
-  AiosStore *store;
-  sqlite3_stmt *stmt;
+  g_autofree char *flow_id = NULL;
   char *label = NULL;
 
   if (run_id == 0 || self->workspace == NULL)
@@ -77,17 +77,10 @@ run_label (AiosTimelinePage *self,
   if (label != NULL)
     return label;
 
-  store = aios_workspace_get_store (self->workspace);
-  stmt = aios_store_prepare (store, "SELECT flow_id FROM runs WHERE id = ?", NULL);
-  if (stmt != NULL)
-    {
-      sqlite3_bind_int64 (stmt, 1, run_id);
-      if (sqlite3_step (stmt) == SQLITE_ROW)
-        /* Translators: a run and its flow, e.g. "Run 3 · lead-outreach" */
-        label = g_strdup_printf (_("Run %" PRId64 " · %s"), run_id,
-                                 (const char *) sqlite3_column_text (stmt, 0));
-      sqlite3_reset (stmt);
-    }
+  flow_id = aios_runs_get_flow_id (aios_workspace_get_store (self->workspace), run_id, NULL);
+  if (flow_id != NULL)
+    /* Translators: a run and its flow, e.g. "Run 3 · lead-outreach" */
+    label = g_strdup_printf (_("Run %" PRId64 " · %s"), run_id, flow_id);
   if (label == NULL)
     label = g_strdup_printf (_("Run %" PRId64), run_id);
   g_hash_table_insert (self->run_labels, g_memdup2 (&run_id, sizeof run_id), label);
