@@ -37,6 +37,7 @@ struct _AiosLeadIntakeAgent
 
   AiosMemory *memory;
   AiosStore  *store;
+  AiosSentResponseFunc sent_response;
 };
 
 G_DEFINE_FINAL_TYPE (AiosLeadIntakeAgent, aios_lead_intake_agent, AIOS_TYPE_AGENT)
@@ -339,18 +340,9 @@ static char *
 sent_message_id (AiosLeadIntakeAgent *self,
                  gint64               run_id)
 {
-  sqlite3_stmt *stmt = aios_store_prepare (self->store,
-                                           "SELECT response_json FROM outbox WHERE run_id = ? AND status = 'sent' "
-                                           "AND connector = 'email' ORDER BY id DESC LIMIT 1", NULL);
-  g_autoptr(JsonNode) response = NULL;
+  g_autoptr(JsonNode) response = self->sent_response ? self->sent_response (self->store, run_id, "email") : NULL;
   char *message_id = NULL;
 
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, run_id);
-  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_text (stmt, 0) != NULL)
-    response = json_from_string ((const char *) sqlite3_column_text (stmt, 0), NULL);
-  sqlite3_reset (stmt);
   if (response != NULL && JSON_NODE_HOLDS_OBJECT (response))
     message_id = g_strdup (json_object_get_string_member_with_default (json_node_get_object (response),
                                                                        "message_id", NULL));
@@ -504,4 +496,18 @@ aios_lead_intake_agent_new (AiosMemory *memory,
   self->memory = g_object_ref (memory);
   self->store = g_object_ref (store);
   return AIOS_AGENT (self);
+}
+
+/**
+ * aios_lead_intake_agent_set_sent_response_func:
+ * @func: (nullable): how to learn what a connector answered when it sent
+ *
+ * Without it, a lead marked contacted carries no Message-ID.
+ */
+void
+aios_lead_intake_agent_set_sent_response_func (AiosLeadIntakeAgent  *self,
+                                               AiosSentResponseFunc  func)
+{
+  g_return_if_fail (AIOS_IS_LEAD_INTAKE_AGENT (self));
+  self->sent_response = func;
 }

@@ -25,7 +25,7 @@
 #include <glib/gi18n.h>
 
 #include "aios-approval-notifier.h"
-#include "control/aios-approval-info.h"
+#include "control/aios-approvals.h"
 #include "control/aios-coordinator.h"
 #include "control/aios-runs.h"
 
@@ -73,33 +73,12 @@ notification_id (gint64 approval_id)
   return g_strdup_printf ("approval-%" PRId64, approval_id);
 }
 
-/* Who the action reaches: the run's input name, else the recipient. */
-static char *
-person_of (AiosApprovalNotifier   *self,
-           const AiosApprovalInfo *info)
-{
-  AiosStore *store = aios_workspace_get_store (self->workspace);
-  JsonObject *preview = info->preview && JSON_NODE_HOLDS_OBJECT (info->preview)
-                          ? json_node_get_object (info->preview) : NULL;
-  char *person = aios_runs_get_input_name (store, info->run_id, NULL);
-
-  if (person == NULL && preview != NULL && json_object_has_member (preview, "to"))
-    {
-      JsonNode *to = json_object_get_member (preview, "to");
-      if (JSON_NODE_HOLDS_ARRAY (to) && json_array_get_length (json_node_get_array (to)) > 0)
-        person = g_strdup (json_array_get_string_element (json_node_get_array (to), 0));
-      else if (JSON_NODE_HOLDS_VALUE (to))
-        person = g_strdup (json_node_get_string (to));
-    }
-  return person;
-}
-
 static void
 send_one (AiosApprovalNotifier   *self,
           const AiosApprovalInfo *info)
 {
   g_autoptr(GNotification) notification = NULL;
-  g_autofree char *person = person_of (self, info);
+  g_autofree char *person = aios_approval_info_dup_recipient (info);
   g_autofree char *title = NULL;
   g_autofree char *id = notification_id (info->id);
   g_autofree char *target = g_strdup_printf ("%" PRId64, info->id);
@@ -214,17 +193,17 @@ run_changed_cb (AiosCoordinator      *coordinator,
                 AiosApprovalNotifier *self)
 {
   AiosStore *store = aios_workspace_get_store (self->workspace);
-  sqlite3_stmt *stmt = aios_store_prepare (store, "SELECT id, status FROM approvals WHERE run_id = ?", NULL);
+  g_autoptr(GPtrArray) approvals = aios_approval_info_list_run (store, run_id, NULL);
   g_autoptr(GArray) fresh = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(GArray) decided = g_array_new (FALSE, FALSE, sizeof (gint64));
 
-  if (stmt == NULL)
+  if (approvals == NULL)
     return;
-  sqlite3_bind_int64 (stmt, 1, run_id);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
+  for (guint i = 0; i < approvals->len; i++)
     {
-      gint64 id = sqlite3_column_int64 (stmt, 0);
-      gboolean pending = g_strcmp0 ((const char *) sqlite3_column_text (stmt, 1), "pending") == 0;
+      const AiosApprovalInfo *info = approvals->pdata[i];
+      gint64 id = info->id;
+      gboolean pending = g_strcmp0 (info->status, "pending") == 0;
 
       gboolean known = g_hash_table_contains (self->shown, &id) || g_hash_table_contains (self->batched, &id);
 
@@ -233,7 +212,6 @@ run_changed_cb (AiosCoordinator      *coordinator,
       else if (!pending && known)
         g_array_append_val (decided, id);
     }
-  sqlite3_reset (stmt);
 
   for (guint i = 0; i < fresh->len; i++)
     queue_fresh (self, g_array_index (fresh, gint64, i));

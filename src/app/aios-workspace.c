@@ -18,6 +18,7 @@
 #include "exec/aios-exec-schema.h"
 #include "aios-intake-server.h"
 #include "memory/aios-memory-schema.h"
+#include "control/aios-outbox.h"
 
 #define BACKUPS_KEPT 7
 #define BACKUP_CHECK_SECONDS (60 * 60)
@@ -167,6 +168,7 @@ aios_workspace_open (const char  *path,
   self->memory = aios_memory_new (self->store);
   aios_llm_provide_embeddings (self->llm, self->memory);
   self->agents = aios_agent_registry_new_builtin (self->memory, self->store, self->llm);
+  aios_outbox_provide_sent_responses (self->agents);
   self->flows = aios_flow_registry_new (self->store, self->agents);
   self->coordinator = aios_coordinator_new (self->store, self->flows, self->agents);
   self->intake = aios_intake_server_new (self);

@@ -13,7 +13,7 @@
 #include <glib/gi18n.h>
 
 #include "aios-cli.h"
-#include "control/aios-approval-info.h"
+#include "control/aios-approvals.h"
 #include "control/aios-run-info.h"
 
 static gboolean

@@ -23,7 +23,9 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "aios-approvals.h"
 #include "aios-coordinator-private.h"
+#include "aios-outbox.h"
 #include "aios-runs.h"
 #include "agents/aios-template.h"
 #include "store/aios-journal.h"
@@ -44,20 +46,6 @@ default_expiry_s (const char *kind)
 }
 
 static gboolean
-step_done (AiosStore     *store,
-           sqlite3_stmt  *stmt,
-           const char    *what,
-           GError       **error)
-{
-  int rc = sqlite3_step (stmt);
-
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    return aios_store_set_error (store, rc, error, what);
-  return TRUE;
-}
-
-static gboolean
 set_step (AiosStore   *store,
           gint64       step_id,
           const char  *status,
@@ -69,7 +57,6 @@ set_step (AiosStore   *store,
   return aios_runs_set_step (store, step_id, status, phase, output_json, error_text, error);
 }
 
-/* Creates the outbox item for an allowed or approved action. */
 /* The idempotency key the outbox will use for this step. */
 static char *
 step_key (AiosStore *store,
@@ -78,6 +65,7 @@ step_key (AiosStore *store,
   return aios_runs_get_step_key (store, step_id, NULL);
 }
 
+/* Creates the outbox item for an allowed or approved action. */
 static gint64
 insert_outbox (AiosStore   *store,
                gint64       run_id,
@@ -85,13 +73,12 @@ insert_outbox (AiosStore   *store,
                gint64       approval_id,
                const char  *policy_rule,
                const char  *connector,
-               const char  *request_json,
+               JsonNode    *request,
                GError     **error)
 {
   g_autofree char *key = NULL;
   g_autofree char *summary = NULL;
   GError *local_error = NULL;
-  sqlite3_stmt *stmt;
   gint64 id;
 
   key = aios_runs_get_step_key (store, step_id, &local_error);
@@ -107,27 +94,9 @@ insert_outbox (AiosStore   *store,
       return 0;
     }
 
-  stmt = aios_store_prepare (store,
-                             "INSERT INTO outbox (run_id, step_id, approval_id, policy_rule, connector, "
-                             "idempotency_key, request_json, status, created_at, updated_at) "
-                             "VALUES (?, ?, ?, ?, ?, ?, ?, 'prepared', ?, ?)", error);
-  if (stmt == NULL)
+  id = aios_outbox_insert (store, run_id, step_id, approval_id, policy_rule, connector, key, request, error);
+  if (id == 0)
     return 0;
-  sqlite3_bind_int64 (stmt, 1, run_id);
-  sqlite3_bind_int64 (stmt, 2, step_id);
-  if (approval_id > 0)
-    sqlite3_bind_int64 (stmt, 3, approval_id);
-  else
-    sqlite3_bind_null (stmt, 3);
-  sqlite3_bind_text (stmt, 4, policy_rule, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 5, connector, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 6, key, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 7, request_json, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 8, aios_store_now_ms ());
-  sqlite3_bind_int64 (stmt, 9, aios_store_now_ms ());
-  if (!step_done (store, stmt, _("prepare an outward action"), error))
-    return 0;
-  id = sqlite3_last_insert_rowid (aios_store_get_db (store));
 
   summary = g_strdup_printf ("Outbox %" PRId64 " prepared for %s", id, connector);
   if (!aios_coordinator_journal_linked (store, run_id, step_id, "system", "outbox.prepared", summary,
@@ -159,8 +128,6 @@ aios_coordinator_tx_checkpoint (AiosCoordinator     *self,
 {
   AiosStore *store = aios_coordinator_get_store (self);
   g_autofree char *output_json = json_to_string (output, FALSE);
-  g_autofree char *request_json = NULL;
-  g_autofree char *preview_json = NULL;
   g_autofree char *rule = NULL;
   g_autofree char *summary = NULL;
   g_autoptr(JsonNode) request = NULL;
@@ -169,7 +136,6 @@ aios_coordinator_tx_checkpoint (AiosCoordinator     *self,
   AiosConnector *connector = NULL;
   AiosPolicyDecision decision = AIOS_POLICY_ASK;
   gint64 approval_id, expiry_s;
-  sqlite3_stmt *stmt;
 
   *outcome = NULL;
 
@@ -193,7 +159,6 @@ aios_coordinator_tx_checkpoint (AiosCoordinator     *self,
                        _("No connector named “%s” is available; nothing was sent"), kind);
           return TRUE;
         }
-      request_json = json_to_string (request, FALSE);
     }
 
   if (step->checkpoint == AIOS_CHECKPOINT_POLICY)
@@ -234,7 +199,7 @@ aios_coordinator_tx_checkpoint (AiosCoordinator     *self,
           return TRUE;
         }
       if (!set_step (store, step_id, "queued", "send", output_json, NULL, error) ||
-          insert_outbox (store, run_id, step_id, 0, rule, kind, request_json, error) == 0)
+          insert_outbox (store, run_id, step_id, 0, rule, kind, request, error) == 0)
         return FALSE;
       *outcome = "queued";
       return TRUE;
@@ -256,24 +221,12 @@ aios_coordinator_tx_checkpoint (AiosCoordinator     *self,
     }
   else
     preview = json_node_copy (output);
-  preview_json = json_to_string (preview, FALSE);
 
   expiry_s = step->approval_expiry_s > 0 ? step->approval_expiry_s : default_expiry_s (kind);
-  stmt = aios_store_prepare (store,
-                             "INSERT INTO approvals (run_id, step_id, action_kind, request_json, preview_json, "
-                             "status, created_at, expires_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)", error);
-  if (stmt == NULL)
+  approval_id = aios_approvals_insert (store, run_id, step_id, kind, request ? request : output, preview,
+                                       aios_store_now_ms () + expiry_s * 1000, error);
+  if (approval_id == 0)
     return FALSE;
-  sqlite3_bind_int64 (stmt, 1, run_id);
-  sqlite3_bind_int64 (stmt, 2, step_id);
-  sqlite3_bind_text (stmt, 3, kind, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 4, request_json ? request_json : output_json, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 5, preview_json, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 6, aios_store_now_ms ());
-  sqlite3_bind_int64 (stmt, 7, aios_store_now_ms () + expiry_s * 1000);
-  if (!step_done (store, stmt, _("ask for an approval"), error))
-    return FALSE;
-  approval_id = sqlite3_last_insert_rowid (aios_store_get_db (store));
 
   if (!set_step (store, step_id, "waiting", "approval", output_json, NULL, error))
     return FALSE;
@@ -307,26 +260,11 @@ aios_coordinator_tx_mark_sending (AiosCoordinator  *self,
 {
   AiosStore *store = aios_coordinator_get_store (self);
   g_autofree char *summary = NULL;
-  sqlite3_stmt *stmt;
   gint64 id = 0;
-  int rc;
 
   *ok = FALSE;
-  stmt = aios_store_prepare (store,
-                             "UPDATE outbox SET status = 'sending', attempts = attempts + 1, updated_at = ? "
-                             "WHERE step_id = ? AND status = 'prepared' RETURNING id", error);
-  if (stmt == NULL)
+  if (!aios_outbox_mark_sending (store, step_id, &id, error))
     return FALSE;
-  sqlite3_bind_int64 (stmt, 1, aios_store_now_ms ());
-  sqlite3_bind_int64 (stmt, 2, step_id);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
-    id = sqlite3_column_int64 (stmt, 0);
-  if (rc == SQLITE_ROW)
-    rc = sqlite3_step (stmt);
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    return aios_store_set_error (store, rc, error, _("send an outward action"));
   if (id == 0)
     return TRUE;
 
@@ -340,40 +278,36 @@ aios_coordinator_tx_mark_sending (AiosCoordinator  *self,
 /**
  * aios_coordinator_load_outbox:
  *
- * Returns: (transfer full) (nullable): the step's outbox item being sent:
- *   `{"id", "connector", "request", "idempotency_key"}`
+ * Returns: (transfer full) (nullable): the step's outbox item being sent
+ *   (its request an object, empty when it could not be read)
  */
-JsonObject *
+AiosOutboxItem *
 aios_coordinator_load_outbox (AiosCoordinator  *self,
                               gint64            step_id,
                               GError          **error)
 {
   AiosStore *store = aios_coordinator_get_store (self);
-  g_autoptr(JsonObject) item = NULL;
-  sqlite3_stmt *stmt;
+  GError *local_error = NULL;
+  AiosOutboxItem *item;
 
-  stmt = aios_store_prepare (store,
-                             "SELECT id, connector, request_json, idempotency_key FROM outbox "
-                             "WHERE step_id = ? AND status = 'sending'", error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, step_id);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
+  item = aios_outbox_find_for_step (store, step_id, "sending", &local_error);
+  if (local_error != NULL)
     {
-      JsonNode *request = json_from_string ((const char *) sqlite3_column_text (stmt, 2), NULL);
-
-      item = json_object_new ();
-      json_object_set_int_member (item, "id", sqlite3_column_int64 (stmt, 0));
-      json_object_set_string_member (item, "connector", (const char *) sqlite3_column_text (stmt, 1));
-      json_object_set_member (item, "request", request ? request : json_node_init_object (json_node_alloc (),
-                                                                                          json_object_new ()));
-      json_object_set_string_member (item, "idempotency_key", (const char *) sqlite3_column_text (stmt, 3));
+      g_propagate_error (error, local_error);
+      return NULL;
     }
-  sqlite3_reset (stmt);
   if (item == NULL)
-    g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_STATE,
-                 _("Step %" PRId64 " has no outward action being sent"), step_id);
-  return g_steal_pointer (&item);
+    {
+      g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_STATE,
+                   _("Step %" PRId64 " has no outward action being sent"), step_id);
+      return NULL;
+    }
+  if (item->request == NULL || !JSON_NODE_HOLDS_OBJECT (item->request))
+    {
+      g_clear_pointer (&item->request, json_node_unref);
+      item->request = json_node_init_object (json_node_alloc (), json_object_new ());
+    }
+  return item;
 }
 
 /**
@@ -397,11 +331,9 @@ aios_coordinator_tx_send_outcome (AiosCoordinator  *self,
                                   GError          **error)
 {
   AiosStore *store = aios_coordinator_get_store (self);
-  g_autofree char *response_json = response ? json_to_string (response, FALSE) : NULL;
   g_autofree char *actor = g_strconcat ("connector:", connector, NULL);
   g_autofree char *summary = NULL;
   const char *status, *kind;
-  sqlite3_stmt *stmt;
 
   if (send_error == NULL)
     {
@@ -429,17 +361,7 @@ aios_coordinator_tx_send_outcome (AiosCoordinator  *self,
       summary = g_strdup_printf ("Outbox %" PRId64 " failed (%s)", outbox_id, connector);
     }
 
-  stmt = aios_store_prepare (store,
-                             "UPDATE outbox SET status = ?, response_json = ?, error = ?, updated_at = ? WHERE id = ?",
-                             error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, status, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, response_json, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 3, send_error ? send_error->message : NULL, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 4, aios_store_now_ms ());
-  sqlite3_bind_int64 (stmt, 5, outbox_id);
-  if (!step_done (store, stmt, _("record an outward action"), error))
+  if (!aios_outbox_set_outcome (store, outbox_id, status, response, send_error ? send_error->message : NULL, error))
     return FALSE;
   return aios_coordinator_journal_linked (store, run_id, step_id, actor, kind, summary,
                          send_error ? send_error->message : NULL, NULL, "outbox", outbox_id, error);
@@ -459,50 +381,31 @@ aios_coordinator_tx_recover_sending (AiosCoordinator  *self,
                                      GError          **error)
 {
   AiosStore *store = aios_coordinator_get_store (self);
-  g_autoptr(GArray) items = g_array_new (FALSE, FALSE, sizeof (gint64) * 3);
-  sqlite3_stmt *stmt;
-  int rc;
+  g_autoptr(GPtrArray) items = aios_outbox_list_status (store, "sending", error);
 
-  stmt = aios_store_prepare (store, "SELECT id, run_id, step_id FROM outbox WHERE status = 'sending'", error);
-  if (stmt == NULL)
+  if (items == NULL)
     return FALSE;
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      gint64 row[3] = { sqlite3_column_int64 (stmt, 0), sqlite3_column_int64 (stmt, 1), sqlite3_column_int64 (stmt, 2) };
-      g_array_append_vals (items, row, 1);
-    }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    return aios_store_set_error (store, rc, error, _("read the outbox"));
 
   for (guint i = 0; i < items->len; i++)
     {
-      gint64 *row = &g_array_index (items, gint64, i * 3);
-      g_autofree char *run_status = aios_coordinator_get_run_status (store, row[1]);
+      const AiosOutboxItem *item = items->pdata[i];
+      g_autofree char *run_status = aios_coordinator_get_run_status (store, item->run_id);
       g_autofree char *summary = g_strdup_printf ("Outbox %" PRId64 " was being sent when Aios stopped; "
-                                                  "it is not resent", row[0]);
-      g_autofree char *attention = g_strdup_printf (_("An outward action (outbox %" PRId64 ") was being sent "
-                                                      "when Aios stopped, so it may or may not have happened. It is "
-                                                      "not resent: check with the recipient, then retry the run or "
-                                                      "leave it."), row[0]);
+                                                  "it is not resent", item->id);
+      g_autofree char *attention = aios_outbox_item_dup_unknown_attention (item);
 
-      stmt = aios_store_prepare (store, "UPDATE outbox SET status = 'unknown', updated_at = ? WHERE id = ?", error);
-      if (stmt == NULL)
+      if (!aios_outbox_set_status (store, item->id, "unknown", _("record an outward action"), error))
         return FALSE;
-      sqlite3_bind_int64 (stmt, 1, aios_store_now_ms ());
-      sqlite3_bind_int64 (stmt, 2, row[0]);
-      if (!step_done (store, stmt, _("record an outward action"), error))
-        return FALSE;
-      if (!aios_coordinator_journal_linked (store, row[1], row[2], "system", "outbox.unknown", summary, NULL, NULL, "outbox", row[0],
-                           error))
+      if (!aios_coordinator_journal_linked (store, item->run_id, item->step_id, "system", "outbox.unknown", summary,
+                                            NULL, NULL, "outbox", item->id, error))
         return FALSE;
 
       if (run_status == NULL || aios_coordinator_is_terminal (run_status))
         continue;
-      if (!set_step (store, row[2], "failed", NULL, NULL, attention, error) ||
-          !aios_coordinator_journal (store, row[1], row[2], "system", "step.failed", "Step failed: outcome unknown",
-                                     attention, NULL, error) ||
-          !aios_coordinator_set_run_status (store, row[1], NULL, "failed", attention, "system",
+      if (!set_step (store, item->step_id, "failed", NULL, NULL, attention, error) ||
+          !aios_coordinator_journal (store, item->run_id, item->step_id, "system", "step.failed",
+                                     "Step failed: outcome unknown", attention, NULL, error) ||
+          !aios_coordinator_set_run_status (store, item->run_id, NULL, "failed", attention, "system",
                                             "Run failed and needs attention", error))
         return FALSE;
     }
@@ -510,67 +413,6 @@ aios_coordinator_tx_recover_sending (AiosCoordinator  *self,
 }
 
 /* ---- decisions ---- */
-
-typedef struct {
-  gint64  id;
-  gint64  run_id;
-  gint64  step_id;
-  char   *kind;
-  char   *request_json;
-  char   *status;
-  gint64  expires_at;
-  char   *step_name;
-  guint   step_idx;
-} Approval;
-
-static void
-approval_clear (Approval *a)
-{
-  g_free (a->kind);
-  g_free (a->request_json);
-  g_free (a->status);
-  g_free (a->step_name);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Approval, approval_clear)
-
-static gboolean
-load_approval (AiosStore  *store,
-               gint64      id,
-               Approval   *a,
-               GError    **error)
-{
-  sqlite3_stmt *stmt;
-  int rc;
-
-  stmt = aios_store_prepare (store,
-                             "SELECT a.run_id, a.step_id, a.action_kind, a.request_json, a.status, a.expires_at, "
-                             "s.name, s.idx FROM approvals a JOIN steps s ON s.id = a.step_id WHERE a.id = ?", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, id);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
-    {
-      a->id = id;
-      a->run_id = sqlite3_column_int64 (stmt, 0);
-      a->step_id = sqlite3_column_int64 (stmt, 1);
-      a->kind = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
-      a->request_json = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
-      a->status = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
-      a->expires_at = sqlite3_column_int64 (stmt, 5);
-      a->step_name = g_strdup ((const char *) sqlite3_column_text (stmt, 6));
-      a->step_idx = sqlite3_column_int (stmt, 7);
-    }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_ROW)
-    {
-      g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_NOT_FOUND,
-                   _("There is no approval %" PRId64 "; “aios approvals” lists them"), id);
-      return FALSE;
-    }
-  return TRUE;
-}
 
 /* RFC 7386 JSON merge patch, recording each change as {path, from, to}. */
 static void
@@ -615,7 +457,7 @@ merge_patch (JsonObject *target,
  * could not be written, so the caller rolls the decision back. */
 static gboolean
 write_decision (AiosCoordinator  *self,
-                const Approval   *a,
+                const AiosApprovalInfo *a,
                 const char       *outcome,
                 const char       *actor,
                 const char       *reason,
@@ -633,67 +475,19 @@ write_decision (AiosCoordinator  *self,
   if (g_str_equal (outcome, "rejected"))
     /* Translators: a decision record's subject: the connector, the run, the step */
     subject = g_strdup_printf (_("Rejected the %s action of run %" PRId64 " (step %s)"),
-                               a->kind, a->run_id, a->step_name);
+                               a->action_kind, a->run_id, a->step_name);
   else
     /* Translators: a decision record's subject: the connector, the run, the step */
     subject = g_strdup_printf (_("Approved the %s action of run %" PRId64 " (step %s)"),
-                               a->kind, a->run_id, a->step_name);
+                               a->action_kind, a->run_id, a->step_name);
   json_object_set_string_member (fields, "subject", subject);
   json_object_set_string_member (fields, "rationale", reason && *reason ? reason : _("No reason given"));
   json_object_set_string_member (fields, "outcome", outcome);
-  json_object_set_string_member (fields, "action", a->kind);
+  json_object_set_string_member (fields, "action", a->action_kind);
   json_object_set_string_member (fields, "approval_id", approval);
   if (diff_json != NULL)
     json_object_set_string_member (fields, "edit", diff_json);
   return aios_memory_put (memory, 0, "decision", fields, NULL, &prov, NULL, error) > 0;
-}
-
-static gboolean
-check_pending (AiosStore  *store,
-               Approval   *a,
-               GError    **error)
-{
-  if (!g_str_equal (a->status, "pending"))
-    {
-      g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_STATE,
-                   _("Approval %" PRId64 " was already %s"), a->id, a->status);
-      return FALSE;
-    }
-  if (a->expires_at <= aios_store_now_ms ())
-    {
-      g_autofree char *when = aios_store_format_time (a->expires_at);
-      g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_STATE,
-                   _("Approval %" PRId64 " expired at %s; nothing was sent"), a->id, when);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-set_approval (AiosStore   *store,
-              gint64       id,
-              const char  *status,
-              const char  *edited_json,
-              const char  *diff_json,
-              const char  *actor,
-              const char  *reason,
-              GError     **error)
-{
-  sqlite3_stmt *stmt;
-
-  stmt = aios_store_prepare (store,
-                             "UPDATE approvals SET status = ?, edited_json = ?, edit_diff_json = ?, decided_at = ?, "
-                             "decided_by = ?, reason = ? WHERE id = ? AND status = 'pending'", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, status, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, edited_json, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 3, diff_json, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 4, aios_store_now_ms ());
-  sqlite3_bind_text (stmt, 5, actor, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 6, reason, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 7, id);
-  return step_done (store, stmt, _("record the decision"), error);
 }
 
 /**
@@ -716,7 +510,7 @@ aios_coordinator_tx_approve (AiosCoordinator  *self,
                              GError          **error)
 {
   AiosStore *store = aios_coordinator_get_store (self);
-  g_auto(Approval) a = { 0 };
+  g_autoptr(AiosApprovalInfo) a = NULL;
   g_autoptr(JsonNode) request = NULL;
   g_autoptr(JsonArray) diff = json_array_new ();
   g_autofree char *final_json = NULL;
@@ -726,11 +520,12 @@ aios_coordinator_tx_approve (AiosCoordinator  *self,
   gboolean output_checkpoint;
 
   *next_step = 0;
-  if (!load_approval (store, approval_id, &a, error) || !check_pending (store, &a, error))
+  a = aios_approval_info_get (store, approval_id, error);
+  if (a == NULL || !aios_approval_info_check_pending (a, error))
     return FALSE;
-  output_checkpoint = g_str_equal (a.kind, "output");
+  output_checkpoint = g_str_equal (a->action_kind, "output");
 
-  request = json_from_string (a.request_json, NULL);
+  request = a->request ? json_node_copy (a->request) : NULL;
   if (request == NULL || !JSON_NODE_HOLDS_OBJECT (request))
     {
       g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_STATE,
@@ -757,51 +552,52 @@ aios_coordinator_tx_approve (AiosCoordinator  *self,
   /* An edited request must still be one the connector accepts. */
   if (!output_checkpoint && diff_json != NULL)
     {
-      AiosConnector *connector = aios_coordinator_get_connector (self, a.kind);
+      AiosConnector *connector = aios_coordinator_get_connector (self, a->action_kind);
       g_autoptr(JsonNode) preview = NULL;
       g_autoptr(GError) prepare_error = NULL;
 
       if (connector == NULL)
         {
           g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_STATE,
-                       _("No connector named “%s” is available"), a.kind);
+                       _("No connector named “%s” is available"), a->action_kind);
           return FALSE;
         }
       preview = aios_connector_prepare (connector, json_node_get_object (request), &prepare_error);
       if (preview == NULL)
         {
           g_set_error (error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_STATE,
-                       _("The edited %s request is not valid: %s"), a.kind, prepare_error->message);
+                       _("The edited %s request is not valid: %s"), a->action_kind, prepare_error->message);
           return FALSE;
         }
     }
 
-  if (!set_approval (store, approval_id, "approved", diff_json ? final_json : NULL, diff_json, actor, reason, error))
+  if (!aios_approvals_decide (store, approval_id, "approved", diff_json ? final_json : NULL, diff_json, actor, reason,
+                              error))
     return FALSE;
   summary = g_strdup_printf (diff_json ? "Approval %" PRId64 " approved with edits"
                                        : "Approval %" PRId64 " approved", approval_id);
   payload = diff_json ? g_strdup_printf ("{\"edits\":%s}", diff_json) : NULL;
-  if (!aios_coordinator_journal_linked (store, a.run_id, a.step_id, actor, "approval.approved", summary, reason, payload,
+  if (!aios_coordinator_journal_linked (store, a->run_id, a->step_id, actor, "approval.approved", summary, reason, payload,
                        "approval", approval_id, error))
     return FALSE;
-  if (!write_decision (self, &a, diff_json ? "edited" : "approved", actor, reason, diff_json, error))
+  if (!write_decision (self, a, diff_json ? "edited" : "approved", actor, reason, diff_json, error))
     return FALSE;
 
   if (output_checkpoint)
     {
-      g_autofree char *step_summary = g_strdup_printf ("Step %s succeeded", a.step_name);
+      g_autofree char *step_summary = g_strdup_printf ("Step %s succeeded", a->step_name);
 
-      if (!set_step (store, a.step_id, "succeeded", NULL, final_json, NULL, error) ||
-          !aios_coordinator_journal (store, a.run_id, a.step_id, actor, "step.succeeded", step_summary, NULL,
+      if (!set_step (store, a->step_id, "succeeded", NULL, final_json, NULL, error) ||
+          !aios_coordinator_journal (store, a->run_id, a->step_id, actor, "step.succeeded", step_summary, NULL,
                                      NULL, error))
         return FALSE;
-      return aios_coordinator_tx_advance (self, a.run_id, a.step_idx, next_step, error);
+      return aios_coordinator_tx_advance (self, a->run_id, a->step_idx, next_step, error);
     }
 
-  if (!set_step (store, a.step_id, "queued", "send", NULL, NULL, error) ||
-      insert_outbox (store, a.run_id, a.step_id, approval_id, NULL, a.kind, final_json, error) == 0)
+  if (!set_step (store, a->step_id, "queued", "send", NULL, NULL, error) ||
+      insert_outbox (store, a->run_id, a->step_id, approval_id, NULL, a->action_kind, request, error) == 0)
     return FALSE;
-  *next_step = a.step_id;
+  *next_step = a->step_id;
   return TRUE;
 }
 
@@ -819,27 +615,28 @@ aios_coordinator_tx_reject (AiosCoordinator  *self,
                             GError          **error)
 {
   AiosStore *store = aios_coordinator_get_store (self);
-  g_auto(Approval) a = { 0 };
+  g_autoptr(AiosApprovalInfo) a = NULL;
   g_autofree char *summary = NULL;
   g_autofree char *run_summary = NULL;
 
-  if (!load_approval (store, approval_id, &a, error) || !check_pending (store, &a, error))
+  a = aios_approval_info_get (store, approval_id, error);
+  if (a == NULL || !aios_approval_info_check_pending (a, error))
     return FALSE;
-  if (!set_approval (store, approval_id, "rejected", NULL, NULL, actor, reason, error))
+  if (!aios_approvals_decide (store, approval_id, "rejected", NULL, NULL, actor, reason, error))
     return FALSE;
   summary = g_strdup_printf ("Approval %" PRId64 " rejected", approval_id);
-  if (!aios_coordinator_journal_linked (store, a.run_id, a.step_id, actor, "approval.rejected", summary, reason, NULL,
+  if (!aios_coordinator_journal_linked (store, a->run_id, a->step_id, actor, "approval.rejected", summary, reason, NULL,
                        "approval", approval_id, error))
     return FALSE;
-  if (!write_decision (self, &a, "rejected", actor, reason, NULL, error))
+  if (!write_decision (self, a, "rejected", actor, reason, NULL, error))
     return FALSE;
 
-  run_summary = g_strdup_printf ("Run stopped: the %s action was rejected", a.kind);
-  if (!set_step (store, a.step_id, "cancelled", NULL, NULL, reason, error) ||
-      !aios_coordinator_journal (store, a.run_id, a.step_id, actor, "step.cancelled", "Step cancelled: rejected",
+  run_summary = g_strdup_printf ("Run stopped: the %s action was rejected", a->action_kind);
+  if (!set_step (store, a->step_id, "cancelled", NULL, NULL, reason, error) ||
+      !aios_coordinator_journal (store, a->run_id, a->step_id, actor, "step.cancelled", "Step cancelled: rejected",
                                  reason, NULL, error))
     return FALSE;
-  return aios_coordinator_set_run_status (store, a.run_id, NULL, "cancelled", NULL, actor, run_summary, error);
+  return aios_coordinator_set_run_status (store, a->run_id, NULL, "cancelled", NULL, actor, run_summary, error);
 }
 
 /**
@@ -853,49 +650,34 @@ aios_coordinator_tx_expire (AiosCoordinator  *self,
                             GError          **error)
 {
   AiosStore *store = aios_coordinator_get_store (self);
-  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  sqlite3_stmt *stmt;
-  int rc;
+  g_autoptr(GArray) ids = aios_approvals_list_expired (store, aios_store_now_ms (), error);
 
-  stmt = aios_store_prepare (store, "SELECT id FROM approvals WHERE status = 'pending' AND expires_at <= ?", error);
-  if (stmt == NULL)
+  if (ids == NULL)
     return -1;
-  sqlite3_bind_int64 (stmt, 1, aios_store_now_ms ());
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      gint64 id = sqlite3_column_int64 (stmt, 0);
-      g_array_append_val (ids, id);
-    }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      aios_store_set_error (store, rc, error, _("read the approvals"));
-      return -1;
-    }
 
   for (guint i = 0; i < ids->len; i++)
     {
-      g_auto(Approval) a = { 0 };
+      g_autoptr(AiosApprovalInfo) a = NULL;
       g_autofree char *summary = NULL;
       g_autofree char *attention = NULL;
       g_autofree char *run_status = NULL;
 
-      if (!load_approval (store, g_array_index (ids, gint64, i), &a, error) ||
-          !set_approval (store, a.id, "expired", NULL, NULL, "system", NULL, error))
+      a = aios_approval_info_get (store, g_array_index (ids, gint64, i), error);
+      if (a == NULL || !aios_approvals_decide (store, a->id, "expired", NULL, NULL, "system", NULL, error))
         return -1;
-      summary = g_strdup_printf ("Approval %" PRId64 " expired without a decision", a.id);
+      summary = g_strdup_printf ("Approval %" PRId64 " expired without a decision", a->id);
       attention = g_strdup_printf (_("Approval %" PRId64 " for the %s action expired without a decision; "
-                                     "nothing was sent. Retry the run to ask again."), a.id, a.kind);
-      if (!aios_coordinator_journal_linked (store, a.run_id, a.step_id, "system", "approval.expired", summary, NULL, NULL,
-                           "approval", a.id, error))
+                                     "nothing was sent. Retry the run to ask again."), a->id, a->action_kind);
+      if (!aios_coordinator_journal_linked (store, a->run_id, a->step_id, "system", "approval.expired", summary, NULL, NULL,
+                           "approval", a->id, error))
         return -1;
-      run_status = aios_coordinator_get_run_status (store, a.run_id);
+      run_status = aios_coordinator_get_run_status (store, a->run_id);
       if (aios_coordinator_is_terminal (run_status))
         continue;
-      if (!set_step (store, a.step_id, "failed", NULL, NULL, attention, error) ||
-          !aios_coordinator_journal (store, a.run_id, a.step_id, "system", "step.failed",
+      if (!set_step (store, a->step_id, "failed", NULL, NULL, attention, error) ||
+          !aios_coordinator_journal (store, a->run_id, a->step_id, "system", "step.failed",
                                      "Step failed: its approval expired", attention, NULL, error) ||
-          !aios_coordinator_set_run_status (store, a.run_id, NULL, "failed", attention, "system",
+          !aios_coordinator_set_run_status (store, a->run_id, NULL, "failed", attention, "system",
                                             "Run failed and needs attention", error))
         return -1;
     }
@@ -910,13 +692,5 @@ aios_coordinator_tx_expire (AiosCoordinator  *self,
 gint64
 aios_coordinator_next_expiry (AiosCoordinator *self)
 {
-  sqlite3_stmt *stmt = aios_store_prepare (aios_coordinator_get_store (self),
-                                           "SELECT MIN (expires_at) FROM approvals WHERE status = 'pending'", NULL);
-  gint64 at = 0;
-
-  if (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
-    at = sqlite3_column_int64 (stmt, 0);
-  if (stmt != NULL)
-    sqlite3_reset (stmt);
-  return at;
+  return aios_approvals_next_expiry (aios_coordinator_get_store (self));
 }

@@ -26,22 +26,9 @@
 #include <glib/gi18n.h>
 
 #include "aios-coordinator-private.h"
+#include "aios-outbox.h"
 #include "aios-runs.h"
 #include "store/aios-journal.h"
-
-static gboolean
-step_done (AiosStore     *store,
-           sqlite3_stmt  *stmt,
-           const char    *what,
-           GError       **error)
-{
-  int rc = sqlite3_step (stmt);
-
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    return aios_store_set_error (store, rc, error, what);
-  return TRUE;
-}
 
 /* Creates the child run and copies the parent's succeeded steps before
  * @from (those whose names match the child's flow), journaled as reused. */
@@ -280,16 +267,13 @@ aios_coordinator_rollback (AiosCoordinator  *self,
   AiosMemory *memory = aios_coordinator_get_memory (self);
   g_auto(AiosRunRow) row = { 0 };
   g_autoptr(GHashTable) records = NULL;
-  g_autoptr(GArray) outbox = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_autoptr(GPtrArray) outbox_status = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) outbox = NULL;
   g_autofree char *rationale = g_strdup_printf ("Rollback of run %" PRId64, run_id);
   g_autofree char *summary = NULL;
   AiosProvenance prov = { actor ? actor : "operator", 0, rationale };
   GHashTableIter iter;
   gpointer key, value;
-  sqlite3_stmt *stmt;
   guint restored = 0, cancelled = 0, irreversible = 0;
-  int rc;
 
   g_return_val_if_fail (AIOS_IS_COORDINATOR (self), FALSE);
   actor = prov.author;
@@ -331,21 +315,14 @@ aios_coordinator_rollback (AiosCoordinator  *self,
       restored++;
     }
 
-  stmt = aios_store_prepare (store, "SELECT id, status FROM outbox WHERE run_id = ?", error);
-  if (stmt == NULL)
+  outbox = aios_outbox_list_run (store, run_id, error);
+  if (outbox == NULL)
     goto fail;
-  sqlite3_bind_int64 (stmt, 1, run_id);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      gint64 id = sqlite3_column_int64 (stmt, 0);
-      g_array_append_val (outbox, id);
-      g_ptr_array_add (outbox_status, g_strdup ((const char *) sqlite3_column_text (stmt, 1)));
-    }
-  sqlite3_reset (stmt);
   for (guint i = 0; i < outbox->len; i++)
     {
-      gint64 id = g_array_index (outbox, gint64, i);
-      const char *status = g_ptr_array_index (outbox_status, i);
+      const AiosOutboxItem *item = g_ptr_array_index (outbox, i);
+      gint64 id = item->id;
+      const char *status = item->status;
       g_autofree char *link = g_strdup_printf ("%" PRId64, id);
       g_autofree char *text = NULL;
       AiosEventLink l = { "outbox", link, 0 };
@@ -353,13 +330,7 @@ aios_coordinator_rollback (AiosCoordinator  *self,
 
       if (g_str_equal (status, "prepared"))
         {
-          stmt = aios_store_prepare (store, "UPDATE outbox SET status = 'cancelled', updated_at = ? WHERE id = ?",
-                                     error);
-          if (stmt == NULL)
-            goto fail;
-          sqlite3_bind_int64 (stmt, 1, aios_store_now_ms ());
-          sqlite3_bind_int64 (stmt, 2, id);
-          if (!step_done (store, stmt, _("cancel an outward action"), error))
+          if (!aios_outbox_set_status (store, id, "cancelled", _("cancel an outward action"), error))
             goto fail;
           text = g_strdup_printf ("Outbox %" PRId64 " cancelled before it was sent", id);
           ev.kind = (char *) "outbox.cancelled";

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "aios-coordinator.h"
+#include "aios-outbox.h"
 #include "exec/aios-connector.h"
 
 G_BEGIN_DECLS
@@ -64,7 +65,7 @@ gboolean    aios_coordinator_tx_mark_sending  (AiosCoordinator     *self,
                                                gint64               step_id,
                                                gboolean            *ok,
                                                GError             **error);
-JsonObject *aios_coordinator_load_outbox      (AiosCoordinator     *self,
+AiosOutboxItem *aios_coordinator_load_outbox  (AiosCoordinator     *self,
                                                gint64               step_id,
                                                GError             **error);
 gboolean    aios_coordinator_tx_send_outcome  (AiosCoordinator     *self,
@@ -164,7 +165,7 @@ typedef struct {
   AiosFlow        *flow;
   GCancellable    *cancellable;
   JsonObject      *scope;       /* what the agent saw; requests read it too */
-  JsonObject      *outbox;      /* phase "send": {id, connector, request, idempotency_key} */
+  AiosOutboxItem  *outbox;      /* phase "send": the item being sent */
   JsonNode        *output;
   GError          *error;
   gboolean         skipped;     /* its "when"/"unless" said no: no agent, no action */

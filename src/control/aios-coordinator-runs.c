@@ -12,8 +12,9 @@
 
 #include <glib/gi18n.h>
 
-#include "aios-approval-info.h"
+#include "aios-approvals.h"
 #include "aios-coordinator-private.h"
+#include "aios-outbox.h"
 #include "aios-runs.h"
 #include "store/aios-journal.h"
 
@@ -108,41 +109,15 @@ cancel_pending (AiosCoordinator  *self,
                 const char       *actor,
                 GError          **error)
 {
-  g_autoptr(GArray) approvals = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_autoptr(GArray) items = g_array_new (FALSE, FALSE, sizeof (gint64));
-  sqlite3_stmt *stmt;
-  int rc;
+  g_autoptr(GArray) approvals = NULL;
+  g_autoptr(GArray) items = NULL;
 
-  stmt = aios_store_prepare (self->store, "UPDATE approvals SET status = 'cancelled', decided_at = ?, decided_by = ? "
-                                          "WHERE run_id = ? AND status = 'pending' RETURNING id", error);
-  if (stmt == NULL)
+  approvals = aios_approvals_cancel_pending (self->store, run_id, actor, error);
+  if (approvals == NULL)
     return FALSE;
-  sqlite3_bind_int64 (stmt, 1, aios_store_now_ms ());
-  sqlite3_bind_text (stmt, 2, actor, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 3, run_id);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      gint64 id = sqlite3_column_int64 (stmt, 0);
-      g_array_append_val (approvals, id);
-    }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    return aios_store_set_error (self->store, rc, error, _("cancel an approval"));
-
-  stmt = aios_store_prepare (self->store, "UPDATE outbox SET status = 'cancelled', updated_at = ? "
-                                          "WHERE run_id = ? AND status = 'prepared' RETURNING id", error);
-  if (stmt == NULL)
+  items = aios_outbox_cancel_prepared (self->store, run_id, error);
+  if (items == NULL)
     return FALSE;
-  sqlite3_bind_int64 (stmt, 1, aios_store_now_ms ());
-  sqlite3_bind_int64 (stmt, 2, run_id);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      gint64 id = sqlite3_column_int64 (stmt, 0);
-      g_array_append_val (items, id);
-    }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    return aios_store_set_error (self->store, rc, error, _("cancel an outward action"));
 
   for (guint i = 0; i < approvals->len; i++)
     {

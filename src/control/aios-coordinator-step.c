@@ -194,18 +194,18 @@ exec_start_send (Exec *exec)
       aios_coordinator_exec_finished (exec);
       return;
     }
-  connector = aios_coordinator_get_connector (self, json_object_get_string_member (exec->outbox, "connector"));
+  connector = aios_coordinator_get_connector (self, exec->outbox->connector);
   if (connector == NULL)
     {
       /* Nothing went out: a permanent failure, not an unknown outcome. */
       exec->error = g_error_new (AIOS_AGENT_ERROR, AIOS_AGENT_ERROR_PERMANENT,
                                  _("No connector named “%s” is available; nothing was sent"),
-                                 json_object_get_string_member (exec->outbox, "connector"));
+                                 exec->outbox->connector);
       aios_coordinator_exec_finished (exec);
       return;
     }
-  aios_connector_execute_async (connector, json_object_get_object_member (exec->outbox, "request"),
-                                json_object_get_string_member (exec->outbox, "idempotency_key"),
+  aios_connector_execute_async (connector, json_node_get_object (exec->outbox->request),
+                                exec->outbox->idempotency_key,
                                 exec->cancellable, send_done_cb, exec);
 }
 
@@ -560,8 +560,8 @@ tx_succeed (AiosCoordinator  *self,
     {
       /* The action went out: record it with the step's success. */
       if (!aios_coordinator_tx_send_outcome (self, exec->run_id, exec->step_id,
-                                             json_object_get_int_member (exec->outbox, "id"),
-                                             json_object_get_string_member (exec->outbox, "connector"),
+                                             exec->outbox->id,
+                                             exec->outbox->connector,
                                              exec->output, NULL, 0, error))
         return FALSE;
       *outcome = "succeeded";
@@ -610,7 +610,7 @@ tx_fail (AiosCoordinator  *self,
          GError          **error)
 {
   const AiosFlowStep *step = aios_flow_get_step (exec->flow, exec->idx);
-  g_autofree char *actor = exec->sending ? g_strconcat ("connector:", json_object_get_string_member (exec->outbox, "connector"), NULL)
+  g_autofree char *actor = exec->sending ? g_strconcat ("connector:", exec->outbox ? exec->outbox->connector : NULL, NULL)
                                          : g_strconcat ("agent:", step->agent, NULL);
   g_autofree char *summary = NULL;
   g_autofree char *attention = NULL;
@@ -624,8 +624,8 @@ tx_fail (AiosCoordinator  *self,
 
   if (exec->sending && exec->outbox != NULL &&
       !aios_coordinator_tx_send_outcome (self, exec->run_id, exec->step_id,
-                                         json_object_get_int_member (exec->outbox, "id"),
-                                         json_object_get_string_member (exec->outbox, "connector"),
+                                         exec->outbox->id,
+                                         exec->outbox->connector,
                                          NULL, exec->error, at, error))
     return FALSE;
 
@@ -688,8 +688,8 @@ aios_coordinator_tx_complete (AiosCoordinator  *self,
        * what was sent stays sent. */
       if (exec->sending && exec->outbox != NULL &&
           !aios_coordinator_tx_send_outcome (self, exec->run_id, exec->step_id,
-                                             json_object_get_int_member (exec->outbox, "id"),
-                                             json_object_get_string_member (exec->outbox, "connector"),
+                                             exec->outbox->id,
+                                             exec->outbox->connector,
                                              exec->output, exec->error, 0, error))
         return NULL;
       return "";

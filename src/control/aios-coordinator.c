@@ -43,7 +43,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
-#include "aios-approval-info.h"
+#include "aios-approvals.h"
 #include "aios-coordinator-private.h"
 #include "aios-runs.h"
 #include "agents/aios-template.h"
@@ -81,7 +81,7 @@ aios_coordinator_exec_free (Exec *exec)
   g_clear_object (&exec->flow);
   g_clear_object (&exec->cancellable);
   g_clear_pointer (&exec->scope, json_object_unref);
-  g_clear_pointer (&exec->outbox, json_object_unref);
+  g_clear_pointer (&exec->outbox, aios_outbox_item_free);
   g_clear_pointer (&exec->output, json_node_unref);
   g_clear_error (&exec->error);
   g_free (exec);

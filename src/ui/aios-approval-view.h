@@ -4,7 +4,7 @@
 #include <adwaita.h>
 #include <json-glib/json-glib.h>
 
-#include "control/aios-approval-info.h"
+#include "control/aios-approvals.h"
 #include "store/aios-store.h"
 
 G_BEGIN_DECLS

@@ -26,7 +26,7 @@
 #include "aios-inbox-page.h"
 #include "aios-memory-page.h"
 #include "aios-window.h"
-#include "control/aios-approval-info.h"
+#include "control/aios-approvals.h"
 #include "control/aios-runs.h"
 
 #define ACTOR "operator"
@@ -102,48 +102,28 @@ run_input_name (AiosStore *store,
   return name != NULL && *name != '\0' ? g_strdup (name) : NULL;
 }
 
-static char *
-first_address (JsonNode *preview)
-{
-  JsonObject *object = preview && JSON_NODE_HOLDS_OBJECT (preview) ? json_node_get_object (preview) : NULL;
-  JsonNode *to = object ? json_object_get_member (object, "to") : NULL;
-
-  if (to != NULL && JSON_NODE_HOLDS_ARRAY (to) && json_array_get_length (json_node_get_array (to)) > 0)
-    return g_strdup (json_array_get_string_element (json_node_get_array (to), 0));
-  return g_strdup (json_string (preview, "to"));
-}
-
 static void
-approval_texts (AiosStore              *store,
-                const AiosApprovalInfo *info,
+approval_texts (const AiosApprovalInfo *info,
                 char                  **icon,
                 char                  **title,
                 char                  **subtitle)
 {
-  g_autofree char *name = run_input_name (store, info->run_id);
+  g_autofree char *recipient = aios_approval_info_dup_recipient (info);
+  const char *name = info->run_name;
   const char *kind = info->action_kind;
 
   if (g_strcmp0 (kind, "email") == 0)
     {
-      g_autofree char *address = first_address (info->preview);
-
       *icon = g_strdup ("mail-unread-symbolic");
       /* Translators: an inbox title; %s is a person's name or address */
-      *title = g_strdup_printf (_("Email to %s"), name ? name : address ? address : _("no one"));
+      *title = g_strdup_printf (_("Email to %s"), recipient ? recipient : _("no one"));
       *subtitle = g_strdup (json_string (info->preview, "subject"));
     }
   else if (g_strcmp0 (kind, "invoice") == 0)
     {
-      const char *customer = json_string (info->preview, "customer");
-      JsonObject *request = info->request && JSON_NODE_HOLDS_OBJECT (info->request)
-                            ? json_node_get_object (info->request) : NULL;
-      JsonObject *who = request && json_object_has_member (request, "customer")
-                        ? json_object_get_object_member (request, "customer") : NULL;
-      const char *who_name = who ? json_object_get_string_member_with_default (who, "name", NULL) : NULL;
-
       *icon = g_strdup ("x-office-spreadsheet-symbolic");
       /* Translators: an inbox title; %s is a client's name or address */
-      *title = g_strdup_printf (_("Invoice to %s"), who_name ? who_name : name ? name : customer ? customer : "");
+      *title = g_strdup_printf (_("Invoice to %s"), recipient ? recipient : "");
       *subtitle = g_strdup (json_string (info->preview, "total_text"));
     }
   else if (g_strcmp0 (kind, "webhook") == 0)
@@ -404,7 +384,7 @@ aios_inbox_page_reload (AiosInboxPage *self)
           g_ptr_array_add (items, g_object_ref (listed));
           continue;
         }
-      approval_texts (store, info, &icon, &title, &subtitle);
+      approval_texts (info, &icon, &title, &subtitle);
       g_ptr_array_add (items, aios_inbox_item_new (AIOS_INBOX_ITEM_APPROVAL, info->id, icon, title,
                                                    subtitle, info->created_at));
     }

@@ -21,6 +21,8 @@
 #include "aios-journal-row.h"
 #include "aios-detail-pane.h"
 #include "aios-timeline-page.h"
+#include "control/aios-approvals.h"
+#include "control/aios-outbox.h"
 #include "control/aios-runs.h"
 #include "store/aios-journal.h"
 
@@ -240,50 +242,45 @@ pretty_json (const char *json)
   return json_to_string (json_parser_get_root (parser), TRUE);
 }
 
-/* What a link points at, in words, read from the rooms' tables. */
+/* What a link points at, in words, asked of the rooms that own it. */
 static void
-describe_link (AiosStore           *store,
+describe_link (AiosWorkspace       *workspace,
                const AiosEventLink *link,
                char               **title,
                char               **subtitle)
 {
-  sqlite3_stmt *stmt = NULL;
+  AiosStore *store = aios_workspace_get_store (workspace);
   gint64 id = g_ascii_strtoll (link->target_id, NULL, 10);
 
   if (g_str_equal (link->target_kind, "record"))
     {
-      stmt = aios_store_prepare (store, "SELECT title, kind FROM records WHERE id = ?", NULL);
+      g_autoptr(AiosRecord) record = aios_memory_get (aios_workspace_get_memory (workspace), id, NULL);
+
       *subtitle = g_strdup_printf (_("Memory record %s, version %" PRId64), link->target_id, link->version);
+      if (record != NULL)
+        *title = g_strdup (record->title);
     }
   else if (g_str_equal (link->target_kind, "approval"))
     {
-      stmt = aios_store_prepare (store, "SELECT action_kind, status FROM approvals WHERE id = ?", NULL);
+      g_autoptr(AiosApprovalInfo) info = aios_approval_info_get (store, id, NULL);
+
       *title = g_strdup_printf (_("Approval %s"), link->target_id);
+      if (info != NULL)
+        /* Translators: e.g. "email · sent" */
+        *subtitle = g_strdup_printf (_("%s · %s"), info->action_kind, info->status);
     }
   else if (g_str_equal (link->target_kind, "outbox"))
     {
-      stmt = aios_store_prepare (store, "SELECT connector, status FROM outbox WHERE id = ?", NULL);
+      g_autoptr(AiosOutboxItem) item = aios_outbox_get (store, id, NULL);
+
       *title = g_strdup_printf (_("Outbox item %s"), link->target_id);
+      if (item != NULL)
+        /* Translators: e.g. "email · sent" */
+        *subtitle = g_strdup_printf (_("%s · %s"), item->connector, item->status);
     }
   else if (g_str_equal (link->target_kind, "prompt"))
     *title = g_strdup_printf (_("Prompt %s"), link->target_id);
 
-  if (stmt != NULL)
-    {
-      sqlite3_bind_int64 (stmt, 1, id);
-      if (sqlite3_step (stmt) == SQLITE_ROW)
-        {
-          const char *a = (const char *) sqlite3_column_text (stmt, 0);
-          const char *b = (const char *) sqlite3_column_text (stmt, 1);
-
-          if (*title == NULL)
-            *title = g_strdup (a);
-          else if (*subtitle == NULL)
-            /* Translators: e.g. "email · sent" */
-            *subtitle = g_strdup_printf (_("%s · %s"), a, b);
-        }
-      sqlite3_reset (stmt);
-    }
   if (*title == NULL)
     *title = g_strdup_printf ("%s %s", link->target_kind, link->target_id);
 }
@@ -380,7 +377,7 @@ show_event (AiosTimelinePage *self,
           g_autofree char *title = NULL;
           g_autofree char *subtitle = NULL;
 
-          describe_link (store, links->pdata[i], &title, &subtitle);
+          describe_link (self->workspace, links->pdata[i], &title, &subtitle);
           add_row (list, title, subtitle);
         }
     }

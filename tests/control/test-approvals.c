@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "control-test-util.h"
-#include "control/aios-approval-info.h"
+#include "control/aios-approvals.h"
 #include "control/aios-run-info.h"
 #include "cli/aios-cli.h"
 

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "control-test-util.h"
-#include "control/aios-approval-info.h"
+#include "control/aios-approvals.h"
 
 #define N_RUNS     500
 #define N_KILLS    14

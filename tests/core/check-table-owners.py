@@ -77,7 +77,7 @@ def joined_strings(text):
     start_line = 0
     for m in STRING.finditer(text):
         between = text[pos:m.start()]
-        if current is not None and between.strip() == "":
+        if current is not None and between.replace("\\\n", "").strip() == "":
             current += m.group(1)
         else:
             if current is not None:

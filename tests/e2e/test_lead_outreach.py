@@ -118,6 +118,11 @@ def main():
             check(fields.get("status") == "contacted", "lead %s is not marked contacted: %r" % (to, fields))
             event = ws.query("SELECT kind, run_id FROM events WHERE id = ?", int(fields["x-contacted-event"]))
             check(event == [("outbox.sent", run_id)], "lead %s points at %r, not its send" % (to, event))
+            # ... and carries the Message-ID the connector reported (asked of the outbox's owner).
+            reported = ws.query("SELECT json_extract (response_json, '$.message_id') FROM outbox "
+                                "WHERE run_id = ? AND status = 'sent'", run_id)
+            check(reported[0][0] and fields.get("x-message-id") == reported[0][0],
+                  "lead %s has Message-ID %r, the send reported %r" % (to, fields.get("x-message-id"), reported))
 
         runs = {r["id"]: r for r in ws.json("runs")}
         check(all(r["status"] in ("succeeded", "cancelled") for r in runs.values()),
