@@ -28,6 +28,7 @@
 
 #include "aios-lead-intake-agent.h"
 #include "aios-template.h"
+#include "store/aios-journal-query.h"
 
 #define AUTHOR "agent:lead-intake"
 
@@ -354,18 +355,7 @@ static gint64
 sent_event (AiosLeadIntakeAgent *self,
             gint64               run_id)
 {
-  sqlite3_stmt *stmt = aios_store_prepare (self->store,
-                                           "SELECT MAX(id) FROM events WHERE run_id = ? AND kind = 'outbox.sent'",
-                                           NULL);
-  gint64 id = 0;
-
-  if (stmt == NULL)
-    return 0;
-  sqlite3_bind_int64 (stmt, 1, run_id);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    id = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-  return id;
+  return aios_journal_last_run_event_id (self->store, run_id, "outbox.sent");
 }
 
 static JsonNode *

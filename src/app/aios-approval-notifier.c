@@ -78,25 +78,15 @@ send_one (AiosApprovalNotifier   *self,
           const AiosApprovalInfo *info)
 {
   g_autoptr(GNotification) notification = NULL;
-  g_autofree char *person = aios_approval_info_dup_recipient (info);
-  g_autofree char *title = NULL;
+  g_autoptr(AiosActionDescription) description =
+    aios_approval_info_describe (info, aios_workspace_get_connectors (self->workspace));
   g_autofree char *id = notification_id (info->id);
   g_autofree char *target = g_strdup_printf ("%" PRId64, info->id);
-  JsonObject *preview = info->preview && JSON_NODE_HOLDS_OBJECT (info->preview)
-                          ? json_node_get_object (info->preview) : NULL;
-  const char *subject = preview ? json_object_get_string_member_with_default (preview, "subject", NULL) : NULL;
 
-  if (g_strcmp0 (info->action_kind, "email") == 0)
-    title = person ? g_strdup_printf (_("Approve email to %s?"), person) : g_strdup (_("Approve an email?"));
-  else if (g_strcmp0 (info->action_kind, "invoice") == 0)
-    title = person ? g_strdup_printf (_("Approve invoice to %s?"), person) : g_strdup (_("Approve an invoice?"));
-  else
-    title = g_strdup_printf (_("Approve the %s action of run %" PRId64 "?"),
-                             info->action_kind, info->run_id);
-
-  notification = g_notification_new (title);
-  if (subject != NULL)
-    g_notification_set_body (notification, subject);
+  /* The connector's own words: "Approve email to Dana Whitfield?", the subject. */
+  notification = g_notification_new (description->question);
+  if (description->subtitle != NULL)
+    g_notification_set_body (notification, description->subtitle);
   g_notification_set_default_action_and_target (notification, "app.show-approval", "s", target);
   g_notification_add_button_with_target (notification, _("Approve"), "app.approve", "s", target);
   g_notification_add_button_with_target (notification, _("Open"), "app.show-approval", "s", target);

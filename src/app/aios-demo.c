@@ -21,7 +21,7 @@
 #include "aios-demo-resources.h"
 #include "control/aios-coordinator.h"
 #include "memory/aios-memory.h"
-#include "store/aios-journal.h"
+#include "store/aios-journal-query.h"
 
 #define DEMO_RESOURCE "/com/example/Aios/demo/sample-company.json"
 #define DEMO_FLOW "lead-outreach"
@@ -29,15 +29,9 @@
 static gboolean
 already_loaded (AiosStore *store)
 {
-  sqlite3_stmt *stmt = aios_store_prepare (store, "SELECT 1 FROM events WHERE kind = 'demo.loaded' LIMIT 1", NULL);
-  gboolean found = FALSE;
+  g_autoptr(AiosEvent) loaded = aios_journal_find_latest (store, "demo.loaded", 0, 0);
 
-  if (stmt != NULL)
-    {
-      found = sqlite3_step (stmt) == SQLITE_ROW;
-      sqlite3_reset (stmt);
-    }
-  return found;
+  return loaded != NULL;
 }
 
 static gboolean

@@ -12,7 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "aios-workspace.h"
-#include "store/aios-journal.h"
+#include "store/aios-journal-query.h"
 #include "store/aios-store-schema.h"
 #include "control/aios-control-schema.h"
 #include "exec/aios-exec-schema.h"
@@ -111,16 +111,9 @@ collect_migrations (void)
 static gint64
 last_backup_ms (AiosWorkspace *self)
 {
-  sqlite3_stmt *stmt = aios_store_prepare (self->store,
-                                           "SELECT MAX(ts) FROM events WHERE kind = 'workspace.backed-up'",
-                                           NULL);
-  gint64 ts = 0;
+  g_autoptr(AiosEvent) backup = aios_journal_find_latest (self->store, "workspace.backed-up", 0, 0);
 
-  if (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
-    ts = sqlite3_column_int64 (stmt, 0);
-  if (stmt != NULL)
-    sqlite3_reset (stmt);
-  return ts;
+  return backup != NULL ? backup->ts : 0;
 }
 
 static gboolean

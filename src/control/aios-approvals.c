@@ -186,61 +186,68 @@ aios_approval_run_id (AiosStore *store,
                                "SELECT run_id FROM approvals WHERE id = ?", "i", approval_id);
 }
 
-static const char *
-json_string (JsonNode   *node,
-             const char *name)
+/**
+ * aios_approval_info_describe:
+ * @connectors: the workspace's connectors
+ *
+ * The approval in words, as its connector's class says them ("Email to
+ * Dana Whitfield", the subject; the notification's question), with the
+ * person the run is about as the connector's hint. A step's own result
+ * (no connector) is "Result of “draft” for Dana".
+ *
+ * Returns: (transfer full): the description
+ */
+AiosActionDescription *
+aios_approval_info_describe (const AiosApprovalInfo *info,
+                             AiosConnectorRegistry  *connectors)
 {
-  JsonObject *object = node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-  JsonNode *member = object ? json_object_get_member (object, name) : NULL;
+  AiosConnector *connector;
 
-  if (member == NULL || !JSON_NODE_HOLDS_VALUE (member) || json_node_get_value_type (member) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (member);
+  g_return_val_if_fail (info != NULL, NULL);
+  g_return_val_if_fail (AIOS_IS_CONNECTOR_REGISTRY (connectors), NULL);
+
+  connector = g_strcmp0 (info->action_kind, "output") != 0 && info->action_kind != NULL
+              ? aios_connector_registry_get (connectors, info->action_kind) : NULL;
+  if (connector == NULL)
+    {
+      AiosActionDescription *description = aios_action_description_for_output (info->step_name, info->run_name);
+
+      g_free (description->subtitle);
+      description->subtitle = g_strdup (info->flow_id);
+      return description;
+    }
+  return aios_connector_describe (connector, info->preview, info->request, info->run_name);
 }
 
 /**
- * aios_approval_info_dup_recipient:
+ * aios_approval_info_get_preview_kind:
  *
- * Who the action reaches, in words, for the inbox and the notifications:
- * an invoice's customer by name, else the person the run is about (its
- * input `name`), else an invoice's customer id or an email's first address.
- *
- * Returns: (transfer full) (nullable): the name or address, %NULL when no
- *   one is named
+ * Returns: how the approval's preview reads, as its connector says
+ *   (%AIOS_PREVIEW_DATA for a step's result)
  */
-char *
-aios_approval_info_dup_recipient (const AiosApprovalInfo *info)
+AiosPreviewKind
+aios_approval_info_get_preview_kind (const AiosApprovalInfo *info,
+                                     AiosConnectorRegistry  *connectors)
 {
-  g_return_val_if_fail (info != NULL, NULL);
+  AiosConnector *connector = info->action_kind != NULL && g_strcmp0 (info->action_kind, "output") != 0
+                             ? aios_connector_registry_get (connectors, info->action_kind) : NULL;
 
-  if (g_strcmp0 (info->action_kind, "invoice") == 0)
-    {
-      JsonObject *request = info->request && JSON_NODE_HOLDS_OBJECT (info->request)
-                            ? json_node_get_object (info->request) : NULL;
-      JsonNode *who = request ? json_object_get_member (request, "customer") : NULL;
-      const char *who_name = who && JSON_NODE_HOLDS_OBJECT (who)
-                             ? json_object_get_string_member_with_default (json_node_get_object (who), "name", NULL)
-                             : NULL;
+  return connector != NULL ? aios_connector_get_preview_kind (connector) : AIOS_PREVIEW_DATA;
+}
 
-      if (who_name != NULL)
-        return g_strdup (who_name);
-      if (info->run_name != NULL)
-        return g_strdup (info->run_name);
-      return g_strdup (json_string (info->preview, "customer"));
-    }
-  if (info->run_name != NULL)
-    return g_strdup (info->run_name);
-  if (g_strcmp0 (info->action_kind, "email") == 0)
-    {
-      JsonObject *object = info->preview && JSON_NODE_HOLDS_OBJECT (info->preview)
-                           ? json_node_get_object (info->preview) : NULL;
-      JsonNode *to = object ? json_object_get_member (object, "to") : NULL;
+/**
+ * aios_approval_info_get_icon_name:
+ *
+ * Returns: the icon of the approval's connector (a document for a step's result)
+ */
+const char *
+aios_approval_info_get_icon_name (const AiosApprovalInfo *info,
+                                  AiosConnectorRegistry  *connectors)
+{
+  AiosConnector *connector = info->action_kind != NULL && g_strcmp0 (info->action_kind, "output") != 0
+                             ? aios_connector_registry_get (connectors, info->action_kind) : NULL;
 
-      if (to != NULL && JSON_NODE_HOLDS_ARRAY (to) && json_array_get_length (json_node_get_array (to)) > 0)
-        return g_strdup (json_array_get_string_element (json_node_get_array (to), 0));
-      return g_strdup (json_string (info->preview, "to"));
-    }
-  return NULL;
+  return connector != NULL ? aios_connector_get_icon_name (connector) : "emblem-documents-symbolic";
 }
 
 /**

@@ -3,6 +3,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "exec/aios-connector-registry.h"
 #include "store/aios-store.h"
 
 G_BEGIN_DECLS
@@ -60,7 +61,12 @@ GPtrArray        *aios_approval_info_list_run (AiosStore              *store,
 JsonNode         *aios_approval_info_to_json  (const AiosApprovalInfo *info);
 gint64            aios_approval_run_id        (AiosStore              *store,
                                                gint64                  approval_id);
-char             *aios_approval_info_dup_recipient (const AiosApprovalInfo *info);
+AiosActionDescription *aios_approval_info_describe (const AiosApprovalInfo *info,
+                                                    AiosConnectorRegistry  *connectors);
+AiosPreviewKind   aios_approval_info_get_preview_kind (const AiosApprovalInfo *info,
+                                                       AiosConnectorRegistry  *connectors);
+const char       *aios_approval_info_get_icon_name (const AiosApprovalInfo *info,
+                                                    AiosConnectorRegistry  *connectors);
 gboolean          aios_approval_info_check_pending (const AiosApprovalInfo *info,
                                                     GError                **error);
 

@@ -32,17 +32,12 @@
 
 #define DAY_S ((gint64) 24 * 3600)
 
-/* How long an approval waits before it expires (never approved by default). */
+/* How long an approval waits before it expires, unless the step says: its
+ * connector's own time, a week for a step's result. */
 static gint64
-default_expiry_s (const char *kind)
+default_expiry_s (AiosConnector *connector)
 {
-  if (g_strcmp0 (kind, "webhook") == 0)
-    return 1 * DAY_S;
-  if (g_strcmp0 (kind, "email") == 0)
-    return 3 * DAY_S;
-  if (g_strcmp0 (kind, "invoice") == 0 || g_strcmp0 (kind, "output") == 0)
-    return 7 * DAY_S;
-  return 3 * DAY_S;
+  return connector != NULL ? aios_connector_get_approval_expiry_s (connector) : 7 * DAY_S;
 }
 
 static gboolean
@@ -222,7 +217,7 @@ aios_coordinator_tx_checkpoint (AiosCoordinator     *self,
   else
     preview = json_node_copy (output);
 
-  expiry_s = step->approval_expiry_s > 0 ? step->approval_expiry_s : default_expiry_s (kind);
+  expiry_s = step->approval_expiry_s > 0 ? step->approval_expiry_s : default_expiry_s (connector);
   approval_id = aios_approvals_insert (store, run_id, step_id, kind, request ? request : output, preview,
                                        aios_store_now_ms () + expiry_s * 1000, error);
   if (approval_id == 0)

@@ -28,7 +28,7 @@
 #include "aios-coordinator-private.h"
 #include "aios-outbox.h"
 #include "aios-runs.h"
-#include "store/aios-journal.h"
+#include "store/aios-journal-query.h"
 
 /* Creates the child run and copies the parent's succeeded steps before
  * @from (those whose names match the child's flow), journaled as reused. */
@@ -219,31 +219,25 @@ changed_records (AiosStore  *store,
                  gint64      run_id,
                  GError    **error)
 {
+  static const char *const kinds[] = { "memory.written", "memory.reverted", "memory.deleted",
+                                       "memory.restored", NULL };
   g_autoptr(GHashTable) records = NULL;
-  sqlite3_stmt *stmt;
-  int rc;
+  g_autoptr(GPtrArray) links = aios_journal_list_run_links (store, run_id, kinds, "record", error);
 
-  stmt = aios_store_prepare (store,
-                             "SELECT CAST (l.target_id AS INTEGER), MIN (l.version) FROM events e "
-                             "JOIN event_links l ON l.event_id = e.id AND l.target_kind = 'record' "
-                             "WHERE e.run_id = ? AND e.kind IN ('memory.written','memory.reverted',"
-                             "'memory.deleted','memory.restored') GROUP BY l.target_id", error);
-  if (stmt == NULL)
+  if (links == NULL)
     return NULL;
-  sqlite3_bind_int64 (stmt, 1, run_id);
   records = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+  for (guint i = 0; i < links->len; i++)
     {
-      gint64 *id = g_new (gint64, 1);
+      const AiosLinkedTarget *link = links->pdata[i];
+      gint64 id = g_ascii_strtoll (link->target_id, NULL, 10);
+      gpointer first;
 
-      *id = sqlite3_column_int64 (stmt, 0);
-      g_hash_table_insert (records, id, GINT_TO_POINTER ((int) sqlite3_column_int64 (stmt, 1)));
-    }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      aios_store_set_error (store, rc, error, _("read what the run changed"));
-      return NULL;
+      /* The first version the run wrote: the smallest linked. */
+      if (g_hash_table_lookup_extended (records, &id, NULL, &first) &&
+          GPOINTER_TO_INT (first) <= link->version)
+        continue;
+      g_hash_table_insert (records, g_memdup2 (&id, sizeof id), GINT_TO_POINTER ((int) link->version));
     }
   return g_steal_pointer (&records);
 }

@@ -555,8 +555,8 @@ aios_memory_export (AiosMemory     *self,
   AiosStore *store = aios_memory_get_store (self);
   sqlite3 *db = aios_store_get_db (store);
   g_autoptr(GPtrArray) tables = NULL;
+  g_autoptr(GPtrArray) components = NULL;
   g_autoptr(GString) head = g_string_new (NULL);
-  sqlite3_stmt *stmt;
   gboolean ok = FALSE;
   int rc;
 
@@ -572,13 +572,12 @@ aios_memory_export (AiosMemory     *self,
 
   g_string_append_printf (head, "{\"format\":\"%s\",\"version\":%d,\"exported_at\":%" PRId64 ",\"schema\":{",
                           EXPORT_FORMAT, EXPORT_VERSION, aios_store_now_ms ());
-  stmt = aios_store_prepare (store, "SELECT component, version FROM schema_versions ORDER BY component", error);
-  if (stmt == NULL)
+  components = aios_store_list_components (store, error);
+  if (components == NULL)
     goto done;
-  for (guint i = 0; (rc = sqlite3_step (stmt)) == SQLITE_ROW; i++)
-    g_string_append_printf (head, "%s\"%s\":%d", i ? "," : "",
-                            (const char *) sqlite3_column_text (stmt, 0), sqlite3_column_int (stmt, 1));
-  sqlite3_reset (stmt);
+  for (guint i = 0; i < components->len; i++)
+    g_string_append_printf (head, "%s\"%s\":%u", i ? "," : "", (const char *) components->pdata[i],
+                            aios_store_get_component_version (store, components->pdata[i]));
   g_string_append (head, "},\"tables\":{");
   if (!write_string (out, head->str, cancellable, error))
     goto done;

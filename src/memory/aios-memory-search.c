@@ -33,7 +33,7 @@
 #include <glib/gi18n.h>
 
 #include "aios-memory-private.h"
-#include "store/aios-journal.h"
+#include "store/aios-journal-query.h"
 
 #define DEFAULT_LIMIT 20
 #define RECENCY_DAYS 60.0
@@ -538,46 +538,12 @@ count_runs (Conn        *c,
             GHashTable  *together,
             GError     **error)
 {
-  sqlite3_stmt *stmt;
-  int rc;
-
-  stmt = conn_prepare (c,
-                       "SELECT l.target_id, COUNT (DISTINCT e.run_id) FROM event_links l "
-                       "JOIN events e ON e.id = l.event_id "
-                       "WHERE l.target_kind = 'record' AND l.target_id IN (SELECT value FROM json_each (?1)) "
-                       "AND e.run_id IS NOT NULL GROUP BY l.target_id", error);
-  if (stmt == NULL)
+  /* The journal answers, on this search's connection. */
+  if (!aios_journal_count_record_runs (c->db, ids_json, NULL, usage, error))
     return FALSE;
-  sqlite3_bind_text (stmt, 1, ids_json, -1, SQLITE_TRANSIENT);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_hash_table_insert (usage, g_strdup ((const char *) sqlite3_column_text (stmt, 0)),
-                         GINT_TO_POINTER (sqlite3_column_int (stmt, 1)));
-  conn_done (c, stmt);
-  if (rc != SQLITE_DONE)
-    return conn_error (c, rc, error);
-
   if (related_json == NULL)
     return TRUE;
-  stmt = conn_prepare (c,
-                       "SELECT l.target_id, COUNT (DISTINCT e.run_id) FROM event_links l "
-                       "JOIN events e ON e.id = l.event_id "
-                       "WHERE l.target_kind = 'record' AND l.target_id IN (SELECT value FROM json_each (?1)) "
-                       "AND e.run_id IN ("
-                       "  SELECT e2.run_id FROM event_links l2 JOIN events e2 ON e2.id = l2.event_id "
-                       "  WHERE l2.target_kind = 'record' AND e2.run_id IS NOT NULL "
-                       "  AND l2.target_id IN (SELECT value FROM json_each (?2))) "
-                       "GROUP BY l.target_id", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, ids_json, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, related_json, -1, SQLITE_TRANSIENT);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_hash_table_insert (together, g_strdup ((const char *) sqlite3_column_text (stmt, 0)),
-                         GINT_TO_POINTER (sqlite3_column_int (stmt, 1)));
-  conn_done (c, stmt);
-  if (rc != SQLITE_DONE)
-    return conn_error (c, rc, error);
-  return TRUE;
+  return aios_journal_count_record_runs (c->db, ids_json, related_json, together, error);
 }
 
 /* Snippets are cut here rather than by FTS5's snippet(), which costs a

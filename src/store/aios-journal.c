@@ -14,6 +14,30 @@
 
 G_DEFINE_BOXED_TYPE (AiosEvent, aios_event, aios_event_copy, aios_event_free)
 
+/**
+ * aios_event_new_from_row:
+ * @stmt: a statement on a row of AIOS_JOURNAL_EVENT_COLUMNS
+ *
+ * Returns: (transfer full): the event of the row
+ */
+AiosEvent *
+aios_event_new_from_row (sqlite3_stmt *stmt)
+{
+  AiosEvent *ev = g_new0 (AiosEvent, 1);
+
+  ev->id = sqlite3_column_int64 (stmt, 0);
+  ev->ts = sqlite3_column_int64 (stmt, 1);
+  ev->run_id = sqlite3_column_int64 (stmt, 2);
+  ev->step_id = sqlite3_column_int64 (stmt, 3);
+  ev->actor = aios_store_column_dup (stmt, 4);
+  ev->kind = aios_store_column_dup (stmt, 5);
+  ev->summary = aios_store_column_dup (stmt, 6);
+  ev->rationale = aios_store_column_dup (stmt, 7);
+  ev->payload_json = aios_store_column_dup (stmt, 8);
+  ev->cost_micros = sqlite3_column_int64 (stmt, 9);
+  return ev;
+}
+
 AiosEvent *
 aios_event_copy (const AiosEvent *event)
 {
@@ -189,21 +213,7 @@ aios_journal_list (AiosStore  *store,
   sqlite3_bind_int64 (stmt, 3, limit > 0 ? (gint64) limit : -1);
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      AiosEvent *ev = g_new0 (AiosEvent, 1);
-
-      ev->id = sqlite3_column_int64 (stmt, 0);
-      ev->ts = sqlite3_column_int64 (stmt, 1);
-      ev->run_id = sqlite3_column_int64 (stmt, 2);
-      ev->step_id = sqlite3_column_int64 (stmt, 3);
-      ev->actor = column_dup (stmt, 4);
-      ev->kind = column_dup (stmt, 5);
-      ev->summary = column_dup (stmt, 6);
-      ev->rationale = column_dup (stmt, 7);
-      ev->payload_json = column_dup (stmt, 8);
-      ev->cost_micros = sqlite3_column_int64 (stmt, 9);
-      g_ptr_array_add (events, ev);
-    }
+    g_ptr_array_add (events, aios_event_new_from_row (stmt));
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {

@@ -45,6 +45,10 @@ typedef struct {
 
 GType      aios_event_get_type    (void) G_GNUC_CONST;
 AiosEvent *aios_event_copy        (const AiosEvent *event);
+/* The columns aios_event_new_from_row() reads, in its order (run and step 0 for NULL). */
+#define AIOS_JOURNAL_EVENT_COLUMNS \
+  "id, ts, COALESCE (run_id, 0), COALESCE (step_id, 0), actor, kind, summary, rationale, payload_json, cost_micros"
+AiosEvent *aios_event_new_from_row (sqlite3_stmt   *stmt);
 void       aios_event_free        (AiosEvent       *event);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AiosEvent, aios_event_free)
 

@@ -442,6 +442,34 @@ aios_store_get_component_version (AiosStore  *self,
   return version;
 }
 
+/**
+ * aios_store_list_components:
+ *
+ * Returns: (transfer container) (element-type utf8): the schema's components
+ *   ("store", "memory", ...) in name order, or %NULL with @error; each one's
+ *   version is aios_store_get_component_version()
+ */
+GPtrArray *
+aios_store_list_components (AiosStore  *self,
+                            GError    **error)
+{
+  g_autoptr(GPtrArray) components = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt = aios_store_prepare (self, "SELECT component FROM schema_versions ORDER BY component", error);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (components, aios_store_column_dup (stmt, 0));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      aios_store_set_error (self, rc, error, _("read the schema versions"));
+      return NULL;
+    }
+  return g_steal_pointer (&components);
+}
+
 static guint
 known_version (const AiosMigration *migrations,
                gsize                n,

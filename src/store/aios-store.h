@@ -119,6 +119,8 @@ char         *aios_store_backup_rotate   (AiosStore            *self,
                                           guint                 keep,
                                           GError              **error);
 
+GPtrArray    *aios_store_list_components (AiosStore            *self,
+                                          GError              **error);
 guint         aios_store_get_component_version (AiosStore      *self,
                                                 const char     *component);
 

@@ -18,7 +18,9 @@
 
 #include "aios-approval-row.h"
 #include "aios-approval-view.h"
+#include "control/aios-runs.h"
 #include "memory/aios-memory-kinds.h"
+#include "store/aios-journal-query.h"
 
 #define MAX_DIFF_LINES 40
 
@@ -27,6 +29,7 @@ struct _AiosApprovalView
   GtkBox            parent_instance;
 
   AiosApprovalInfo *info;
+  AiosPreviewKind   preview_kind;
   char             *title;
   gboolean          editing;
 
@@ -137,7 +140,7 @@ clear_list (GtkListBox *list)
 static gboolean
 is_email (AiosApprovalView *self)
 {
-  return self->info != NULL && g_strcmp0 (self->info->action_kind, "email") == 0;
+  return self->info != NULL && self->preview_kind == AIOS_PREVIEW_EMAIL;
 }
 
 /**
@@ -443,118 +446,116 @@ record_activated_cb (AdwActionRow     *row,
 
 static guint
 fill_rationale (AiosApprovalView *self,
-                AiosStore        *store)
+                AiosWorkspace    *workspace)
 {
-  sqlite3_stmt *stmt;
+  AiosStore *store = aios_workspace_get_store (workspace);
+  g_autoptr(GPtrArray) succeeded = aios_journal_list_run_kind (store, self->info->run_id, "step.succeeded", NULL);
+  g_autoptr(GPtrArray) steps = aios_runs_list_steps (store, self->info->run_id, NULL);
+  g_autoptr(AiosEvent) asked = aios_journal_find_latest (store, "approval.requested", self->info->run_id,
+                                                         self->info->step_id);
+  gint64 micros = aios_journal_run_cost (store, self->info->run_id);
+  g_autofree char *cost = NULL;
   guint n = 0;
 
-  /* Indexed by events_run (run_id, id). */
-  stmt = aios_store_prepare (store,
-                             "SELECT s.name, e.actor, e.rationale FROM events e JOIN steps s ON s.id = e.step_id "
-                             "WHERE e.run_id = ?1 AND e.kind = 'step.succeeded' AND e.rationale IS NOT NULL "
-                             "AND e.rationale <> '' ORDER BY e.id", NULL);
-  if (stmt != NULL)
+  /* Each agent's reason, under the step that gave it. */
+  for (guint i = 0; succeeded != NULL && i < succeeded->len; i++)
     {
-      sqlite3_bind_int64 (stmt, 1, self->info->run_id);
-      while (sqlite3_step (stmt) == SQLITE_ROW)
-        {
-          const char *step = (const char *) sqlite3_column_text (stmt, 0);
-          const char *actor = (const char *) sqlite3_column_text (stmt, 1);
-          const char *rationale = (const char *) sqlite3_column_text (stmt, 2);
-          /* Translators: under an agent's reason: the step and who gave it */
-          g_autofree char *subtitle = g_strdup_printf (_("Step “%s”, %s"), step, actor);
+      const AiosEvent *event = succeeded->pdata[i];
+      const char *step = NULL;
+      g_autofree char *subtitle = NULL;
 
-          gtk_list_box_append (self->why_list, why_row (rationale, subtitle));
-          n++;
-        }
-      sqlite3_reset (stmt);
+      if (event->rationale == NULL || *event->rationale == '\0')
+        continue;
+      for (guint k = 0; steps != NULL && k < steps->len && step == NULL; k++)
+        if (((AiosStepInfo *) steps->pdata[k])->id == event->step_id)
+          step = ((AiosStepInfo *) steps->pdata[k])->name;
+      if (step == NULL)
+        continue;
+      /* Translators: under an agent's reason: the step and who gave it */
+      subtitle = g_strdup_printf (_("Step “%s”, %s"), step, event->actor);
+      gtk_list_box_append (self->why_list, why_row (event->rationale, subtitle));
+      n++;
     }
 
   /* The checkpoint's own reason: the policy that asked. */
-  stmt = aios_store_prepare (store,
-                             "SELECT rationale FROM events WHERE run_id = ?1 AND step_id = ?2 "
-                             "AND kind = 'approval.requested' ORDER BY id DESC LIMIT 1",
-                             NULL);
-  if (stmt != NULL)
+  if (asked != NULL)
     {
-      sqlite3_bind_int64 (stmt, 1, self->info->run_id);
-      sqlite3_bind_int64 (stmt, 2, self->info->step_id);
-      if (sqlite3_step (stmt) == SQLITE_ROW)
-        {
-          const char *policy = (const char *) sqlite3_column_text (stmt, 0);
-
-          /* Without a policy's word the flow itself asks at this step. */
-          if (policy != NULL && *policy != '\0')
-            gtk_list_box_append (self->why_list, why_row (policy, _("Why it asks you: the workspace’s policy")));
-          else
-            gtk_list_box_append (self->why_list, why_row (_("This step of the flow always asks you first"),
-                                                          _("Why it asks you")));
-          n++;
-        }
-      sqlite3_reset (stmt);
+      /* Without a policy's word the flow itself asks at this step. */
+      if (asked->rationale != NULL && *asked->rationale != '\0')
+        gtk_list_box_append (self->why_list, why_row (asked->rationale, _("Why it asks you: the workspace’s policy")));
+      else
+        gtk_list_box_append (self->why_list, why_row (_("This step of the flow always asks you first"),
+                                                      _("Why it asks you")));
+      n++;
     }
 
   /* What the run has cost in model calls so far (0 with the built-in engine). */
-  stmt = aios_store_prepare (store, "SELECT COALESCE (SUM (cost_micros), 0) FROM events WHERE run_id = ?1", NULL);
-  if (stmt != NULL)
-    {
-      sqlite3_bind_int64 (stmt, 1, self->info->run_id);
-      if (sqlite3_step (stmt) == SQLITE_ROW)
-        {
-          gint64 micros = sqlite3_column_int64 (stmt, 0);
-          g_autofree char *cost = micros > 0
-            /* Translators: the model cost of a run, in the unit of the configured model prices */
-            ? g_strdup_printf (_("Model calls so far cost %.4f"), micros / 1e6)
-            : g_strdup (_("No model costs so far"));
-
-          gtk_list_box_append (self->why_list, why_row (cost, _("Cost of this run")));
-          n++;
-        }
-      sqlite3_reset (stmt);
-    }
+  cost = micros > 0
+    /* Translators: the model cost of a run, in the unit of the configured model prices */
+    ? g_strdup_printf (_("Model calls so far cost %.4f"), micros / 1e6)
+    : g_strdup (_("No model costs so far"));
+  gtk_list_box_append (self->why_list, why_row (cost, _("Cost of this run")));
+  n++;
   return n;
 }
 
+typedef struct {
+  gint64 id;
+  gint64 version;  /* the newest the run's steps read */
+} UsedRecord;
+
 static guint
 fill_records (AiosApprovalView *self,
-              AiosStore        *store)
+              AiosWorkspace    *workspace)
 {
-  sqlite3_stmt *stmt;
+  static const char *const kinds[] = { "step.succeeded", NULL };
+  g_autoptr(GPtrArray) links = aios_journal_list_run_links (aios_workspace_get_store (workspace),
+                                                            self->info->run_id, kinds, "record", NULL);
+  g_autoptr(GArray) used = g_array_new (FALSE, FALSE, sizeof (UsedRecord));
   guint n = 0;
 
-  stmt = aios_store_prepare (store,
-                             "SELECT CAST (l.target_id AS INTEGER) AS rid, MAX (l.version), "
-                             "COALESCE (v.title, r.title, ''), COALESCE (r.kind, '') "
-                             "FROM events e JOIN event_links l ON l.event_id = e.id "
-                             "LEFT JOIN records r ON r.id = CAST (l.target_id AS INTEGER) "
-                             "LEFT JOIN record_versions v ON v.record_id = r.id AND v.version = l.version "
-                             "WHERE e.run_id = ?1 AND e.kind = 'step.succeeded' AND l.target_kind = 'record' "
-                             "GROUP BY rid ORDER BY MIN (e.id), rid", NULL);
-  if (stmt == NULL)
+  if (links == NULL)
     return 0;
-  sqlite3_bind_int64 (stmt, 1, self->info->run_id);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
+  /* In the order the run first read them, each at the newest version read. */
+  for (guint i = 0; i < links->len; i++)
     {
-      gint64 id = sqlite3_column_int64 (stmt, 0);
-      gint64 version = sqlite3_column_int64 (stmt, 1);
-      const char *title = (const char *) sqlite3_column_text (stmt, 2);
-      const char *kind = (const char *) sqlite3_column_text (stmt, 3);
+      const AiosLinkedTarget *link = links->pdata[i];
+      UsedRecord record = { g_ascii_strtoll (link->target_id, NULL, 10), link->version };
+      guint k;
+
+      for (k = 0; k < used->len; k++)
+        if (g_array_index (used, UsedRecord, k).id == record.id)
+          break;
+      if (k == used->len)
+        g_array_append_val (used, record);
+      else if (record.version > g_array_index (used, UsedRecord, k).version)
+        g_array_index (used, UsedRecord, k).version = record.version;
+    }
+
+  for (guint i = 0; i < used->len; i++)
+    {
+      const UsedRecord *record = &g_array_index (used, UsedRecord, i);
+      g_autoptr(AiosRecord) version = aios_memory_get_version (aios_workspace_get_memory (workspace),
+                                                               record->id, record->version, NULL);
+      g_autoptr(AiosRecord) current = version == NULL
+        ? aios_memory_get (aios_workspace_get_memory (workspace), record->id, NULL) : NULL;
+      const AiosRecord *shown = version != NULL ? version : current;
+      const char *kind = shown != NULL ? shown->kind : "";
       const AiosKindSpec *spec = aios_memory_kind_lookup (kind);
       /* Translators: a memory record's kind and the version an agent read */
       g_autofree char *subtitle = g_strdup_printf (_("%s, version %" PRId64),
-                                                   spec ? _(spec->label) : kind, version);
-      GtkWidget *row = why_row (title, subtitle);
+                                                   spec ? _(spec->label) : kind, record->version);
+      GtkWidget *row = why_row (shown != NULL && shown->title != NULL ? shown->title : "", subtitle);
       GtkWidget *arrow = gtk_image_new_from_icon_name ("go-next-symbolic");
 
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), arrow);
       gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
       gtk_widget_set_tooltip_text (row, _("Show in Memory"));
-      g_object_set_data (G_OBJECT (row), "record-id", GSIZE_TO_POINTER ((gsize) id));
+      g_object_set_data (G_OBJECT (row), "record-id", GSIZE_TO_POINTER ((gsize) record->id));
       g_signal_connect_object (row, "activated", G_CALLBACK (record_activated_cb), self, 0);
       gtk_list_box_append (self->records_list, row);
       n++;
     }
-  sqlite3_reset (stmt);
   return n;
 }
 
@@ -562,8 +563,10 @@ fill_records (AiosApprovalView *self,
 
 /**
  * aios_approval_view_show:
- * @store: where the journal and memory are read
+ * @workspace: (nullable): where the journal and memory are read (without
+ *   one, only the preview shows)
  * @info: the approval (copied)
+ * @preview_kind: how its connector's preview reads (aios_approval_info_get_preview_kind())
  * @title: its one-line name ("Email to Dana Whitfield")
  * @flow_title: (nullable): the title of the run's flow
  *
@@ -571,8 +574,9 @@ fill_records (AiosApprovalView *self,
  */
 void
 aios_approval_view_show (AiosApprovalView       *self,
-                         AiosStore              *store,
+                         AiosWorkspace          *workspace,
                          const AiosApprovalInfo *info,
+                         AiosPreviewKind         preview_kind,
                          const char             *title,
                          const char             *flow_title)
 {
@@ -602,11 +606,12 @@ aios_approval_view_show (AiosApprovalView       *self,
                             flow_title ? flow_title : info->flow_id, info->run_id, info->step_name, age);
   gtk_label_set_text (self->meta_label, meta);
 
-  if (g_strcmp0 (info->action_kind, "email") == 0)
+  self->preview_kind = preview_kind;
+  if (preview_kind == AIOS_PREVIEW_EMAIL)
     show_email (self);
-  else if (g_strcmp0 (info->action_kind, "invoice") == 0)
+  else if (preview_kind == AIOS_PREVIEW_INVOICE)
     show_invoice (self);
-  else if (g_strcmp0 (info->action_kind, "webhook") == 0)
+  else if (preview_kind == AIOS_PREVIEW_REQUEST)
     show_webhook (self);
   else
     show_code (self, g_strcmp0 (info->action_kind, "output") == 0 ? _("The step’s result") : info->action_kind,
@@ -617,8 +622,8 @@ aios_approval_view_show (AiosApprovalView       *self,
 
   clear_list (self->why_list);
   clear_list (self->records_list);
-  gtk_widget_set_visible (self->why_box, store != NULL && fill_rationale (self, store) > 0);
-  gtk_widget_set_visible (self->records_box, store != NULL && fill_records (self, store) > 0);
+  gtk_widget_set_visible (self->why_box, workspace != NULL && fill_rationale (self, workspace) > 0);
+  gtk_widget_set_visible (self->records_box, workspace != NULL && fill_records (self, workspace) > 0);
 }
 
 const AiosApprovalInfo *

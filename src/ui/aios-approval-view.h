@@ -4,8 +4,8 @@
 #include <adwaita.h>
 #include <json-glib/json-glib.h>
 
+#include "app/aios-workspace.h"
 #include "control/aios-approvals.h"
-#include "store/aios-store.h"
 
 G_BEGIN_DECLS
 
@@ -13,8 +13,9 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (AiosApprovalView, aios_approval_view, AIOS, APPROVAL_VIEW, GtkBox)
 
 void                    aios_approval_view_show         (AiosApprovalView       *self,
-                                                         AiosStore              *store,
+                                                         AiosWorkspace          *workspace,
                                                          const AiosApprovalInfo *info,
+                                                         AiosPreviewKind         preview_kind,
                                                          const char             *title,
                                                          const char             *flow_title);
 const AiosApprovalInfo *aios_approval_view_get_approval (AiosApprovalView       *self);

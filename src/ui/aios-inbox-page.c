@@ -75,87 +75,11 @@ static GParamSpec *properties[N_PROPS];
 
 static void update_actions (AiosInboxPage *self);
 
-/* Titles: "Email to Dana Whitfield" */
-
-static const char *
-json_string (JsonNode   *node,
-             const char *name)
-{
-  JsonObject *object = node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-  JsonNode *member = object ? json_object_get_member (object, name) : NULL;
-
-  if (member == NULL || !JSON_NODE_HOLDS_VALUE (member) || json_node_get_value_type (member) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (member);
-}
-
-/* The run's input `name` (who the run is about), or NULL. */
-static char *
-run_input_name (AiosStore *store,
-                gint64     run_id)
-{
-  g_autofree char *input_json = aios_runs_get_input_json (store, run_id, NULL);
-  g_autoptr(JsonNode) input = input_json != NULL ? json_from_string (input_json, NULL) : NULL;
-  const char *name;
-
-  name = json_string (input, "name");
-  return name != NULL && *name != '\0' ? g_strdup (name) : NULL;
-}
-
-static void
-approval_texts (const AiosApprovalInfo *info,
-                char                  **icon,
-                char                  **title,
-                char                  **subtitle)
-{
-  g_autofree char *recipient = aios_approval_info_dup_recipient (info);
-  const char *name = info->run_name;
-  const char *kind = info->action_kind;
-
-  if (g_strcmp0 (kind, "email") == 0)
-    {
-      *icon = g_strdup ("mail-unread-symbolic");
-      /* Translators: an inbox title; %s is a person's name or address */
-      *title = g_strdup_printf (_("Email to %s"), recipient ? recipient : _("no one"));
-      *subtitle = g_strdup (json_string (info->preview, "subject"));
-    }
-  else if (g_strcmp0 (kind, "invoice") == 0)
-    {
-      *icon = g_strdup ("x-office-spreadsheet-symbolic");
-      /* Translators: an inbox title; %s is a client's name or address */
-      *title = g_strdup_printf (_("Invoice to %s"), recipient ? recipient : "");
-      *subtitle = g_strdup (json_string (info->preview, "total_text"));
-    }
-  else if (g_strcmp0 (kind, "webhook") == 0)
-    {
-      const char *url = json_string (info->preview, "url");
-      g_autoptr(GUri) uri = url ? g_uri_parse (url, G_URI_FLAGS_NONE, NULL) : NULL;
-      const char *host = uri ? g_uri_get_host (uri) : NULL;
-      JsonObject *headers = info->preview && JSON_NODE_HOLDS_OBJECT (info->preview) &&
-                            json_object_has_member (json_node_get_object (info->preview), "headers")
-                            ? json_object_get_object_member (json_node_get_object (info->preview), "headers") : NULL;
-      const char *event = headers ? json_object_get_string_member_with_default (headers, "X-Aios-Event", NULL) : NULL;
-
-      *icon = g_strdup ("network-transmit-symbolic");
-      /* Translators: an inbox title; %s is the receiving server */
-      *title = g_strdup_printf (_("Webhook to %s"), host ? host : url ? url : "");
-      *subtitle = g_strdup (event ? event : url);
-    }
-  else
-    {
-      *icon = g_strdup ("emblem-documents-symbolic");
-      /* Translators: an inbox title: a step's result waiting to be checked */
-      *title = name ? g_strdup_printf (_("Result of “%s” for %s"), info->step_name, name)
-                    : g_strdup_printf (_("Result of “%s”"), info->step_name);
-      *subtitle = g_strdup (info->flow_id);
-    }
-}
-
 static char *
 run_title (AiosStore         *store,
            const AiosRunInfo *info)
 {
-  g_autofree char *name = run_input_name (store, info->id);
+  g_autofree char *name = aios_runs_get_input_name (store, info->id, NULL);
 
   /* Translators: an inbox title for a run that failed; %s is who it was for */
   if (name != NULL)
@@ -246,7 +170,9 @@ show_approval (AiosInboxPage *self,
       return;
     }
   flow = aios_flow_registry_lookup (aios_workspace_get_flows (self->workspace), info->flow_id, NULL);
-  aios_approval_view_show (self->approval_view, store, info, title, flow ? aios_flow_get_title (flow) : NULL);
+  aios_approval_view_show (self->approval_view, self->workspace, info,
+                           aios_approval_info_get_preview_kind (info, aios_workspace_get_connectors (self->workspace)),
+                           title, flow ? aios_flow_get_title (flow) : NULL);
   set_editing (self, FALSE);
   gtk_stack_set_visible_child_name (self->detail_stack, "approval");
 }
@@ -376,7 +302,7 @@ aios_inbox_page_reload (AiosInboxPage *self)
     {
       AiosApprovalInfo *info = approvals->pdata[i];
       AiosInboxItem *listed = aios_inbox_model_find (self->model, AIOS_INBOX_ITEM_APPROVAL, info->id, NULL);
-      g_autofree char *icon = NULL, *title = NULL, *subtitle = NULL;
+      g_autoptr(AiosActionDescription) description = NULL;
 
       /* The texts of an item already listed are kept: only arrivals are described. */
       if (listed != NULL)
@@ -384,9 +310,10 @@ aios_inbox_page_reload (AiosInboxPage *self)
           g_ptr_array_add (items, g_object_ref (listed));
           continue;
         }
-      approval_texts (info, &icon, &title, &subtitle);
-      g_ptr_array_add (items, aios_inbox_item_new (AIOS_INBOX_ITEM_APPROVAL, info->id, icon, title,
-                                                   subtitle, info->created_at));
+      description = aios_approval_info_describe (info, aios_workspace_get_connectors (self->workspace));
+      g_ptr_array_add (items, aios_inbox_item_new (AIOS_INBOX_ITEM_APPROVAL, info->id,
+                                                   aios_approval_info_get_icon_name (info, aios_workspace_get_connectors (self->workspace)),
+                                                   description->title, description->subtitle, info->created_at));
     }
   for (guint i = 0; i < runs->len; i++)
     {

@@ -29,46 +29,13 @@
 #define MAX_PAGES 12
 #define MAX_SHIFT 1000
 
-#define COLUMNS \
-  "SELECT id, ts, COALESCE (run_id, 0), COALESCE (step_id, 0), actor, kind, summary, " \
-  "rationale, payload_json, cost_micros FROM events "
-#define ANY_RUN "AND ?3 = 0 "
-#define ONE_RUN "AND run_id = ?3 "
-#define FILTER \
-  "AND (?4 IS NULL OR kind GLOB ?4) " \
-  "AND (?5 = 0 OR (?5 = 1 AND (kind GLOB 'approval.*' OR kind GLOB 'policy.*')) " \
-  "  OR (?5 = 2 AND (kind GLOB '*.failed' OR kind IN ('outbox.unknown', 'budget.exceeded')))) " \
-  "AND (?6 IS NULL OR summary LIKE ?6 ESCAPE '\\' OR rationale LIKE ?6 ESCAPE '\\' " \
-  "  OR actor LIKE ?6 ESCAPE '\\' OR kind LIKE ?6 ESCAPE '\\') "
-
-/* Index 0: any run; 1: one run (the (run_id, id) index serves it). */
-static const char *page_sql[2] = {
-  COLUMNS "WHERE id < ?1 AND id <= ?2 " ANY_RUN FILTER "ORDER BY id DESC LIMIT ?7 OFFSET ?8",
-  COLUMNS "WHERE id < ?1 AND id <= ?2 " ONE_RUN FILTER "ORDER BY id DESC LIMIT ?7 OFFSET ?8",
-};
-static const char *head_sql[2] = {
-  COLUMNS "WHERE id > ?1 AND id <= ?2 " ANY_RUN FILTER "ORDER BY id DESC",
-  COLUMNS "WHERE id > ?1 AND id <= ?2 " ONE_RUN FILTER "ORDER BY id DESC",
-};
-static const char *count_sql[2] = {
-  "SELECT COUNT (*) FROM events WHERE id > ?1 AND id <= ?2 " ANY_RUN FILTER,
-  "SELECT COUNT (*) FROM events WHERE id > ?1 AND id <= ?2 " ONE_RUN FILTER,
-};
-
-typedef struct {
-  gint64           run_id;
-  char            *kind_glob;  /* nullable: "run.*" */
-  AiosJournalShow  show;
-  char            *search;     /* nullable: a LIKE pattern, escaped */
-} Filter;
-
 struct _AiosJournalModel
 {
   GObject     parent_instance;
 
   AiosStore  *store;
   sqlite3    *reader;        /* used by one worker at a time */
-  Filter      filter;
+  AiosJournalFilter filter;
 
   gint64      top;           /* the snapshot: events with id <= top */
   guint       n_items;
@@ -102,76 +69,24 @@ static GParamSpec *properties[N_PROPS];
 
 static void start_pending (AiosJournalModel *self);
 
-static void
-filter_clear (Filter *filter)
-{
-  g_clear_pointer (&filter->kind_glob, g_free);
-  g_clear_pointer (&filter->search, g_free);
-}
-
-static void
-filter_copy (const Filter *from,
-             Filter       *to)
-{
-  to->run_id = from->run_id;
-  to->kind_glob = g_strdup (from->kind_glob);
-  to->show = from->show;
-  to->search = g_strdup (from->search);
-}
-
-static void
-bind_filter (sqlite3_stmt *stmt,
-             const Filter *filter,
-             gint64        a,
-             gint64        b)
-{
-  sqlite3_bind_int64 (stmt, 1, a);
-  sqlite3_bind_int64 (stmt, 2, b);
-  sqlite3_bind_int64 (stmt, 3, filter->run_id);
-  if (filter->kind_glob != NULL)
-    sqlite3_bind_text (stmt, 4, filter->kind_glob, -1, SQLITE_TRANSIENT);
-  else
-    sqlite3_bind_null (stmt, 4);
-  sqlite3_bind_int (stmt, 5, filter->show);
-  if (filter->search != NULL)
-    sqlite3_bind_text (stmt, 6, filter->search, -1, SQLITE_TRANSIENT);
-  else
-    sqlite3_bind_null (stmt, 6);
-}
-
-static AiosJournalEntry *
-read_entry (sqlite3_stmt *stmt)
-{
-  AiosEvent *event = g_new0 (AiosEvent, 1);
-
-  event->id = sqlite3_column_int64 (stmt, 0);
-  event->ts = sqlite3_column_int64 (stmt, 1);
-  event->run_id = sqlite3_column_int64 (stmt, 2);
-  event->step_id = sqlite3_column_int64 (stmt, 3);
-  event->actor = aios_store_column_dup (stmt, 4);
-  event->kind = aios_store_column_dup (stmt, 5);
-  event->summary = aios_store_column_dup (stmt, 6);
-  event->rationale = aios_store_column_dup (stmt, 7);
-  event->payload_json = aios_store_column_dup (stmt, 8);
-  event->cost_micros = sqlite3_column_int64 (stmt, 9);
-  return aios_journal_entry_new (event);
-}
-
-/* Runs @stmt on the main connection; a read error leaves a short page,
- * which shows as missing rows rather than stopping the window. */
+/* Wraps the journal's events as the model's items; a read error leaves a
+ * short page, which shows as missing rows rather than stopping the window. */
 static GPtrArray *
-read_entries (AiosJournalModel *self,
-              sqlite3_stmt     *stmt)
+entries_of (GPtrArray    *events,
+            const GError *error)
 {
   GPtrArray *entries = g_ptr_array_new_with_free_func (g_object_unref);
-  int rc;
 
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (entries, read_entry (stmt));
-  if (rc != SQLITE_DONE)
-    g_warning ("Could not read the journal: %s", sqlite3_errmsg (aios_store_get_db (self->store)));
-  sqlite3_reset (stmt);
-  sqlite3_clear_bindings (stmt);
+  if (events == NULL)
+    {
+      g_warning ("Could not read the journal: %s", error != NULL ? error->message : "?");
+      return entries;
+    }
+  /* The entries take the events over. */
+  g_ptr_array_set_free_func (events, NULL);
+  for (guint i = 0; i < events->len; i++)
+    g_ptr_array_add (entries, aios_journal_entry_new (events->pdata[i]));
+  g_ptr_array_unref (events);
   return entries;
 }
 
@@ -191,7 +106,7 @@ clear_cache (AiosJournalModel *self)
 /* ---- counting, on a worker thread ---- */
 
 typedef struct {
-  Filter  filter;
+  AiosJournalFilter filter;
   gint64  since;       /* count events with id > since */
   guint   generation;
   gboolean full;
@@ -202,41 +117,8 @@ typedef struct {
 static void
 count_free (Count *count)
 {
-  filter_clear (&count->filter);
+  aios_journal_filter_clear (&count->filter);
   g_free (count);
-}
-
-static gboolean
-count_in_reader (sqlite3  *db,
-                 Count    *count,
-                 GError  **error)
-{
-  sqlite3_stmt *stmt = NULL;
-  int rc;
-
-  rc = sqlite3_prepare_v2 (db, "SELECT COALESCE (MAX (id), 0) FROM events", -1, &stmt, NULL);
-  if (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    count->top = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_ROW)
-    goto failed;
-
-  rc = sqlite3_prepare_v2 (db, count_sql[count->filter.run_id != 0], -1, &stmt, NULL);
-  if (rc == SQLITE_OK)
-    {
-      bind_filter (stmt, &count->filter, count->since, count->top);
-      if ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-        count->count = sqlite3_column_int64 (stmt, 0);
-    }
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_ROW)
-    goto failed;
-  return TRUE;
-
-failed:
-  g_set_error (error, AIOS_STORE_ERROR, AIOS_STORE_ERROR_FAILED,
-               _("Could not count the journal’s events: %s"), sqlite3_errmsg (db));
-  return FALSE;
 }
 
 static void
@@ -249,7 +131,7 @@ count_thread (GTask        *task,
   Count *count = task_data;
   GError *error = NULL;
 
-  if (!count_in_reader (self->reader, count, &error))
+  if (!aios_journal_count_on (self->reader, &count->filter, count->since, &count->top, &count->count, &error))
     g_task_return_error (task, error);
   else
     g_task_return_boolean (task, TRUE);
@@ -336,7 +218,7 @@ start_pending (AiosJournalModel *self)
     }
 
   count = g_new0 (Count, 1);
-  filter_copy (&self->filter, &count->filter);
+  aios_journal_filter_copy (&self->filter, &count->filter);
   count->generation = self->generation;
   count->full = self->pending_full;
   count->since = count->full ? 0 : self->top;
@@ -362,30 +244,25 @@ on_committed (AiosJournalModel *self)
 static GPtrArray *
 load_head (AiosJournalModel *self)
 {
-  sqlite3_stmt *stmt = aios_store_prepare (self->store, head_sql[self->filter.run_id != 0], NULL);
+  g_autoptr(GError) error = NULL;
+  GPtrArray *events = aios_journal_query_newer (self->store, &self->filter, self->base_top, self->top, &error);
 
-  if (stmt == NULL)
-    return g_ptr_array_new_with_free_func (g_object_unref);
-  bind_filter (stmt, &self->filter, self->base_top, self->top);
-  return read_entries (self, stmt);
+  return entries_of (events, error);
 }
 
 static GPtrArray *
 load_page (AiosJournalModel *self,
            guint             k)
 {
-  sqlite3_stmt *stmt = aios_store_prepare (self->store, page_sql[self->filter.run_id != 0], NULL);
-  GPtrArray *entries;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *events, *entries;
   guint j = MIN (k, self->bounds->len - 1);
 
-  if (stmt == NULL)
-    return g_ptr_array_new_with_free_func (g_object_unref);
   while (g_array_index (self->bounds, gint64, j) == 0)
     j--;
-  bind_filter (stmt, &self->filter, g_array_index (self->bounds, gint64, j), self->base_top);
-  sqlite3_bind_int (stmt, 7, PAGE);
-  sqlite3_bind_int64 (stmt, 8, (gint64) (k - j) * PAGE);
-  entries = read_entries (self, stmt);
+  events = aios_journal_query_older (self->store, &self->filter, g_array_index (self->bounds, gint64, j),
+                                     self->base_top, PAGE, (k - j) * PAGE, &error);
+  entries = entries_of (events, error);
 
   if (entries->len > 0)
     {
@@ -472,7 +349,7 @@ aios_journal_model_finalize (GObject *object)
   g_clear_pointer (&self->pages, g_hash_table_unref);
   g_clear_pointer (&self->bounds, g_array_unref);
   g_queue_clear (&self->lru);
-  filter_clear (&self->filter);
+  aios_journal_filter_clear (&self->filter);
   g_clear_pointer (&self->reader, sqlite3_close);
   g_clear_object (&self->store);
   G_OBJECT_CLASS (aios_journal_model_parent_class)->finalize (object);
@@ -598,7 +475,7 @@ aios_journal_model_set_filter (AiosJournalModel *self,
       g_strcmp0 (self->filter.kind_glob, glob) == 0 && g_strcmp0 (self->filter.search, pattern) == 0)
     return;
 
-  filter_clear (&self->filter);
+  aios_journal_filter_clear (&self->filter);
   self->filter.run_id = run_id;
   self->filter.kind_glob = g_steal_pointer (&glob);
   self->filter.show = show;

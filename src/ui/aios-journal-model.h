@@ -3,21 +3,9 @@
 
 #include <gio/gio.h>
 
-#include "store/aios-store.h"
+#include "store/aios-journal-query.h"
 
 G_BEGIN_DECLS
-
-/**
- * AiosJournalShow:
- * @AIOS_JOURNAL_SHOW_ALL: every event
- * @AIOS_JOURNAL_SHOW_DECISIONS: approvals and policy decisions only
- * @AIOS_JOURNAL_SHOW_FAILURES: failures only
- */
-typedef enum {
-  AIOS_JOURNAL_SHOW_ALL,
-  AIOS_JOURNAL_SHOW_DECISIONS,
-  AIOS_JOURNAL_SHOW_FAILURES,
-} AiosJournalShow;
 
 #define AIOS_JOURNAL_MODEL_PAGE_SIZE 200
 

@@ -23,7 +23,7 @@
 #include "aios-timeline-page.h"
 #include "aios-window.h"
 #include "control/aios-runs.h"
-#include "store/aios-journal.h"
+#include "store/aios-journal-query.h"
 
 #define FINISHED_SHOWN 50
 
@@ -544,17 +544,9 @@ show_run (AiosRunsPage *self,
     }
   {
     g_autoptr(GString) signature = g_string_new (NULL);
-    sqlite3_stmt *stmt = aios_store_prepare (aios_workspace_get_store (self->workspace),
-                                             "SELECT MAX (id) FROM events WHERE run_id = ?", NULL);
-
     append_signature (signature, info);
-    if (stmt != NULL)
-      {
-        sqlite3_bind_int64 (stmt, 1, run_id);
-        if (sqlite3_step (stmt) == SQLITE_ROW)
-          g_string_append_printf (signature, "%" PRId64, (gint64) sqlite3_column_int64 (stmt, 0));
-        sqlite3_reset (stmt);
-      }
+    g_string_append_printf (signature, "%" PRId64,
+                            aios_journal_last_run_event_id (aios_workspace_get_store (self->workspace), run_id, NULL));
     if (g_strcmp0 (signature->str, self->detail_signature) == 0)
       return;
     g_free (self->detail_signature);

@@ -20,8 +20,8 @@ import tempfile
 OWNERS = {
     "schema_versions": ["store/aios-store.c"],
     "config": ["store/aios-config.c"],
-    "events": ["store/aios-journal.c"],
-    "event_links": ["store/aios-journal.c"],
+    "events": ["store/aios-journal*.c"],
+    "event_links": ["store/aios-journal*.c"],
     "records": ["memory/aios-memory*.c", "memory/aios-record-list.c"],
     "record_versions": ["memory/aios-memory*.c", "memory/aios-record-list.c"],
     "record_keys": ["memory/aios-memory*.c"],

@@ -702,7 +702,7 @@ test_previews (void)
   info.created_at = g_get_real_time () / 1000 - 3 * 3600 * 1000;
   g_assert_nonnull (info.request);
   g_assert_nonnull (info.preview);
-  aios_approval_view_show (AIOS_APPROVAL_VIEW (view), NULL, &info, "Invoice to Harbor Coffee Roasters", "Monthly invoice");
+  aios_approval_view_show (AIOS_APPROVAL_VIEW (view), NULL, &info, AIOS_PREVIEW_INVOICE, "Invoice to Harbor Coffee Roasters", "Monthly invoice");
   g_assert_false (aios_approval_view_can_edit (AIOS_APPROVAL_VIEW (view)));
   gtk_window_present (GTK_WINDOW (window));
   g_assert_true (aios_ui_test_wait (is_mapped, window, 10000));
@@ -727,7 +727,7 @@ test_previews (void)
   info.request = json_from_string ("{\"event\": \"lead.created\", \"body\": {\"lead\": {\"name\": \"Dana Whitfield\", \"score\": 70}}}", NULL);
   info.preview = json_from_string (webhook_preview, NULL);
   g_assert_nonnull (info.preview);
-  aios_approval_view_show (AIOS_APPROVAL_VIEW (view), NULL, &info, "Webhook to hooks.example", NULL);
+  aios_approval_view_show (AIOS_APPROVAL_VIEW (view), NULL, &info, AIOS_PREVIEW_REQUEST, "Webhook to hooks.example", NULL);
   wait_painted (window);
   g_assert_true (labels_contain (view, "POST https://hooks.example/aios"));
   {
