@@ -22,9 +22,10 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
-#include "aios-coordinator-private.h"
+#include "aios-coordinator.h"
 #include "aios-policy.h"
 #include "agents/aios-template.h"
+#include "store/aios-journal.h"
 
 struct _AiosPolicy
 {
@@ -336,6 +337,26 @@ aios_policy_list_rules (AiosPolicy  *self,
   return g_steal_pointer (&rules);
 }
 
+/* A rule's change, in the journal, inside the caller's transaction. */
+static gboolean
+journal_rule_change (AiosPolicy  *self,
+                     const char  *actor,
+                     const char  *kind,
+                     const char  *summary,
+                     const char  *rationale,
+                     const char  *payload_json,
+                     GError     **error)
+{
+  AiosEvent ev = { 0 };
+
+  ev.actor = (char *) actor;
+  ev.kind = (char *) kind;
+  ev.summary = (char *) summary;
+  ev.rationale = (char *) rationale;
+  ev.payload_json = (char *) payload_json;
+  return aios_journal_append (self->store, &ev, error) > 0;
+}
+
 /**
  * aios_policy_add_rule:
  * @connector: a connector name, or "*" for any
@@ -397,8 +418,7 @@ aios_policy_add_rule (AiosPolicy  *self,
     }
   id = sqlite3_last_insert_rowid (aios_store_get_db (self->store));
   summary = g_strdup_printf ("Policy rule “%s” added: %s %s actions", name, allow ? "allow" : "deny", connector);
-  if (!aios_coordinator_journal (self->store, 0, 0, actor, "policy.rule-added", summary, description,
-                                 conditions_json, error))
+  if (!journal_rule_change (self, actor, "policy.rule-added", summary, description, conditions_json, error))
     goto fail;
   if (!aios_store_commit (self->store, error))
     return 0;
@@ -438,7 +458,7 @@ aios_policy_remove_rule (AiosPolicy  *self,
       goto fail;
     }
   summary = g_strdup_printf ("Policy rule “%s” removed", name);
-  if (!aios_coordinator_journal (self->store, 0, 0, actor, "policy.rule-removed", summary, NULL, NULL, error))
+  if (!journal_rule_change (self, actor, "policy.rule-removed", summary, NULL, NULL, error))
     goto fail;
   return aios_store_commit (self->store, error);
 
