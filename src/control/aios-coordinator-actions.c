@@ -106,7 +106,8 @@ insert_outbox (AiosStore   *store,
  * @output: the agent's output
  * @step_error: (out): set when the step must fail (deny, no connector, a
  *   request the connector refuses): the caller records the failure
- * @outcome: (out): "waiting" (an approval) or "queued" (allowed: send next)
+ * @outcome: (out): %AIOS_STEP_OUTCOME_WAITING (an approval), _QUEUED (allowed:
+ *   send next) or _SUCCEEDED (an allowed output)
  *
  * Passes a step's checkpoint, inside the caller's transaction.
  */
@@ -117,7 +118,7 @@ aios_coordinator_tx_checkpoint (AiosCoordinator     *self,
                                 const AiosFlowStep  *step,
                                 JsonObject          *scope,
                                 JsonNode            *output,
-                                const char         **outcome,
+                                AiosStepOutcome     *outcome,
                                 GError             **step_error,
                                 GError             **error)
 {
@@ -132,7 +133,7 @@ aios_coordinator_tx_checkpoint (AiosCoordinator     *self,
   AiosPolicyDecision decision = AIOS_POLICY_ASK;
   gint64 approval_id, expiry_s;
 
-  *outcome = NULL;
+  *outcome = AIOS_STEP_OUTCOME_NONE;
 
   if (step->action_connector != NULL)
     {
@@ -190,13 +191,13 @@ aios_coordinator_tx_checkpoint (AiosCoordinator     *self,
           /* An allowed output checkpoint: the step is done. */
           if (!set_step (store, step_id, "succeeded", NULL, output_json, NULL, error))
             return FALSE;
-          *outcome = "succeeded";
+          *outcome = AIOS_STEP_OUTCOME_SUCCEEDED;
           return TRUE;
         }
       if (!set_step (store, step_id, "queued", "send", output_json, NULL, error) ||
           insert_outbox (store, run_id, step_id, 0, rule, kind, request, error) == 0)
         return FALSE;
-      *outcome = "queued";
+      *outcome = AIOS_STEP_OUTCOME_QUEUED;
       return TRUE;
     }
 
@@ -234,7 +235,7 @@ aios_coordinator_tx_checkpoint (AiosCoordinator     *self,
   if (!aios_coordinator_set_run_status (store, run_id, "running", "waiting", NULL, "system",
                                         "Run waiting for an approval", error))
     return FALSE;
-  *outcome = "waiting";
+  *outcome = AIOS_STEP_OUTCOME_WAITING;
   return TRUE;
 }
 

@@ -7,6 +7,19 @@
 
 G_BEGIN_DECLS
 
+/* How a step attempt ended, once its transaction is written. */
+typedef enum {
+  AIOS_STEP_OUTCOME_NONE,       /* nothing was recorded (the transaction failed) */
+  AIOS_STEP_OUTCOME_CANCELLED,  /* the run was cancelled meanwhile: nothing to announce */
+  AIOS_STEP_OUTCOME_SUCCEEDED,
+  AIOS_STEP_OUTCOME_QUEUED,     /* its action is allowed: the send comes next */
+  AIOS_STEP_OUTCOME_WAITING,    /* for an approval, or for its retry */
+  AIOS_STEP_OUTCOME_FAILED,
+} AiosStepOutcome;
+
+/* "succeeded", "queued", "waiting", "failed": the step-finished signal's words. */
+const char *aios_step_outcome_to_string (AiosStepOutcome outcome);
+
 /* Shared by the coordinator's files (transitions, actions, forks). All of
  * these run inside the caller's open transaction. */
 
@@ -57,7 +70,7 @@ gboolean    aios_coordinator_tx_checkpoint    (AiosCoordinator     *self,
                                                const AiosFlowStep  *step,
                                                JsonObject          *scope,
                                                JsonNode            *output,
-                                               const char         **outcome,
+                                               AiosStepOutcome     *outcome,
                                                GError             **step_error,
                                                GError             **error);
 gboolean    aios_coordinator_tx_mark_sending  (AiosCoordinator     *self,
@@ -193,7 +206,7 @@ void        aios_coordinator_exec_free        (Exec                *exec);
 /* aios-coordinator-step.c: executing a step and recording its outcome */
 void        aios_coordinator_exec_start       (Exec                *exec);
 void        aios_coordinator_exec_finished    (Exec                *exec);
-const char *aios_coordinator_tx_complete      (AiosCoordinator     *self,
+AiosStepOutcome aios_coordinator_tx_complete  (AiosCoordinator     *self,
                                                Exec                *exec,
                                                GPtrArray           *claimed,
                                                GError             **error);

@@ -550,7 +550,7 @@ static gboolean
 tx_succeed (AiosCoordinator  *self,
             Exec             *exec,
             GPtrArray        *claimed,
-            const char      **outcome,
+            AiosStepOutcome  *outcome,
             GError          **error)
 {
   const AiosFlowStep *step = aios_flow_get_step (exec->flow, exec->idx);
@@ -564,13 +564,13 @@ tx_succeed (AiosCoordinator  *self,
                                              exec->outbox->connector,
                                              exec->output, NULL, 0, error))
         return FALSE;
-      *outcome = "succeeded";
+      *outcome = AIOS_STEP_OUTCOME_SUCCEEDED;
       return tx_record_success (self, exec, NULL, claimed, error);
     }
 
   if (!exec->skipped && (step->action_connector != NULL || step->checkpoint != AIOS_CHECKPOINT_NONE))
     {
-      const char *result = NULL;
+      AiosStepOutcome result = AIOS_STEP_OUTCOME_NONE;
       GError *step_error = NULL;
 
       if (!aios_coordinator_tx_checkpoint (self, exec->run_id, exec->step_id, step, exec->scope, exec->output,
@@ -583,15 +583,15 @@ tx_succeed (AiosCoordinator  *self,
           exec->error = step_error;
           return FALSE;
         }
-      if (g_strcmp0 (result, "queued") == 0)
+      if (result == AIOS_STEP_OUTCOME_QUEUED)
         {
           /* Allowed by a rule: the send is queued; the pump starts it
            * when fewer than MAX_SENDING are in flight. */
 
-          *outcome = "queued";
+          *outcome = AIOS_STEP_OUTCOME_QUEUED;
           return TRUE;
         }
-      if (g_strcmp0 (result, "succeeded") != 0)
+      if (result != AIOS_STEP_OUTCOME_SUCCEEDED)
         {
           *outcome = result;
           return TRUE;
@@ -599,14 +599,14 @@ tx_succeed (AiosCoordinator  *self,
     }
 
   output = json_to_string (exec->output, FALSE);
-  *outcome = "succeeded";
+  *outcome = AIOS_STEP_OUTCOME_SUCCEEDED;
   return tx_record_success (self, exec, output, claimed, error);
 }
 
 static gboolean
 tx_fail (AiosCoordinator  *self,
          Exec             *exec,
-         const char      **outcome,
+         AiosStepOutcome  *outcome,
          GError          **error)
 {
   const AiosFlowStep *step = aios_flow_get_step (exec->flow, exec->idx);
@@ -642,7 +642,7 @@ tx_fail (AiosCoordinator  *self,
       if (!aios_coordinator_journal (self->store, exec->run_id, exec->step_id, actor, "step.retry-scheduled",
                                      summary, exec->error->message, payload, error))
         return FALSE;
-      *outcome = "waiting";
+      *outcome = AIOS_STEP_OUTCOME_WAITING;
       return aios_coordinator_set_run_status (self->store, exec->run_id, "running", "waiting", NULL, "system",
                                               "Run waiting for a retry", error);
     }
@@ -666,22 +666,37 @@ tx_fail (AiosCoordinator  *self,
                                  step->name, exec->attempt, exec->error->message);
   else
     attention = g_strdup_printf (_("Step “%s” failed: %s"), step->name, exec->error->message);
-  *outcome = "failed";
+  *outcome = AIOS_STEP_OUTCOME_FAILED;
   return aios_coordinator_set_run_status (self->store, exec->run_id, "running", "failed", attention, "system",
                                           "Run failed and needs attention", error);
 }
 
 const char *
+aios_step_outcome_to_string (AiosStepOutcome outcome)
+{
+  switch (outcome)
+    {
+    case AIOS_STEP_OUTCOME_SUCCEEDED: return "succeeded";
+    case AIOS_STEP_OUTCOME_QUEUED:    return "queued";
+    case AIOS_STEP_OUTCOME_WAITING:   return "waiting";
+    case AIOS_STEP_OUTCOME_FAILED:    return "failed";
+    case AIOS_STEP_OUTCOME_CANCELLED: return "cancelled";
+    case AIOS_STEP_OUTCOME_NONE:
+    default:                          return NULL;
+    }
+}
+
+AiosStepOutcome
 aios_coordinator_tx_complete (AiosCoordinator  *self,
              Exec             *exec,
              GPtrArray        *claimed,
              GError          **error)
 {
-  const char *outcome = NULL;
+  AiosStepOutcome outcome = AIOS_STEP_OUTCOME_NONE;
   gboolean running = FALSE;
 
   if (!tx_step_still_running (self, exec, &running, error))
-    return NULL;
+    return AIOS_STEP_OUTCOME_NONE;
   if (!running)
     {
       /* Cancelled meanwhile. An action that went out is still recorded:
@@ -691,15 +706,15 @@ aios_coordinator_tx_complete (AiosCoordinator  *self,
                                              exec->outbox->id,
                                              exec->outbox->connector,
                                              exec->output, exec->error, 0, error))
-        return NULL;
-      return "";
+        return AIOS_STEP_OUTCOME_NONE;
+      return AIOS_STEP_OUTCOME_CANCELLED;
     }
   if (exec->error == NULL)
     {
       if (tx_succeed (self, exec, claimed, &outcome, error))
         return outcome;
       if (exec->error == NULL)
-        return NULL;
+        return AIOS_STEP_OUTCOME_NONE;
     }
-  return tx_fail (self, exec, &outcome, error) ? outcome : NULL;
+  return tx_fail (self, exec, &outcome, error) ? outcome : AIOS_STEP_OUTCOME_NONE;
 }

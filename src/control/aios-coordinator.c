@@ -801,19 +801,19 @@ commit_completions (AiosCoordinator *self)
   for (guint i = 0; i < n; i++)
     {
       Exec *exec = g_ptr_array_index (self->completions, i);
-      const char *outcome;
+      AiosStepOutcome outcome;
 
       if (!aios_store_begin (self->store, &error))
         break;
       outcome = aios_coordinator_tx_complete (self, exec, claimed, &error);
-      if (outcome == NULL)
+      if (outcome == AIOS_STEP_OUTCOME_NONE)
         {
           aios_store_rollback (self->store);
           break;
         }
       aios_store_commit (self->store, NULL);
       g_ptr_array_add (batch, exec);
-      g_ptr_array_add (outcomes, (gpointer) outcome);
+      g_ptr_array_add (outcomes, GINT_TO_POINTER (outcome));
     }
 
   if (error != NULL || !aios_store_commit (self->store, &error))
@@ -831,7 +831,7 @@ commit_completions (AiosCoordinator *self)
   for (guint i = 0; i < batch->len; i++)
     {
       Exec *exec = g_ptr_array_index (batch, i);
-      const char *outcome = g_ptr_array_index (outcomes, i);
+      AiosStepOutcome outcome = GPOINTER_TO_INT (g_ptr_array_index (outcomes, i));
 
       g_hash_table_remove (self->known, ID_TO_PTR (exec->step_id));
       self->inflight--;
@@ -845,11 +845,12 @@ commit_completions (AiosCoordinator *self)
               aios_coordinator_enqueue (self, id);
             }
         }
-      if (g_str_equal (outcome, "queued"))
+      if (outcome == AIOS_STEP_OUTCOME_QUEUED)
         aios_coordinator_enqueue (self, exec->step_id);
-      if (*outcome != '\0')
+      if (outcome != AIOS_STEP_OUTCOME_CANCELLED)
         {
-          g_signal_emit (self, signals[STEP_FINISHED], 0, exec->run_id, exec->step_id, outcome);
+          g_signal_emit (self, signals[STEP_FINISHED], 0, exec->run_id, exec->step_id,
+                         aios_step_outcome_to_string (outcome));
           aios_coordinator_notify_run (self, exec->run_id);
         }
       aios_coordinator_exec_free (exec);
