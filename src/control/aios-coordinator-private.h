@@ -109,6 +109,7 @@ int         aios_coordinator_tx_expire        (AiosCoordinator     *self,
 gint64      aios_coordinator_next_expiry      (AiosCoordinator     *self);
 
 /* aios-coordinator.c */
+void        aios_coordinator_finish_drain     (AiosCoordinator     *self);
 gboolean    aios_coordinator_tx_add_step      (AiosCoordinator     *self,
                                                gint64               run_id,
                                                guint                idx,
