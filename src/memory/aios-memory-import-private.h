@@ -24,6 +24,28 @@ void           aios_import_add_note (GPtrArray  *notes,
                                      const char *format,
                                      ...) G_GNUC_PRINTF (4, 5);
 
+/* Writes rows into memory inside the import's transaction. */
+typedef struct {
+  AiosMemory       *memory;
+  AiosImportReport *report;
+  const char       *source;
+  GHashTable       *email_lines;   /* folded email → first line in this file */
+} AiosImportWriter;
+
+gboolean   aios_import_write_row (AiosImportWriter  *w,
+                                  const char        *kind,
+                                  AiosImportRow     *row,
+                                  gboolean           match_title,
+                                  GError           **error);
+gboolean   aios_import_workspace (AiosMemory         *self,
+                                  const char         *text,
+                                  gsize               len,
+                                  const char         *source,
+                                  AiosImportReport   *report,
+                                  AiosImportProgress  progress,
+                                  gpointer            progress_data,
+                                  GError            **error);
+
 /* Rows of contacts, or NULL with @error when the whole file is unusable. */
 GPtrArray *aios_import_csv_rows (const char        *p,
                                  const char        *end,
