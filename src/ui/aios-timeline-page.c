@@ -14,15 +14,12 @@
 #include <inttypes.h>
 
 #include <glib/gi18n.h>
-#include <json-glib/json-glib.h>
 
 #include "aios-journal-entry.h"
 #include "aios-journal-model.h"
 #include "aios-journal-row.h"
-#include "aios-detail-pane.h"
+#include "aios-event-detail.h"
 #include "aios-timeline-page.h"
-#include "control/aios-approvals.h"
-#include "control/aios-outbox.h"
 #include "control/aios-runs.h"
 #include "store/aios-journal.h"
 
@@ -50,7 +47,7 @@ struct _AiosTimelinePage
   GtkWidget          *detail_pane;
   GtkWidget          *back_button;
   GtkStack           *detail_stack;
-  GtkBox             *detail_box;
+  AiosEventDetail    *event_detail;
 };
 
 G_DEFINE_FINAL_TYPE (AiosTimelinePage, aios_timeline_page, ADW_TYPE_BIN)
@@ -204,92 +201,13 @@ unbind_row (GtkListItemFactory *factory,
 
 /* ---- the detail pane ---- */
 
-static GtkWidget *
-add_row (GtkWidget  *list,
-         const char *title,
-         const char *value)
-{
-  GtkWidget *row = adw_action_row_new ();
-
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), value);
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  gtk_list_box_append (GTK_LIST_BOX (list), row);
-  return row;
-}
-
-static GtkWidget *
-add_text (GtkWidget  *section,
-          const char *text)
-{
-  GtkWidget *label = gtk_label_new (text);
-
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
-  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
-  gtk_box_append (GTK_BOX (section), label);
-  return label;
-}
-
-static char *
-pretty_json (const char *json)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-
-  if (!json_parser_load_from_data (parser, json, -1, NULL) || json_parser_get_root (parser) == NULL)
-    return g_strdup (json);
-  return json_to_string (json_parser_get_root (parser), TRUE);
-}
-
-/* What a link points at, in words, asked of the rooms that own it. */
+/* "timeline.only-run": the Timeline narrowed to the target run. */
 static void
-describe_link (AiosWorkspace       *workspace,
-               const AiosEventLink *link,
-               char               **title,
-               char               **subtitle)
+on_only_run (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
 {
-  AiosStore *store = aios_workspace_get_store (workspace);
-  gint64 id = g_ascii_strtoll (link->target_id, NULL, 10);
-
-  if (g_str_equal (link->target_kind, "record"))
-    {
-      g_autoptr(AiosRecord) record = aios_memory_get (aios_workspace_get_memory (workspace), id, NULL);
-
-      *subtitle = g_strdup_printf (_("Memory record %s, version %" PRId64), link->target_id, link->version);
-      if (record != NULL)
-        *title = g_strdup (record->title);
-    }
-  else if (g_str_equal (link->target_kind, "approval"))
-    {
-      g_autoptr(AiosApprovalInfo) info = aios_approval_info_get (store, id, NULL);
-
-      *title = g_strdup_printf (_("Approval %s"), link->target_id);
-      if (info != NULL)
-        /* Translators: e.g. "email · sent" */
-        *subtitle = g_strdup_printf (_("%s · %s"), info->action_kind, info->status);
-    }
-  else if (g_str_equal (link->target_kind, "outbox"))
-    {
-      g_autoptr(AiosOutboxItem) item = aios_outbox_get (store, id, NULL);
-
-      *title = g_strdup_printf (_("Outbox item %s"), link->target_id);
-      if (item != NULL)
-        /* Translators: e.g. "email · sent" */
-        *subtitle = g_strdup_printf (_("%s · %s"), item->connector, item->status);
-    }
-  else if (g_str_equal (link->target_kind, "prompt"))
-    *title = g_strdup_printf (_("Prompt %s"), link->target_id);
-
-  if (*title == NULL)
-    *title = g_strdup_printf ("%s %s", link->target_kind, link->target_id);
-}
-
-static void
-on_only_run_clicked (GtkButton        *button,
-                     AiosTimelinePage *self)
-{
-  set_run_filter (self, GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (button), "run-id")));
+  set_run_filter (AIOS_TIMELINE_PAGE (widget), g_variant_get_int64 (parameter));
 }
 
 static void
@@ -297,91 +215,10 @@ show_event (AiosTimelinePage *self,
             AiosJournalEntry *entry)
 {
   const AiosEvent *event = aios_journal_entry_get_event (entry);
-  AiosStore *store = aios_workspace_get_store (self->workspace);
-  g_autofree char *actor = aios_journal_format_actor (event->actor);
-  g_autofree char *when = aios_journal_format_date_time (event->ts);
-  g_autofree char *byline = g_strdup_printf ("%s · %s", actor, when);
-  g_autoptr(GPtrArray) links = aios_journal_list_links (store, event->id, NULL);
-  GtkWidget *header, *section, *list, *label;
 
-  aios_detail_pane_clear (self->detail_box);
-
-  header = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  gtk_box_append (self->detail_box, header);
-  label = gtk_label_new (event->summary);
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
-  gtk_widget_add_css_class (label, "title-2");
-  if (aios_journal_entry_is_failure (entry))
-    gtk_widget_add_css_class (label, "error");
-  gtk_box_append (GTK_BOX (header), label);
-  label = gtk_label_new (byline);
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-  gtk_widget_add_css_class (label, "dim-label");
-  gtk_box_append (GTK_BOX (header), label);
-
-  if (event->rationale != NULL && *event->rationale != '\0')
-    {
-      section = aios_detail_pane_add_section (self->detail_box, _("Why"));
-      label = add_text (section, event->rationale);
-      if (aios_journal_entry_is_failure (entry))
-        gtk_widget_add_css_class (label, "error");
-    }
-
-  section = aios_detail_pane_add_section (self->detail_box, _("Details"));
-  list = aios_detail_pane_add_list (section);
-  add_row (list, _("Kind"), event->kind);
-  add_row (list, _("Actor"), event->actor);
-  if (event->run_id != 0 && aios_journal_model_get_run_id (self->model) == event->run_id)
-    add_row (list, _("Run"), run_label (self, event->run_id));
-  else if (event->run_id != 0)
-    {
-      GtkWidget *row = add_row (list, _("Run"), run_label (self, event->run_id));
-      GtkWidget *button = gtk_button_new_with_label (_("Only This Run"));
-
-      gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-      gtk_widget_set_tooltip_text (button, _("Show only this run’s events"));
-      g_object_set_data (G_OBJECT (button), "run-id", GSIZE_TO_POINTER ((gsize) event->run_id));
-      g_signal_connect (button, "clicked", G_CALLBACK (on_only_run_clicked), self);
-      adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
-    }
-  if (event->cost_micros != 0)
-    {
-      g_autofree char *cost = g_strdup_printf ("%.4f", event->cost_micros / 1e6);
-      gtk_widget_add_css_class (add_row (list, _("Cost"), cost), "numeric");
-    }
-  {
-    g_autofree char *id = g_strdup_printf ("%" PRId64, event->id);
-    add_row (list, _("Event"), id);
-  }
-
-  if (event->payload_json != NULL && *event->payload_json != '\0')
-    {
-      g_autofree char *pretty = pretty_json (event->payload_json);
-
-      section = aios_detail_pane_add_section (self->detail_box, _("Payload"));
-      label = add_text (section, pretty);
-      gtk_widget_add_css_class (label, "monospace");
-      gtk_widget_add_css_class (label, "card");
-      gtk_widget_add_css_class (label, "payload");
-    }
-
-  if (links != NULL && links->len > 0)
-    {
-      section = aios_detail_pane_add_section (self->detail_box, _("Refers To"));
-      list = aios_detail_pane_add_list (section);
-      for (guint i = 0; i < links->len; i++)
-        {
-          g_autofree char *title = NULL;
-          g_autofree char *subtitle = NULL;
-
-          describe_link (self->workspace, links->pdata[i], &title, &subtitle);
-          add_row (list, title, subtitle);
-        }
-    }
-
+  aios_event_detail_set_entry (self->event_detail, self->workspace, entry,
+                               event->run_id != 0 ? run_label (self, event->run_id) : NULL,
+                               aios_journal_model_get_run_id (self->model) != event->run_id);
   gtk_stack_set_visible_child_name (self->detail_stack, "event");
 }
 
@@ -498,7 +335,9 @@ aios_timeline_page_class_init (AiosTimelinePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AiosTimelinePage, detail_pane);
   gtk_widget_class_bind_template_child (widget_class, AiosTimelinePage, back_button);
   gtk_widget_class_bind_template_child (widget_class, AiosTimelinePage, detail_stack);
-  gtk_widget_class_bind_template_child (widget_class, AiosTimelinePage, detail_box);
+  gtk_widget_class_bind_template_child (widget_class, AiosTimelinePage, event_detail);
+  gtk_widget_class_install_action (widget_class, "timeline.only-run", "x", on_only_run);
+  g_type_ensure (AIOS_TYPE_EVENT_DETAIL);
 }
 
 static void
