@@ -373,32 +373,35 @@ test_demo (void)
     g_assert_true (g_ptr_array_find_with_equal_func (labels, "Why", g_str_equal, NULL));
     g_assert_true (g_ptr_array_find_with_equal_func (labels, "Payload", g_str_equal, NULL));
 
-    /* "Only This Run" (the timeline.only-run action, the run id its
-     * target) narrows the Timeline to that run's events. */
-    {
-      gint64 run_id = count (store, "SELECT run_id FROM events WHERE id = ?", id);
-      GtkWidget *only = find_button (timeline, "Only This Run");
-      GListModel *model = aios_timeline_page_get_model (AIOS_TIMELINE_PAGE (timeline));
-      Narrowed narrowed = { timeline, count (store, "SELECT COUNT (*) FROM events WHERE run_id = ?", run_id) };
-
-      g_assert_cmpint (run_id, >, 0);
-      g_assert_nonnull (only);
-      g_assert_true (gtk_widget_is_drawable (only));
-      g_assert_cmpuint (narrowed.expected, >, 0);
-      g_assert_cmpuint (g_list_model_get_n_items (model), >, narrowed.expected);
-      gtk_widget_activate (only);
-      g_assert_true (aios_ui_test_wait (timeline_narrowed, &narrowed, 10000));
-      model = aios_timeline_page_get_model (AIOS_TIMELINE_PAGE (timeline));
-      for (guint i = 0; i < MIN (g_list_model_get_n_items (model), 50); i++)
-        {
-          g_autoptr(AiosJournalEntry) entry = g_list_model_get_item (model, i);
-          g_assert_cmpint (aios_journal_entry_get_event (entry)->run_id, ==, run_id);
-        }
-      aios_timeline_page_show_run (AIOS_TIMELINE_PAGE (timeline), 0);
-      g_assert_true (aios_ui_test_wait (timeline_loaded, timeline, 10000));
-    }
   }
   render_both (GTK_WIDGET (window), "timeline");
+  /* "Only This Run" (the timeline.only-run action, the run id its
+   * target) narrows the Timeline to that run's events. */
+  {
+    /* the event selected above: the button narrows to its run */
+    gint64 run_id = count (store, "SELECT run_id FROM events WHERE id = (SELECT MAX (id) FROM events "
+                                  "WHERE rationale IS NOT NULL AND payload_json IS NOT NULL AND id IN "
+                                  "(SELECT event_id FROM event_links WHERE target_kind = 'record')) AND ? = 0", 0);
+    GtkWidget *only = find_button (timeline, "Only This Run");
+    GListModel *model = aios_timeline_page_get_model (AIOS_TIMELINE_PAGE (timeline));
+    Narrowed narrowed = { timeline, count (store, "SELECT COUNT (*) FROM events WHERE run_id = ?", run_id) };
+
+    g_assert_cmpint (run_id, >, 0);
+    g_assert_nonnull (only);
+    g_assert_true (gtk_widget_is_drawable (only));
+    g_assert_cmpuint (narrowed.expected, >, 0);
+    g_assert_cmpuint (g_list_model_get_n_items (model), >, narrowed.expected);
+    gtk_widget_activate (only);
+    g_assert_true (aios_ui_test_wait (timeline_narrowed, &narrowed, 10000));
+    model = aios_timeline_page_get_model (AIOS_TIMELINE_PAGE (timeline));
+    for (guint i = 0; i < MIN (g_list_model_get_n_items (model), 50); i++)
+      {
+        g_autoptr(AiosJournalEntry) entry = g_list_model_get_item (model, i);
+        g_assert_cmpint (aios_journal_entry_get_event (entry)->run_id, ==, run_id);
+      }
+    aios_timeline_page_show_run (AIOS_TIMELINE_PAGE (timeline), 0);
+    g_assert_true (aios_ui_test_wait (timeline_loaded, timeline, 10000));
+  }
 
   /* Cancel a waiting run with its button and the confirmation */
   aios_window_show_page (window, "runs");
