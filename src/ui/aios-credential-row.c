@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Credential rows for Preferences → Connectors & Credentials (and the cloud
- * model's key on the Models page). AdwPasswordEntryRow is final, so this is
- * a configured AdwPasswordEntryRow with its state attached rather than a
- * subclass. Keyring calls are async; a missing or locked keyring shows its
- * message and leaves the rest of the page working.
+ * model's key on the Models page): AiosCredentialRow, an AdwEntryRow whose
+ * text is masked as a password entry's is (AdwPasswordEntryRow is final),
+ * with a button to peek, Test and Remove. Keyring calls are async; a missing
+ * or locked keyring shows its message and leaves the rest of the page working.
  */
 #define G_LOG_DOMAIN "aios-ui"
 
@@ -15,36 +15,109 @@
 #include "aios-credential-row.h"
 #include "app/aios-connection-test.h"
 
-#define STATE_KEY "aios-credential-row"
-
-typedef struct
+struct _AiosCredentialRow
 {
-  GtkWidget     *row;       /* unowned */
+  AdwEntryRow    parent_instance;
+
+  GtkWidget     *row;       /* self, as a widget */
   AiosWorkspace *workspace;
   char          *name;
   char          *title;
   char          *status;
+  GtkWidget     *peek_button;
   GtkWidget     *test_button;
   GtkWidget     *remove_button;
   GCancellable  *cancellable;
-} State;
+};
 
-static void
-state_free (State *state)
-{
-  g_cancellable_cancel (state->cancellable);
-  g_clear_object (&state->cancellable);
-  g_clear_object (&state->workspace);
-  g_free (state->name);
-  g_free (state->title);
-  g_free (state->status);
-  g_free (state);
-}
+G_DEFINE_FINAL_TYPE (AiosCredentialRow, aios_credential_row, ADW_TYPE_ENTRY_ROW)
 
+typedef AiosCredentialRow State;
+
+/* A row whose asynchronous call ended after it was disposed has no
+ * workspace any more: the answer is dropped. */
 static State *
 get_state (GtkWidget *row)
 {
-  return g_object_get_data (G_OBJECT (row), STATE_KEY);
+  AiosCredentialRow *self = AIOS_CREDENTIAL_ROW (row);
+
+  return self->workspace != NULL ? self : NULL;
+}
+
+static void
+aios_credential_row_dispose (GObject *object)
+{
+  AiosCredentialRow *self = AIOS_CREDENTIAL_ROW (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->workspace);
+  G_OBJECT_CLASS (aios_credential_row_parent_class)->dispose (object);
+}
+
+static void
+aios_credential_row_finalize (GObject *object)
+{
+  AiosCredentialRow *self = AIOS_CREDENTIAL_ROW (object);
+
+  g_free (self->name);
+  g_free (self->title);
+  g_free (self->status);
+  G_OBJECT_CLASS (aios_credential_row_parent_class)->finalize (object);
+}
+
+static void
+aios_credential_row_class_init (AiosCredentialRowClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = aios_credential_row_dispose;
+  G_OBJECT_CLASS (klass)->finalize = aios_credential_row_finalize;
+}
+
+static GtkText *
+text_of (AiosCredentialRow *self)
+{
+  GtkEditable *delegate = gtk_editable_get_delegate (GTK_EDITABLE (self));
+
+  return GTK_IS_TEXT (delegate) ? GTK_TEXT (delegate) : NULL;
+}
+
+/* Shows or masks the secret being typed, as a password entry's eye does. */
+static void
+peek_toggled_cb (GtkToggleButton   *button,
+                 AiosCredentialRow *self)
+{
+  gboolean shown = gtk_toggle_button_get_active (button);
+  GtkText *text = text_of (self);
+
+  if (text != NULL)
+    gtk_text_set_visibility (text, shown);
+  gtk_button_set_icon_name (GTK_BUTTON (button), shown ? "view-conceal-symbolic" : "view-reveal-symbolic");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (button), shown ? _("Hide Text") : _("Show Text"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  shown ? _("Hide Text") : _("Show Text"), -1);
+}
+
+static void
+aios_credential_row_init (AiosCredentialRow *self)
+{
+  GtkText *text;
+
+  self->row = GTK_WIDGET (self);
+  self->cancellable = g_cancellable_new ();
+  adw_entry_row_set_input_purpose (ADW_ENTRY_ROW (self), GTK_INPUT_PURPOSE_PASSWORD);
+  text = text_of (self);
+  if (text != NULL)
+    {
+      gtk_text_set_visibility (text, FALSE);
+      gtk_text_set_enable_emoji_completion (text, FALSE);
+    }
+
+  self->peek_button = gtk_toggle_button_new ();
+  gtk_widget_set_valign (self->peek_button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (self->peek_button, "flat");
+  g_signal_connect (self->peek_button, "toggled", G_CALLBACK (peek_toggled_cb), self);
+  peek_toggled_cb (GTK_TOGGLE_BUTTON (self->peek_button), self);
+  adw_entry_row_add_suffix (ADW_ENTRY_ROW (self), self->peek_button);
 }
 
 static void
@@ -199,17 +272,16 @@ aios_credential_row_new (AiosWorkspace *workspace,
                          const char    *name,
                          const char    *title)
 {
-  GtkWidget *row = adw_password_entry_row_new ();
-  State *state = g_new0 (State, 1);
+  AiosCredentialRow *state;
+  GtkWidget *row;
 
   g_return_val_if_fail (AIOS_IS_WORKSPACE (workspace), NULL);
 
-  state->row = row;
+  state = g_object_new (AIOS_TYPE_CREDENTIAL_ROW, NULL);
+  row = GTK_WIDGET (state);
   state->workspace = g_object_ref (workspace);
   state->name = g_strdup (name);
   state->title = g_strdup (title);
-  state->cancellable = g_cancellable_new ();
-  g_object_set_data_full (G_OBJECT (row), STATE_KEY, state, (GDestroyNotify) state_free);
 
   adw_entry_row_set_show_apply_button (ADW_ENTRY_ROW (row), TRUE);
   gtk_widget_set_tooltip_text (row, aios_credentials_describe (name));
@@ -238,13 +310,13 @@ aios_credential_row_new (AiosWorkspace *workspace,
 const char *
 aios_credential_row_get_name (GtkWidget *row)
 {
-  State *state = get_state (row);
-  return state ? state->name : NULL;
+  g_return_val_if_fail (AIOS_IS_CREDENTIAL_ROW (row), NULL);
+  return AIOS_CREDENTIAL_ROW (row)->name;
 }
 
 const char *
 aios_credential_row_get_status (GtkWidget *row)
 {
-  State *state = get_state (row);
-  return state ? state->status : NULL;
+  g_return_val_if_fail (AIOS_IS_CREDENTIAL_ROW (row), NULL);
+  return AIOS_CREDENTIAL_ROW (row)->status;
 }

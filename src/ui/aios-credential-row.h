@@ -7,6 +7,9 @@
 
 G_BEGIN_DECLS
 
+#define AIOS_TYPE_CREDENTIAL_ROW (aios_credential_row_get_type ())
+G_DECLARE_FINAL_TYPE (AiosCredentialRow, aios_credential_row, AIOS, CREDENTIAL_ROW, AdwEntryRow)
+
 /* A password row for one keyring credential (smtp, llm.cloud, invoice,
  * webhook, intake): type a secret and apply to add or replace it, "Test"
  * makes a real harmless call, the trash button removes it. The secret

@@ -15,10 +15,24 @@
 #include "ui/aios-models-preferences.h"
 
 static GtkWidget *
+find_toggle (GtkWidget *widget)
+{
+  if (GTK_IS_TOGGLE_BUTTON (widget))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *hit = find_toggle (child);
+      if (hit)
+        return hit;
+    }
+  return NULL;
+}
+
+static GtkWidget *
 find_row (GtkWidget  *widget,
           const char *name)
 {
-  if (ADW_IS_PASSWORD_ENTRY_ROW (widget) && g_strcmp0 (aios_credential_row_get_name (widget), name) == 0)
+  if (AIOS_IS_CREDENTIAL_ROW (widget) && g_strcmp0 (aios_credential_row_get_name (widget), name) == 0)
     return widget;
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
     {
@@ -95,6 +109,20 @@ test_rows (void)
   g_assert_nonnull (strstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (webhook)), "not set"));
   g_assert_false (gtk_widget_get_sensitive (find_button (webhook, "Remove from the keyring")));
 
+  /* The secret is masked as it is typed, and shows only while peeking. */
+  {
+    GtkText *text = GTK_TEXT (gtk_editable_get_delegate (GTK_EDITABLE (webhook)));
+    GtkWidget *peek = find_toggle (webhook);
+
+    g_assert_false (gtk_text_get_visibility (text));
+    g_assert_cmpint (gtk_text_get_input_purpose (text), ==, GTK_INPUT_PURPOSE_PASSWORD);
+    g_assert_nonnull (peek);
+    gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (peek), TRUE);
+    g_assert_true (gtk_text_get_visibility (text));
+    gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (peek), FALSE);
+    g_assert_false (gtk_text_get_visibility (text));
+  }
+
   /* Add */
   gtk_editable_set_text (GTK_EDITABLE (webhook), "whsec-ui-first");
   g_signal_emit_by_name (webhook, "apply");
@@ -142,7 +170,7 @@ static GtkWidget *
 find_entry_titled (GtkWidget  *widget,
                    const char *prefix)
 {
-  if (ADW_IS_ENTRY_ROW (widget) && !ADW_IS_PASSWORD_ENTRY_ROW (widget) &&
+  if (ADW_IS_ENTRY_ROW (widget) && !AIOS_IS_CREDENTIAL_ROW (widget) &&
       g_str_has_prefix (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), prefix))
     return widget;
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
