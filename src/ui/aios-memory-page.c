@@ -24,56 +24,10 @@
 #include <glib/gi18n.h>
 
 #include "aios-memory-page.h"
-#include "memory/aios-memory-import.h"
+#include "aios-memory-page-private.h"
 #include "memory/aios-memory-kinds.h"
 #include "memory/aios-record-list.h"
 
-struct _AiosMemoryPage
-{
-  AdwBin          parent_instance;
-
-  AiosWorkspace  *workspace;
-  AiosRecordList *records;
-  GtkSingleSelection *selection;
-  gulong          committed_id;
-  GCancellable   *cancellable;
-
-  /* the record in the editor: id 0 with a kind is a new one */
-  gint64          record_id;
-  char           *record_kind;
-  AiosRecord     *record;
-  GPtrArray      *field_rows;     /* AdwEntryRow, with "field-name" data */
-  GPtrArray      *history_rows;
-  GPtrArray      *kind_rows;
-
-  AdwToastOverlay *toast_overlay;
-  GtkStack       *stack;
-  AdwStatusPage  *status_page;
-  AdwLeaflet     *leaflet;
-  GtkListBox     *kinds_list;
-  GtkWidget      *list_pane;
-  GtkSearchEntry *search_entry;
-  GtkMenuButton  *new_button;
-  GtkRevealer    *progress_revealer;
-  GtkLabel       *progress_label;
-  GtkProgressBar *progress_bar;
-  GtkRevealer    *report_revealer;
-  GtkLabel       *report_label;
-  GtkButton      *report_close;
-  GtkListView    *list_view;
-  GtkWidget      *editor_pane;
-  GtkButton      *back_button;
-  GtkStack       *editor_stack;
-  GtkLabel       *record_title;
-  GtkLabel       *provenance_label;
-  AdwPreferencesGroup *fields_group;
-  GtkLabel       *body_heading;
-  GtkTextView    *body_view;
-  AdwEntryRow    *rationale_row;
-  GtkLabel       *editor_error;
-  GtkButton      *delete_button;
-  AdwPreferencesGroup *history_group;
-};
 
 G_DEFINE_FINAL_TYPE (AiosMemoryPage, aios_memory_page, ADW_TYPE_BIN)
 
@@ -86,21 +40,27 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 static void load_record (AiosMemoryPage *self, gint64 id);
-static void refresh_counts (AiosMemoryPage *self);
 
-static void
-toast (AiosMemoryPage *self,
-       const char     *text)
+void
+aios_memory_page_toast (AiosMemoryPage *self,
+                        const char     *text)
 {
   adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
 }
 
-static void
-show_report (AiosMemoryPage *self,
-             const char     *text)
+void
+aios_memory_page_show_report (AiosMemoryPage *self,
+                              const char     *text)
 {
   gtk_label_set_text (self->report_label, text);
   gtk_revealer_set_reveal_child (self->report_revealer, text != NULL && *text != '\0');
+}
+
+/* The report's close button: the report goes away. */
+static void
+report_close_cb (AiosMemoryPage *self)
+{
+  aios_memory_page_show_report (self, "");
 }
 
 static void
@@ -113,8 +73,8 @@ show_editor_error (AiosMemoryPage *self,
 
 /* ---- the kinds pane ------------------------------------------------------ */
 
-static void
-refresh_counts (AiosMemoryPage *self)
+void
+aios_memory_page_refresh_counts (AiosMemoryPage *self)
 {
   g_autoptr(GHashTable) counts = NULL;
   guint total = 0;
@@ -254,7 +214,7 @@ list_loaded_cb (AiosMemoryPage *self,
                 const char     *error)
 {
   if (error != NULL)
-    show_report (self, error);
+    aios_memory_page_show_report (self, error);
   if (self->record_id > 0)
     {
       guint pos = aios_record_list_find (self->records, self->record_id);
@@ -502,7 +462,7 @@ load_record (AiosMemoryPage *self,
 
   if (record == NULL)
     {
-      toast (self, error->message);
+      aios_memory_page_toast (self, error->message);
       return;
     }
   g_clear_pointer (&self->record, aios_record_free);
@@ -578,7 +538,7 @@ save_activated (GtkWidget  *widget,
     }
   load_record (self, id);
   message = g_strdup_printf (_("Saved “%s” as version %" PRId64), self->record->title, version);
-  toast (self, message);
+  aios_memory_page_toast (self, message);
 }
 
 static void
@@ -610,7 +570,7 @@ delete_activated (GtkWidget  *widget,
   message = g_strdup_printf (restore ? _("Restored “%s”") : _("Deleted “%s”; Restore brings it back"),
                              self->record->title);
   load_record (self, self->record_id);
-  toast (self, message);
+  aios_memory_page_toast (self, message);
 }
 
 static void
@@ -641,7 +601,7 @@ revert_activated (GtkWidget  *widget,
   load_record (self, self->record_id);
   message = g_strdup_printf (_("Version %" PRId64 " is current again (as version %" PRId64 ")"),
                              to, version);
-  toast (self, message);
+  aios_memory_page_toast (self, message);
 }
 
 static void
@@ -675,326 +635,6 @@ new_record_activated (GtkWidget  *widget,
     gtk_widget_grab_focus (g_ptr_array_index (self->field_rows, 0));
 }
 
-/* ---- import and export on a worker thread --------------------------------- */
-
-typedef struct {
-  AiosMemoryPage *page;   /* a weak pointer, cleared on dispose through the cancellable */
-  guint           done;
-  guint           total;
-} Progress;
-
-static gboolean
-progress_idle (gpointer data)
-{
-  Progress *p = data;
-
-  if (p->page != NULL && p->total > 0)
-    gtk_progress_bar_set_fraction (p->page->progress_bar, (double) p->done / p->total);
-  g_object_unref (p->page);
-  g_free (p);
-  return G_SOURCE_REMOVE;
-}
-
-typedef struct {
-  AiosWorkspace *workspace;
-  AiosMemoryPage *page;
-  GBytes        *bytes;
-  GFile         *file;
-  char          *name;
-} Job;
-
-static void
-job_free (Job *job)
-{
-  g_clear_object (&job->workspace);
-  g_clear_object (&job->page);
-  g_clear_pointer (&job->bytes, g_bytes_unref);
-  g_clear_object (&job->file);
-  g_free (job->name);
-  g_free (job);
-}
-
-static void
-import_progress (guint    done,
-                 guint    total,
-                 gpointer data)
-{
-  Job *job = data;
-  Progress *p = g_new0 (Progress, 1);
-
-  p->page = g_object_ref (job->page);
-  p->done = done;
-  p->total = total;
-  g_idle_add (progress_idle, p);
-}
-
-static void
-import_thread (GTask        *task,
-               gpointer      source,
-               gpointer      task_data,
-               GCancellable *cancellable)
-{
-  Job *job = task_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(AiosStore) store = aios_workspace_open_store (job->workspace, &error);
-  g_autoptr(AiosMemory) memory = NULL;
-  AiosImportReport *report;
-
-  if (store == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  memory = aios_memory_new (store);
-  report = aios_memory_import (memory, job->bytes, AIOS_IMPORT_AUTO, job->name, import_progress, job, &error);
-  if (report == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_pointer (task, report, (GDestroyNotify) aios_import_report_free);
-}
-
-static void
-import_done (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  AiosMemoryPage *self = AIOS_MEMORY_PAGE (source);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(AiosImportReport) report = g_task_propagate_pointer (G_TASK (result), &error);
-  Job *job = g_task_get_task_data (G_TASK (result));
-  GString *text;
-
-  gtk_revealer_set_reveal_child (self->progress_revealer, FALSE);
-  if (report == NULL)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        show_report (self, error->message);
-      return;
-    }
-
-  text = g_string_new (NULL);
-  g_string_append_printf (text, _("%s: %u imported, %u updated, %u unchanged, %u skipped."), job->name,
-                          report->imported, report->updated, report->unchanged, report->skipped);
-  for (guint i = 0; i < report->skips->len && i < 20; i++)
-    {
-      AiosImportNote *n = g_ptr_array_index (report->skips, i);
-      g_string_append_c (text, '\n');
-      if (n->line > 0)
-        g_string_append_printf (text, _("Line %u skipped: %s"), n->line, n->message);
-      else
-        g_string_append_printf (text, _("Skipped: %s"), n->message);
-    }
-  if (report->skips->len > 20)
-    g_string_append_printf (text, _("\n…and %u more skipped rows."), report->skips->len - 20);
-  for (guint i = 0; i < report->notes->len; i++)
-    g_string_append_printf (text, "\n%s", ((AiosImportNote *) report->notes->pdata[i])->message);
-  show_report (self, text->str);
-  g_string_free (text, TRUE);
-  aios_record_list_reload (self->records);
-  refresh_counts (self);
-}
-
-static void
-import_response_cb (GtkNativeDialog *dialog,
-                    int              response,
-                    gpointer         user_data)
-{
-  AiosMemoryPage *self = AIOS_MEMORY_PAGE (user_data);
-  g_autoptr(GFile) file = NULL;
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-  g_object_unref (dialog);
-  if (file != NULL)
-    aios_memory_page_import_file (self, file);
-  g_object_unref (self);
-}
-
-/**
- * aios_memory_page_import_file:
- *
- * Imports @file (CSV, vCard or a workspace export) on a worker thread,
- * with progress and then the report shown above the list.
- */
-void
-aios_memory_page_import_file (AiosMemoryPage *self,
-                              GFile          *file)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(GBytes) bytes = NULL;
-  g_autofree char *message = NULL;
-  Job *job;
-
-  g_return_if_fail (AIOS_IS_MEMORY_PAGE (self));
-  if (self->workspace == NULL)
-    return;
-  bytes = g_file_load_bytes (file, NULL, NULL, &error);
-  if (bytes == NULL)
-    {
-      show_report (self, error->message);
-      return;
-    }
-  job = g_new0 (Job, 1);
-  job->workspace = g_object_ref (self->workspace);
-  job->page = g_object_ref (self);
-  job->bytes = g_bytes_ref (bytes);
-  job->name = g_file_get_basename (file);
-
-  gtk_stack_set_visible_child_name (self->stack, "content");
-  show_report (self, NULL);
-  message = g_strdup_printf (_("Importing %s…"), job->name);
-  gtk_label_set_text (self->progress_label, message);
-  gtk_progress_bar_set_fraction (self->progress_bar, 0);
-  gtk_revealer_set_reveal_child (self->progress_revealer, TRUE);
-
-  task = g_task_new (self, self->cancellable, import_done, NULL);
-  g_task_set_source_tag (task, aios_memory_page_import_file);
-  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
-  g_task_run_in_thread (task, import_thread);
-}
-
-static void
-import_activated (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *parameter)
-{
-  AiosMemoryPage *self = AIOS_MEMORY_PAGE (widget);
-  GtkNative *native = gtk_widget_get_native (widget);
-  GtkFileChooserNative *dialog;
-  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
-
-  dialog = gtk_file_chooser_native_new (_("Import Contacts or a Workspace"),
-                                        GTK_IS_WINDOW (native) ? GTK_WINDOW (native) : NULL,
-                                        GTK_FILE_CHOOSER_ACTION_OPEN, _("_Import"), _("_Cancel"));
-  gtk_file_filter_set_name (filter, _("Contacts and workspace exports (CSV, vCard, JSON)"));
-  gtk_file_filter_add_suffix (filter, "csv");
-  gtk_file_filter_add_suffix (filter, "vcf");
-  gtk_file_filter_add_suffix (filter, "vcard");
-  gtk_file_filter_add_suffix (filter, "json");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
-  g_signal_connect (dialog, "response", G_CALLBACK (import_response_cb), g_object_ref (self));
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
-}
-
-static void
-export_thread (GTask        *task,
-               gpointer      source,
-               gpointer      task_data,
-               GCancellable *cancellable)
-{
-  Job *job = task_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(AiosStore) store = aios_workspace_open_store (job->workspace, &error);
-  g_autoptr(AiosMemory) memory = NULL;
-  g_autoptr(GFileOutputStream) out = NULL;
-
-  if (store == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  memory = aios_memory_new (store);
-  out = g_file_replace (job->file, NULL, FALSE, G_FILE_CREATE_PRIVATE, cancellable, &error);
-  if (out == NULL || !aios_memory_export (memory, G_OUTPUT_STREAM (out), cancellable, &error) ||
-      !g_output_stream_close (G_OUTPUT_STREAM (out), cancellable, &error))
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-static void
-export_done (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  AiosMemoryPage *self = AIOS_MEMORY_PAGE (source);
-  Job *job = g_task_get_task_data (G_TASK (result));
-  g_autoptr(GError) error = NULL;
-
-  gtk_revealer_set_reveal_child (self->progress_revealer, FALSE);
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    {
-      g_autofree char *message = NULL;
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      message = g_strdup_printf (_("Could not export to %s: %s"), job->name, error->message);
-      show_report (self, message);
-      return;
-    }
-  {
-    g_autofree char *message = g_strdup_printf (_("Workspace exported to %s"), job->name);
-    toast (self, message);
-  }
-}
-
-/**
- * aios_memory_page_export_file:
- *
- * Writes the whole workspace as JSON to @file on a worker thread.
- */
-void
-aios_memory_page_export_file (AiosMemoryPage *self,
-                              GFile          *file)
-{
-  g_autoptr(GTask) task = NULL;
-  g_autofree char *message = NULL;
-  Job *job;
-
-  g_return_if_fail (AIOS_IS_MEMORY_PAGE (self));
-  if (self->workspace == NULL)
-    return;
-  job = g_new0 (Job, 1);
-  job->workspace = g_object_ref (self->workspace);
-  job->page = g_object_ref (self);
-  job->file = g_object_ref (file);
-  job->name = g_file_get_basename (file);
-  message = g_strdup_printf (_("Exporting to %s…"), job->name);
-  gtk_label_set_text (self->progress_label, message);
-  gtk_progress_bar_pulse (self->progress_bar);
-  gtk_revealer_set_reveal_child (self->progress_revealer, TRUE);
-
-  task = g_task_new (self, self->cancellable, export_done, NULL);
-  g_task_set_source_tag (task, aios_memory_page_export_file);
-  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
-  g_task_run_in_thread (task, export_thread);
-}
-
-static void
-export_response_cb (GtkNativeDialog *dialog,
-                    int              response,
-                    gpointer         user_data)
-{
-  AiosMemoryPage *self = AIOS_MEMORY_PAGE (user_data);
-  g_autoptr(GFile) file = NULL;
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-  g_object_unref (dialog);
-  if (file != NULL)
-    aios_memory_page_export_file (self, file);
-  g_object_unref (self);
-}
-
-static void
-export_activated (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *parameter)
-{
-  AiosMemoryPage *self = AIOS_MEMORY_PAGE (widget);
-  GtkNative *native = gtk_widget_get_native (widget);
-  GtkFileChooserNative *dialog;
-
-  dialog = gtk_file_chooser_native_new (_("Export Workspace"),
-                                        GTK_IS_WINDOW (native) ? GTK_WINDOW (native) : NULL,
-                                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), "aios-export.json");
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
-  g_signal_connect (dialog, "response", G_CALLBACK (export_response_cb), g_object_ref (self));
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
-}
-
 /* ---- the widget ---------------------------------------------------------- */
 
 static void
@@ -1012,7 +652,7 @@ folded_changed_cb (AiosMemoryPage *self)
 static void
 committed_cb (AiosMemoryPage *self)
 {
-  refresh_counts (self);
+  aios_memory_page_refresh_counts (self);
 }
 
 static void
@@ -1134,8 +774,8 @@ aios_memory_page_class_init (AiosMemoryPageClass *klass)
   gtk_widget_class_install_action (widget_class, "memory.save", NULL, save_activated);
   gtk_widget_class_install_action (widget_class, "memory.delete", NULL, delete_activated);
   gtk_widget_class_install_action (widget_class, "memory.revert", "x", revert_activated);
-  gtk_widget_class_install_action (widget_class, "memory.import", NULL, import_activated);
-  gtk_widget_class_install_action (widget_class, "memory.export", NULL, export_activated);
+  gtk_widget_class_install_action (widget_class, "memory.import", NULL, aios_memory_page_import_activated);
+  gtk_widget_class_install_action (widget_class, "memory.export", NULL, aios_memory_page_export_activated);
 }
 
 static void
@@ -1170,7 +810,7 @@ aios_memory_page_init (AiosMemoryPage *self)
   g_signal_connect_swapped (self->kinds_list, "row-selected", G_CALLBACK (kind_selected_cb), self);
   g_signal_connect_swapped (self->search_entry, "search-changed", G_CALLBACK (search_changed_cb), self);
   g_signal_connect_swapped (self->back_button, "clicked", G_CALLBACK (back_clicked_cb), self);
-  g_signal_connect_swapped (self->report_close, "clicked", G_CALLBACK (show_report), self);
+  g_signal_connect_swapped (self->report_close, "clicked", G_CALLBACK (report_close_cb), self);
   g_signal_connect_swapped (self->leaflet, "notify::folded", G_CALLBACK (folded_changed_cb), self);
   g_signal_connect_swapped (self->provenance_label, "activate-link", G_CALLBACK (provenance_link_cb), self);
   folded_changed_cb (self);
@@ -1274,7 +914,7 @@ aios_memory_page_set_workspace (AiosMemoryPage *self,
       gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
       self->committed_id = g_signal_connect_swapped (aios_workspace_get_store (workspace), "committed",
                                                      G_CALLBACK (committed_cb), self);
-      refresh_counts (self);
+      aios_memory_page_refresh_counts (self);
     }
   fill_editor (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WORKSPACE]);

@@ -280,6 +280,18 @@ test_import_in_place (void)
       saw = TRUE;
   g_assert_true (saw);
 
+  /* The report's close button hides it (it once put the button's address
+   * in the label as text and kept it shown). */
+  {
+    GtkWidget *close = gtk_revealer_get_child (report);
+    g_autoptr(GPtrArray) buttons = g_ptr_array_new ();
+
+    collect_type (close, GTK_TYPE_BUTTON, buttons);
+    g_assert_cmpuint (buttons->len, >, 0);
+    g_signal_emit_by_name (buttons->pdata[buttons->len - 1], "clicked");
+    g_assert_false (gtk_revealer_get_reveal_child (report));
+  }
+
   gtk_window_destroy (GTK_WINDOW (window));
   spin ();
 }
