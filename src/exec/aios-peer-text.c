@@ -71,22 +71,28 @@ replace_all (GString    *s,
     }
 }
 
-/* Decodes run[offset..] as base64 (the standard and the URL alphabet). */
+/* Decodes run[offset..] as base64 (the standard and the URL alphabet),
+ * padding and all: an echo with its "=" cut off still decodes whole. */
 static guchar *
 decode_at (const char *run,
            gsize       len,
            gsize       offset,
            gsize      *out_len)
 {
-  g_autofree char *copy = g_strndup (run + offset, len - offset);
+  g_autoptr(GString) copy = g_string_sized_new (len + 4);
   gint state = 0;
   guint save = 0;
-  guchar *out = g_malloc (len + 3);
+  guchar *out = g_malloc (len + 4);
 
-  g_strdelimit (copy, "-", '+');
-  g_strdelimit (copy, "_", '/');
-  *out_len = g_base64_decode_step (copy, strlen (copy), out, &state, &save);
-  memset (copy, 0, strlen (copy));
+  for (gsize i = offset; i < len; i++)
+    if (run[i] != '=')
+      g_string_append_c (copy, run[i] == '-' ? '+' : run[i] == '_' ? '/' : run[i]);
+  if (copy->len % 4 == 1)
+    g_string_truncate (copy, copy->len - 1);
+  while (copy->len % 4 != 0)
+    g_string_append_c (copy, '=');
+  *out_len = g_base64_decode_step (copy->str, copy->len, out, &state, &save);
+  memset (copy->str, 0, copy->len);
   return out;
 }
 
