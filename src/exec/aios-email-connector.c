@@ -17,7 +17,14 @@
  *
  * Classification: 4xx replies and connection failures before the end of
  * DATA → RETRYABLE (nothing was delivered); 5xx → PERMANENT; no answer
- * after the final "." → UNKNOWN_OUTCOME (the server may have queued it).
+ * after the final "." → UNKNOWN_OUTCOME (the server may have queued it);
+ * once the server accepted the final "." (250), the message is sent,
+ * whatever QUIT gets.
+ *
+ * What the server says is peer text: replies are read a line at a time into
+ * a buffer of MAX_REPLY_LINE bytes (a longer line fails without being
+ * read further), and every reply goes through aios_peer_text_sanitize()
+ * with the password before it becomes an error or a result.
  */
 #define G_LOG_DOMAIN "aios-exec"
 
@@ -29,8 +36,12 @@
 #include "aios-email-connector.h"
 #include "aios-email-message.h"
 #include "aios-http.h"
+#include "aios-peer-text.h"
 
 #define MAX_REPLY 65536
+/* RFC 5321 allows 512 octets; leave room for chatty servers. */
+#define MAX_REPLY_LINE 4096
+#define MAX_ERROR_TEXT 1024
 
 struct _AiosEmailConnector
 {
@@ -81,7 +92,7 @@ typedef struct
 
   GSocketConnection *conn;
   GIOStream         *stream;
-  GDataInputStream  *in;
+  GBufferedInputStream *in;
   char              *out_buf;
 
   Stage              stage;
@@ -175,14 +186,47 @@ job_io_error (Job    *job,
     job_return_error (job, aios_connector_error_new_retry (-1, _("Email not sent: %s"), why));
 }
 
+/* The reply so far as text fit for an error message: no secret, no AUTH
+ * payload, valid UTF-8, control characters escaped, at most about
+ * MAX_ERROR_TEXT bytes. */
+static char *
+job_reply_text (Job *job)
+{
+  const char *secrets[] = { job->password, NULL };
+  g_autoptr(GString) joined = g_string_new_len (job->reply->str, job->reply->len);
+  char *text;
+
+  for (gsize i = 0; i < joined->len; i++)
+    if (joined->str[i] == '\n')
+      joined->str[i] = ' ';
+  text = aios_peer_text_sanitize (joined->str, joined->len, secrets);
+  if (strlen (text) > MAX_ERROR_TEXT)
+    {
+      const char *end = g_utf8_find_prev_char (text, text + MAX_ERROR_TEXT + 1);
+      char *cut = g_strdup_printf ("%.*s…", (int) (end - text), text);
+      g_free (text);
+      text = cut;
+    }
+  return text;
+}
+
+static void finish_success (Job *job);
+
 static void
 job_reply_error (Job        *job,
                  int         code,
                  const char *what)
 {
-  g_autofree char *text = g_strdup (job->reply->str);
+  g_autofree char *text = NULL;
 
-  g_strdelimit (text, "\r\n", ' ');
+  if (job->stage == ST_QUIT)
+    {
+      /* The message (or the test) went through before QUIT: whatever the
+       * server answers to it, even nonsense, changes nothing. */
+      finish_success (job);
+      return;
+    }
+  text = job_reply_text (job);
   if (code >= 400 && code < 500)
     job_return_error (job, aios_connector_error_new_retry (-1, _("%s: %s answered %s"), what, job->host, text));
   else if (code == 535 || code == 534)
@@ -203,63 +247,121 @@ job_reply_error (Job        *job,
 static void on_reply (Job *job, int code);
 static void read_reply_line (Job *job);
 
-static void
-line_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
+typedef enum {
+  LINE_MORE,     /* a continuation line ("250-"): read the next one */
+  LINE_DONE,     /* the reply was handled (or failed) */
+} LineResult;
+
+/* One line of a reply, without its line end, any bytes (NULs included). */
+static LineResult
+take_line (Job        *job,
+           const char *line,
+           gsize       len)
 {
-  Job *job = user_data;
-  g_autoptr(GError) error = NULL;
-  gsize len = 0;
-  g_autofree char *line = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (source), result,
-                                                               &len, &error);
   int code;
 
-  if (line == NULL)
-    {
-      if (error == NULL)
-        error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
-                                     _("the server closed the connection"));
-      if (job->stage == ST_QUIT)
-        {
-          on_reply (job, 221);
-          return;
-        }
-      job_io_error (job, g_steal_pointer (&error));
-      return;
-    }
   if (len > 0 && line[len - 1] == '\r')
-    line[--len] = '\0';
+    len--;
   if (job->reply->len + len > MAX_REPLY)
     {
       job_reply_error (job, 0, _("Reply too long"));
-      return;
+      return LINE_DONE;
     }
   if (job->reply->len > 0)
     g_string_append_c (job->reply, '\n');
-  g_string_append (job->reply, line);
+  g_string_append_len (job->reply, line, len);
 
   if (len < 3 || !g_ascii_isdigit (line[0]) || !g_ascii_isdigit (line[1]) || !g_ascii_isdigit (line[2]) ||
       (len > 3 && line[3] != ' ' && line[3] != '-'))
     {
       job_reply_error (job, 0, _("Malformed reply"));
-      return;
+      return LINE_DONE;
     }
   code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
   if (job->stage == ST_EHLO && len > 4)
-    g_ptr_array_add (job->extensions, g_ascii_strup (line + 4, -1));
+    {
+      g_autofree char *ext = g_strndup (line + 4, len - 4);
+      g_ptr_array_add (job->extensions, g_ascii_strup (ext, -1));
+    }
   if (len > 3 && line[3] == '-')
+    return LINE_MORE;
+  on_reply (job, code);
+  return LINE_DONE;
+}
+
+static void
+reply_line_too_long (Job *job)
+{
+  g_autofree char *what = g_strdup_printf (_("%s sent a reply line longer than %u bytes"),
+                                           job->host, MAX_REPLY_LINE);
+
+  if (job->stage == ST_QUIT)
+    finish_success (job);
+  else if (job->data_end_sent)
+    job_return_error (job, g_error_new (AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_UNKNOWN_OUTCOME,
+                                        _("The message was sent but %s; it may or may not be delivered"),
+                                        what));
+  else
+    job_return_error (job, g_error_new (AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_PERMANENT,
+                                        _("Email not sent: %s"), what));
+}
+
+static void
+fill_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Job *job = user_data;
+  g_autoptr(GError) error = NULL;
+  gssize n = g_buffered_input_stream_fill_finish (G_BUFFERED_INPUT_STREAM (source), result, &error);
+
+  if (n > 0)
     {
       read_reply_line (job);
       return;
     }
-  on_reply (job, code);
+  if (job->stage == ST_QUIT)
+    {
+      on_reply (job, 221);
+      return;
+    }
+  if (error == NULL)
+    error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
+                                 _("the server closed the connection"));
+  job_io_error (job, g_steal_pointer (&error));
 }
 
+/* Reads the lines of a reply out of the buffer, filling it as needed; the
+ * buffer holds MAX_REPLY_LINE bytes, so a line without an end in that much
+ * fails at once instead of being read to its end. */
 static void
 read_reply_line (Job *job)
 {
-  g_data_input_stream_read_line_async (job->in, G_PRIORITY_DEFAULT, job->inner, line_cb, job);
+  for (;;)
+    {
+      gsize avail = 0;
+      const char *buf = g_buffered_input_stream_peek_buffer (job->in, &avail);
+      const char *nl = avail > 0 ? memchr (buf, '\n', avail) : NULL;
+      gsize len;
+      g_autofree char *line = NULL;
+
+      if (nl == NULL)
+        {
+          if (avail >= MAX_REPLY_LINE)
+            {
+              reply_line_too_long (job);
+              return;
+            }
+          g_buffered_input_stream_fill_async (job->in, -1, G_PRIORITY_DEFAULT, job->inner, fill_cb, job);
+          return;
+        }
+      len = nl - buf;
+      line = g_memdup2 (buf, len + 1);
+      /* the bytes are in the buffer: skipping them does not block */
+      g_input_stream_skip (G_INPUT_STREAM (job->in), len + 1, NULL, NULL);
+      if (take_line (job, line, len) == LINE_DONE)
+        return;
+    }
 }
 
 static void
@@ -324,9 +426,9 @@ use_stream (Job       *job,
 {
   g_set_object (&job->stream, stream);
   g_clear_object (&job->in);
-  job->in = g_data_input_stream_new (g_io_stream_get_input_stream (stream));
+  job->in = G_BUFFERED_INPUT_STREAM (g_buffered_input_stream_new_sized (g_io_stream_get_input_stream (stream),
+                                                                       MAX_REPLY_LINE));
   g_filter_input_stream_set_close_base_stream (G_FILTER_INPUT_STREAM (job->in), FALSE);
-  g_data_input_stream_set_newline_type (job->in, G_DATA_STREAM_NEWLINE_TYPE_LF);
 }
 
 static char *
@@ -413,7 +515,10 @@ finish_success (Job *job)
       json_builder_set_member_name (b, "extensions");
       json_builder_begin_array (b);
       for (guint i = 0; i < job->extensions->len; i++)
-        json_builder_add_string_value (b, job->extensions->pdata[i]);
+        {
+          g_autofree char *ext = aios_peer_text_sanitize (job->extensions->pdata[i], -1, NULL);
+          json_builder_add_string_value (b, ext);
+        }
       json_builder_end_array (b);
     }
   else
@@ -442,7 +547,7 @@ on_reply (Job *job,
       if (code != 220)
         return job_reply_error (job, code, _("Connecting"));
       if (job->greeting == NULL)
-        job->greeting = g_strdup (job->reply->str);
+        job->greeting = job_reply_text (job);
       {
         g_autofree char *line = ehlo_line (job);
         send_command (job, ST_EHLO, line);
@@ -518,7 +623,7 @@ on_reply (Job *job,
     case ST_DATA_END:
       if (code != 250)
         return job_reply_error (job, code, _("Sending the message"));
-      job->delivered = g_strdup (job->reply->str);
+      job->delivered = job_reply_text (job);
       return send_command (job, ST_QUIT, "QUIT");
 
     case ST_QUIT:

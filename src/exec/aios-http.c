@@ -17,6 +17,7 @@
 #include <glib/gi18n.h>
 
 #include "aios-http.h"
+#include "aios-peer-text.h"
 
 #define READ_CHUNK 16384
 
@@ -297,15 +298,17 @@ aios_http_body_excerpt (GBytes *body)
 {
   gsize len = 0;
   const char *text = body ? g_bytes_get_data (body, &len) : NULL;
-  g_autofree char *cut = NULL;
+  g_autoptr(GString) cut = NULL;
 
   if (text == NULL || len == 0)
     return g_strdup ("");
-  cut = g_strndup (text, MIN (len, 200));
-  g_strdelimit (cut, "\r\n\t", ' ');
-  if (!g_utf8_validate (cut, -1, NULL))
-    return g_strdup (_("(binary)"));
-  return g_steal_pointer (&cut);
+  /* peer text: valid UTF-8 (a sequence cut at the end becomes U+FFFD),
+   * control characters escaped, AUTH-looking payloads redacted */
+  cut = g_string_new_len (text, MIN (len, 200));
+  for (gsize i = 0; i < cut->len; i++)
+    if (cut->str[i] == '\r' || cut->str[i] == '\n' || cut->str[i] == '\t')
+      cut->str[i] = ' ';
+  return aios_peer_text_sanitize (cut->str, cut->len, NULL);
 }
 
 /**
@@ -322,7 +325,7 @@ aios_http_check_status (SoupMessage  *msg,
                         GError      **error)
 {
   guint status = soup_message_get_status (msg);
-  const char *reason = soup_message_get_reason_phrase (msg);
+  g_autofree char *reason = aios_peer_text_sanitize (soup_message_get_reason_phrase (msg), -1, NULL);
   g_autofree char *excerpt = aios_http_body_excerpt (body);
 
   if (status >= 200 && status < 300)

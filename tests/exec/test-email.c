@@ -13,6 +13,7 @@
 #include "exec-test-util.h"
 #include "exec/aios-email-connector.h"
 #include "exec/aios-email-message.h"
+#include "exec/aios-peer-text.h"
 
 #define SMTP_USER "mailer@example.com"
 #define SMTP_PASS "s3cret-Pässword"
@@ -50,16 +51,16 @@ start (Fixture    *f,
   for (const char *a = first_arg; a != NULL; a = va_arg (ap, const char *))
     g_ptr_array_add (args, (gpointer) a);
   va_end (ap);
-  /* NULL-padded to the 9 slots read below (ASan: reading past the end) */
+  /* NULL-padded to the 11 slots read below (ASan: reading past the end) */
   do
     g_ptr_array_add (args, NULL);
-  while (args->len < 9);
+  while (args->len < 11);
 
-  /* exec_peer_start_args is variadic; pass up to 8 arguments through */
+  /* exec_peer_start_args is variadic; pass up to 10 arguments through */
   {
     const char **a = (const char **) args->pdata;
     f->peer = exec_peer_start_args ("exec-smtp-peer.py", a[0], a[1], a[2], a[3], a[4], a[5], a[6],
-                                    a[7], a[8], NULL);
+                                    a[7], a[8], a[9], a[10], NULL);
   }
   f->ws = exec_workspace_new (&f->path);
   f->email = aios_workspace_get_connector (f->ws, "email");
@@ -419,6 +420,195 @@ test_connection_test (void)
   stop (&f);
 }
 
+
+/* Peer text as it may be kept: valid UTF-8, no control character. */
+static void
+assert_clean_text (const char *text)
+{
+  g_assert_true (g_utf8_validate (text, -1, NULL));
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      g_assert_false (g_unichar_iscntrl (c));
+    }
+}
+
+/* Neither @secret nor any 12 characters in a row of it appear in @text. */
+static void
+assert_no_part_of (const char *text,
+                   const char *secret)
+{
+  gsize len = strlen (secret);
+
+  for (gsize i = 0; i + MIN (len, 12) <= len; i++)
+    {
+      g_autofree char *window = g_strndup (secret + i, MIN (len, 12));
+      if (strstr (text, window) != NULL)
+        g_error ("“%s” (from “%s”) is in “%s”", window, secret, text);
+    }
+}
+
+static char *
+b64_of (const char *a,
+        gsize       len)
+{
+  return g_base64_encode ((const guchar *) a, len);
+}
+
+static void
+run_auth_echo (const char *mechanisms)
+{
+  Fixture f = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) result = NULL;
+  static const char plain[] = "\0" SMTP_USER "\0" SMTP_PASS;
+  static const char authzid[] = SMTP_USER "\0" SMTP_USER "\0" SMTP_PASS;
+  g_autofree char *b64_plain = b64_of (plain, sizeof plain - 1);
+  g_autofree char *b64_authzid = b64_of (authzid, sizeof authzid - 1);
+  g_autofree char *b64_pass = b64_of (SMTP_PASS, strlen (SMTP_PASS));
+
+  /* A server that echoes what it was sent in its 535: the error (what the
+   * outbox, the journal, exports and stderr get) carries none of it. */
+  start (&f, "smtp", "--tls", "starttls", "--auth", SMTP_USER ":" SMTP_PASS, "--mechanisms", mechanisms,
+         "--fault", "auth-echo", NULL);
+  set_credential (&f, SMTP_USER ":" SMTP_PASS);
+  result = exec_execute (f.email, REQUEST, "k-echo", &error);
+  g_assert_null (result);
+  g_assert_error (error, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_PERMANENT);
+  g_test_message ("error: %s", error->message);
+  g_assert_nonnull (strstr (error->message, "refused the login"));
+  g_assert_nonnull (strstr (error->message, "Authentication credentials invalid"));
+  g_assert_nonnull (strstr (error->message, AIOS_PEER_TEXT_REDACTED));
+  g_assert_null (strstr (error->message, "s3cret"));
+  assert_no_part_of (error->message, SMTP_PASS);
+  assert_no_part_of (error->message, b64_plain);
+  /* its start is the user's name, which is no secret (AUTH LOGIN's first line) */
+  assert_no_part_of (error->message, b64_authzid + strlen (b64_authzid) - 24);
+  g_assert_null (strstr (error->message, b64_authzid));
+  assert_no_part_of (error->message, b64_pass);
+  assert_clean_text (error->message);
+  stop (&f);
+}
+
+static void
+test_auth_echo_plain (void)
+{
+  run_auth_echo ("PLAIN");
+}
+
+static void
+test_auth_echo_login (void)
+{
+  run_auth_echo ("LOGIN");
+}
+
+static void
+test_binary_reply (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) result = NULL;
+
+  /* Bytes that are not UTF-8, ESC sequences, a NUL and a C1 CSI in a
+   * reply: the error is valid UTF-8 with the controls written out. */
+  start (&f, "smtp", "--fault", "rcpt-binary", NULL);
+  result = exec_execute (f.email, REQUEST, "k-binary", &error);
+  g_assert_null (result);
+  g_assert_error (error, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_PERMANENT);
+  g_test_message ("error: %s", error->message);
+  assert_clean_text (error->message);
+  g_assert_null (strchr (error->message, '\033'));
+  g_assert_nonnull (strstr (error->message, "caf\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\\x00"));
+  g_assert_nonnull (strstr (error->message, "\\x1b[31mred\\x1b[0m \\x1b]0;owned\\x07 \\u009b2J"));
+  g_assert_nonnull (strstr (error->message, "No such user here"));
+  g_assert_cmpuint (received (&f)->len, ==, 0);
+  stop (&f);
+}
+
+static void
+test_huge_line (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) result = NULL;
+  g_autoptr(JsonObject) report = NULL;
+  g_autofree char *text = NULL;
+  gint64 until;
+
+  /* A greeting line of 64 MiB without an end: the connector gives up after
+   * a few KiB, before the server is done sending (it would read all of it
+   * if it buffered the line before checking its length). */
+  start (&f, "smtp", "--fault", "huge-line", NULL);
+  aios_connector_set_timeout_ms (f.email, 20000);
+  result = exec_execute (f.email, REQUEST, "k-huge", &error);
+  g_assert_null (result);
+  g_assert_error (error, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_PERMANENT);
+  g_test_message ("error: %s", error->message);
+  g_assert_nonnull (strstr (error->message, "sent a reply line longer than 4096 bytes"));
+  g_assert_cmpuint (strlen (error->message), <, 200);
+
+  until = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while ((!g_file_get_contents (f.log, &text, NULL, NULL) || strchr (text, '\n') == NULL) &&
+         g_get_monotonic_time () < until)
+    {
+      g_clear_pointer (&text, g_free);
+      g_usleep (20000);
+    }
+  g_assert_nonnull (text);
+  report = exec_json_object (text);
+  g_test_message ("the peer sent %" G_GINT64_FORMAT " bytes", json_object_get_int_member (report, "huge_sent"));
+  g_assert_false (json_object_get_boolean_member (report, "complete"));
+  g_assert_cmpint (json_object_get_int_member (report, "huge_sent"), <, 64 * 1024 * 1024);
+  stop (&f);
+}
+
+static void
+test_quit_garbage (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) result = NULL;
+  g_autoptr(GPtrArray) got = NULL;
+
+  /* The server took the message (250 after the final dot), then answers
+   * QUIT with nonsense: the email is sent, not an unknown outcome. */
+  start (&f, "smtp", "--fault", "quit-garbage", NULL);
+  result = exec_execute (f.email, REQUEST, "run-1-step-2", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (json_object_get_string_member (json_node_get_object (result), "reply"),
+                            "queued as AIOS1"));
+  got = received (&f);
+  g_assert_cmpuint (got->len, ==, 1);
+  stop (&f);
+}
+
+static void
+test_peer_text (void)
+{
+  const char *secrets[] = { "hunter2hunter2", NULL };
+  struct { const char *in; const char *const *secrets; const char *out; } cases[] = {
+    { "250 OK", NULL, "250 OK" },
+    { "535 AUTH LOGIN failed", NULL, "535 AUTH LOGIN failed" },
+    { "535 you said AUTH PLAIN AGFsaWNlAHNlc2FtZQ== no", NULL, "535 you said AUTH PLAIN [redacted] no" },
+    { "535 you said: AGFsaWNlAHNlc2FtZQ", NULL, "535 you said: [redacted]" },
+    { "535 password hunter2hunter2!", secrets, "535 password [redacted]!" },
+    { "535 aHVudGVyMmh1bnRlcjI=", secrets, "535 [redacted]" },
+    { "535 xaHVudGVyMmh1bnRlcjI", secrets, "535 [redacted]" },
+    { "550 \033[2J\x7f", NULL, "550 \\x1b[2J\\x7f" },
+    { "550 \xc3(\xe2\x80\xae", NULL, "550 \xef\xbf\xbd(\\u202e" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *got = aios_peer_text_sanitize (cases[i].in, -1, cases[i].secrets);
+      g_assert_cmpstr (got, ==, cases[i].out);
+    }
+  {
+    g_autofree char *got = aios_peer_text_sanitize ("a\0b", 3, NULL);
+    g_assert_cmpstr (got, ==, "a\\x00b");
+  }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -436,5 +626,11 @@ main (int argc, char *argv[])
   g_test_add_func ("/exec/email/faults", test_faults);
   g_test_add_func ("/exec/email/refused", test_refused);
   g_test_add_func ("/exec/email/connection-test", test_connection_test);
+  g_test_add_func ("/exec/email/auth-echo-plain", test_auth_echo_plain);
+  g_test_add_func ("/exec/email/auth-echo-login", test_auth_echo_login);
+  g_test_add_func ("/exec/email/binary-reply", test_binary_reply);
+  g_test_add_func ("/exec/email/huge-line", test_huge_line);
+  g_test_add_func ("/exec/email/quit-garbage", test_quit_garbage);
+  g_test_add_func ("/exec/email/peer-text", test_peer_text);
   return g_test_run ();
 }

@@ -14,6 +14,7 @@
 #   e429       429 with Retry-After: 7
 #   e400       400 (Stripe error shape on /v1/)
 #   e401       401
+#   e400binary 400 with a text body holding ESC sequences and bytes not UTF-8
 #   slow       answers after 3 s (tests use shorter deadlines)
 #   truncated  announces a longer body than it sends, then closes
 #   malformed  200 with broken JSON
@@ -114,6 +115,15 @@ class Handler(BaseHTTPRequestHandler):
         if mode == "e400":
             return self.send_json(400, {"error": {"type": "invalid_request_error", "code": "parameter_invalid",
                                                   "message": "Invalid request", "param": "amount"}})
+        if mode == "e400binary":
+            # a hostile error body: ESC sequences, bytes that are not UTF-8
+            data = b"bad \x1b[2J\x1b]0;owned\x07 request \xff\xfe end"
+            self.send_response(400)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
         if mode == "e401":
             return self.send_json(401, {"error": {"type": "invalid_request_error",
                                                   "message": "Invalid API Key provided"}})

@@ -10,10 +10,21 @@
 #                                  the openssl command (printed as "CA <path>")
 #   --auth USER:PASS               require AUTH (only offered after TLS)
 #   --mechanisms PLAIN,LOGIN       the AUTH mechanisms to offer
-#   --fault rcpt450|rcpt550|mail421|data-drop|data-slow
+#   --fault rcpt450|rcpt550|mail421|data-drop|data-slow, or a hostile server:
+#           auth-echo      a 535 that echoes the AUTH line (PLAIN and LOGIN
+#                          payloads, also with the user as authzid) and the
+#                          password itself
+#           rcpt-binary    a 550 to RCPT with bytes that are not UTF-8, ESC
+#                          sequences, a NUL and a C1 CSI
+#           quit-garbage   accepts the message, then answers QUIT with nonsense
+#           huge-line      no SMTP at all: a greeting line of --huge-bytes
+#                          (64 MiB) without an end; logs {"huge_sent": n,
+#                          "complete": bool} once the client hung up or all
+#                          was sent
 # On start it prints "PORT <n>" (and "CA <path>" first when TLS is on).
 import argparse
 import asyncio
+import base64
 import json
 import os
 import socket
@@ -32,6 +43,7 @@ parser.add_argument("--tls", default="none", choices=["none", "starttls", "impli
 parser.add_argument("--auth")
 parser.add_argument("--mechanisms", default="PLAIN,LOGIN")
 parser.add_argument("--fault", default="none")
+parser.add_argument("--huge-bytes", type=int, default=64 * 1024 * 1024)
 args = parser.parse_args()
 
 LOCK = threading.Lock()
@@ -70,8 +82,16 @@ class Handler:
             return "450 4.2.1 Mailbox busy, try later"
         if args.fault == "rcpt550":
             return "550 5.1.1 No such user here"
+        if args.fault == "rcpt-binary":
+            return (b"550-5.1.1 caf\xe9 \xff\xfe\x00 \x1b[31mred\x1b[0m \x1b]0;owned\x07 \xc2\x9b2J\r\n"
+                    b"550 5.1.1 No such user here")
         envelope.rcpt_tos.append(address)
         return "250 OK"
+
+    async def handle_QUIT(self, server, session, envelope):
+        if args.fault == "quit-garbage":
+            return b"\xff\xfe this is not SMTP \x1b[2J"
+        return "221 Bye"
 
     async def handle_DATA(self, server, session, envelope):
         record = {
@@ -91,15 +111,63 @@ class Handler:
         return "250 2.0.0 OK queued as AIOS1"
 
 
+def b64(data):
+    return base64.b64encode(data).decode()
+
+
 def authenticator(server, session, envelope, mechanism, auth_data):
     user, _, password = args.auth.partition(":")
+    if args.fault == "auth-echo":
+        login, sent = auth_data.login, auth_data.password
+        if mechanism == "PLAIN":
+            said = "AUTH PLAIN " + b64(b"\0" + login + b"\0" + sent)
+        else:
+            said = "AUTH LOGIN, then %s and %s" % (b64(login), b64(sent))
+        return AuthResult(success=False, handled=False, message=(
+            "535-5.7.8 You said: %s\r\n"
+            "535-5.7.8 as authzid: %s\r\n"
+            "535-5.7.8 (%s) password=%s\r\n"
+            "535 5.7.8 Authentication credentials invalid" % (
+                said, b64(login + b"\0" + login + b"\0" + sent), b64(sent)[:-2], sent.decode())))
     ok = auth_data.login.decode() == user and auth_data.password.decode() == password
     if ok:
         LOGINS[id(session)] = {"user": user, "mechanism": mechanism}
     return AuthResult(success=ok, handled=False)
 
 
+def huge_line():
+    """A greeting that never ends, sent until the client hangs up."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    print("PORT %d" % srv.getsockname()[1], flush=True)
+
+    def serve():
+        conn, _ = srv.accept()
+        sent, complete = 0, False
+        chunk = b"x" * 65536
+        try:
+            conn.sendall(b"220-")
+            while sent < args.huge_bytes:
+                n = min(len(chunk), args.huge_bytes - sent)
+                conn.sendall(chunk[:n])
+                sent += n
+            conn.sendall(b"\r\n220 ok\r\n")
+            complete = True
+            conn.recv(1024)
+        except OSError:
+            pass
+        with LOCK, open(args.log, "a") as f:
+            f.write(json.dumps({"huge_sent": sent, "complete": complete}) + "\n")
+        conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    sys.stdin.read()
+
+
 def main():
+    if args.fault == "huge-line":
+        return huge_line()
     kwargs = {}
     ctx = None
     if args.tls != "none":
