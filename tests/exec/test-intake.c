@@ -310,42 +310,51 @@ test_chunked_huge (Hostile       *h,
   g_assert_cmpint (runs (h->ws), ==, 0);
 }
 
-/* Half the headers, then silence: dropped after the idle timeout. Headers
- * trickled a byte at a time, never silent for long: 408 once the whole
- * request has taken too long. */
+/* Half the headers, then silence: dropped after the idle timeout (long
+ * before the whole-request deadline). */
 static void
 test_stalled (Hostile       *h,
               gconstpointer  data)
 {
-  {
-    g_autoptr(GSocket) sock = raw_connect (h->port);
-    g_autoptr(GString) got = g_string_new (NULL);
-    const char *half = "POST /v1/leads HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Ty";
-    double took;
+  g_autoptr(GSocket) sock = NULL;
+  g_autoptr(GString) got = g_string_new (NULL);
+  const char *half = "POST /v1/leads HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Ty";
+  double took;
 
-    g_assert_true (raw_send (sock, half, strlen (half), got));
-    took = raw_wait_closed (sock, 6, got);
-    g_assert_cmpfloat (took, >=, 0);
-    g_assert_cmpfloat (took, <, 3);
-  }
-  {
-    g_autoptr(GSocket) sock = raw_connect (h->port);
-    g_autoptr(GString) got = g_string_new (NULL);
-    const char *slow = "POST /v1/leads HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n";
-    gint64 start = g_get_monotonic_time ();
-    gboolean open = TRUE;
+  aios_intake_server_set_timeouts (h->intake, 1, 60);
+  sock = raw_connect (h->port);
+  g_assert_true (raw_send (sock, half, strlen (half), got));
+  took = raw_wait_closed (sock, 8, got);
+  g_assert_cmpfloat (took, >=, 0);
+  g_assert_cmpfloat (took, <, 4);
+}
 
-    for (const char *c = slow; *c && open; c++)
-      {
-        open = raw_send (sock, c, 1, got) && raw_poll (sock, got);
-        for (gint64 t = g_get_monotonic_time (); open && g_get_monotonic_time () - t < 300000;)
-          g_main_context_iteration (NULL, FALSE), g_usleep (1000), open = raw_poll (sock, got);
-      }
-    if (open)
-      g_assert_cmpfloat (raw_wait_closed (sock, 5, got), >=, 0);
-    g_assert_cmpint (g_get_monotonic_time () - start, <, 6 * G_USEC_PER_SEC);
-    g_assert_true (g_str_has_prefix (got->str, "HTTP/1.1 408"));
-  }
+/* Headers trickled a byte at a time, never silent long enough for the idle
+ * timeout: 408 once the whole request has taken too long. */
+static void
+test_trickled (Hostile       *h,
+               gconstpointer  data)
+{
+  g_autoptr(GSocket) sock = NULL;
+  g_autoptr(GString) got = g_string_new (NULL);
+  const char *slow = "POST /v1/leads HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n";
+  gint64 start;
+  gboolean open = TRUE;
+
+  aios_intake_server_set_timeouts (h->intake, 2, 3);
+  sock = raw_connect (h->port);
+  start = g_get_monotonic_time ();
+  for (const char *c = slow; *c && open; c++)
+    {
+      open = raw_send (sock, c, 1, got) && raw_poll (sock, got);
+      for (gint64 t = g_get_monotonic_time (); open && g_get_monotonic_time () - t < 300000;)
+        g_main_context_iteration (NULL, FALSE), g_usleep (1000), open = raw_poll (sock, got);
+    }
+  if (open)
+    g_assert_cmpfloat (raw_wait_closed (sock, 5, got), >=, 0);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 6 * G_USEC_PER_SEC);
+  g_assert_true (g_str_has_prefix (got->str, "HTTP/1.1 408"));
+  g_assert_nonnull (strstr (got->str, "\"code\":\"timeout\""));
 }
 
 /* Bad tokens have a budget of their own: a flood of them ends in 429 for
@@ -570,6 +579,7 @@ main (int argc, char *argv[])
   g_test_add ("/exec/intake/declared-huge", Hostile, NULL, hostile_setup, test_declared_huge, hostile_teardown);
   g_test_add ("/exec/intake/chunked-huge", Hostile, NULL, hostile_setup, test_chunked_huge, hostile_teardown);
   g_test_add ("/exec/intake/stalled", Hostile, NULL, hostile_setup, test_stalled, hostile_teardown);
+  g_test_add ("/exec/intake/trickled", Hostile, NULL, hostile_setup, test_trickled, hostile_teardown);
   g_test_add ("/exec/intake/bad-token-flood", Hostile, NULL, hostile_setup, test_bad_token_flood, hostile_teardown);
   g_test_add ("/exec/intake/empty-body", Hostile, NULL, hostile_setup, test_empty_body, hostile_teardown);
   g_test_add ("/exec/intake/no-notes", Hostile, NULL, hostile_setup, test_no_notes, hostile_teardown);
