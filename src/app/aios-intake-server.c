@@ -367,7 +367,10 @@ append_header (const char *name,
 }
 
 /* Writes the answer prepared on @msg itself and closes the connection:
- * libsoup would first read the whole body, however large. */
+ * libsoup would first read the whole body, however large. Taking the
+ * connection from libsoup inside got-headers or got-chunk is what its own
+ * WebSocket upgrade does inside wrote-informational: its reading loop
+ * stops as soon as the message has no I/O left. */
 static void
 answer_and_close (SoupServerMessage *msg)
 {
@@ -530,8 +533,8 @@ drop_deadline (gpointer data)
 }
 
 static void
-got_body_cb (SoupServerMessage *msg,
-             gpointer           user_data)
+arrived_cb (SoupServerMessage *msg,
+            gpointer           user_data)
 {
   g_object_set_data (G_OBJECT (msg), DEADLINE_KEY, NULL);
 }
@@ -555,7 +558,10 @@ request_started_cb (SoupServer        *server,
 
   g_signal_connect (msg, "got-headers", G_CALLBACK (got_headers_cb), self);
   g_signal_connect (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self);
-  g_signal_connect (msg, "got-body", G_CALLBACK (got_body_cb), self);
+  g_signal_connect (msg, "got-body", G_CALLBACK (arrived_cb), self);
+  /* Answered without a body (a request libsoup could not parse): the
+   * deadline must not outlive the message on a reused connection. */
+  g_signal_connect (msg, "finished", G_CALLBACK (arrived_cb), self);
 }
 
 /* Runs once the body is in, for requests the headers let through. */
