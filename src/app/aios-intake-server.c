@@ -1,19 +1,29 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The local intake endpoint (off by default): web forms and other tools on
- * this machine hand Aios leads and notes as JSON.
+ * this machine hand Aios leads as JSON.
  *
  *   POST http://127.0.0.1:<intake.port>/v1/leads   → a run of "lead-followup"
- *   POST http://127.0.0.1:<intake.port>/v1/notes   → a run of "note"
  *   Authorization: Bearer <the "intake" credential from the keyring>
  *   Content-Type: application/json, at most 64 KiB
  *
  * Answers are JSON: 201 {"run_id": N}; errors {"error": {"code", "message"}}
- * with 400 (malformed), 401 (token), 404, 405 (anything but POST: a GET
- * never acts, since mail scanners open links), 413, 415, 422 (the flow's
- * input schema), 429 (rate limit, with Retry-After) or 503. The run is
- * created in one transaction by the coordinator, so a refused request
- * leaves nothing behind. It listens on the loopback interface only.
+ * with 400 (malformed or empty), 401 (token), 404, 405 (anything but POST:
+ * a GET never acts, since mail scanners open links), 408 (too slow), 413,
+ * 415, 422 (the flow's input schema), 429 (rate limit, with Retry-After) or
+ * 503. The run is created in one transaction by the coordinator, so a
+ * refused request leaves nothing behind. It listens on the loopback
+ * interface only.
+ *
+ * Everything but the body is judged as soon as the headers are in: path,
+ * method, token, content type, declared length and the rate limit. A
+ * request refused there is answered at once and its connection closed
+ * without reading the body; a chunked body is counted while it arrives
+ * and refused the moment it passes the cap. Requests with the token and
+ * requests without it draw on separate budgets, so nobody without the
+ * token can make the operator's own form wait. A silent connection is
+ * closed after AIOS_INTAKE_IDLE_TIMEOUT_S, a request that has not fully
+ * arrived after AIOS_INTAKE_REQUEST_TIMEOUT_S gets 408.
  */
 #define G_LOG_DOMAIN "aios-app"
 
@@ -32,6 +42,21 @@
 
 #define DEFAULT_RATE_PER_MINUTE 60
 
+/* A refused request's body is read and dropped for at most this many bytes
+ * or seconds before the connection closes (so the client reads the answer
+ * instead of a reset). */
+#define DRAIN_MAX_BYTES (256 * 1024)
+#define DRAIN_MAX_SECONDS 2
+
+#define DEADLINE_KEY "aios-intake-deadline"
+
+typedef struct
+{
+  guint          rate_per_minute;
+  double         tokens;
+  gint64         refilled_us;
+} Bucket;
+
 struct _AiosIntakeServer
 {
   GObject        parent_instance;
@@ -43,10 +68,11 @@ struct _AiosIntakeServer
   gboolean       armed;
   GCancellable  *cancellable;
 
-  /* token bucket */
-  guint          rate_per_minute;
-  double         tokens;
-  gint64         refilled_us;
+  guint          idle_timeout_s;
+  guint          request_timeout_s;
+
+  Bucket         authorized;    /* requests with the token */
+  Bucket         unauthorized;  /* everything else */
 };
 
 G_DEFINE_FINAL_TYPE (AiosIntakeServer, aios_intake_server, G_TYPE_OBJECT)
@@ -91,10 +117,21 @@ aios_intake_server_class_init (AiosIntakeServerClass *klass)
 }
 
 static void
+bucket_fill (Bucket *bucket,
+             guint   requests_per_minute)
+{
+  bucket->rate_per_minute = MAX (1u, requests_per_minute);
+  bucket->tokens = bucket->rate_per_minute;
+  bucket->refilled_us = g_get_monotonic_time ();
+}
+
+static void
 aios_intake_server_init (AiosIntakeServer *self)
 {
-  self->rate_per_minute = DEFAULT_RATE_PER_MINUTE;
-  self->tokens = DEFAULT_RATE_PER_MINUTE;
+  bucket_fill (&self->authorized, DEFAULT_RATE_PER_MINUTE);
+  bucket_fill (&self->unauthorized, AIOS_INTAKE_UNAUTHORIZED_PER_MINUTE);
+  self->idle_timeout_s = AIOS_INTAKE_IDLE_TIMEOUT_S;
+  self->request_timeout_s = AIOS_INTAKE_REQUEST_TIMEOUT_S;
   self->cancellable = g_cancellable_new ();
 }
 
@@ -112,9 +149,18 @@ aios_intake_server_set_rate_limit (AiosIntakeServer *self,
                                    guint             requests_per_minute)
 {
   g_return_if_fail (AIOS_IS_INTAKE_SERVER (self));
-  self->rate_per_minute = MAX (1u, requests_per_minute);
-  self->tokens = self->rate_per_minute;
-  self->refilled_us = g_get_monotonic_time ();
+  bucket_fill (&self->authorized, requests_per_minute);
+  bucket_fill (&self->unauthorized, self->unauthorized.rate_per_minute);
+}
+
+void
+aios_intake_server_set_timeouts (AiosIntakeServer *self,
+                                 guint             idle_seconds,
+                                 guint             request_seconds)
+{
+  g_return_if_fail (AIOS_IS_INTAKE_SERVER (self));
+  self->idle_timeout_s = idle_seconds ? idle_seconds : AIOS_INTAKE_IDLE_TIMEOUT_S;
+  self->request_timeout_s = request_seconds ? request_seconds : AIOS_INTAKE_REQUEST_TIMEOUT_S;
 }
 
 gboolean
@@ -182,22 +228,22 @@ reply_error (SoupServerMessage *msg,
 }
 
 static gboolean
-take_token (AiosIntakeServer *self,
-            gint64           *retry_after_s)
+take_token (Bucket *bucket,
+            gint64 *retry_after_s)
 {
   gint64 now = g_get_monotonic_time ();
-  double per_us = self->rate_per_minute / 60e6;
+  double per_us = bucket->rate_per_minute / 60e6;
 
-  if (self->refilled_us == 0)
-    self->refilled_us = now;
-  self->tokens = MIN ((double) self->rate_per_minute, self->tokens + (now - self->refilled_us) * per_us);
-  self->refilled_us = now;
-  if (self->tokens >= 1.0)
+  if (bucket->refilled_us == 0)
+    bucket->refilled_us = now;
+  bucket->tokens = MIN ((double) bucket->rate_per_minute, bucket->tokens + (now - bucket->refilled_us) * per_us);
+  bucket->refilled_us = now;
+  if (bucket->tokens >= 1.0)
     {
-      self->tokens -= 1.0;
+      bucket->tokens -= 1.0;
       return TRUE;
     }
-  *retry_after_s = (gint64) ((1.0 - self->tokens) / per_us / 1e6) + 1;
+  *retry_after_s = (gint64) ((1.0 - bucket->tokens) / per_us / 1e6) + 1;
   return FALSE;
 }
 
@@ -214,38 +260,311 @@ token_matches (const char *expected,
   return diff == 0;
 }
 
+static gboolean
+authorized (AiosIntakeServer  *self,
+            SoupServerMessage *msg)
+{
+  const char *auth = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                   "Authorization");
+
+  return self->token != NULL && auth != NULL && g_str_has_prefix (auth, "Bearer ") &&
+         token_matches (self->token, auth + 7);
+}
+
 static const char *
 flow_for_path (const char *path)
 {
   if (g_str_equal (path, "/v1/leads"))
     return "lead-followup";
-  if (g_str_equal (path, "/v1/notes"))
-    return "note";
   return NULL;
+}
+
+/* Answering without reading the body */
+
+typedef struct
+{
+  GIOStream    *stream;
+  GSocket      *socket;
+  GBytes       *answer;
+  GCancellable *cancellable;
+  guint         deadline_id;
+  gsize         drained;
+  guint8        buffer[8192];
+} Closing;
+
+static void
+closing_free (Closing *closing)
+{
+  g_clear_handle_id (&closing->deadline_id, g_source_remove);
+  g_io_stream_close (closing->stream, NULL, NULL);
+  if (closing->socket != NULL)
+    g_socket_close (closing->socket, NULL);
+  g_clear_object (&closing->socket);
+  g_clear_object (&closing->stream);
+  g_clear_pointer (&closing->answer, g_bytes_unref);
+  g_clear_object (&closing->cancellable);
+  g_free (closing);
+}
+
+static gboolean
+closing_deadline_cb (gpointer user_data)
+{
+  Closing *closing = user_data;
+
+  closing->deadline_id = 0;
+  g_cancellable_cancel (closing->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+drained_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Closing *closing = user_data;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, NULL);
+
+  if (n <= 0 || (closing->drained += n) >= DRAIN_MAX_BYTES)
+    {
+      closing_free (closing);
+      return;
+    }
+  g_input_stream_read_async (G_INPUT_STREAM (source), closing->buffer, sizeof closing->buffer,
+                             G_PRIORITY_DEFAULT, closing->cancellable, drained_cb, closing);
+}
+
+static void
+answered_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Closing *closing = user_data;
+  GInputStream *in = g_io_stream_get_input_stream (closing->stream);
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, NULL))
+    {
+      closing_free (closing);
+      return;
+    }
+  /* The answer is out: say so with a FIN, then drop what the client may
+   * still be sending for a little while, so closing does not reset the
+   * connection under an answer it has not read yet. */
+  if (closing->socket != NULL)
+    g_socket_shutdown (closing->socket, FALSE, TRUE, NULL);
+  g_input_stream_read_async (in, closing->buffer, sizeof closing->buffer,
+                             G_PRIORITY_DEFAULT, closing->cancellable, drained_cb, closing);
+}
+
+static void
+append_header (const char *name,
+               const char *value,
+               gpointer    user_data)
+{
+  if (g_ascii_strcasecmp (name, "Content-Length") == 0 || g_ascii_strcasecmp (name, "Connection") == 0 ||
+      g_ascii_strcasecmp (name, "Transfer-Encoding") == 0)
+    return;
+  g_string_append_printf (user_data, "%s: %s\r\n", name, value);
+}
+
+/* Writes the answer prepared on @msg itself and closes the connection:
+ * libsoup would first read the whole body, however large. Taking the
+ * connection from libsoup inside got-headers or got-chunk is what its own
+ * WebSocket upgrade does inside wrote-informational: its reading loop
+ * stops as soon as the message has no I/O left. */
+static void
+answer_and_close (SoupServerMessage *msg)
+{
+  SoupMessageBody *body = soup_server_message_get_response_body (msg);
+  guint status = soup_server_message_get_status (msg);
+  g_autoptr(GBytes) content = soup_message_body_flatten (body);
+  GString *text = g_string_new (NULL);
+  Closing *closing;
+  GIOStream *stream;
+
+  g_object_ref (msg);
+  g_string_append_printf (text, "HTTP/1.1 %u %s\r\n", status, soup_status_get_phrase (status));
+  soup_message_headers_foreach (soup_server_message_get_response_headers (msg), append_header, text);
+  g_string_append_printf (text, "Content-Length: %" G_GSIZE_FORMAT "\r\nConnection: close\r\n\r\n",
+                          g_bytes_get_size (content));
+  g_string_append_len (text, g_bytes_get_data (content, NULL), g_bytes_get_size (content));
+
+  stream = soup_server_message_steal_connection (msg);
+  g_object_unref (msg);
+  if (stream == NULL)
+    {
+      g_string_free (text, TRUE);
+      return;
+    }
+  closing = g_new0 (Closing, 1);
+  closing->stream = stream;
+  closing->socket = g_object_get_data (G_OBJECT (stream), "GSocket");
+  if (closing->socket != NULL)
+    g_object_ref (closing->socket);
+  closing->answer = g_string_free_to_bytes (text);
+  closing->cancellable = g_cancellable_new ();
+  closing->deadline_id = g_timeout_add_seconds (DRAIN_MAX_SECONDS, closing_deadline_cb, closing);
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (stream),
+                                   g_bytes_get_data (closing->answer, NULL),
+                                   g_bytes_get_size (closing->answer),
+                                   G_PRIORITY_DEFAULT, closing->cancellable, answered_cb, closing);
+}
+
+static gboolean
+has_body (SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+
+  switch (soup_message_headers_get_encoding (headers))
+    {
+    case SOUP_ENCODING_NONE:
+      return FALSE;
+    case SOUP_ENCODING_CONTENT_LENGTH:
+      return soup_message_headers_get_content_length (headers) > 0;
+    default:
+      return TRUE;
+    }
+}
+
+/* Refuses at the headers: the answer goes out without the body being read. */
+static void
+refuse (SoupServerMessage *msg)
+{
+  if (has_body (msg))
+    answer_and_close (msg);
+}
+
+/* Checks everything the headers tell; FALSE when @msg has been answered. */
+static gboolean
+check_headers (AiosIntakeServer  *self,
+               SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
+  const char *type = soup_message_headers_get_content_type (headers, NULL);
+  gboolean with_token = authorized (self, msg);
+  gint64 retry_after = 0;
+
+  /* libsoup refused it already (a request it cannot parse). */
+  if (soup_server_message_get_status (msg) != SOUP_STATUS_NONE)
+    {
+      reply_error (msg, soup_server_message_get_status (msg), "malformed", _("The request is malformed"));
+      return FALSE;
+    }
+  if (!take_token (with_token ? &self->authorized : &self->unauthorized, &retry_after))
+    {
+      g_autofree char *seconds = g_strdup_printf ("%" PRId64, retry_after);
+      soup_message_headers_replace (response, "Retry-After", seconds);
+      reply_error (msg, 429, "rate-limited", _("Too many requests; try again later"));
+      return FALSE;
+    }
+  if (flow_for_path (g_uri_get_path (soup_server_message_get_uri (msg))) == NULL)
+    {
+      reply_error (msg, SOUP_STATUS_NOT_FOUND, "not-found", _("Use POST /v1/leads"));
+      return FALSE;
+    }
+  if (g_strcmp0 (soup_server_message_get_method (msg), "POST") != 0)
+    {
+      soup_message_headers_replace (response, "Allow", "POST");
+      reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method-not-allowed",
+                   _("Only POST is accepted; nothing is done for a GET"));
+      return FALSE;
+    }
+  if (!with_token)
+    {
+      soup_message_headers_replace (response, "WWW-Authenticate", "Bearer realm=\"aios-intake\"");
+      reply_error (msg, SOUP_STATUS_UNAUTHORIZED, "unauthorized", _("A valid bearer token is required"));
+      return FALSE;
+    }
+  if (type == NULL || g_ascii_strcasecmp (type, "application/json") != 0)
+    {
+      reply_error (msg, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type",
+                   _("Send the body as application/json"));
+      return FALSE;
+    }
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+      soup_message_headers_get_content_length (headers) > AIOS_INTAKE_MAX_BODY)
+    {
+      reply_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too-large",
+                   _("The request is larger than 64 KiB"));
+      return FALSE;
+    }
+  return TRUE;
 }
 
 static void
 got_headers_cb (SoupServerMessage *msg,
-                gpointer           user_data)
+                AiosIntakeServer  *self)
 {
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  goffset length = soup_message_headers_get_content_length (headers);
+  if (!check_headers (self, msg))
+    refuse (msg);
+}
 
-  /* Refuse a large body before reading it. */
-  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
-      length > AIOS_INTAKE_MAX_BODY)
-    reply_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too-large",
-                 _("The request is larger than 64 KiB"));
+/* A chunked body has no length up front: count it as it arrives. */
+static void
+got_chunk_cb (SoupServerMessage *msg,
+              GBytes            *chunk,
+              AiosIntakeServer  *self)
+{
+  if (soup_server_message_get_status (msg) != SOUP_STATUS_NONE ||
+      soup_server_message_get_request_body (msg)->length <= AIOS_INTAKE_MAX_BODY)
+    return;
+  reply_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too-large", _("The request is larger than 64 KiB"));
+  answer_and_close (msg);
+}
+
+static gboolean
+request_deadline_cb (gpointer user_data)
+{
+  SoupServerMessage *msg = user_data;
+
+  g_object_ref (msg);
+  g_object_set_data (G_OBJECT (msg), DEADLINE_KEY, NULL);
+  reply_error (msg, SOUP_STATUS_REQUEST_TIMEOUT, "timeout", _("The request took too long to arrive"));
+  answer_and_close (msg);
+  g_object_unref (msg);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+drop_deadline (gpointer data)
+{
+  g_source_destroy (data);
+  g_source_unref (data);
+}
+
+static void
+arrived_cb (SoupServerMessage *msg,
+            gpointer           user_data)
+{
+  g_object_set_data (G_OBJECT (msg), DEADLINE_KEY, NULL);
 }
 
 static void
 request_started_cb (SoupServer        *server,
                     SoupServerMessage *msg,
-                    gpointer           user_data)
+                    AiosIntakeServer  *self)
 {
-  g_signal_connect (msg, "got-headers", G_CALLBACK (got_headers_cb), user_data);
+  GSocket *socket = soup_server_message_get_socket (msg);
+  GSource *deadline = g_timeout_source_new_seconds (self->request_timeout_s);
+
+  /* An idle timeout: a read or write that waits this long fails, and
+   * libsoup closes the connection. */
+  if (socket != NULL)
+    g_socket_set_timeout (socket, self->idle_timeout_s);
+  g_source_set_callback (deadline, request_deadline_cb, msg, NULL);
+  g_source_attach (deadline, NULL);
+  /* The message owns its deadline: gone with it, or once the body is in. */
+  g_object_set_data_full (G_OBJECT (msg), DEADLINE_KEY, deadline, drop_deadline);
+
+  g_signal_connect (msg, "got-headers", G_CALLBACK (got_headers_cb), self);
+  g_signal_connect (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self);
+  g_signal_connect (msg, "got-body", G_CALLBACK (arrived_cb), self);
+  /* Answered without a body (a request libsoup could not parse): the
+   * deadline must not outlive the message on a reused connection. */
+  g_signal_connect (msg, "finished", G_CALLBACK (arrived_cb), self);
 }
 
+/* Runs once the body is in, for requests the headers let through. */
 static void
 handle_cb (SoupServer        *server,
            SoupServerMessage *msg,
@@ -254,53 +573,20 @@ handle_cb (SoupServer        *server,
            gpointer           user_data)
 {
   AiosIntakeServer *self = user_data;
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   SoupMessageBody *body = soup_server_message_get_request_body (msg);
-  const char *auth = soup_message_headers_get_one (headers, "Authorization");
-  const char *type = soup_message_headers_get_content_type (headers, NULL);
   const char *flow_id = flow_for_path (path);
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
   g_autoptr(AiosFlow) flow = NULL;
   g_autofree char *answer = NULL;
-  gint64 retry_after, run_id;
+  JsonNode *root;
+  gint64 run_id;
   AiosCoordinator *coordinator;
 
-  if (soup_server_message_get_status (msg) == SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE)
-    return;
-
-  if (!take_token (self, &retry_after))
+  if (flow_id == NULL || !authorized (self, msg))
     {
-      g_autofree char *seconds = g_strdup_printf ("%" PRId64, retry_after);
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", seconds);
-      reply_error (msg, 429, "rate-limited", _("Too many requests; try again later"));
-      return;
-    }
-  if (flow_id == NULL)
-    {
-      reply_error (msg, SOUP_STATUS_NOT_FOUND, "not-found", _("Use POST /v1/leads or POST /v1/notes"));
-      return;
-    }
-  if (g_strcmp0 (soup_server_message_get_method (msg), "POST") != 0)
-    {
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", "POST");
-      reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method-not-allowed",
-                   _("Only POST is accepted; nothing is done for a GET"));
-      return;
-    }
-  if (self->token == NULL || auth == NULL || !g_str_has_prefix (auth, "Bearer ") ||
-      !token_matches (self->token, auth + 7))
-    {
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                    "WWW-Authenticate", "Bearer realm=\"aios-intake\"");
       reply_error (msg, SOUP_STATUS_UNAUTHORIZED, "unauthorized", _("A valid bearer token is required"));
-      return;
-    }
-  if (type == NULL || g_ascii_strcasecmp (type, "application/json") != 0)
-    {
-      reply_error (msg, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type",
-                   _("Send the body as application/json"));
       return;
     }
   bytes = soup_message_body_flatten (body);
@@ -309,11 +595,20 @@ handle_cb (SoupServer        *server,
       reply_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too-large", _("The request is larger than 64 KiB"));
       return;
     }
-  if (!json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  if (g_bytes_get_size (bytes) == 0)
     {
-      reply_error (msg, SOUP_STATUS_BAD_REQUEST, "malformed",
-                   error ? error->message : _("The body must be a JSON object"));
+      reply_error (msg, SOUP_STATUS_BAD_REQUEST, "empty", _("The body is empty; send a JSON object"));
+      return;
+    }
+  if (!json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error))
+    {
+      reply_error (msg, SOUP_STATUS_BAD_REQUEST, "malformed", error->message);
+      return;
+    }
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      reply_error (msg, SOUP_STATUS_BAD_REQUEST, "malformed", _("The body must be a JSON object"));
       return;
     }
 
@@ -324,13 +619,12 @@ handle_cb (SoupServer        *server,
       reply_error (msg, SOUP_STATUS_NOT_FOUND, "no-flow", error->message);
       return;
     }
-  if (!aios_flow_check_input (flow, json_parser_get_root (parser), &error))
+  if (!aios_flow_check_input (flow, root, &error))
     {
       reply_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, "invalid", error->message);
       return;
     }
-  run_id = aios_coordinator_submit (coordinator, flow_id, json_parser_get_root (parser),
-                                    "connector:intake", &error);
+  run_id = aios_coordinator_submit (coordinator, flow_id, root, "connector:intake", &error);
   if (run_id == 0)
     {
       reply_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "not-saved", error->message);
@@ -369,7 +663,8 @@ listen_with_token (AiosIntakeServer *self)
       return;
     }
   self->port = port;
-  self->tokens = self->rate_per_minute;
+  bucket_fill (&self->authorized, self->authorized.rate_per_minute);
+  bucket_fill (&self->unauthorized, self->unauthorized.rate_per_minute);
   summary = g_strdup_printf ("Intake endpoint listening on 127.0.0.1:%u", (guint) port);
   journal (self, "intake.started", summary);
 }
