@@ -176,6 +176,21 @@ flows_handler (AiosCliCall *call)
   return 0;
 }
 
+/* What a JSON value is, for a message. */
+static const char *
+json_kind (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_NULL (node))
+    return _("null");
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    return _("an array");
+  if (json_node_get_value_type (node) == G_TYPE_STRING)
+    return _("a string");
+  if (json_node_get_value_type (node) == G_TYPE_BOOLEAN)
+    return _("true or false");
+  return _("a number");
+}
+
 static int
 submit_handler (AiosCliCall *call)
 {
@@ -199,16 +214,37 @@ submit_handler (AiosCliCall *call)
     {
       g_autoptr(JsonParser) parser = json_parser_new ();
 
+      const char *name = g_strcmp0 (input_arg, "-") == 0 ? _("on standard input") : input_arg;
+      gsize len = 0;
+      const char *data;
+      JsonNode *root;
+
       bytes = aios_cli_call_read_file (call, input_arg, &error);
       if (bytes == NULL)
         return aios_cli_call_fail (call, error);
-      if (!json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error))
+      data = g_bytes_get_data (bytes, &len);
+      if (data == NULL)
+        data = "";
+      if (!json_parser_load_from_data (parser, data, len, &error))
         {
           g_autofree char *message = g_strdup_printf (_("The input %s is not valid JSON: %s"),
-                                                      input_arg, error->message);
+                                                      name, error->message);
           return aios_cli_call_fail_literal (call, message);
         }
-      input = json_node_copy (json_parser_get_root (parser));
+      root = json_parser_get_root (parser);
+      if (root == NULL)
+        {
+          g_autofree char *message = g_strdup_printf (_("The input %s is empty: give the run's input as a JSON object"),
+                                                      name);
+          return aios_cli_call_fail_literal (call, message);
+        }
+      if (!JSON_NODE_HOLDS_OBJECT (root))
+        {
+          g_autofree char *message = g_strdup_printf (_("The input %s must be one JSON object, not %s"),
+                                                      name, json_kind (root));
+          return aios_cli_call_fail_literal (call, message);
+        }
+      input = json_node_copy (root);
     }
 
   run_id = aios_coordinator_submit (aios_workspace_get_coordinator (workspace),

@@ -37,6 +37,12 @@ read_secret (AiosCliCall  *call,
     len--;
   if (len > 0 && data[len - 1] == '\r')
     len--;
+  if (len == 0 || data == NULL)
+    {
+      g_set_error_literal (error, AIOS_CREDENTIALS_ERROR, AIOS_CREDENTIALS_ERROR_INVALID,
+                           _("The secret is empty: give it on standard input (aios credentials set NAME < file)"));
+      return NULL;
+    }
   if (memchr (data, '\0', len) != NULL || !g_utf8_validate (data, len, NULL))
     {
       g_set_error_literal (error, AIOS_CREDENTIALS_ERROR, AIOS_CREDENTIALS_ERROR_INVALID,

@@ -207,6 +207,9 @@ aios_cli_call_read_stdin (AiosCliCall  *call,
   g_autoptr(GInputStream) in = NULL;
   g_autoptr(GOutputStream) mem = NULL;
 
+  /* Empty input is empty text, never a NULL pointer for the parsers. */
+  if (call->stdin_bytes != NULL && g_bytes_get_data (call->stdin_bytes, NULL) == NULL)
+    return g_bytes_new_static ("", 0);
   if (call->stdin_bytes != NULL)
     return g_bytes_ref (call->stdin_bytes);
 
@@ -222,6 +225,8 @@ aios_cli_call_read_stdin (AiosCliCall  *call,
   mem = g_memory_output_stream_new_resizable ();
   if (g_output_stream_splice (mem, in, G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, NULL, error) < 0)
     return NULL;
+  if (g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (mem)) == 0)
+    return g_bytes_new_static ("", 0);
   return g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (mem));
 }
 
@@ -266,6 +271,11 @@ aios_cli_call_read_file (AiosCliCall  *call,
       g_set_error (error, local_error->domain, local_error->code,
                    _("Could not read %s: %s"), arg, local_error->message);
       return NULL;
+    }
+  if (g_bytes_get_data (bytes, NULL) == NULL)
+    {
+      g_bytes_unref (bytes);
+      return g_bytes_new_static ("", 0);
     }
   return bytes;
 }

@@ -15,20 +15,6 @@
 
 /* ---- vCard --------------------------------------------------------------- */
 
-typedef struct {
-  guint  line;
-  char  *text;
-} LogicalLine;
-
-static void
-logical_line_free (gpointer data)
-{
-  LogicalLine *l = data;
-
-  g_free (l->text);
-  g_free (l);
-}
-
 static gboolean
 is_quoted_printable (const char *line)
 {
@@ -38,51 +24,134 @@ is_quoted_printable (const char *line)
   return head != NULL && strstr (head, "QUOTED-PRINTABLE") != NULL;
 }
 
-/* Unfolds continuation lines (a leading space or tab) and vCard 2.1's
- * quoted-printable soft line breaks (a trailing "="). */
-static GPtrArray *
-vcard_lines (const char *p,
-             const char *end)
+/* The physical lines of [*p, end), one by one: any line end counts (LF,
+ * CRLF, a bare CR as classic Mac OS wrote, CR CR LF as iOS exports do). */
+static gboolean
+next_physical_line (const char **p,
+                    const char  *end,
+                    const char **line,
+                    gsize       *len)
 {
-  g_autofree char *copy = g_strndup (p, end - p);
-  g_auto(GStrv) raw = g_strsplit (copy, "\n", -1);
-  GPtrArray *lines = g_ptr_array_new_with_free_func (logical_line_free);
-  LogicalLine *cur = NULL;
+  const char *q = *p;
 
-  for (guint i = 0; raw[i] != NULL; i++)
+  if (q >= end)
+    return FALSE;
+  *line = q;
+  while (q < end && *q != '\n' && *q != '\r')
+    q++;
+  *len = q - *line;
+  while (q < end && *q == '\r')
+    q++;
+  if (q < end && *q == '\n')
+    q++;
+  *p = q;
+  return TRUE;
+}
+
+/* Logical lines, unfolded in one pass into one buffer: continuation lines
+ * (a leading space or tab) and vCard 2.1's quoted-printable soft line
+ * breaks (a trailing "="). */
+typedef struct {
+  const char *p;
+  const char *end;
+  guint       physical;   /* physical lines read */
+  GString    *text;       /* the logical line */
+  guint       line;       /* where it starts */
+  const char *pending;    /* a physical line read ahead, not yet taken */
+  gsize       pending_len;
+  int         qp;         /* the line's value is quoted-printable: 1, 0, -1 not known yet */
+  gsize       scanned;    /* how far the name and parameters were looked through */
+} Unfolder;
+
+/* Decided once the colon ending the name and parameters is read, so a
+ * long line is looked through once. */
+static gboolean
+unfolder_is_qp (Unfolder *u)
+{
+  const char *colon;
+
+  if (u->qp >= 0)
+    return u->qp;
+  colon = memchr (u->text->str + u->scanned, ':', u->text->len - u->scanned);
+  if (colon == NULL)
     {
-      char *l = raw[i];
-      gsize n = strlen (l);
-
-      if (n > 0 && l[n - 1] == '\r')
-        l[--n] = '\0';
-      if (cur != NULL && is_quoted_printable (cur->text) && g_str_has_suffix (cur->text, "="))
-        {
-          char *joined;
-          cur->text[strlen (cur->text) - 1] = '\0';
-          joined = g_strconcat (cur->text, l, NULL);
-          g_free (cur->text);
-          cur->text = joined;
-          continue;
-        }
-      if (cur != NULL && (l[0] == ' ' || l[0] == '\t'))
-        {
-          char *joined = g_strconcat (cur->text, l + 1, NULL);
-          g_free (cur->text);
-          cur->text = joined;
-          continue;
-        }
-      if (n == 0)
-        {
-          cur = NULL;
-          continue;
-        }
-      cur = g_new0 (LogicalLine, 1);
-      cur->line = i + 1;
-      cur->text = g_strdup (l);
-      g_ptr_array_add (lines, cur);
+      u->scanned = u->text->len;
+      return FALSE;
     }
-  return lines;
+  u->qp = is_quoted_printable (u->text->str);
+  return u->qp;
+}
+
+static gboolean
+next_logical_line (Unfolder *u)
+{
+  const char *l;
+  gsize n;
+
+  g_string_truncate (u->text, 0);
+  u->qp = -1;
+  u->scanned = 0;
+  for (;;)
+    {
+      if (u->pending != NULL)
+        {
+          l = u->pending;
+          n = u->pending_len;
+          u->pending = NULL;
+        }
+      else if (next_physical_line (&u->p, u->end, &l, &n))
+        u->physical++;
+      else
+        return u->text->len > 0;
+
+      if (u->text->len == 0)
+        {
+          if (n == 0)
+            continue;   /* blank lines separate nothing */
+          g_string_append_len (u->text, l, n);
+          u->line = u->physical;
+          continue;
+        }
+      if (u->text->str[u->text->len - 1] == '=' && unfolder_is_qp (u))
+        {
+          g_string_truncate (u->text, u->text->len - 1);
+          g_string_append_len (u->text, l, n);
+          continue;
+        }
+      if (n > 0 && (l[0] == ' ' || l[0] == '\t'))
+        {
+          g_string_append_len (u->text, l + 1, n - 1);
+          continue;
+        }
+      if (n > 0)
+        {
+          u->pending = l;
+          u->pending_len = n;
+        }
+      return TRUE;
+    }
+}
+
+typedef struct {
+  guint       line;
+  const char *text;
+} LogicalLine;
+
+/* @value, without the blanks around it, is @word (in any case). */
+static gboolean
+value_is (const char *value,
+          const char *word)
+{
+  gsize n = strlen (word);
+
+  while (g_ascii_isspace (*value))
+    value++;
+  if (g_ascii_strncasecmp (value, word, n) != 0)
+    return FALSE;
+  for (value += n; *value; value++)
+    if (!g_ascii_isspace (*value))
+      return FALSE;
+  return TRUE;
 }
 
 typedef struct {
@@ -179,30 +248,37 @@ decode_qp (const char *s)
   return g_string_free (out, FALSE);
 }
 
-/* The value as UTF-8 text: quoted-printable and charsets decoded. */
+/* The value as UTF-8 text: quoted-printable and charsets decoded. The file
+ * itself is UTF-8 (checked before), so a value written as it is, with
+ * bytes beyond ASCII, is UTF-8 whatever its CHARSET says; the CHARSET
+ * applies to what quoted-printable encodes, and to 7-bit charsets. */
 static char *
 property_text (Property  *prop,
                char     **error)
 {
   const char *encoding = param_value (prop, "ENCODING");
   const char *charset = param_value (prop, "CHARSET");
-  g_autofree char *raw = NULL;
+  gboolean qp = (encoding != NULL && g_str_equal (encoding, "QUOTED-PRINTABLE")) || has_param (prop, "QUOTED-PRINTABLE");
+  g_autofree char *raw = qp ? decode_qp (prop->value) : g_strdup (prop->value);
+  gboolean ascii = TRUE;
 
-  if ((encoding != NULL && g_str_equal (encoding, "QUOTED-PRINTABLE")) || has_param (prop, "QUOTED-PRINTABLE"))
-    raw = decode_qp (prop->value);
-  else
-    raw = g_strdup (prop->value);
-
-  if (charset != NULL && g_ascii_strcasecmp (charset, "UTF-8") != 0 && g_ascii_strcasecmp (charset, "US-ASCII") != 0)
+  for (const char *c = raw; *c && ascii; c++)
+    ascii = !(*c & 0x80);
+  if (charset != NULL && (qp || ascii) &&
+      g_ascii_strcasecmp (charset, "UTF-8") != 0 && g_ascii_strcasecmp (charset, "US-ASCII") != 0)
     {
       g_autoptr(GError) local = NULL;
       char *converted = g_convert (raw, -1, "UTF-8", charset, NULL, NULL, &local);
-      if (converted == NULL)
+
+      if (converted != NULL)
+        return converted;
+      /* A charset iconv does not know: its text may still be UTF-8. */
+      if (!g_error_matches (local, G_CONVERT_ERROR, G_CONVERT_ERROR_NO_CONVERSION) ||
+          !g_utf8_validate (raw, -1, NULL))
         {
           *error = g_strdup_printf (_("its %s value is not valid %s text"), prop->name, charset);
           return NULL;
         }
-      return converted;
     }
   if (!g_utf8_validate (raw, -1, NULL))
     {
@@ -242,6 +318,51 @@ split_unescape (const char *s,
   return parts;
 }
 
+/* Splits on unescaped @sep, keeping the escapes for a second split. */
+static GPtrArray *
+split_raw (const char *s,
+           char        sep)
+{
+  GPtrArray *parts = g_ptr_array_new_with_free_func (g_free);
+  const char *start = s;
+
+  for (; *s; s++)
+    {
+      if (*s == '\\' && s[1] != '\0')
+        s++;
+      else if (*s == sep)
+        {
+          g_ptr_array_add (parts, g_strndup (start, s - start));
+          start = s + 1;
+        }
+    }
+  g_ptr_array_add (parts, g_strdup (start));
+  return parts;
+}
+
+static char *join_nonempty (GPtrArray *parts, guint from, const char *sep);
+
+/* N (family; given; additional; prefixes; suffixes, each a comma list)
+ * as people write a name: "Dr. John Q. Doe Jr.", "... Jr., M.D." */
+static char *
+name_from_n (const char *text)
+{
+  g_autoptr(GPtrArray) parts = split_raw (text, ';');
+  g_autoptr(GPtrArray) words = g_ptr_array_new_with_free_func (g_free);
+  const guint order[] = { 3, 1, 2, 0, 4 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (order); i++)
+    {
+      g_autoptr(GPtrArray) list = NULL;
+
+      if (order[i] >= parts->len)
+        continue;
+      list = split_unescape (g_ptr_array_index (parts, order[i]), ',');
+      g_ptr_array_add (words, join_nonempty (list, 0, order[i] == 4 ? ", " : " "));
+    }
+  return join_nonempty (words, 0, " ");
+}
+
 static char *
 unescape (const char *s)
 {
@@ -269,6 +390,7 @@ join_nonempty (GPtrArray  *parts,
 }
 
 typedef struct {
+  AiosImportReport    *report;
   AiosImportRow       *row;
   char      *fn;
   char      *n;
@@ -357,6 +479,19 @@ card_property (Card     *card,
       card->row->error = g_strdup_printf (_("line %u: %s"), line, error);
       return;
     }
+  if (strlen (text) > AIOS_IMPORT_MAX_FIELD)
+    {
+      gsize full = strlen (text);
+      g_autofree char *size = g_format_size (full);
+      g_autofree char *cap = g_format_size_full (AIOS_IMPORT_MAX_FIELD, G_FORMAT_SIZE_IEC_UNITS);
+      char *cut = text + AIOS_IMPORT_MAX_FIELD;
+
+      while (cut > text && ((guchar) *cut & 0xC0) == 0x80)
+        cut--;
+      *cut = '\0';
+      aios_import_add_note (card->report->notes, card->row->line, 0,
+                            _("the %s value on line %u (%s) was cut to its first %s"), prop->name, line, size, cap);
+    }
 
   if (g_str_equal (prop->name, "FN"))
     {
@@ -365,15 +500,8 @@ card_property (Card     *card,
     }
   else if (g_str_equal (prop->name, "N"))
     {
-      g_autoptr(GPtrArray) parts = split_unescape (text, ';');
-      g_autoptr(GPtrArray) ordered = g_ptr_array_new ();
-      /* N: family; given; additional; prefix; suffix */
-      guint order[] = { 3, 1, 2, 0, 4 };
-      for (guint i = 0; i < G_N_ELEMENTS (order); i++)
-        if (order[i] < parts->len)
-          g_ptr_array_add (ordered, g_ptr_array_index (parts, order[i]));
       g_free (card->n);
-      card->n = join_nonempty (ordered, 0, " ");
+      card->n = name_from_n (text);
     }
   else if (g_str_equal (prop->name, "EMAIL"))
     {
@@ -392,8 +520,17 @@ card_property (Card     *card,
   else if (g_str_equal (prop->name, "TEL"))
     {
       char *v = unescape (text);
-      if (g_str_has_prefix (v, "tel:"))
-        memmove (v, v + 4, strlen (v + 4) + 1);
+      if (g_ascii_strncasecmp (v, "tel:", 4) == 0)
+        {
+          /* A tel URI (RFC 3966): the number, its extension, no other parameters. */
+          g_auto(GStrv) parts = g_strsplit (v + 4, ";", -1);
+          g_autoptr(GString) number = g_string_new (parts[0]);
+          for (guint i = 1; parts[i] != NULL; i++)
+            if (g_ascii_strncasecmp (parts[i], "ext=", 4) == 0 && parts[i][4] != '\0')
+              g_string_append_printf (number, " ext. %s", parts[i] + 4);
+          g_free (v);
+          v = g_string_free (g_steal_pointer (&number), FALSE);
+        }
       if (*v == '\0')
         g_free (v);
       else
@@ -463,19 +600,33 @@ aios_import_vcard_rows (const char        *p,
                         const char        *source,
                         GError           **error)
 {
-  g_autoptr(GPtrArray) lines = vcard_lines (p, end);
-  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func (aios_import_row_free);
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GString) text = NULL;
+  Unfolder u = { p, end, 0, NULL, 0, NULL, 0, -1, 0 };
   Card card = { 0 };
   gboolean in_card = FALSE;
   guint cards = 0, photos = 0;
 
-  for (guint i = 0; i < lines->len; i++)
+  if ((gsize) (end - p) > AIOS_IMPORT_VCARD_MAX_FILE)
     {
-      LogicalLine *l = g_ptr_array_index (lines, i);
+      g_autofree char *cap = g_format_size_full (AIOS_IMPORT_VCARD_MAX_FILE, G_FORMAT_SIZE_IEC_UNITS);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   _("%s is larger than %s, the most a vCard file may have. Split it into smaller files "
+                     "and import them one by one. Nothing was imported."), source, cap);
+      return NULL;
+    }
+
+  rows = g_ptr_array_new_with_free_func (aios_import_row_free);
+  text = g_string_sized_new (256);
+  u.text = text;
+  while (next_logical_line (&u))
+    {
+      LogicalLine line = { u.line, u.text->str };
+      LogicalLine *l = &line;
       Property prop = { 0 };
       gboolean ok = parse_property (l->text, &prop);
 
-      if (ok && g_str_equal (prop.name, "BEGIN") && g_ascii_strcasecmp (prop.value, "VCARD") == 0)
+      if (ok && g_str_equal (prop.name, "BEGIN") && value_is (prop.value, "VCARD"))
         {
           if (in_card)
             {
@@ -483,6 +634,7 @@ aios_import_vcard_rows (const char        *p,
               card_clear (&card);
             }
           memset (&card, 0, sizeof card);
+          card.report = report;
           card.row = aios_import_row_new (l->line);
           card.emails = g_ptr_array_new_with_free_func (g_free);
           card.phones = g_ptr_array_new_with_free_func (g_free);

@@ -17,7 +17,13 @@ G_BEGIN_DECLS
  * the old values), and the report says which fields changed; a row equal
  * to what is stored is counted as unchanged. Nothing is altered silently:
  * columns the schema does not know are kept as "x-" custom fields.
+ *
+ * Limits: a vCard file larger than AIOS_IMPORT_VCARD_MAX_FILE is refused
+ * whole; a vCard value longer than AIOS_IMPORT_MAX_FIELD (after decoding)
+ * is cut there, at a character boundary, with a note naming its line.
  */
+#define AIOS_IMPORT_MAX_FIELD      (64 * 1024)          /* bytes of one field */
+#define AIOS_IMPORT_VCARD_MAX_FILE (128 * 1024 * 1024)  /* bytes of a vCard file */
 
 typedef enum {
   AIOS_IMPORT_AUTO,       /* by content: vCard, workspace JSON, else CSV */
