@@ -161,9 +161,13 @@ aios_coordinator_tx_checkpoint (AiosCoordinator     *self,
     {
       g_autoptr(GError) policy_error = NULL;
 
-      decision = aios_policy_evaluate (aios_coordinator_get_policy (self), kind,
-                                       request ? json_node_get_object (request) : json_node_get_object (output),
-                                       &rule, &policy_error);
+      /* Rules see the connector's view of the request (an invoice's total
+       * in major units, its currency in capitals), or a step's output. */
+      g_autoptr(JsonObject) facts = request != NULL && connector != NULL
+        ? aios_connector_get_policy_facts (connector, json_node_get_object (request))
+        : json_object_ref (json_node_get_object (request ? request : output));
+
+      decision = aios_policy_evaluate (aios_coordinator_get_policy (self), kind, facts, &rule, &policy_error);
       if (policy_error != NULL)
         g_warning ("Policy could not be read, asking the operator: %s", policy_error->message);
     }

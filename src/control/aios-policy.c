@@ -9,7 +9,10 @@
  *     { "field": "currency", "op": "eq", "value": "EUR" },
  *     { "field": "customer.email", "op": "known", "kind": "client", "match": "email" } ]
  *
- * ("invoices under 50 EUR to existing clients"). Ops: eq, ne, lt, lte, gt,
+ * ("invoices under 50 EUR to existing clients"). The conditions are read on
+ * the connector's facts of the request (aios_connector_get_policy_facts():
+ * an invoice's total in major units as "amount", its currency in capitals),
+ * which the coordinator passes in. Ops: eq, ne, lt, lte, gt,
  * gte, in, contains, exists, known (a current memory record of `kind` whose
  * `match` field equals the value). Fail closed: deny rules win over allow
  * rules, a condition that cannot be evaluated does not hold, and with no

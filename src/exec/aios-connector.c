@@ -351,6 +351,31 @@ aios_json_node_get_string (JsonNode   *node,
   return json_node_get_string (value);
 }
 
+/**
+ * aios_connector_get_policy_facts:
+ * @request: the action's request
+ *
+ * What the workspace's policy rules see of @request: the connector's own
+ * view where it has one (an invoice's total as "amount" in major units and
+ * its "currency" in capitals, so "amount lt 50, currency eq EUR" means what
+ * it says), else the request itself.
+ *
+ * Returns: (transfer full): the fields rules are evaluated on
+ */
+JsonObject *
+aios_connector_get_policy_facts (AiosConnector *self,
+                                 JsonObject    *request)
+{
+  AiosConnectorClass *klass;
+
+  g_return_val_if_fail (AIOS_IS_CONNECTOR (self), NULL);
+  g_return_val_if_fail (request != NULL, NULL);
+  klass = AIOS_CONNECTOR_GET_CLASS (self);
+  if (klass->policy_facts != NULL)
+    return klass->policy_facts (self, request);
+  return json_object_ref (request);
+}
+
 gboolean
 aios_connector_can_test (AiosConnector *self)
 {

@@ -106,7 +106,13 @@ struct _AiosConnectorClass
                                GAsyncResult         *result,
                                GError              **error);
 
-  gpointer padding[4];
+  /* Optional: the fields a policy rule sees for a request, in the
+   * operator's words (an invoice's "amount" in major units, its "currency"
+   * as written on it); the request itself when not set. */
+  JsonObject *(*policy_facts) (AiosConnector  *self,
+                               JsonObject     *request);
+
+  gpointer padding[3];
 };
 
 const char *aios_connector_get_name       (AiosConnector        *self);
@@ -119,6 +125,8 @@ AiosActionDescription *aios_connector_describe (AiosConnector   *self,
                                            JsonNode             *preview,
                                            JsonNode             *request,
                                            const char           *person);
+JsonObject *aios_connector_get_policy_facts (AiosConnector     *self,
+                                            JsonObject        *request);
 gboolean    aios_connector_can_test       (AiosConnector        *self);
 void        aios_connector_test_async     (AiosConnector        *self,
                                            GCancellable         *cancellable,

@@ -808,6 +808,53 @@ aios_invoice_connector_describe (AiosConnector *connector,
   return description;
 }
 
+/* What a policy rule sees of an invoice: the request as it is, with
+ * "amount" the total of its items in major units (4000 cents → 40) and
+ * "currency" in capitals ("EUR"), as the operator writes them. An item
+ * without a whole positive amount leaves "amount" out, so no amount rule
+ * can hold (fail closed: the operator is asked). */
+static JsonObject *
+aios_invoice_connector_policy_facts (AiosConnector *connector,
+                                     JsonObject    *request)
+{
+  JsonObject *facts = json_object_new ();
+  JsonNode *items = json_object_get_member (request, "items");
+  const char *currency = json_object_get_string_member_with_default (request, "currency", NULL);
+  gint64 total = 0;
+  gboolean valid = items != NULL && JSON_NODE_HOLDS_ARRAY (items) &&
+                   json_array_get_length (json_node_get_array (items)) > 0;
+  GList *members = json_object_get_members (request);
+
+  for (GList *l = members; l != NULL; l = l->next)
+    json_object_set_member (facts, l->data, json_node_copy (json_object_get_member (request, l->data)));
+  g_list_free (members);
+
+  for (guint i = 0; valid && i < json_array_get_length (json_node_get_array (items)); i++)
+    {
+      JsonNode *item = json_array_get_element (json_node_get_array (items), i);
+      JsonNode *amount = JSON_NODE_HOLDS_OBJECT (item) ? json_object_get_member (json_node_get_object (item), "amount")
+                                                       : NULL;
+
+      if (amount == NULL || !JSON_NODE_HOLDS_VALUE (amount) || json_node_get_value_type (amount) != G_TYPE_INT64 ||
+          json_node_get_int (amount) <= 0 || json_node_get_int (amount) > MAX_AMOUNT)
+        valid = FALSE;
+      else
+        total += json_node_get_int (amount);
+    }
+  json_object_remove_member (facts, "amount");
+  if (valid)
+    {
+      json_object_set_double_member (facts, "amount", total / 100.0);
+      json_object_set_int_member (facts, "amount_minor", total);
+    }
+  if (currency != NULL)
+    {
+      g_autofree char *upper = g_ascii_strup (currency, -1);
+      json_object_set_string_member (facts, "currency", upper);
+    }
+  return facts;
+}
+
 static void
 test_cb (GObject      *source,
          GAsyncResult *result,
@@ -859,6 +906,7 @@ aios_invoice_connector_class_init (AiosInvoiceConnectorClass *klass)
   connector_class->preview_kind = AIOS_PREVIEW_INVOICE;
   connector_class->credential = &invoice_credential;
   connector_class->describe = aios_invoice_connector_describe;
+  connector_class->policy_facts = aios_invoice_connector_policy_facts;
   connector_class->test_async = aios_invoice_connector_connection_test_async;
   connector_class->test_finish = aios_invoice_connector_connection_test_finish;
 }

@@ -8,6 +8,7 @@
 #include <glib.h>
 
 #include "exec-test-util.h"
+#include "control/aios-policy.h"
 
 static JsonNode *
 parse (const char *json)
@@ -167,11 +168,73 @@ test_new_connector (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
 }
 
+/* The README's example rule, as written there, decides a real invoice
+ * request: the rule sees the connector's facts (the total in major units,
+ * the currency in capitals), not the request's minor-unit items. */
+static void
+test_policy_facts (void)
+{
+  char *path = NULL;
+  AiosWorkspace *ws = exec_workspace_new (&path);
+  AiosPolicy *policy = aios_coordinator_get_policy (aios_workspace_get_coordinator (ws));
+  AiosConnector *invoice = aios_connector_registry_get (aios_workspace_get_connectors (ws), "invoice");
+  /* README.md, "invoices under 50 EUR to existing clients" */
+  g_autoptr(JsonNode) rule = parse ("[{\"field\":\"amount\",\"op\":\"lt\",\"value\":50},"
+                                    "{\"field\":\"currency\",\"op\":\"eq\",\"value\":\"EUR\"},"
+                                    "{\"field\":\"customer.email\",\"op\":\"known\",\"kind\":\"client\",\"match\":\"email\"}]");
+  g_autoptr(JsonNode) small = parse ("{\"customer\":{\"email\":\"billing@acme.example\",\"name\":\"Acme\"},"
+                                     "\"currency\":\"eur\",\"items\":[{\"description\":\"Design\",\"amount\":3000},"
+                                     "{\"description\":\"Hosting\",\"amount\":1500}]}");
+  g_autoptr(JsonNode) large = parse ("{\"customer\":{\"email\":\"billing@acme.example\"},\"currency\":\"eur\","
+                                     "\"items\":[{\"description\":\"Design\",\"amount\":5000}]}");
+  g_autoptr(JsonNode) stranger = parse ("{\"customer\":{\"email\":\"someone@else.example\"},\"currency\":\"eur\","
+                                        "\"items\":[{\"description\":\"Design\",\"amount\":3000}]}");
+  g_autoptr(JsonNode) broken = parse ("{\"customer\":{\"email\":\"billing@acme.example\"},\"currency\":\"eur\","
+                                      "\"amount\":1,\"items\":[{\"description\":\"Design\",\"amount\":\"30\"}]}");
+  g_autoptr(JsonObject) client = json_object_new ();
+  g_autoptr(JsonObject) facts = NULL;
+  g_autoptr(GError) error = NULL;
+  AiosProvenance prov = { "operator", 0, NULL };
+
+  json_object_set_string_member (client, "name", "Acme");
+  json_object_set_string_member (client, "email", "billing@acme.example");
+  g_assert_cmpint (aios_memory_put (aios_workspace_get_memory (ws), 0, "client", client, NULL, &prov, NULL, &error), >, 0);
+  g_assert_no_error (error);
+  g_assert_cmpint (aios_policy_add_rule (policy, "small-invoices", "invoice", TRUE, json_node_get_array (rule), NULL,
+                                         "operator", &error), >, 0);
+  g_assert_no_error (error);
+
+  facts = aios_connector_get_policy_facts (invoice, json_node_get_object (small));
+  g_assert_cmpfloat (json_object_get_double_member (facts, "amount"), ==, 45.0);
+  g_assert_cmpint (json_object_get_int_member (facts, "amount_minor"), ==, 4500);
+  g_assert_cmpstr (json_object_get_string_member (facts, "currency"), ==, "EUR");
+  g_assert_cmpint (aios_policy_evaluate (policy, "invoice", facts, NULL, &error), ==, AIOS_POLICY_ALLOW);
+  /* The request as it is (minor units, lower case) never matched the rule. */
+  g_assert_cmpint (aios_policy_evaluate (policy, "invoice", json_node_get_object (small), NULL, &error), ==, AIOS_POLICY_ASK);
+  g_clear_pointer (&facts, json_object_unref);
+
+  facts = aios_connector_get_policy_facts (invoice, json_node_get_object (large));
+  g_assert_cmpint (aios_policy_evaluate (policy, "invoice", facts, NULL, &error), ==, AIOS_POLICY_ASK);
+  g_clear_pointer (&facts, json_object_unref);
+  facts = aios_connector_get_policy_facts (invoice, json_node_get_object (stranger));
+  g_assert_cmpint (aios_policy_evaluate (policy, "invoice", facts, NULL, &error), ==, AIOS_POLICY_ASK);
+  g_clear_pointer (&facts, json_object_unref);
+  /* An item without a whole amount: no total, so no amount rule holds
+   * (and the request's own "amount" is not taken for one). */
+  facts = aios_connector_get_policy_facts (invoice, json_node_get_object (broken));
+  g_assert_false (json_object_has_member (facts, "amount"));
+  g_assert_cmpint (aios_policy_evaluate (policy, "invoice", facts, NULL, &error), ==, AIOS_POLICY_ASK);
+  g_assert_no_error (error);
+
+  exec_workspace_free (ws, g_steal_pointer (&path));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/exec/connector-class/builtins", test_builtins);
   g_test_add_func ("/exec/connector-class/new-connector", test_new_connector);
+  g_test_add_func ("/exec/connector-class/policy-facts", test_policy_facts);
   return g_test_run ();
 }
