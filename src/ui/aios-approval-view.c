@@ -672,8 +672,12 @@ aios_approval_view_set_editing (AiosApprovalView *self,
   editing = editing && aios_approval_view_can_edit (self);
   self->editing = editing;
   gtk_stack_set_visible_child_name (self->subject_stack, editing ? "edit" : "show");
+  /* Only editable turns: the caret stays on (GTK's default). GTK 4.8 keeps a
+   * text view's blink timeout past a focus-out, and hiding the caret of a
+   * view that lost the focus (to the Edit or Approve button just clicked)
+   * leaves that timeout pending: it fired into blink_cb's assertion that
+   * the cursor is visible, and aborted the app. */
   gtk_text_view_set_editable (self->body_view, editing);
-  gtk_text_view_set_cursor_visible (self->body_view, editing);
   if (editing)
     {
       gtk_widget_add_css_class (GTK_WIDGET (self->body_view), "editing");
