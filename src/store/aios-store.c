@@ -2,8 +2,24 @@
  *
  * AiosStore is the workspace's one SQLite file. It opens it in WAL mode with
  * synchronous=FULL (approvals and money deserve durable commits), checks it
- * cheaply for corruption, applies each room's numbered migrations in one
- * transaction, and hands out cached prepared statements.
+ * for corruption and tampering, applies each room's numbered migrations in
+ * one transaction, and hands out cached prepared statements.
+ *
+ * What open checks, and when (the cost of an open must not grow with the
+ * journal, so nothing here scans the tables on every open):
+ *
+ *  - always, in constant time: the header (an SQLite file at all), the file
+ *    not shorter than its header says (a cut file), and the expected schema
+ *    (check_schema(): one read of sqlite_master against the schema the
+ *    migrations build in memory: every table, index and trigger they create
+ *    is there, and no trigger they did not create);
+ *  - only after an unclean end: the full PRAGMA quick_check, which reads
+ *    every page. An unclean end is a marker file "<workspace>-open" found
+ *    while no one holds it (every open connection holds a shared flock() on
+ *    it and the last one to close cleanly removes it, so a process that
+ *    crashed, was killed or lost power leaves it behind), or a rollback
+ *    journal ("<workspace>-journal", which WAL mode never leaves) beside the
+ *    file. When the marker cannot be made, every open checks, as before.
  *
  * It never overwrites or "repairs" a file it does not understand: a corrupt
  * file or one from a newer Aios is reported with its path and left as it is.
@@ -13,7 +29,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
@@ -27,6 +47,8 @@ struct _AiosStore
   sqlite3    *db;
   GHashTable *statements;   /* sql → sqlite3_stmt */
   guint       depth;        /* transaction nesting: 0 = none */
+  char       *marker_path;  /* "<path>-open", see the top of the file */
+  int         marker_fd;    /* holds a shared flock() while open; -1 = none */
 };
 
 G_DEFINE_FINAL_TYPE (AiosStore, aios_store, G_TYPE_OBJECT)
@@ -54,6 +76,15 @@ aios_store_finalize (GObject *object)
   g_clear_pointer (&self->statements, g_hash_table_unref);
   if (self->db != NULL)
     sqlite3_close_v2 (self->db);
+  /* A clean close: the last connection out removes the marker, so the next
+   * open knows it needs no full check. */
+  if (self->marker_fd >= 0)
+    {
+      if (flock (self->marker_fd, LOCK_EX | LOCK_NB) == 0)
+        g_unlink (self->marker_path);
+      close (self->marker_fd);
+    }
+  g_free (self->marker_path);
   g_free (self->path);
 
   G_OBJECT_CLASS (aios_store_parent_class)->finalize (object);
@@ -83,6 +114,7 @@ static void
 aios_store_init (AiosStore *self)
 {
   self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, finalize_statement);
+  self->marker_fd = -1;
 }
 
 gint64
@@ -352,17 +384,22 @@ aios_store_get_data_version (AiosStore *self)
   return version;
 }
 
+/* The first 100 bytes of an SQLite file: the header. */
+#define HEADER_SIZE 100
+
 static gboolean
 check_header (const char  *path,
+              guchar       header[HEADER_SIZE],
+              gsize       *got,
               GError     **error)
 {
   static const char magic[16] = "SQLite format 3";
   g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autoptr(GFileInputStream) in = NULL;
   g_autoptr(GError) local_error = NULL;
-  char header[16] = { 0 };
-  gsize got = 0;
 
+  *got = 0;
+  memset (header, 0, HEADER_SIZE);
   in = g_file_read (file, NULL, &local_error);
   if (in == NULL)
     {
@@ -372,15 +409,15 @@ check_header (const char  *path,
                    _("Could not open the workspace %s: %s"), path, local_error->message);
       return FALSE;
     }
-  if (!g_input_stream_read_all (G_INPUT_STREAM (in), header, sizeof header, &got, NULL, &local_error))
+  if (!g_input_stream_read_all (G_INPUT_STREAM (in), header, HEADER_SIZE, got, NULL, &local_error))
     {
       g_set_error (error, AIOS_STORE_ERROR, AIOS_STORE_ERROR_FAILED,
                    _("Could not read the workspace %s: %s"), path, local_error->message);
       return FALSE;
     }
-  if (got == 0)
+  if (*got == 0)
     return TRUE;   /* an empty file is a new database to SQLite */
-  if (got < sizeof header || memcmp (header, magic, sizeof magic) != 0)
+  if (*got < HEADER_SIZE || memcmp (header, magic, sizeof magic) != 0)
     {
       g_set_error (error, AIOS_STORE_ERROR, AIOS_STORE_ERROR_CORRUPT,
                    _("%s is not an Aios workspace (it is not an SQLite database, or its first page is damaged). "
@@ -389,6 +426,142 @@ check_header (const char  *path,
       return FALSE;
     }
   return TRUE;
+}
+
+static guint32
+read_be32 (const guchar *p)
+{
+  return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3];
+}
+
+static goffset
+file_size (const char *path)
+{
+  GStatBuf st;
+
+  return g_stat (path, &st) == 0 ? (goffset) st.st_size : -1;
+}
+
+/* A file cut short (a failing disk, a copy that stopped) in constant time:
+ * the header says how many pages the database has; the file must hold them.
+ * Only meaningful when no WAL holds newer pages, so the caller skips it then. */
+static gboolean
+check_length (const char    *path,
+              const guchar   header[HEADER_SIZE],
+              GError       **error)
+{
+  guint page_size = ((guint) header[16] << 8) | header[17];
+  guint32 pages = read_be32 (header + 28);
+  goffset size = file_size (path);
+
+  if (page_size == 1)
+    page_size = 65536;
+  /* SQLite trusts the page count only when the change counter (24) matches
+   * "version valid for" (92); older writers left it stale. */
+  if (pages == 0 || read_be32 (header + 24) != read_be32 (header + 92) || size < 0)
+    return TRUE;
+  if (size < (goffset) pages * page_size)
+    {
+      g_autofree char *what = g_strdup_printf (_("the file is %" G_GOFFSET_FORMAT " bytes; its header says %" G_GOFFSET_FORMAT),
+                                               size, (goffset) pages * page_size);
+      g_set_error (error, AIOS_STORE_ERROR, AIOS_STORE_ERROR_CORRUPT,
+                   _("The workspace %s is damaged (%s). It was left untouched; restore a backup "
+                     "(aios backup keeps copies) or start with another workspace (--workspace)."),
+                   path, what);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Opens the marker, creating it when missing; *existed says which. */
+static int
+open_marker (const char *marker,
+             gboolean   *existed)
+{
+  for (guint attempt = 0; attempt < 16; attempt++)
+    {
+      int fd = g_open (marker, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+      if (fd >= 0)
+        {
+          *existed = FALSE;
+          return fd;
+        }
+      if (errno != EEXIST)
+        return -1;
+      fd = g_open (marker, O_RDWR | O_CLOEXEC, 0);
+      if (fd >= 0)
+        {
+          *existed = TRUE;
+          return fd;
+        }
+      if (errno != ENOENT)
+        return -1;
+      /* removed by a connection closing in between: again */
+    }
+  return -1;
+}
+
+/*
+ * Takes the open marker (see the top of the file) and says whether the last
+ * session ended uncleanly, so the full check is due. Returns with an
+ * exclusive lock when no other connection is open (*alone), a shared one
+ * otherwise; aios_store_open() drops an exclusive one to shared once the
+ * checks are done, so a second opener waits for them.
+ */
+static gboolean
+take_marker (AiosStore *self,
+             gboolean  *alone)
+{
+  *alone = FALSE;
+  self->marker_path = g_strconcat (self->path, "-open", NULL);
+
+  for (guint attempt = 0; attempt < 16; attempt++)
+    {
+      gboolean existed = FALSE;
+      struct stat held, named;
+      int fd = open_marker (self->marker_path, &existed);
+
+      if (fd < 0)
+        return TRUE;   /* no marker: check every time */
+      if (flock (fd, LOCK_EX | LOCK_NB) == 0)
+        *alone = TRUE;
+      else if (errno != EWOULDBLOCK || flock (fd, LOCK_SH) != 0)
+        {
+          close (fd);
+          return TRUE;
+        }
+
+      /* A connection closing between our open and our lock may have removed
+       * the file: then the lock is on nothing anyone else sees; again. */
+      if (fstat (fd, &held) == 0 && stat (self->marker_path, &named) == 0 &&
+          held.st_dev == named.st_dev && held.st_ino == named.st_ino)
+        {
+          g_autofree char *journal = g_strconcat (self->path, "-journal", NULL);
+
+          self->marker_fd = fd;
+          if (!*alone)
+            return FALSE;   /* open elsewhere, and checked when that opened */
+          return existed || g_file_test (journal, G_FILE_TEST_EXISTS);
+        }
+      close (fd);
+      *alone = FALSE;
+    }
+  return TRUE;
+}
+
+/* After a failed open: leave the marker only when it says "check next time". */
+static void
+drop_marker (AiosStore *self,
+             gboolean   alone,
+             gboolean   unclean)
+{
+  if (self->marker_fd < 0)
+    return;
+  if (alone && !unclean)
+    g_unlink (self->marker_path);
+  close (self->marker_fd);
+  self->marker_fd = -1;
 }
 
 static gboolean
@@ -483,6 +656,194 @@ known_version (const AiosMigration *migrations,
   return max;
 }
 
+/* The migrations' bookkeeping table, made by migrate() and check_schema(). */
+static const char schema_versions_sql[] =
+  "CREATE TABLE IF NOT EXISTS schema_versions ("
+  "  component TEXT PRIMARY KEY,"
+  "  version INTEGER NOT NULL,"
+  "  updated_at INTEGER NOT NULL)";
+
+/* type + "\t" + name → sql ("" when none), SQLite's own objects left out. */
+static GHashTable *
+read_schema (sqlite3  *db,
+             int      *rc)
+{
+  GHashTable *objects = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  sqlite3_stmt *stmt = NULL;
+
+  *rc = sqlite3_prepare_v2 (db,
+                            "SELECT type, name, sql FROM sqlite_master "
+                            "WHERE type IN ('table', 'index', 'trigger', 'view') "
+                            "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+                            -1, &stmt, NULL);
+  if (*rc != SQLITE_OK)
+    return objects;
+  while ((*rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *sql = (const char *) sqlite3_column_text (stmt, 2);
+      g_hash_table_insert (objects,
+                           g_strdup_printf ("%s\t%s", sqlite3_column_text (stmt, 0), sqlite3_column_text (stmt, 1)),
+                           g_strdup (sql != NULL ? sql : ""));
+    }
+  sqlite3_finalize (stmt);
+  if (*rc == SQLITE_DONE)
+    *rc = SQLITE_OK;
+  return objects;
+}
+
+static const char *
+object_kind (const char *type)
+{
+  if (g_str_equal (type, "table"))
+    return _("table");
+  if (g_str_equal (type, "index"))
+    return _("index");
+  if (g_str_equal (type, "trigger"))
+    return _("trigger");
+  return _("view");
+}
+
+static void
+add_problem (GPtrArray  *problems,
+             const char *key,
+             const char *format)
+{
+  g_auto(GStrv) parts = g_strsplit (key, "\t", 2);
+
+  g_ptr_array_add (problems, g_strdup_printf (format, object_kind (parts[0]), parts[1]));
+}
+
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* The table's keys in order (borrowed), so messages are stable. */
+static GPtrArray *
+sorted_keys (GHashTable *table)
+{
+  GPtrArray *keys = g_ptr_array_sized_new (g_hash_table_size (table));
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, table);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_ptr_array_add (keys, key);
+  g_ptr_array_sort (keys, compare_strings);
+  return keys;
+}
+
+/*
+ * The expected-schema check, in constant time: the schema the migrations
+ * build for the versions the file is at (replayed in an in-memory database)
+ * against the file's sqlite_master, read once. Every table, index, trigger
+ * and view the migrations make must be there; a trigger they did not make,
+ * or one whose text differs, is refused (triggers can change what a write
+ * does, e.g. the journal's append-only ones). Extra tables and indexes are
+ * allowed. A file from a newer Aios is left to migrate() to refuse.
+ */
+static gboolean
+check_schema (AiosStore            *self,
+              const AiosMigration  *migrations,
+              gsize                 n,
+              GError              **error)
+{
+  g_autoptr(GHashTable) found = NULL;
+  g_autoptr(GHashTable) expected = NULL;
+  g_autoptr(GHashTable) versions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) keys = NULL;
+  g_autoptr(GString) text = NULL;
+  sqlite3 *memory = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  found = read_schema (self->db, &rc);
+  if (rc != SQLITE_OK)
+    return aios_store_set_error (self, rc, error, _("check the workspace"));
+  if (g_hash_table_size (found) == 0)
+    return TRUE;   /* a new workspace */
+
+  if (g_hash_table_contains (found, "table\tschema_versions"))
+    {
+      rc = sqlite3_prepare_v2 (self->db, "SELECT component, version FROM schema_versions", -1, &stmt, NULL);
+      if (rc != SQLITE_OK)
+        return aios_store_set_error (self, rc, error, _("check the workspace"));
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          const char *component = (const char *) sqlite3_column_text (stmt, 0);
+          guint version = sqlite3_column_int (stmt, 1);
+
+          if (component == NULL)
+            continue;
+          if (version > known_version (migrations, n, component))
+            {
+              sqlite3_finalize (stmt);
+              return TRUE;   /* newer: migrate() says so */
+            }
+          g_hash_table_insert (versions, g_strdup (component), GUINT_TO_POINTER (version));
+        }
+      sqlite3_finalize (stmt);
+      if (rc != SQLITE_DONE)
+        return aios_store_set_error (self, rc, error, _("check the workspace"));
+    }
+
+  rc = sqlite3_open_v2 (":memory:", &memory, SQLITE_OPEN_READWRITE | SQLITE_OPEN_MEMORY, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_exec (memory, schema_versions_sql, NULL, NULL, NULL);
+  for (gsize i = 0; rc == SQLITE_OK && i < n; i++)
+    if (migrations[i].version <= GPOINTER_TO_UINT (g_hash_table_lookup (versions, migrations[i].component)))
+      rc = sqlite3_exec (memory, migrations[i].sql, NULL, NULL, NULL);
+  if (rc == SQLITE_OK)
+    expected = read_schema (memory, &rc);
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, AIOS_STORE_ERROR, AIOS_STORE_ERROR_FAILED,
+                   "Could not build the expected schema: %s",
+                   memory != NULL ? sqlite3_errmsg (memory) : sqlite3_errstr (rc));
+      sqlite3_close (memory);
+      return FALSE;
+    }
+  sqlite3_close (memory);
+
+  keys = sorted_keys (expected);
+  for (guint i = 0; i < keys->len; i++)
+    if (!g_hash_table_contains (found, keys->pdata[i]))
+      add_problem (problems, keys->pdata[i], _("the %s “%s” is missing"));
+  g_clear_pointer (&keys, g_ptr_array_unref);
+
+  keys = sorted_keys (found);
+  for (guint i = 0; i < keys->len; i++)
+    {
+      const char *key = keys->pdata[i];
+      const char *want;
+
+      if (!g_str_has_prefix (key, "trigger\t"))
+        continue;
+      want = g_hash_table_lookup (expected, key);
+      if (want == NULL)
+        add_problem (problems, key, _("the %s “%s” was not made by Aios"));
+      else if (!g_str_equal (want, g_hash_table_lookup (found, key)))
+        add_problem (problems, key, _("the %s “%s” was changed"));
+    }
+
+  if (problems->len == 0)
+    return TRUE;
+
+  text = g_string_new (NULL);
+  for (guint i = 0; i < MIN (problems->len, 6); i++)
+    g_string_append_printf (text, "%s%s", i ? "; " : "", (char *) problems->pdata[i]);
+  if (problems->len > 6)
+    g_string_append_printf (text, _("; and %u more"), problems->len - 6);
+  g_set_error (error, AIOS_STORE_ERROR, AIOS_STORE_ERROR_CORRUPT,
+               _("The workspace %s does not have the schema Aios made (%s). It was left untouched; "
+                 "restore a backup (aios backup keeps copies) or start with another workspace (--workspace)."),
+               self->path, text->str);
+  return FALSE;
+}
+
 static gboolean
 migrate (AiosStore            *self,
          const AiosMigration  *migrations,
@@ -495,11 +856,7 @@ migrate (AiosStore            *self,
   if (!aios_store_begin (self, error))
     return FALSE;
 
-  if (!aios_store_exec (self,
-                        "CREATE TABLE IF NOT EXISTS schema_versions ("
-                        "  component TEXT PRIMARY KEY,"
-                        "  version INTEGER NOT NULL,"
-                        "  updated_at INTEGER NOT NULL)", error))
+  if (!aios_store_exec (self, schema_versions_sql, error))
     goto fail;
 
   /* Refuse a file written by a newer Aios before touching anything. */
@@ -604,13 +961,57 @@ apply_pragmas (sqlite3 *db)
                        NULL, NULL, NULL) == SQLITE_OK;
 }
 
+static gboolean
+open_checked (AiosStore            *self,
+              const guchar          header[HEADER_SIZE],
+              gsize                 header_len,
+              gboolean              unclean,
+              const AiosMigration  *migrations,
+              gsize                 n_migrations,
+              GError              **error)
+{
+  g_autofree char *wal = g_strconcat (self->path, "-wal", NULL);
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  /* With no WAL beside it the file holds every page its header counts. */
+  if (header_len > 0 && file_size (wal) <= 0 && !check_length (self->path, header, error))
+    return FALSE;
+
+  rc = sqlite3_open_v2 (self->path, &self->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                        NULL);
+  if (rc != SQLITE_OK)
+    return aios_store_set_error (self, rc, error, _("open the workspace"));
+  sqlite3_extended_result_codes (self->db, TRUE);
+
+  if (!apply_pragmas (self->db))
+    return aios_store_set_error (self, sqlite3_errcode (self->db), error, _("open the workspace"));
+
+  rc = sqlite3_prepare_v2 (self->db, "PRAGMA journal_mode = WAL", -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_step (stmt);
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_ROW)
+    return aios_store_set_error (self, sqlite3_errcode (self->db), error, _("open the workspace"));
+
+  /* The full scan only after an unclean end (see the top of the file). */
+  if (unclean && !quick_check (self, error))
+    return FALSE;
+
+  return check_schema (self, migrations, n_migrations, error) &&
+         migrate (self, migrations, n_migrations, error);
+}
+
 /**
  * aios_store_open:
  * @path: the workspace file; its folder is created (0700) when missing
  * @migrations: (array length=n_migrations): every room's migrations
  *
  * Opens (or creates) the workspace. Fails with a clear error, and without
- * changing the file, when it is damaged, from a newer Aios, or not writable.
+ * changing the file, when it is damaged, its schema is not the one the
+ * migrations made, it is from a newer Aios, or it is not writable. The full
+ * integrity check runs only after an unclean end (see the top of the file).
  *
  * Returns: (transfer full) (nullable): the store
  */
@@ -621,15 +1022,16 @@ aios_store_open (const char           *path,
                  GError              **error)
 {
   g_autoptr(AiosStore) self = NULL;
-  sqlite3_stmt *stmt = NULL;
-  int rc;
+  guchar header[HEADER_SIZE];
+  gsize header_len = 0;
+  gboolean alone = FALSE, unclean;
 
   g_return_val_if_fail (path != NULL, NULL);
 
   self = g_object_new (AIOS_TYPE_STORE, NULL);
   self->path = g_strdup (path);
 
-  if (!ensure_parent (path, error) || !check_header (path, error))
+  if (!ensure_parent (path, error) || !check_header (path, header, &header_len, error))
     return NULL;
 
   if (g_file_test (path, G_FILE_TEST_EXISTS) && g_access (path, W_OK) != 0)
@@ -640,37 +1042,14 @@ aios_store_open (const char           *path,
       return NULL;
     }
 
-  rc = sqlite3_open_v2 (path, &self->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                        NULL);
-  if (rc != SQLITE_OK)
+  unclean = take_marker (self, &alone);
+  if (!open_checked (self, header, header_len, unclean, migrations, n_migrations, error))
     {
-      aios_store_set_error (self, rc, error, _("open the workspace"));
+      drop_marker (self, alone, unclean);
       return NULL;
     }
-  sqlite3_extended_result_codes (self->db, TRUE);
-
-  if (!apply_pragmas (self->db))
-    {
-      aios_store_set_error (self, sqlite3_errcode (self->db), error, _("open the workspace"));
-      return NULL;
-    }
-
-  rc = sqlite3_prepare_v2 (self->db, "PRAGMA journal_mode = WAL", -1, &stmt, NULL);
-  if (rc == SQLITE_OK)
-    rc = sqlite3_step (stmt);
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_ROW)
-    {
-      aios_store_set_error (self, sqlite3_errcode (self->db), error, _("open the workspace"));
-      return NULL;
-    }
-
-  if (!quick_check (self, error))
-    return NULL;
-
-  if (!migrate (self, migrations, n_migrations, error))
-    return NULL;
+  if (alone)
+    flock (self->marker_fd, LOCK_SH);   /* checked: let others in */
 
   return g_steal_pointer (&self);
 }
