@@ -8,8 +8,9 @@
  * What open checks, and when (the cost of an open must not grow with the
  * journal, so nothing here scans the tables on every open):
  *
- *  - always, in constant time: the header (an SQLite file at all), the file
- *    not shorter than its header says (a cut file), and the expected schema
+ *  - always, in constant time: the header (an SQLite file at all; SQLite
+ *    itself refuses a file shorter than its header's page count, so a cut
+ *    file is caught at the first read), and the expected schema
  *    (check_schema(): one read of sqlite_master against the schema the
  *    migrations build in memory: every table, index and trigger they create
  *    is there, and no trigger they did not create);
@@ -384,22 +385,17 @@ aios_store_get_data_version (AiosStore *self)
   return version;
 }
 
-/* The first 100 bytes of an SQLite file: the header. */
-#define HEADER_SIZE 100
-
 static gboolean
 check_header (const char  *path,
-              guchar       header[HEADER_SIZE],
-              gsize       *got,
               GError     **error)
 {
   static const char magic[16] = "SQLite format 3";
   g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autoptr(GFileInputStream) in = NULL;
   g_autoptr(GError) local_error = NULL;
+  char header[16] = { 0 };
+  gsize got = 0;
 
-  *got = 0;
-  memset (header, 0, HEADER_SIZE);
   in = g_file_read (file, NULL, &local_error);
   if (in == NULL)
     {
@@ -409,65 +405,20 @@ check_header (const char  *path,
                    _("Could not open the workspace %s: %s"), path, local_error->message);
       return FALSE;
     }
-  if (!g_input_stream_read_all (G_INPUT_STREAM (in), header, HEADER_SIZE, got, NULL, &local_error))
+  if (!g_input_stream_read_all (G_INPUT_STREAM (in), header, sizeof header, &got, NULL, &local_error))
     {
       g_set_error (error, AIOS_STORE_ERROR, AIOS_STORE_ERROR_FAILED,
                    _("Could not read the workspace %s: %s"), path, local_error->message);
       return FALSE;
     }
-  if (*got == 0)
+  if (got == 0)
     return TRUE;   /* an empty file is a new database to SQLite */
-  if (*got < HEADER_SIZE || memcmp (header, magic, sizeof magic) != 0)
+  if (got < sizeof header || memcmp (header, magic, sizeof magic) != 0)
     {
       g_set_error (error, AIOS_STORE_ERROR, AIOS_STORE_ERROR_CORRUPT,
                    _("%s is not an Aios workspace (it is not an SQLite database, or its first page is damaged). "
                      "It was left untouched; restore a backup or start with another workspace (--workspace)."),
                    path);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static guint32
-read_be32 (const guchar *p)
-{
-  return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3];
-}
-
-static goffset
-file_size (const char *path)
-{
-  GStatBuf st;
-
-  return g_stat (path, &st) == 0 ? (goffset) st.st_size : -1;
-}
-
-/* A file cut short (a failing disk, a copy that stopped) in constant time:
- * the header says how many pages the database has; the file must hold them.
- * Only meaningful when no WAL holds newer pages, so the caller skips it then. */
-static gboolean
-check_length (const char    *path,
-              const guchar   header[HEADER_SIZE],
-              GError       **error)
-{
-  guint page_size = ((guint) header[16] << 8) | header[17];
-  guint32 pages = read_be32 (header + 28);
-  goffset size = file_size (path);
-
-  if (page_size == 1)
-    page_size = 65536;
-  /* SQLite trusts the page count only when the change counter (24) matches
-   * "version valid for" (92); older writers left it stale. */
-  if (pages == 0 || read_be32 (header + 24) != read_be32 (header + 92) || size < 0)
-    return TRUE;
-  if (size < (goffset) pages * page_size)
-    {
-      g_autofree char *what = g_strdup_printf (_("the file is %" G_GOFFSET_FORMAT " bytes; its header says %" G_GOFFSET_FORMAT),
-                                               size, (goffset) pages * page_size);
-      g_set_error (error, AIOS_STORE_ERROR, AIOS_STORE_ERROR_CORRUPT,
-                   _("The workspace %s is damaged (%s). It was left untouched; restore a backup "
-                     "(aios backup keeps copies) or start with another workspace (--workspace)."),
-                   path, what);
       return FALSE;
     }
   return TRUE;
@@ -963,20 +914,13 @@ apply_pragmas (sqlite3 *db)
 
 static gboolean
 open_checked (AiosStore            *self,
-              const guchar          header[HEADER_SIZE],
-              gsize                 header_len,
               gboolean              unclean,
               const AiosMigration  *migrations,
               gsize                 n_migrations,
               GError              **error)
 {
-  g_autofree char *wal = g_strconcat (self->path, "-wal", NULL);
   sqlite3_stmt *stmt = NULL;
   int rc;
-
-  /* With no WAL beside it the file holds every page its header counts. */
-  if (header_len > 0 && file_size (wal) <= 0 && !check_length (self->path, header, error))
-    return FALSE;
 
   rc = sqlite3_open_v2 (self->path, &self->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
@@ -1022,8 +966,6 @@ aios_store_open (const char           *path,
                  GError              **error)
 {
   g_autoptr(AiosStore) self = NULL;
-  guchar header[HEADER_SIZE];
-  gsize header_len = 0;
   gboolean alone = FALSE, unclean;
 
   g_return_val_if_fail (path != NULL, NULL);
@@ -1031,7 +973,7 @@ aios_store_open (const char           *path,
   self = g_object_new (AIOS_TYPE_STORE, NULL);
   self->path = g_strdup (path);
 
-  if (!ensure_parent (path, error) || !check_header (path, header, &header_len, error))
+  if (!ensure_parent (path, error) || !check_header (path, error))
     return NULL;
 
   if (g_file_test (path, G_FILE_TEST_EXISTS) && g_access (path, W_OK) != 0)
@@ -1043,7 +985,7 @@ aios_store_open (const char           *path,
     }
 
   unclean = take_marker (self, &alone);
-  if (!open_checked (self, header, header_len, unclean, migrations, n_migrations, error))
+  if (!open_checked (self, unclean, migrations, n_migrations, error))
     {
       drop_marker (self, alone, unclean);
       return NULL;
