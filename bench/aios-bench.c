@@ -8,9 +8,13 @@
  *      steps/s, p50/p99 step latency, peak RSS, and the ratio to (1);
  *   3. 16 concurrent runs: group commit against one transaction per step;
  *   4. crash-resume: 1000 runs in flight in a child process, SIGKILL, and
- *      the time until the first step and all runs have resumed.
+ *      the time until the first step and all runs have resumed;
+ *   5. opening the workspace (what every command pays) with 1k and 1M
+ *      journal events side by side, and once after an unclean end (when the
+ *      full integrity check runs).
  *
- * Usage: aios-bench [--runs N] [--machine]   (bench/run adds the LangGraph peer)
+ * Usage: aios-bench [--runs N] [--open-events N] [--only-open] [--machine]
+ *        (bench/run adds the LangGraph peer)
  */
 #include "config.h"
 
@@ -21,6 +25,7 @@
 #include <glib/gstdio.h>
 
 #include "app/aios-workspace.h"
+#include "store/aios-journal.h"
 
 /* ---- a bench agent: answers at once, or never (until cancelled) ---- */
 
@@ -417,11 +422,92 @@ crash_resume (const char *self_exe,
   watch_clear (&w);
 }
 
+/* ---- 5. opening the workspace at 1k and 1M events ---- */
+
+static char *
+workspace_with_events (guint n_events)
+{
+  char *path = temp_path ("ws.db");
+  g_autoptr(AiosWorkspace) ws = open_ws (path, FALSE);
+  AiosStore *store = aios_workspace_get_store (ws);
+  g_autoptr(GError) error = NULL;
+  AiosEvent ev = { .actor = (char *) "system", .kind = (char *) "bench.filler",
+                   .summary = (char *) "an event of the kind a long-used workspace holds" };
+
+  for (guint done = 0; done < n_events; )
+    {
+      /* in transactions of 10k, so the set-up does not take long */
+      if (!aios_store_begin (store, &error))
+        g_error ("%s", error->message);
+      for (guint i = 0; i < 10000 && done < n_events; i++, done++)
+        if (aios_journal_append (store, &ev, &error) <= 0)
+          g_error ("%s", error->message);
+      if (!aios_store_commit (store, &error))
+        g_error ("%s", error->message);
+    }
+  return path;
+}
+
+static int
+compare_double (gconstpointer a,
+                gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return x < y ? -1 : x > y;
+}
+
+/* The median of @times opens and closes, in ms. */
+static double
+time_open (const char *path,
+           guint       times)
+{
+  g_autoptr(GArray) ms = g_array_new (FALSE, FALSE, sizeof (double));
+
+  for (guint i = 0; i < times; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      gint64 t0 = g_get_monotonic_time ();
+      AiosWorkspace *ws = aios_workspace_open (path, &error);
+      double took;
+
+      if (ws == NULL)
+        g_error ("%s", error->message);
+      g_object_unref (ws);
+      took = (g_get_monotonic_time () - t0) / 1000.0;
+      g_array_append_val (ms, took);
+    }
+  g_array_sort (ms, compare_double);
+  return g_array_index (ms, double, ms->len / 2);
+}
+
+static void
+open_scaling (guint   big,
+              double *small_ms,
+              double *big_ms,
+              double *unclean_ms)
+{
+  g_autofree char *small_path = workspace_with_events (1000);
+  g_autofree char *big_path = workspace_with_events (big);
+  g_autofree char *marker = g_strconcat (big_path, "-open", NULL);
+
+  time_open (small_path, 3);   /* warm the page cache for both */
+  time_open (big_path, 3);
+  *small_ms = time_open (small_path, 21);
+  *big_ms = time_open (big_path, 21);
+
+  /* What a process that was killed leaves behind: the next open checks. */
+  if (!g_file_set_contents (marker, "", 0, NULL))
+    g_error ("could not write %s", marker);
+  *unclean_ms = time_open (big_path, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
-  guint n_runs = 2000;
+  guint n_runs = 2000, open_events = 1000000;
+  gboolean only_open = FALSE;
+  double open_small, open_big, open_unclean;
   double raw, steps_s, p50 = 0, p99 = 0, p50_16 = 0, p99_16 = 0, single_all, group, single, first_ms, all_ms;
   struct rusage usage;
 
@@ -434,8 +520,22 @@ main (int   argc,
     {
       if (g_str_equal (argv[i], "--runs") && i + 1 < argc)
         n_runs = atoi (argv[++i]);
+      else if (g_str_equal (argv[i], "--open-events") && i + 1 < argc)
+        open_events = atoi (argv[++i]);
+      else if (g_str_equal (argv[i], "--only-open"))
+        only_open = TRUE;
       else if (g_str_equal (argv[i], "--machine"))
         machine = TRUE;
+    }
+
+  if (only_open)
+    {
+      open_scaling (open_events, &open_small, &open_big, &open_unclean);
+      g_print ("workspace open       1k events %.2f ms, %uk events %.2f ms = %.2f x (target <= 1.2 x; median of 21); "
+               "after an unclean end (full check) %.1f ms\n",
+               open_small, open_events / 1000, open_big, open_big / open_small, open_unclean);
+      remove_temp_dirs ();
+      return 0;
     }
 
   g_print ("Aios coordinator benchmark: file database, WAL, synchronous=FULL (as the workspace)\n");
@@ -462,9 +562,16 @@ main (int   argc,
   g_print ("crash-resume         1000 in-flight runs after SIGKILL: first step %.1f ms, all resumed %.1f ms "
            "(from opening the workspace)\n", first_ms, all_ms);
 
+  open_scaling (open_events, &open_small, &open_big, &open_unclean);
+  g_print ("workspace open       1k events %.2f ms, %uk events %.2f ms = %.2f x (target <= 1.2 x; median of 21); "
+           "after an unclean end (full check) %.1f ms\n",
+           open_small, open_events / 1000, open_big, open_big / open_small, open_unclean);
+
   remove_temp_dirs ();
   if (machine)
-    g_print ("MACHINE raw=%.0f steps=%.0f single_all=%.0f p50=%.3f p99=%.3f rss_kib=%ld group=%.0f single=%.0f first_ms=%.1f all_ms=%.1f\n",
-             raw, steps_s, single_all, p50, p99, usage.ru_maxrss, group, single, first_ms, all_ms);
+    g_print ("MACHINE raw=%.0f steps=%.0f single_all=%.0f p50=%.3f p99=%.3f rss_kib=%ld group=%.0f single=%.0f first_ms=%.1f all_ms=%.1f"
+             " open_small_ms=%.2f open_big_ms=%.2f\n",
+             raw, steps_s, single_all, p50, p99, usage.ru_maxrss, group, single, first_ms, all_ms,
+             open_small, open_big);
   return 0;
 }

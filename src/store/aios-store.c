@@ -2,8 +2,25 @@
  *
  * AiosStore is the workspace's one SQLite file. It opens it in WAL mode with
  * synchronous=FULL (approvals and money deserve durable commits), checks it
- * cheaply for corruption, applies each room's numbered migrations in one
- * transaction, and hands out cached prepared statements.
+ * for corruption and tampering, applies each room's numbered migrations in
+ * one transaction, and hands out cached prepared statements.
+ *
+ * What open checks, and when (the cost of an open must not grow with the
+ * journal, so nothing here scans the tables on every open):
+ *
+ *  - always, in constant time: the header (an SQLite file at all; SQLite
+ *    itself refuses a file shorter than its header's page count, so a cut
+ *    file is caught at the first read), and the expected schema
+ *    (check_schema(): one read of sqlite_master against the schema the
+ *    migrations build in memory: every table, index and trigger they create
+ *    is there, and no trigger they did not create);
+ *  - only after an unclean end: the full PRAGMA quick_check, which reads
+ *    every page. An unclean end is a marker file "<workspace>-open" found
+ *    while no one holds it (every open connection holds a shared flock() on
+ *    it and the last one to close cleanly removes it, so a process that
+ *    crashed, was killed or lost power leaves it behind), or a rollback
+ *    journal ("<workspace>-journal", which WAL mode never leaves) beside the
+ *    file. When the marker cannot be made, every open checks, as before.
  *
  * It never overwrites or "repairs" a file it does not understand: a corrupt
  * file or one from a newer Aios is reported with its path and left as it is.
@@ -13,7 +30,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
@@ -27,6 +48,8 @@ struct _AiosStore
   sqlite3    *db;
   GHashTable *statements;   /* sql → sqlite3_stmt */
   guint       depth;        /* transaction nesting: 0 = none */
+  char       *marker_path;  /* "<path>-open", see the top of the file */
+  int         marker_fd;    /* holds a shared flock() while open; -1 = none */
 };
 
 G_DEFINE_FINAL_TYPE (AiosStore, aios_store, G_TYPE_OBJECT)
@@ -54,6 +77,15 @@ aios_store_finalize (GObject *object)
   g_clear_pointer (&self->statements, g_hash_table_unref);
   if (self->db != NULL)
     sqlite3_close_v2 (self->db);
+  /* A clean close: the last connection out removes the marker, so the next
+   * open knows it needs no full check. */
+  if (self->marker_fd >= 0)
+    {
+      if (flock (self->marker_fd, LOCK_EX | LOCK_NB) == 0)
+        g_unlink (self->marker_path);
+      close (self->marker_fd);
+    }
+  g_free (self->marker_path);
   g_free (self->path);
 
   G_OBJECT_CLASS (aios_store_parent_class)->finalize (object);
@@ -83,6 +115,7 @@ static void
 aios_store_init (AiosStore *self)
 {
   self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, finalize_statement);
+  self->marker_fd = -1;
 }
 
 gint64
@@ -391,6 +424,97 @@ check_header (const char  *path,
   return TRUE;
 }
 
+/* Opens the marker, creating it when missing; *existed says which. */
+static int
+open_marker (const char *marker,
+             gboolean   *existed)
+{
+  for (guint attempt = 0; attempt < 16; attempt++)
+    {
+      int fd = g_open (marker, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+      if (fd >= 0)
+        {
+          *existed = FALSE;
+          return fd;
+        }
+      if (errno != EEXIST)
+        return -1;
+      fd = g_open (marker, O_RDWR | O_CLOEXEC, 0);
+      if (fd >= 0)
+        {
+          *existed = TRUE;
+          return fd;
+        }
+      if (errno != ENOENT)
+        return -1;
+      /* removed by a connection closing in between: again */
+    }
+  return -1;
+}
+
+/*
+ * Takes the open marker (see the top of the file) and says whether the last
+ * session ended uncleanly, so the full check is due. Returns with an
+ * exclusive lock when no other connection is open (*alone), a shared one
+ * otherwise; aios_store_open() drops an exclusive one to shared once the
+ * checks are done, so a second opener waits for them.
+ */
+static gboolean
+take_marker (AiosStore *self,
+             gboolean  *alone)
+{
+  *alone = FALSE;
+  self->marker_path = g_strconcat (self->path, "-open", NULL);
+
+  for (guint attempt = 0; attempt < 16; attempt++)
+    {
+      gboolean existed = FALSE;
+      struct stat held, named;
+      int fd = open_marker (self->marker_path, &existed);
+
+      if (fd < 0)
+        return TRUE;   /* no marker: check every time */
+      if (flock (fd, LOCK_EX | LOCK_NB) == 0)
+        *alone = TRUE;
+      else if (errno != EWOULDBLOCK || flock (fd, LOCK_SH) != 0)
+        {
+          close (fd);
+          return TRUE;
+        }
+
+      /* A connection closing between our open and our lock may have removed
+       * the file: then the lock is on nothing anyone else sees; again. */
+      if (fstat (fd, &held) == 0 && stat (self->marker_path, &named) == 0 &&
+          held.st_dev == named.st_dev && held.st_ino == named.st_ino)
+        {
+          g_autofree char *journal = g_strconcat (self->path, "-journal", NULL);
+
+          self->marker_fd = fd;
+          if (!*alone)
+            return FALSE;   /* open elsewhere, and checked when that opened */
+          return existed || g_file_test (journal, G_FILE_TEST_EXISTS);
+        }
+      close (fd);
+      *alone = FALSE;
+    }
+  return TRUE;
+}
+
+/* After a failed open: leave the marker only when it says "check next time". */
+static void
+drop_marker (AiosStore *self,
+             gboolean   alone,
+             gboolean   unclean)
+{
+  if (self->marker_fd < 0)
+    return;
+  if (alone && !unclean)
+    g_unlink (self->marker_path);
+  close (self->marker_fd);
+  self->marker_fd = -1;
+}
+
 static gboolean
 quick_check (AiosStore  *self,
              GError    **error)
@@ -483,6 +607,309 @@ known_version (const AiosMigration *migrations,
   return max;
 }
 
+/* The migrations' bookkeeping table, made by migrate() and check_schema(). */
+static const char schema_versions_sql[] =
+  "CREATE TABLE IF NOT EXISTS schema_versions ("
+  "  component TEXT PRIMARY KEY,"
+  "  version INTEGER NOT NULL,"
+  "  updated_at INTEGER NOT NULL)";
+
+/* type + "\t" + name → sql ("" when none), SQLite's own objects left out. */
+static GHashTable *
+read_schema (sqlite3  *db,
+             int      *rc)
+{
+  GHashTable *objects = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  sqlite3_stmt *stmt = NULL;
+
+  *rc = sqlite3_prepare_v2 (db,
+                            "SELECT type, name, sql FROM sqlite_master "
+                            "WHERE type IN ('table', 'index', 'trigger', 'view') "
+                            "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+                            -1, &stmt, NULL);
+  if (*rc != SQLITE_OK)
+    return objects;
+  while ((*rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *sql = (const char *) sqlite3_column_text (stmt, 2);
+      g_hash_table_insert (objects,
+                           g_strdup_printf ("%s\t%s", sqlite3_column_text (stmt, 0), sqlite3_column_text (stmt, 1)),
+                           g_strdup (sql != NULL ? sql : ""));
+    }
+  sqlite3_finalize (stmt);
+  if (*rc == SQLITE_DONE)
+    *rc = SQLITE_OK;
+  return objects;
+}
+
+static const char *
+object_kind (const char *type)
+{
+  if (g_str_equal (type, "table"))
+    return _("table");
+  if (g_str_equal (type, "index"))
+    return _("index");
+  if (g_str_equal (type, "trigger"))
+    return _("trigger");
+  return _("view");
+}
+
+static void
+add_problem (GPtrArray  *problems,
+             const char *key,
+             const char *format)
+{
+  g_auto(GStrv) parts = g_strsplit (key, "\t", 2);
+
+  g_ptr_array_add (problems, g_strdup_printf (format, object_kind (parts[0]), parts[1]));
+}
+
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* The table's keys in order (borrowed), so messages are stable. */
+static GPtrArray *
+sorted_keys (GHashTable *table)
+{
+  GPtrArray *keys = g_ptr_array_sized_new (g_hash_table_size (table));
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, table);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_ptr_array_add (keys, key);
+  g_ptr_array_sort (keys, compare_strings);
+  return keys;
+}
+
+/* The schema file: one object a line, "type\tname\tsql", each escaped. */
+static GHashTable *
+read_schema_file (const char *file)
+{
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GHashTable) objects = NULL;
+
+  if (!g_file_get_contents (file, &text, NULL, NULL) || !g_str_has_suffix (text, "\nend\n"))
+    return NULL;
+  objects = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL && !g_str_equal (lines[i], "end"); i++)
+    {
+      g_auto(GStrv) parts = g_strsplit (lines[i], "\t", 3);
+      g_autofree char *type = NULL;
+      g_autofree char *name = NULL;
+
+      if (g_strv_length (parts) != 3)
+        return NULL;
+      type = g_strcompress (parts[0]);
+      name = g_strcompress (parts[1]);
+      g_hash_table_insert (objects, g_strdup_printf ("%s\t%s", type, name), g_strcompress (parts[2]));
+    }
+  return g_steal_pointer (&objects);
+}
+
+static void
+write_schema_file (const char *file,
+                   GHashTable *objects)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autofree char *dir = g_path_get_dirname (file);
+  GHashTableIter iter;
+  gpointer key, sql;
+
+  g_hash_table_iter_init (&iter, objects);
+  while (g_hash_table_iter_next (&iter, &key, &sql))
+    {
+      g_auto(GStrv) parts = g_strsplit (key, "\t", 2);
+      g_autofree char *type = g_strescape (parts[0], NULL);
+      g_autofree char *name = g_strescape (parts[1], NULL);
+      g_autofree char *escaped = g_strescape (sql, NULL);
+
+      g_string_append_printf (text, "%s\t%s\t%s\n", type, name, escaped);
+    }
+  g_string_append (text, "end\n");
+  /* Only a cache: when it cannot be written the next open replays again. */
+  if (g_mkdir_with_parents (dir, 0700) == 0)
+    g_file_set_contents (file, text->str, text->len, NULL);
+}
+
+G_LOCK_DEFINE_STATIC (expected_schemas);
+static GHashTable *expected_schemas;   /* checksum → objects, for the process */
+
+/*
+ * The schema the migrations make for the versions the file is at: replayed
+ * in an in-memory database. The replay costs about 10 ms (FTS5's rename in
+ * memory 3 reloads the schema several times) and every command opens the
+ * store, so the result is kept for the process and in the user's cache
+ * folder, named by a checksum of SQLite's version and every replayed
+ * migration's text: a change to either makes a new one.
+ *
+ * Returns: (transfer full): type + "\t" + name → sql
+ */
+static GHashTable *
+expected_schema (const AiosMigration  *migrations,
+                 gsize                 n,
+                 GHashTable           *versions,
+                 GError              **error)
+{
+  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autofree char *file = NULL;
+  g_autofree char *id = NULL;
+  GHashTable *objects = NULL;
+  sqlite3 *memory = NULL;
+  int rc;
+
+  g_checksum_update (sum, (const guchar *) sqlite3_libversion (), -1);
+  g_checksum_update (sum, (const guchar *) schema_versions_sql, -1);
+  for (gsize i = 0; i < n; i++)
+    if (migrations[i].version <= GPOINTER_TO_UINT (g_hash_table_lookup (versions, migrations[i].component)))
+      {
+        g_autofree char *head = g_strdup_printf ("\n%s %u\n", migrations[i].component, migrations[i].version);
+        g_checksum_update (sum, (const guchar *) head, -1);
+        g_checksum_update (sum, (const guchar *) migrations[i].sql, -1);
+      }
+  id = g_strdup (g_checksum_get_string (sum));
+
+  G_LOCK (expected_schemas);
+  if (expected_schemas != NULL && (objects = g_hash_table_lookup (expected_schemas, id)) != NULL)
+    g_hash_table_ref (objects);
+  G_UNLOCK (expected_schemas);
+  if (objects != NULL)
+    return objects;
+
+  file = g_build_filename (g_get_user_cache_dir (), "aios", "schema", id, NULL);
+  objects = read_schema_file (file);
+  if (objects == NULL)
+    {
+      rc = sqlite3_open_v2 (":memory:", &memory, SQLITE_OPEN_READWRITE | SQLITE_OPEN_MEMORY, NULL);
+      if (rc == SQLITE_OK)
+        rc = sqlite3_exec (memory, schema_versions_sql, NULL, NULL, NULL);
+      for (gsize i = 0; rc == SQLITE_OK && i < n; i++)
+        if (migrations[i].version <= GPOINTER_TO_UINT (g_hash_table_lookup (versions, migrations[i].component)))
+          rc = sqlite3_exec (memory, migrations[i].sql, NULL, NULL, NULL);
+      if (rc == SQLITE_OK)
+        objects = read_schema (memory, &rc);
+      if (rc != SQLITE_OK)
+        {
+          g_set_error (error, AIOS_STORE_ERROR, AIOS_STORE_ERROR_FAILED,
+                       "Could not build the expected schema: %s",
+                       memory != NULL ? sqlite3_errmsg (memory) : sqlite3_errstr (rc));
+          g_clear_pointer (&objects, g_hash_table_unref);
+          sqlite3_close (memory);
+          return NULL;
+        }
+      sqlite3_close (memory);
+      write_schema_file (file, objects);
+    }
+
+  G_LOCK (expected_schemas);
+  if (expected_schemas == NULL)
+    expected_schemas = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                              (GDestroyNotify) g_hash_table_unref);
+  g_hash_table_replace (expected_schemas, g_strdup (id), g_hash_table_ref (objects));
+  G_UNLOCK (expected_schemas);
+  return objects;
+}
+
+/*
+ * The expected-schema check, in constant time: the schema the migrations
+ * build for the versions the file is at (replayed in an in-memory database)
+ * against the file's sqlite_master, read once. Every table, index, trigger
+ * and view the migrations make must be there; a trigger they did not make,
+ * or one whose text differs, is refused (triggers can change what a write
+ * does, e.g. the journal's append-only ones). Extra tables and indexes are
+ * allowed. A file from a newer Aios is left to migrate() to refuse.
+ */
+static gboolean
+check_schema (AiosStore            *self,
+              const AiosMigration  *migrations,
+              gsize                 n,
+              GError              **error)
+{
+  g_autoptr(GHashTable) found = NULL;
+  g_autoptr(GHashTable) expected = NULL;
+  g_autoptr(GHashTable) versions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) keys = NULL;
+  g_autoptr(GString) text = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  found = read_schema (self->db, &rc);
+  if (rc != SQLITE_OK)
+    return aios_store_set_error (self, rc, error, _("check the workspace"));
+  if (g_hash_table_size (found) == 0)
+    return TRUE;   /* a new workspace */
+
+  if (g_hash_table_contains (found, "table\tschema_versions"))
+    {
+      rc = sqlite3_prepare_v2 (self->db, "SELECT component, version FROM schema_versions", -1, &stmt, NULL);
+      if (rc != SQLITE_OK)
+        return aios_store_set_error (self, rc, error, _("check the workspace"));
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          const char *component = (const char *) sqlite3_column_text (stmt, 0);
+          guint version = sqlite3_column_int (stmt, 1);
+
+          if (component == NULL)
+            continue;
+          if (version > known_version (migrations, n, component))
+            {
+              sqlite3_finalize (stmt);
+              return TRUE;   /* newer: migrate() says so */
+            }
+          g_hash_table_insert (versions, g_strdup (component), GUINT_TO_POINTER (version));
+        }
+      sqlite3_finalize (stmt);
+      if (rc != SQLITE_DONE)
+        return aios_store_set_error (self, rc, error, _("check the workspace"));
+    }
+
+  expected = expected_schema (migrations, n, versions, error);
+  if (expected == NULL)
+    return FALSE;
+
+  keys = sorted_keys (expected);
+  for (guint i = 0; i < keys->len; i++)
+    if (!g_hash_table_contains (found, keys->pdata[i]))
+      add_problem (problems, keys->pdata[i], _("the %s “%s” is missing"));
+  g_clear_pointer (&keys, g_ptr_array_unref);
+
+  keys = sorted_keys (found);
+  for (guint i = 0; i < keys->len; i++)
+    {
+      const char *key = keys->pdata[i];
+      const char *want;
+
+      if (!g_str_has_prefix (key, "trigger\t"))
+        continue;
+      want = g_hash_table_lookup (expected, key);
+      if (want == NULL)
+        add_problem (problems, key, _("the %s “%s” was not made by Aios"));
+      else if (!g_str_equal (want, g_hash_table_lookup (found, key)))
+        add_problem (problems, key, _("the %s “%s” was changed"));
+    }
+
+  if (problems->len == 0)
+    return TRUE;
+
+  text = g_string_new (NULL);
+  for (guint i = 0; i < MIN (problems->len, 6); i++)
+    g_string_append_printf (text, "%s%s", i ? "; " : "", (char *) problems->pdata[i]);
+  if (problems->len > 6)
+    g_string_append_printf (text, _("; and %u more"), problems->len - 6);
+  g_set_error (error, AIOS_STORE_ERROR, AIOS_STORE_ERROR_CORRUPT,
+               _("The workspace %s does not have the schema Aios made (%s). It was left untouched; "
+                 "restore a backup (aios backup keeps copies) or start with another workspace (--workspace)."),
+               self->path, text->str);
+  return FALSE;
+}
+
 static gboolean
 migrate (AiosStore            *self,
          const AiosMigration  *migrations,
@@ -495,11 +922,7 @@ migrate (AiosStore            *self,
   if (!aios_store_begin (self, error))
     return FALSE;
 
-  if (!aios_store_exec (self,
-                        "CREATE TABLE IF NOT EXISTS schema_versions ("
-                        "  component TEXT PRIMARY KEY,"
-                        "  version INTEGER NOT NULL,"
-                        "  updated_at INTEGER NOT NULL)", error))
+  if (!aios_store_exec (self, schema_versions_sql, error))
     goto fail;
 
   /* Refuse a file written by a newer Aios before touching anything. */
@@ -604,13 +1027,50 @@ apply_pragmas (sqlite3 *db)
                        NULL, NULL, NULL) == SQLITE_OK;
 }
 
+static gboolean
+open_checked (AiosStore            *self,
+              gboolean              unclean,
+              const AiosMigration  *migrations,
+              gsize                 n_migrations,
+              GError              **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  rc = sqlite3_open_v2 (self->path, &self->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                        NULL);
+  if (rc != SQLITE_OK)
+    return aios_store_set_error (self, rc, error, _("open the workspace"));
+  sqlite3_extended_result_codes (self->db, TRUE);
+
+  if (!apply_pragmas (self->db))
+    return aios_store_set_error (self, sqlite3_errcode (self->db), error, _("open the workspace"));
+
+  rc = sqlite3_prepare_v2 (self->db, "PRAGMA journal_mode = WAL", -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_step (stmt);
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_ROW)
+    return aios_store_set_error (self, sqlite3_errcode (self->db), error, _("open the workspace"));
+
+  /* The full scan only after an unclean end (see the top of the file). */
+  if (unclean && !quick_check (self, error))
+    return FALSE;
+
+  return check_schema (self, migrations, n_migrations, error) &&
+         migrate (self, migrations, n_migrations, error);
+}
+
 /**
  * aios_store_open:
  * @path: the workspace file; its folder is created (0700) when missing
  * @migrations: (array length=n_migrations): every room's migrations
  *
  * Opens (or creates) the workspace. Fails with a clear error, and without
- * changing the file, when it is damaged, from a newer Aios, or not writable.
+ * changing the file, when it is damaged, its schema is not the one the
+ * migrations made, it is from a newer Aios, or it is not writable. The full
+ * integrity check runs only after an unclean end (see the top of the file).
  *
  * Returns: (transfer full) (nullable): the store
  */
@@ -621,8 +1081,7 @@ aios_store_open (const char           *path,
                  GError              **error)
 {
   g_autoptr(AiosStore) self = NULL;
-  sqlite3_stmt *stmt = NULL;
-  int rc;
+  gboolean alone = FALSE, unclean;
 
   g_return_val_if_fail (path != NULL, NULL);
 
@@ -640,37 +1099,14 @@ aios_store_open (const char           *path,
       return NULL;
     }
 
-  rc = sqlite3_open_v2 (path, &self->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                        NULL);
-  if (rc != SQLITE_OK)
+  unclean = take_marker (self, &alone);
+  if (!open_checked (self, unclean, migrations, n_migrations, error))
     {
-      aios_store_set_error (self, rc, error, _("open the workspace"));
+      drop_marker (self, alone, unclean);
       return NULL;
     }
-  sqlite3_extended_result_codes (self->db, TRUE);
-
-  if (!apply_pragmas (self->db))
-    {
-      aios_store_set_error (self, sqlite3_errcode (self->db), error, _("open the workspace"));
-      return NULL;
-    }
-
-  rc = sqlite3_prepare_v2 (self->db, "PRAGMA journal_mode = WAL", -1, &stmt, NULL);
-  if (rc == SQLITE_OK)
-    rc = sqlite3_step (stmt);
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_ROW)
-    {
-      aios_store_set_error (self, sqlite3_errcode (self->db), error, _("open the workspace"));
-      return NULL;
-    }
-
-  if (!quick_check (self, error))
-    return NULL;
-
-  if (!migrate (self, migrations, n_migrations, error))
-    return NULL;
+  if (alone)
+    flock (self->marker_fd, LOCK_SH);   /* checked: let others in */
 
   return g_steal_pointer (&self);
 }

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <unistd.h>
 #include <glib/gstdio.h>
 
 #include "app/aios-workspace.h"
@@ -281,6 +282,229 @@ test_backup_rotation (void)
   g_assert_cmpuint (events->len, ==, 0);  /* taken before its own event was written */
 }
 
+static char *
+file_checksum (const char *path)
+{
+  g_autofree char *data = NULL;
+  gsize len = 0;
+
+  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) data, len);
+}
+
+/* A workspace made and closed by Aios, then changed with sqlite3 directly
+ * (as someone with the file would), then opened again: refused, naming
+ * what is wrong, and the file left as it was. */
+static void
+assert_tampering_refused (const char *sql,
+                          const char *expected)
+{
+  g_autofree char *path = temp_db ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  sqlite3 *db = NULL;
+
+  {
+    g_autoptr(AiosWorkspace) ws = aios_workspace_open (path, &error);
+    g_assert_no_error (error);
+  }
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  if (sqlite3_exec (db, sql, NULL, NULL, NULL) != SQLITE_OK)
+    g_error ("%s: %s", sql, sqlite3_errmsg (db));
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+  before = file_checksum (path);
+
+  g_assert_null (aios_workspace_open (path, &error));
+  g_assert_error (error, AIOS_STORE_ERROR, AIOS_STORE_ERROR_CORRUPT);
+  g_assert_nonnull (strstr (error->message, path));
+  if (strstr (error->message, expected) == NULL)
+    g_error ("“%s” not in: %s", expected, error->message);
+  g_assert_nonnull (strstr (error->message, "It was left untouched"));
+  g_clear_error (&error);
+
+  /* Refused again the next time, and never changed. */
+  g_assert_null (aios_workspace_open (path, &error));
+  g_assert_error (error, AIOS_STORE_ERROR, AIOS_STORE_ERROR_CORRUPT);
+  after = file_checksum (path);
+  g_assert_cmpstr (before, ==, after);
+}
+
+static void
+test_schema_dropped_table (void)
+{
+  assert_tampering_refused ("DROP TABLE outbox", "the table “outbox” is missing");
+}
+
+static void
+test_schema_dropped_index (void)
+{
+  g_autofree char *path = temp_db ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *index = NULL;
+  g_autofree char *sql = NULL;
+  g_autofree char *expected = NULL;
+
+  {
+    g_autoptr(AiosWorkspace) ws = aios_workspace_open (path, &error);
+    index = aios_store_get_string (aios_workspace_get_store (ws), "find an index", &error,
+                                   "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' "
+                                   "AND sql IS NOT NULL ORDER BY name LIMIT 1", "");
+    g_assert_no_error (error);
+    g_assert_nonnull (index);
+  }
+  sql = g_strdup_printf ("DROP INDEX %s", index);
+  expected = g_strdup_printf ("the index “%s” is missing", index);
+  assert_tampering_refused (sql, expected);
+}
+
+static void
+test_schema_foreign_trigger (void)
+{
+  assert_tampering_refused ("CREATE TRIGGER reroute AFTER INSERT ON outbox BEGIN SELECT 1; END",
+                            "the trigger “reroute” was not made by Aios");
+}
+
+static void
+test_schema_changed_trigger (void)
+{
+  /* The journal's append-only guard replaced by one that lets deletes through. */
+  assert_tampering_refused ("DROP TRIGGER events_append_only_delete;"
+                            "CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events BEGIN SELECT 1; END",
+                            "the trigger “events_append_only_delete” was changed");
+}
+
+/* Breaks the page type of one of the journal's leaf pages: only a scan of
+ * the whole file (quick_check) or a read of those rows notices. */
+static void
+damage_a_journal_page (const char *path)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 page = 0, page_size = 0;
+  g_autofree char *data = NULL;
+  gsize len = 0;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT pageno, pgsize FROM dbstat WHERE name = 'events' "
+                                           "AND pagetype = 'leaf' ORDER BY pageno LIMIT 1 OFFSET 10",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  page = sqlite3_column_int64 (stmt, 0);
+  page_size = sqlite3_column_int64 (stmt, 1);
+  sqlite3_finalize (stmt);
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+
+  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+  g_assert_cmpint ((gint64) len, >=, page * page_size);
+  memset (data + (page - 1) * page_size, 0x7e, 8);   /* no b-tree page type is 0x7e */
+  g_assert_true (g_file_set_contents (path, data, len, NULL));
+}
+
+static void
+test_integrity_after_unclean_end (void)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *marker = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (g_test_subprocess ())
+    {
+      /* A process that ends without closing the workspace (a crash). */
+      g_autoptr(AiosWorkspace) ws = aios_workspace_open (g_getenv ("AIOS_TEST_WORKSPACE"), &error);
+      g_assert_no_error (error);
+      _exit (0);
+    }
+
+  path = temp_db ();
+  marker = g_strconcat (path, "-open", NULL);
+  {
+    g_autoptr(AiosWorkspace) ws = aios_workspace_open (path, &error);
+    AiosStore *store = aios_workspace_get_store (ws);
+    AiosEvent ev = { .actor = (char *) "system", .kind = (char *) "test", .summary = (char *) "some text to fill pages" };
+
+    g_assert_no_error (error);
+    g_assert_true (aios_store_begin (store, &error));
+    for (int i = 0; i < 3000; i++)
+      aios_journal_append (store, &ev, &error);
+    g_assert_true (aios_store_commit (store, &error));
+  }
+  damage_a_journal_page (path);
+
+  /* After a clean close the open does not scan the file (that would cost
+   * time in the journal's size on every command): it opens. */
+  {
+    g_autoptr(AiosWorkspace) ws = aios_workspace_open (path, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (ws);
+    g_assert_true (g_file_test (marker, G_FILE_TEST_EXISTS));   /* while open */
+  }
+  g_assert_false (g_file_test (marker, G_FILE_TEST_EXISTS));   /* closed cleanly */
+
+  /* A process ends without closing: the next open checks the whole file
+   * and refuses it, naming the damage, and changes nothing. */
+  g_setenv ("AIOS_TEST_WORKSPACE", path, TRUE);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_assert_true (g_file_test (marker, G_FILE_TEST_EXISTS));   /* left behind */
+  before = file_checksum (path);
+
+  g_assert_null (aios_workspace_open (path, &error));
+  g_assert_error (error, AIOS_STORE_ERROR, AIOS_STORE_ERROR_CORRUPT);
+  g_assert_nonnull (strstr (error->message, "is damaged"));
+  g_assert_nonnull (strstr (error->message, path));
+  g_clear_error (&error);
+
+  /* Still checked (and refused) on the next open: the marker stays until a clean open and close. */
+  g_assert_null (aios_workspace_open (path, &error));
+  g_assert_error (error, AIOS_STORE_ERROR, AIOS_STORE_ERROR_CORRUPT);
+  after = file_checksum (path);
+  g_assert_cmpstr (before, ==, after);
+}
+
+static void
+test_unclean_end_of_healthy_file (void)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *marker = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (g_test_subprocess ())
+    {
+      g_autoptr(AiosWorkspace) ws = aios_workspace_open (g_getenv ("AIOS_TEST_WORKSPACE"), &error);
+      AiosEvent ev = { .actor = (char *) "system", .kind = (char *) "test", .summary = (char *) "before the crash" };
+
+      g_assert_no_error (error);
+      g_assert_cmpint (aios_journal_append (aios_workspace_get_store (ws), &ev, &error), >, 0);
+      _exit (0);
+    }
+
+  path = temp_db ();
+  marker = g_strconcat (path, "-open", NULL);
+  g_setenv ("AIOS_TEST_WORKSPACE", path, TRUE);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_assert_true (g_file_test (marker, G_FILE_TEST_EXISTS));
+
+  {
+    /* Checked, healthy, nothing lost; two connections at once share the marker. */
+    g_autoptr(AiosWorkspace) ws = aios_workspace_open (path, &error);
+    g_autoptr(AiosStore) second = NULL;
+    g_autoptr(GPtrArray) events = NULL;
+
+    g_assert_no_error (error);
+    second = aios_workspace_open_store (ws, &error);
+    g_assert_no_error (error);
+    events = aios_journal_list (aios_workspace_get_store (ws), 0, 0, 0, &error);
+    g_assert_cmpuint (events->len, ==, 1);
+    g_clear_object (&second);
+    g_assert_true (g_file_test (marker, G_FILE_TEST_EXISTS));   /* ws still open */
+  }
+  g_assert_false (g_file_test (marker, G_FILE_TEST_EXISTS));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -297,6 +521,12 @@ main (int   argc,
   g_test_add_func ("/store/config", test_config);
   g_test_add_func ("/store/backup-rotation", test_backup_rotation);
   g_test_add_func ("/store/query-helpers", test_query_helpers);
+  g_test_add_func ("/store/schema/dropped-table", test_schema_dropped_table);
+  g_test_add_func ("/store/schema/dropped-index", test_schema_dropped_index);
+  g_test_add_func ("/store/schema/foreign-trigger", test_schema_foreign_trigger);
+  g_test_add_func ("/store/schema/changed-trigger", test_schema_changed_trigger);
+  g_test_add_func ("/store/integrity/after-unclean-end", test_integrity_after_unclean_end);
+  g_test_add_func ("/store/integrity/unclean-end-healthy", test_unclean_end_of_healthy_file);
 
   return g_test_run ();
 }
