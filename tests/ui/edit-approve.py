@@ -149,6 +149,10 @@ def main():
                        alive=alive)
         # let the sample's runs settle: they stop at their approvals
         time.sleep(2)
+        # Screen readers hear each button's name once, without the mnemonic.
+        for button, want in ((edit, "Edit"), (approve, "Approve")):
+            if button.name != want:
+                raise SystemExit(f"the {want} button is read as {button.name!r}, not {want!r}")
 
         def body_view():
             return next((t for t in find_all(app, "text", lambda n: n == "Message") if showing(t)), None)
