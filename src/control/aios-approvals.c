@@ -93,8 +93,6 @@ query_approvals (AiosStore  *store,
                  guint       limit,
                  GError    **error)
 {
-  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) aios_approval_info_free);
-  GError *local_error = NULL;
   sqlite3_stmt *stmt;
 
   stmt = aios_store_query (store,
@@ -109,16 +107,8 @@ query_approvals (AiosStore  *store,
                            "ORDER BY a.id LIMIT ?4",
                            error, "inii", after_id, (int) only_pending, run_id,
                            limit > 0 ? (gint64) limit : (gint64) -1);
-  if (stmt == NULL)
-    return NULL;
-  while (aios_store_next (store, stmt, _("read the approvals"), &local_error))
-    g_ptr_array_add (list, read_row (stmt));
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, local_error);
-      return NULL;
-    }
-  return g_steal_pointer (&list);
+  return aios_store_collect (store, stmt, _("read the approvals"), (AiosStoreRowFunc) read_row,
+                             (GDestroyNotify) aios_approval_info_free, error);
 }
 
 /**
@@ -186,6 +176,17 @@ aios_approval_run_id (AiosStore *store,
                                "SELECT run_id FROM approvals WHERE id = ?", "i", approval_id);
 }
 
+/* The connector that would carry the approval's action; NULL for a step's
+ * own result ("output"). */
+static AiosConnector *
+connector_of (const AiosApprovalInfo *info,
+              AiosConnectorRegistry  *connectors)
+{
+  if (info->action_kind == NULL || g_str_equal (info->action_kind, "output"))
+    return NULL;
+  return aios_connector_registry_get (connectors, info->action_kind);
+}
+
 /**
  * aios_approval_info_describe:
  * @connectors: the workspace's connectors
@@ -206,8 +207,7 @@ aios_approval_info_describe (const AiosApprovalInfo *info,
   g_return_val_if_fail (info != NULL, NULL);
   g_return_val_if_fail (AIOS_IS_CONNECTOR_REGISTRY (connectors), NULL);
 
-  connector = g_strcmp0 (info->action_kind, "output") != 0 && info->action_kind != NULL
-              ? aios_connector_registry_get (connectors, info->action_kind) : NULL;
+  connector = connector_of (info, connectors);
   if (connector == NULL)
     {
       AiosActionDescription *description = aios_action_description_for_output (info->step_name, info->run_name);
@@ -229,9 +229,7 @@ AiosPreviewKind
 aios_approval_info_get_preview_kind (const AiosApprovalInfo *info,
                                      AiosConnectorRegistry  *connectors)
 {
-  AiosConnector *connector = info->action_kind != NULL && g_strcmp0 (info->action_kind, "output") != 0
-                             ? aios_connector_registry_get (connectors, info->action_kind) : NULL;
-
+  AiosConnector *connector = connector_of (info, connectors);
   return connector != NULL ? aios_connector_get_preview_kind (connector) : AIOS_PREVIEW_DATA;
 }
 
@@ -244,9 +242,7 @@ const char *
 aios_approval_info_get_icon_name (const AiosApprovalInfo *info,
                                   AiosConnectorRegistry  *connectors)
 {
-  AiosConnector *connector = info->action_kind != NULL && g_strcmp0 (info->action_kind, "output") != 0
-                             ? aios_connector_registry_get (connectors, info->action_kind) : NULL;
-
+  AiosConnector *connector = connector_of (info, connectors);
   return connector != NULL ? aios_connector_get_icon_name (connector) : "emblem-documents-symbolic";
 }
 
@@ -388,25 +384,11 @@ aios_approvals_list_expired (AiosStore  *store,
                              gint64      now,
                              GError    **error)
 {
-  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  GError *local_error = NULL;
   sqlite3_stmt *stmt;
 
   stmt = aios_store_query (store, "SELECT id FROM approvals WHERE status = 'pending' AND expires_at <= ?",
                            error, "i", now);
-  if (stmt == NULL)
-    return NULL;
-  while (aios_store_next (store, stmt, _("read the approvals"), &local_error))
-    {
-      gint64 id = sqlite3_column_int64 (stmt, 0);
-      g_array_append_val (ids, id);
-    }
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, local_error);
-      return NULL;
-    }
-  return g_steal_pointer (&ids);
+  return aios_store_collect_ids (store, stmt, _("read the approvals"), error);
 }
 
 /**

@@ -107,19 +107,8 @@ read_rows (AiosStore     *store,
            sqlite3_stmt  *stmt,
            GError       **error)
 {
-  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify) aios_outbox_item_free);
-  GError *local_error = NULL;
-
-  if (stmt == NULL)
-    return NULL;
-  while (aios_store_next (store, stmt, _("read the outbox"), &local_error))
-    g_ptr_array_add (items, read_row (stmt));
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, local_error);
-      return NULL;
-    }
-  return g_steal_pointer (&items);
+  return aios_store_collect (store, stmt, _("read the outbox"), (AiosStoreRowFunc) read_row,
+                             (GDestroyNotify) aios_outbox_item_free, error);
 }
 
 /* The first row of @stmt, or NULL (with @error set only on a failure). */

@@ -113,19 +113,8 @@ collect_run_infos (AiosStore     *store,
                    sqlite3_stmt  *stmt,
                    GError       **error)
 {
-  g_autoptr(GPtrArray) runs = g_ptr_array_new_with_free_func ((GDestroyNotify) aios_run_info_free);
-  GError *local_error = NULL;
-
-  if (stmt == NULL)
-    return NULL;
-  while (aios_store_next (store, stmt, _("read the runs"), &local_error))
-    g_ptr_array_add (runs, read_run_info (stmt));
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, local_error);
-      return NULL;
-    }
-  return g_steal_pointer (&runs);
+  return aios_store_collect (store, stmt, _("read the runs"), (AiosStoreRowFunc) read_run_info,
+                             (GDestroyNotify) aios_run_info_free, error);
 }
 
 /**
@@ -686,8 +675,6 @@ aios_runs_list_due_steps (AiosStore  *store,
                           gint64      now,
                           GError    **error)
 {
-  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  GError *local_error = NULL;
   sqlite3_stmt *stmt;
 
   /* Both use the (status, next_attempt_at) index. */
@@ -701,19 +688,7 @@ aios_runs_list_due_steps (AiosStore  *store,
                              "(s.status = 'queued' OR (s.status = 'waiting' AND s.phase != 'approval' "
                              " AND s.next_attempt_at <= ?)) ORDER BY s.id",
                            error, "i", now);
-  if (stmt == NULL)
-    return NULL;
-  while (aios_store_next (store, stmt, _("read the runs"), &local_error))
-    {
-      gint64 id = sqlite3_column_int64 (stmt, 0);
-      g_array_append_val (ids, id);
-    }
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, local_error);
-      return NULL;
-    }
-  return g_steal_pointer (&ids);
+  return aios_store_collect_ids (store, stmt, _("read the runs"), error);
 }
 
 /**

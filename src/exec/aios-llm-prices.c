@@ -128,25 +128,13 @@ GPtrArray *
 aios_llm_list_prices (AiosLlm  *self,
                       GError  **error)
 {
-  g_autoptr(GPtrArray) prices = g_ptr_array_new_with_free_func ((GDestroyNotify) aios_model_price_free);
-  sqlite3_stmt *stmt;
-  int rc;
-
   g_return_val_if_fail (AIOS_IS_LLM (self), NULL);
-  stmt = aios_store_prepare (self->store,
-                             "SELECT model, input_micros_per_mtok, output_micros_per_mtok, updated_at "
-                             "FROM model_prices ORDER BY model", error);
-  if (stmt == NULL)
-    return NULL;
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (prices, price_from_row (stmt));
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      aios_store_set_error (self->store, rc, error, _("read the model prices"));
-      return NULL;
-    }
-  return g_steal_pointer (&prices);
+  return aios_store_collect (self->store,
+                             aios_store_prepare (self->store,
+                                                 "SELECT model, input_micros_per_mtok, output_micros_per_mtok, "
+                                                 "updated_at FROM model_prices ORDER BY model", error),
+                             _("read the model prices"), (AiosStoreRowFunc) price_from_row,
+                             (GDestroyNotify) aios_model_price_free, error);
 }
 
 gboolean

@@ -82,19 +82,8 @@ read_events (AiosStore     *store,
              sqlite3_stmt  *stmt,
              GError       **error)
 {
-  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) aios_event_free);
-  int rc;
-
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (events, aios_event_new_from_row (stmt));
-  sqlite3_reset (stmt);
-  sqlite3_clear_bindings (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      aios_store_set_error (store, rc, error, _("read the journal"));
-      return NULL;
-    }
-  return g_steal_pointer (&events);
+  return aios_store_collect (store, stmt, _("read the journal"), (AiosStoreRowFunc) aios_event_new_from_row,
+                             (GDestroyNotify) aios_event_free, error);
 }
 
 /**

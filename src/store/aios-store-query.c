@@ -154,6 +154,76 @@ aios_store_next (AiosStore     *self,
 }
 
 /**
+ * aios_store_collect:
+ * @stmt: (nullable): a statement from aios_store_query(); %NULL (its
+ *   preparation failed, @error already set) gives %NULL
+ * @what: what is being read, for the error message
+ * @read_row: makes one element of the current row
+ * @free_row: frees an element
+ *
+ * Reads every row of @stmt into an array, the loop every owner's listing
+ * would otherwise write out.
+ *
+ * Returns: (transfer container) (nullable): the elements, or %NULL with
+ *   @error set when a row cannot be read
+ */
+GPtrArray *
+aios_store_collect (AiosStore       *self,
+                    sqlite3_stmt    *stmt,
+                    const char      *what,
+                    AiosStoreRowFunc read_row,
+                    GDestroyNotify   free_row,
+                    GError         **error)
+{
+  g_autoptr(GPtrArray) rows = NULL;
+  GError *local_error = NULL;
+
+  if (stmt == NULL)
+    return NULL;
+  rows = g_ptr_array_new_with_free_func (free_row);
+  while (aios_store_next (self, stmt, what, &local_error))
+    g_ptr_array_add (rows, read_row (stmt));
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return NULL;
+    }
+  return g_steal_pointer (&rows);
+}
+
+/**
+ * aios_store_collect_ids:
+ * @stmt: (nullable): a statement whose first column is an id
+ *
+ * Returns: (transfer full) (element-type gint64) (nullable): the first
+ *   column of every row, or %NULL with @error set
+ */
+GArray *
+aios_store_collect_ids (AiosStore     *self,
+                        sqlite3_stmt  *stmt,
+                        const char    *what,
+                        GError       **error)
+{
+  g_autoptr(GArray) ids = NULL;
+  GError *local_error = NULL;
+
+  if (stmt == NULL)
+    return NULL;
+  ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  while (aios_store_next (self, stmt, what, &local_error))
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (ids, id);
+    }
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return NULL;
+    }
+  return g_steal_pointer (&ids);
+}
+
+/**
  * aios_store_done:
  * @stmt: (nullable): a statement whose loop stopped early
  *

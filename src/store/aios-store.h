@@ -66,6 +66,17 @@ gboolean      aios_store_next            (AiosStore            *self,
                                           const char           *what,
                                           GError              **error);
 void          aios_store_done            (sqlite3_stmt         *stmt);
+typedef gpointer (*AiosStoreRowFunc) (sqlite3_stmt *stmt);
+GPtrArray    *aios_store_collect         (AiosStore            *self,
+                                          sqlite3_stmt         *stmt,
+                                          const char           *what,
+                                          AiosStoreRowFunc      read_row,
+                                          GDestroyNotify        free_row,
+                                          GError              **error);
+GArray       *aios_store_collect_ids     (AiosStore            *self,
+                                          sqlite3_stmt         *stmt,
+                                          const char           *what,
+                                          GError              **error);
 gboolean      aios_store_run             (AiosStore            *self,
                                           const char           *what,
                                           GError              **error,

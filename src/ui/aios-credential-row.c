@@ -19,7 +19,6 @@ struct _AiosCredentialRow
 {
   AdwEntryRow    parent_instance;
 
-  GtkWidget     *row;       /* self, as a widget */
   AiosWorkspace *workspace;
   char          *name;
   char          *title;
@@ -32,11 +31,9 @@ struct _AiosCredentialRow
 
 G_DEFINE_FINAL_TYPE (AiosCredentialRow, aios_credential_row, ADW_TYPE_ENTRY_ROW)
 
-typedef AiosCredentialRow State;
-
 /* A row whose asynchronous call ended after it was disposed has no
  * workspace any more: the answer is dropped. */
-static State *
+static AiosCredentialRow *
 get_state (GtkWidget *row)
 {
   AiosCredentialRow *self = AIOS_CREDENTIAL_ROW (row);
@@ -102,7 +99,6 @@ aios_credential_row_init (AiosCredentialRow *self)
 {
   GtkText *text;
 
-  self->row = GTK_WIDGET (self);
   self->cancellable = g_cancellable_new ();
   adw_entry_row_set_input_purpose (ADW_ENTRY_ROW (self), GTK_INPUT_PURPOSE_PASSWORD);
   text = text_of (self);
@@ -121,36 +117,36 @@ aios_credential_row_init (AiosCredentialRow *self)
 }
 
 static void
-toast (State      *state,
-       const char *message)
+toast (AiosCredentialRow *state,
+       const char        *message)
 {
-  GtkRoot *root = gtk_widget_get_root (state->row);
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (state));
 
   if (root != NULL && ADW_IS_PREFERENCES_WINDOW (root))
     adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (root), adw_toast_new (message));
 }
 
 static void
-set_status (State      *state,
-            const char *status,
-            gboolean    error)
+set_status (AiosCredentialRow *state,
+            const char        *status,
+            gboolean           error)
 {
   g_free (state->status);
   state->status = g_strdup (status);
   if (error)
-    gtk_widget_add_css_class (state->row, "error");
+    gtk_widget_add_css_class (GTK_WIDGET (state), "error");
   else
-    gtk_widget_remove_css_class (state->row, "error");
+    gtk_widget_remove_css_class (GTK_WIDGET (state), "error");
 }
 
 static void
-refresh (State *state)
+refresh (AiosCredentialRow *state)
 {
   gboolean stored = aios_credentials_has_reference (aios_workspace_get_credentials (state->workspace), state->name);
   g_autofree char *title = g_strdup_printf (stored ? _("%s — stored in the keyring") : _("%s — not set"),
                                             state->title);
 
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (state->row), title);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (GTK_WIDGET (state)), title);
   gtk_widget_set_sensitive (state->remove_button, stored);
   gtk_widget_set_sensitive (state->test_button, stored);
   set_status (state, stored ? "stored" : "not set", FALSE);
@@ -162,7 +158,7 @@ stored_cb (GObject      *source,
            gpointer      user_data)
 {
   g_autoptr(GtkWidget) row = user_data;
-  State *state = get_state (row);
+  AiosCredentialRow *state = get_state (row);
   g_autoptr(GError) error = NULL;
 
   if (!aios_credentials_store_finish (AIOS_CREDENTIALS (source), result, &error))
@@ -183,7 +179,7 @@ static void
 apply_cb (AdwEntryRow *entry,
           gpointer     user_data)
 {
-  State *state = user_data;
+  AiosCredentialRow *state = user_data;
   g_autofree char *secret = g_strdup (gtk_editable_get_text (GTK_EDITABLE (entry)));
   g_autoptr(GError) error = NULL;
 
@@ -196,7 +192,7 @@ apply_cb (AdwEntryRow *entry,
     }
   else
     aios_credentials_store_async (aios_workspace_get_credentials (state->workspace), state->name, secret,
-                                  state->cancellable, stored_cb, g_object_ref (state->row));
+                                  state->cancellable, stored_cb, g_object_ref (GTK_WIDGET (state)));
   memset (secret, 0, strlen (secret));
 }
 
@@ -206,7 +202,7 @@ removed_cb (GObject      *source,
             gpointer      user_data)
 {
   g_autoptr(GtkWidget) row = user_data;
-  State *state = get_state (row);
+  AiosCredentialRow *state = get_state (row);
   g_autoptr(GError) error = NULL;
 
   if (!aios_credentials_clear_finish (AIOS_CREDENTIALS (source), result, &error))
@@ -227,10 +223,10 @@ static void
 remove_clicked_cb (GtkButton *button,
                    gpointer   user_data)
 {
-  State *state = user_data;
+  AiosCredentialRow *state = user_data;
 
   aios_credentials_clear_async (aios_workspace_get_credentials (state->workspace), state->name,
-                                state->cancellable, removed_cb, g_object_ref (state->row));
+                                state->cancellable, removed_cb, g_object_ref (GTK_WIDGET (state)));
 }
 
 static void
@@ -239,7 +235,7 @@ tested_cb (GObject      *source,
            gpointer      user_data)
 {
   g_autoptr(GtkWidget) row = user_data;
-  State *state = get_state (row);
+  AiosCredentialRow *state = get_state (row);
   g_autoptr(GError) error = NULL;
   g_autofree char *summary = aios_connection_test_finish (AIOS_WORKSPACE (source), result, &error);
 
@@ -260,11 +256,11 @@ static void
 test_clicked_cb (GtkButton *button,
                  gpointer   user_data)
 {
-  State *state = user_data;
+  AiosCredentialRow *state = user_data;
 
   gtk_widget_set_sensitive (state->test_button, FALSE);
   aios_connection_test_async (state->workspace, state->name, state->cancellable, tested_cb,
-                              g_object_ref (state->row));
+                              g_object_ref (GTK_WIDGET (state)));
 }
 
 GtkWidget *
