@@ -279,9 +279,10 @@ aios_approval_info_check_pending (const AiosApprovalInfo  *info,
  * @action_kind: the connector, or "output" for an output checkpoint
  * @request: what will be sent (or the output to check)
  * @preview: the connector's dry run, shown to the operator
- * @expires_at: when it expires without a decision (ms)
+ * @expires_in_s: how long it waits for a decision before it expires
  *
- * Asks for an approval: a pending one, created now.
+ * Asks for an approval: a pending one, created now and expiring exactly
+ * @expires_in_s later (one reading of the clock for both).
  *
  * Returns: the approval's id, or 0 with @error set
  */
@@ -292,17 +293,18 @@ aios_approvals_insert (AiosStore   *store,
                        const char  *action_kind,
                        JsonNode    *request,
                        JsonNode    *preview,
-                       gint64       expires_at,
+                       gint64       expires_in_s,
                        GError     **error)
 {
   g_autofree char *request_json = json_to_string (request, FALSE);
   g_autofree char *preview_json = json_to_string (preview, FALSE);
+  gint64 now = aios_store_now_ms ();
 
   return aios_store_insert (store, _("ask for an approval"), error,
                             "INSERT INTO approvals (run_id, step_id, action_kind, request_json, preview_json, "
                             "status, created_at, expires_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
                             "iisssii", run_id, step_id, action_kind, request_json, preview_json,
-                            aios_store_now_ms (), expires_at);
+                            now, now + expires_in_s * 1000);
 }
 
 /**

@@ -76,7 +76,7 @@ gint64            aios_approvals_insert       (AiosStore              *store,
                                                const char             *action_kind,
                                                JsonNode               *request,
                                                JsonNode               *preview,
-                                               gint64                  expires_at,
+                                               gint64                  expires_in_s,
                                                GError                **error);
 gboolean          aios_approvals_decide       (AiosStore              *store,
                                                gint64                  approval_id,

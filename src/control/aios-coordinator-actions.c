@@ -224,7 +224,7 @@ aios_coordinator_tx_checkpoint (AiosCoordinator     *self,
 
   expiry_s = step->approval_expiry_s > 0 ? step->approval_expiry_s : default_expiry_s (connector);
   approval_id = aios_approvals_insert (store, run_id, step_id, kind, request ? request : output, preview,
-                                       aios_store_now_ms () + expiry_s * 1000, error);
+                                       expiry_s, error);
   if (approval_id == 0)
     return FALSE;
 
