@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "app/aios-app-core.h"
+#include "app/aios-app-register.h"
 #include "cli/aios-cli.h"
 #include "ui/aios-application.h"
 
@@ -40,6 +41,11 @@ main (int   argc,
       core = aios_app_core_new (application);
       g_object_set_data_full (G_OBJECT (application), "aios-app-core", core, g_object_unref);
     }
+
+  /* Before g_application_run(), which would fail at once when the
+   * previous instance is still leaving the bus. */
+  if (!aios_app_register (application, argv))
+    return 1;
 
   return g_application_run (application, argc, argv);
 }
