@@ -9,6 +9,7 @@
 # app.show-approval; a real click on the popup's Approve button sends the
 # email once, and the notification is withdrawn once decided.
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -82,7 +83,29 @@ def main():
         check(status == [("approved", "operator")], "the click did not approve it: %r" % status)
         wait_for(lambda: "CloseNotification" in monitor.text(), what="the notification to be withdrawn")
         check(headless.poll() is None, "aios --headless died")
-        print("ok: batched, then one with Approve/Open; a real click approved and sent it once; withdrawn")
+
+        # At most one notification per approval, ever: a restart does not
+        # announce again what was announced (the 4 still waiting from the
+        # batch), only what is new.
+        def notifies():
+            return sum(1 for line in monitor.text().splitlines() if "member=Notify" in line)
+        announced = ws.query("SELECT count(*) FROM events WHERE kind = 'approval.announced'")[0][0]
+        check(announced == 6, "expected 6 journaled announcements (5 batched, Ines), found %d" % announced)
+        headless.send_signal(signal.SIGTERM)
+        headless.wait(timeout=30)
+        before = notifies()
+        headless = ws.start_headless()
+        wait_for(lambda: bus_has_name(ws.env), what="aios --headless on the session bus again")
+        lead = '{"name": "Jonas Berg", "email": "jonas@berg.example", "company": "Berg AB", ' \
+               '"message": "We need a website this quarter, budget approved."}'
+        ws.run("submit", "lead-outreach", "--input", "-", stdin=lead)
+        wait_for(lambda: "Approve email to Jonas Berg?" in monitor.text(), what="the new approval's notification")
+        time.sleep(1.0)   # anything else the restart would have said has been said by now
+        check(notifies() == before + 1,
+              "after the restart %d notifications were sent instead of 1 (for Jonas)" % (notifies() - before))
+        check("4 approvals wait for you" not in monitor.text(), "the restart announced the waiting batch again")
+        print("ok: batched, then one with Approve/Open; a real click approved and sent it once; withdrawn; "
+              "a restart announced only the new approval")
     finally:
         if headless is not None:
             kill(headless)
