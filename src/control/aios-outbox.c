@@ -161,6 +161,23 @@ aios_outbox_find_for_step (AiosStore   *store,
 }
 
 /**
+ * aios_outbox_find_for_approval:
+ *
+ * Returns: (transfer full) (nullable): the item the approval let go (the
+ *   latest), or %NULL when there is none (@error is set only on a failure)
+ */
+AiosOutboxItem *
+aios_outbox_find_for_approval (AiosStore  *store,
+                               gint64      approval_id,
+                               GError    **error)
+{
+  return read_one (store,
+                   aios_store_query (store, SELECT_ITEMS "WHERE approval_id = ? ORDER BY id DESC LIMIT 1", error,
+                                     "i", approval_id),
+                   error);
+}
+
+/**
  * aios_outbox_find_last_sent:
  * @connector: the connector that sent it ("email")
  *

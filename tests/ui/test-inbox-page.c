@@ -813,6 +813,7 @@ test_show_approval (void)
 
   workspace = aios_workspace_open (path, &error);
   g_assert_no_error (error);
+  g_assert_true (aios_config_set (aios_workspace_get_config (workspace), "approvals.undo_s", "0", "operator", &error));
   g_assert_true (aios_workspace_start (workspace, &error));
   g_assert_true (aios_demo_load (workspace, &runs, &error));
   g_assert_no_error (error);
