@@ -62,8 +62,8 @@ aios_outbox_item_dup_unknown_attention (const AiosOutboxItem *item)
 {
   return g_strdup_printf (_("An outward action (outbox %" PRId64 ") was being sent "
                             "when Aios stopped, so it may or may not have happened. It is "
-                            "not resent: check with the recipient, then retry the run or "
-                            "leave it."), item->id);
+                            "not resent: check with the recipient, then mark it as sent or "
+                            "send it again with the same key."), item->id);
 }
 
 #define SELECT_ITEMS \
