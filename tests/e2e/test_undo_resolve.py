@@ -20,7 +20,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from aiostest import AIOS, Smtp, Workspace, bus_has_name, check, kill, wait_for  # noqa: E402
+from aiostest import AIOS, Smtp, Workspace, activate_action, bus_has_name, check, kill, wait_for  # noqa: E402
 
 
 def message_ids(messages, rcpt):
@@ -126,6 +126,14 @@ def main():
         wait_for(lambda: bus_has_name(ws.env), what="aios --headless on the session bus")
         second = ws.json("approvals")[0]
         second_to = second["request"]["to"]
+
+        # app.undo on D-Bus (what a button outside the window would do).
+        ws.run("approve", str(second["id"]))
+        proc = activate_action(ws.env, "undo", second["id"])
+        check(proc.returncode == 0, "org.gtk.Actions.Activate undo failed: %s" % proc.stderr)
+        wait_for(lambda: status_of(ws, second["id"]) == "pending", what="app.undo to take the approval back")
+        check(outbox_of(ws, second["id"]) == [("cancelled",)], "app.undo cancelled the outbox row")
+
         approved_at = time.monotonic()
         forwarded = ws.run("approve", str(second["id"]))
         check(forwarded.stdout.startswith("Will be sent to %s at " % second_to), "the running instance answers: %r"
