@@ -578,6 +578,72 @@ approve_activated (GSimpleAction *action,
   aios_workspace_settle_async (workspace, NULL, action_settled_cb, g_object_ref (self->application));
 }
 
+/* app.undo (s): takes an approval back inside its undo grace, as
+ * `aios undo ID` does, also with no window open. */
+static void
+undo_activated (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  AiosAppCore *self = user_data;
+  g_autoptr(GError) error = NULL;
+  AiosWorkspace *workspace;
+  gint64 id;
+
+  if (!parse_approval_id (parameter, &id))
+    return;
+  workspace = aios_app_core_get_workspace (self, self->primary_path, &error);
+  if (workspace == NULL ||
+      !aios_coordinator_undo (aios_workspace_get_coordinator (workspace), id, "operator", &error))
+    {
+      g_warning ("Could not take back approval %" PRId64 ": %s", id, error->message);
+      return;
+    }
+  g_message ("Approval %" PRId64 " taken back; nothing was sent", id);
+}
+
+/* app.mark-sent (s) and app.send-again (s): an action of unknown outcome,
+ * named by its approval, as `aios resolve ID --sent | --send-again`. */
+static void
+resolve (AiosAppCore        *self,
+         GVariant           *parameter,
+         AiosResolveOutcome  outcome)
+{
+  g_autoptr(GError) error = NULL;
+  AiosWorkspace *workspace;
+  gint64 id;
+
+  if (!parse_approval_id (parameter, &id))
+    return;
+  workspace = aios_app_core_get_workspace (self, self->primary_path, &error);
+  if (workspace == NULL || !aios_workspace_start (workspace, &error) ||
+      !aios_coordinator_resolve (aios_workspace_get_coordinator (workspace), id, outcome, "operator", &error))
+    {
+      g_warning ("Could not resolve approval %" PRId64 ": %s", id, error->message);
+      return;
+    }
+  g_message (outcome == AIOS_RESOLVE_SENT ? "Approval %" PRId64 ": its action is recorded as sent"
+                                          : "Approval %" PRId64 ": its action is sent again with the same key", id);
+  g_application_hold (self->application);
+  aios_workspace_settle_async (workspace, NULL, action_settled_cb, g_object_ref (self->application));
+}
+
+static void
+mark_sent_activated (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       user_data)
+{
+  resolve (user_data, parameter, AIOS_RESOLVE_SENT);
+}
+
+static void
+send_again_activated (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       user_data)
+{
+  resolve (user_data, parameter, AIOS_RESOLVE_SEND_AGAIN);
+}
+
 /* app.show-approval (s): the notification's Open button. */
 static void
 show_approval_activated (GSimpleAction *action,
@@ -607,6 +673,9 @@ show_approval_activated (GSimpleAction *action,
 static const GActionEntry app_actions[] = {
   { "approve", approve_activated, "s" },
   { "show-approval", show_approval_activated, "s" },
+  { "undo", undo_activated, "s" },
+  { "mark-sent", mark_sent_activated, "s" },
+  { "send-again", send_again_activated, "s" },
 };
 
 /**

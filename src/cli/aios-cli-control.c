@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The control room's commands (see ARCHITECTURE.md, "Interfaces outward"):
- * flows, submit, runs, cancel, approvals, approve, reject, policy. `--json` prints one JSON document (an array
+ * flows, submit, runs, cancel, reject, policy (approvals, approve, undo and resolve are in aios-cli-approvals.c). `--json` prints one JSON document (an array
  * for lists, an object otherwise) whose members are stable for scripts.
  */
 #define G_LOG_DOMAIN "aios-cli"
@@ -372,122 +372,6 @@ read_json_arg (AiosCliCall  *call,
   return json_node_copy (json_parser_get_root (parser));
 }
 
-static void
-print_preview (AiosCliCall *call,
-               JsonNode    *preview)
-{
-  JsonObject *obj;
-  JsonObjectIter iter;
-  const char *name;
-  JsonNode *value;
-
-  if (preview == NULL || !JSON_NODE_HOLDS_OBJECT (preview))
-    {
-      g_autofree char *text = preview ? json_to_string (preview, TRUE) : g_strdup ("");
-      aios_cli_call_print (call, "    %s\n", text);
-      return;
-    }
-  obj = json_node_get_object (preview);
-  json_object_iter_init (&iter, obj);
-  while (json_object_iter_next (&iter, &name, &value))
-    {
-      g_autofree char *text = JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING
-                                ? g_strdup (json_node_get_string (value)) : json_to_string (value, FALSE);
-      g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
-
-      aios_cli_call_print (call, "    %-16s %s\n", name, lines[0]);
-      for (guint i = 1; lines[i] != NULL; i++)
-        aios_cli_call_print (call, "    %-16s %s\n", "", lines[i]);
-    }
-}
-
-static int
-approvals_handler (AiosCliCall *call)
-{
-  AiosStore *store = aios_workspace_get_store (aios_cli_call_get_workspace (call));
-  g_autoptr(GError) error = NULL;
-  gboolean json = FALSE, all = FALSE;
-  gint64 after = 0;
-  guint printed = 0;
-  const GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
-    { "all", 0, 0, G_OPTION_ARG_NONE, &all, N_("Decided and expired ones too"), NULL },
-    { NULL }
-  };
-
-  if (!aios_cli_call_parse (call, entries, 0, 0, &error))
-    return aios_cli_call_fail (call, error);
-
-  if (json)
-    aios_cli_call_print (call, "[");
-  for (;;)
-    {
-      g_autoptr(GPtrArray) list = aios_approval_info_list (store, !all, after, 200, &error);
-
-      if (list == NULL)
-        return aios_cli_call_fail (call, error);
-      if (list->len == 0)
-        break;
-      for (guint i = 0; i < list->len; i++)
-        {
-          AiosApprovalInfo *info = g_ptr_array_index (list, i);
-
-          if (json)
-            {
-              g_autoptr(JsonNode) node = aios_approval_info_to_json (info);
-              g_autofree char *text = json_to_string (node, FALSE);
-              aios_cli_call_print (call, "%s\n  %s", printed ? "," : "", text);
-            }
-          else
-            {
-              g_autofree char *created = aios_store_format_time (info->created_at);
-              g_autofree char *expires = aios_store_format_time (info->expires_at);
-
-              aios_cli_call_print (call, _("Approval %" PRId64 " (%s): %s action of run %" PRId64
-                                           " (%s, step %s)\n"),
-                                   info->id, info->status, info->action_kind, info->run_id, info->flow_id,
-                                   info->step_name);
-              aios_cli_call_print (call, _("  asked %s, expires %s\n"), created, expires);
-              print_preview (call, info->preview);
-            }
-          printed++;
-          after = info->id;
-        }
-    }
-  if (json)
-    aios_cli_call_print (call, "%s]\n", printed ? "\n" : "");
-  else if (printed == 0)
-    aios_cli_call_print (call, "%s\n", _("Nothing waits for approval."));
-  return 0;
-}
-
-static int
-approve_handler (AiosCliCall *call)
-{
-  AiosWorkspace *workspace = aios_cli_call_get_workspace (call);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) edits = NULL;
-  g_autofree char *edit_arg = NULL;
-  g_autofree char *reason = NULL;
-  gint64 id;
-  const GOptionEntry entries[] = {
-    { "edit", 0, 0, G_OPTION_ARG_STRING, &edit_arg, N_("Edited fields, a JSON object (- for stdin)"), "FILE" },
-    { "reason", 0, 0, G_OPTION_ARG_STRING, &reason, N_("Why (kept with the decision)"), "TEXT" },
-    { NULL }
-  };
-
-  if (!aios_cli_call_parse (call, entries, 1, 1, &error) ||
-      !parse_id (aios_cli_call_get_argv (call)[1], &id, &error))
-    return aios_cli_call_fail (call, error);
-  if (edit_arg != NULL && (edits = read_json_arg (call, edit_arg, &error)) == NULL)
-    return aios_cli_call_fail (call, error);
-  if (!aios_coordinator_approve (aios_workspace_get_coordinator (workspace), id, edits, "operator", reason, &error))
-    return aios_cli_call_fail (call, error);
-  aios_cli_call_print (call, _("Approval %" PRId64 " approved\n"), id);
-  aios_cli_call_set_needs_settle (call, TRUE);
-  return 0;
-}
-
 static int
 reject_handler (AiosCliCall *call)
 {
@@ -670,8 +554,15 @@ static const AiosCliCommand commands[] = {
     replay_handler },
   { "retry", "RUN [--json]", N_("Retry a failed run from its failed step with the current flow, as a fork"), retry_handler },
   { "rollback", "RUN", N_("Restore the memory a run changed and cancel its unsent actions"), rollback_handler },
-  { "approvals", "[--all] [--json]", N_("Approvals waiting for a decision, with their previews"), approvals_handler },
-  { "approve", "ID [--edit FILE] [--reason TEXT]", N_("Approve (optionally with edited fields as JSON)"), approve_handler },
+  { "approvals", "[--all] [--json]", N_("Approvals waiting for a decision: what, to whom, its age and why"),
+    aios_cli_approvals_handler },
+  { "approve", "ID [--edit FILE] [--reason TEXT]",
+    N_("Approve (optionally with edited fields as JSON); says when it is sent"), aios_cli_approve_handler },
+  { "undo", "ID", N_("Take back an approval (ID) inside its undo grace (approvals.undo_s): nothing is sent"),
+    aios_cli_undo_handler },
+  { "resolve", "ID --sent | --send-again",
+    N_("An action of unknown outcome (ID: its approval): record it as sent, or send it again with the same key"),
+    aios_cli_resolve_handler },
   { "reject", "ID --reason TEXT", N_("Reject, with the reason kept as a decision record"), reject_handler },
   { "policy", "list | add NAME … | remove NAME",
     N_("Rules that allow or deny outward actions (add: --connector C --allow|--deny --when FILE)"),

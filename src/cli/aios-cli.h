@@ -83,6 +83,12 @@ int            aios_cli_run_words         (AiosWorkspace           *workspace,
                                            const char * const      *words,
                                            gboolean                *needs_settle);
 
+/* aios-cli-approvals.c, listed in the control room's table. */
+int aios_cli_approvals_handler (AiosCliCall *call);
+int aios_cli_approve_handler   (AiosCliCall *call);
+int aios_cli_undo_handler      (AiosCliCall *call);
+int aios_cli_resolve_handler   (AiosCliCall *call);
+
 /* The rooms' tables. */
 const AiosCliCommand *aios_cli_store_commands   (void);
 const AiosCliCommand *aios_cli_control_commands (void);

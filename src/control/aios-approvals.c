@@ -220,6 +220,31 @@ aios_approval_info_describe (const AiosApprovalInfo *info,
 }
 
 /**
+ * aios_approval_info_dup_recipient:
+ *
+ * Returns: (transfer full) (nullable): who the action goes to as its
+ *   preview (or request) says: an email's first address, a "to" field
+ */
+char *
+aios_approval_info_dup_recipient (const AiosApprovalInfo *info)
+{
+  JsonNode *nodes[] = { info->preview, info->request };
+
+  for (guint i = 0; i < G_N_ELEMENTS (nodes); i++)
+    {
+      JsonObject *object = nodes[i] != NULL && JSON_NODE_HOLDS_OBJECT (nodes[i]) ? json_node_get_object (nodes[i]) : NULL;
+      JsonNode *to = object != NULL ? json_object_get_member (object, "to") : NULL;
+
+      if (to != NULL && JSON_NODE_HOLDS_ARRAY (to) && json_array_get_length (json_node_get_array (to)) > 0 &&
+          JSON_NODE_HOLDS_VALUE (json_array_get_element (json_node_get_array (to), 0)))
+        return g_strdup (json_array_get_string_element (json_node_get_array (to), 0));
+      if (to != NULL && JSON_NODE_HOLDS_VALUE (to) && json_node_get_value_type (to) == G_TYPE_STRING)
+        return g_strdup (json_node_get_string (to));
+    }
+  return NULL;
+}
+
+/**
  * aios_approval_info_get_preview_kind:
  *
  * Returns: how the approval's preview reads, as its connector says
@@ -335,6 +360,26 @@ aios_approvals_decide (AiosStore   *store,
                          "decided_by = ?, reason = ? WHERE id = ? AND status = 'pending'",
                          "sssissi", status, edited_json, edit_diff_json, aios_store_now_ms (), actor, reason,
                          approval_id);
+}
+
+/**
+ * aios_approvals_reopen:
+ *
+ * An approved approval is pending again (taken back inside its undo
+ * grace): the decision and any edit are cleared, its expiry kept. The
+ * decision stays in the journal and as a decision record.
+ *
+ * Returns: %FALSE with @error on failure
+ */
+gboolean
+aios_approvals_reopen (AiosStore  *store,
+                       gint64      approval_id,
+                       GError    **error)
+{
+  return aios_store_run (store, _("record the decision"), error,
+                         "UPDATE approvals SET status = 'pending', edited_json = NULL, edit_diff_json = NULL, "
+                         "decided_at = NULL, decided_by = NULL, reason = NULL WHERE id = ? AND status = 'approved'",
+                         "i", approval_id);
 }
 
 /**

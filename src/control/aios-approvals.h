@@ -63,6 +63,7 @@ gint64            aios_approval_run_id        (AiosStore              *store,
                                                gint64                  approval_id);
 AiosActionDescription *aios_approval_info_describe (const AiosApprovalInfo *info,
                                                     AiosConnectorRegistry  *connectors);
+char             *aios_approval_info_dup_recipient (const AiosApprovalInfo *info);
 AiosPreviewKind   aios_approval_info_get_preview_kind (const AiosApprovalInfo *info,
                                                        AiosConnectorRegistry  *connectors);
 const char       *aios_approval_info_get_icon_name (const AiosApprovalInfo *info,
@@ -70,6 +71,9 @@ const char       *aios_approval_info_get_icon_name (const AiosApprovalInfo *info
 gboolean          aios_approval_info_check_pending (const AiosApprovalInfo *info,
                                                     GError                **error);
 
+gboolean          aios_approvals_reopen       (AiosStore              *store,
+                                               gint64                  approval_id,
+                                               GError                **error);
 gint64            aios_approvals_insert       (AiosStore              *store,
                                                gint64                  run_id,
                                                gint64                  step_id,

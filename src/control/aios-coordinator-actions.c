@@ -28,6 +28,7 @@
 #include "aios-outbox.h"
 #include "aios-runs.h"
 #include "agents/aios-template.h"
+#include "store/aios-config.h"
 #include "store/aios-journal.h"
 
 #define DAY_S ((gint64) 24 * 3600)
@@ -455,8 +456,8 @@ merge_patch (JsonObject *target,
 
 /* The decision record; %FALSE (with @error set when asked for) when it
  * could not be written, so the caller rolls the decision back. */
-static gboolean
-write_decision (AiosCoordinator  *self,
+gboolean
+aios_coordinator_write_decision (AiosCoordinator  *self,
                 const AiosApprovalInfo *a,
                 const char       *outcome,
                 const char       *actor,
@@ -475,6 +476,10 @@ write_decision (AiosCoordinator  *self,
   if (g_str_equal (outcome, "rejected"))
     /* Translators: a decision record's subject: the connector, the run, the step */
     subject = g_strdup_printf (_("Rejected the %s action of run %" PRId64 " (step %s)"),
+                               a->action_kind, a->run_id, a->step_name);
+  else if (g_str_equal (outcome, "undone"))
+    /* Translators: a decision record's subject: the connector, the run, the step */
+    subject = g_strdup_printf (_("Took back the approval of the %s action of run %" PRId64 " (step %s)"),
                                a->action_kind, a->run_id, a->step_name);
   else
     /* Translators: a decision record's subject: the connector, the run, the step */
@@ -495,10 +500,14 @@ write_decision (AiosCoordinator  *self,
  * @edits: (nullable): a JSON merge patch over the request (or, for an output
  *   checkpoint, over the output)
  * @next_step: (out): the step to enqueue after the commit
+ * @send_at: (out): when the outbox may send it (ms): after the undo grace
+ *   (`approvals.undo_s`), or 0 when it goes at once (@next_step is then set)
  *
  * Approves inside the caller's transaction: the approval and its edit diff,
  * the journal, the decision record, and the outbox item (or the step's
- * success for an output checkpoint).
+ * success for an output checkpoint). Inside the grace the step waits in
+ * its send phase with that time as its next attempt, so it is durable: a
+ * restart still waits, and aios_coordinator_undo() can take it back.
  */
 gboolean
 aios_coordinator_tx_approve (AiosCoordinator  *self,
@@ -507,9 +516,11 @@ aios_coordinator_tx_approve (AiosCoordinator  *self,
                              const char       *actor,
                              const char       *reason,
                              gint64           *next_step,
+                             gint64           *send_at,
                              GError          **error)
 {
   AiosStore *store = aios_coordinator_get_store (self);
+  g_autoptr(AiosConfig) config = aios_config_new (store);
   g_autoptr(AiosApprovalInfo) a = NULL;
   g_autoptr(JsonNode) request = NULL;
   g_autoptr(JsonArray) diff = json_array_new ();
@@ -519,7 +530,10 @@ aios_coordinator_tx_approve (AiosCoordinator  *self,
   g_autofree char *payload = NULL;
   gboolean output_checkpoint;
 
+  gint64 grace_s;
+
   *next_step = 0;
+  *send_at = 0;
   a = aios_approval_info_get (store, approval_id, error);
   if (a == NULL || !aios_approval_info_check_pending (a, error))
     return FALSE;
@@ -580,7 +594,7 @@ aios_coordinator_tx_approve (AiosCoordinator  *self,
   if (!aios_coordinator_journal_linked (store, a->run_id, a->step_id, actor, "approval.approved", summary, reason, payload,
                        "approval", approval_id, error))
     return FALSE;
-  if (!write_decision (self, a, diff_json ? "edited" : "approved", actor, reason, diff_json, error))
+  if (!aios_coordinator_write_decision (self, a, diff_json ? "edited" : "approved", actor, reason, diff_json, error))
     return FALSE;
 
   if (output_checkpoint)
@@ -597,6 +611,22 @@ aios_coordinator_tx_approve (AiosCoordinator  *self,
   if (!set_step (store, a->step_id, "queued", "send", NULL, NULL, error) ||
       insert_outbox (store, a->run_id, a->step_id, approval_id, NULL, a->action_kind, request, error) == 0)
     return FALSE;
+
+  grace_s = aios_config_get_seconds (config, "approvals.undo_s", AIOS_CONFIG_DEFAULT_UNDO_S);
+  if (grace_s > 0)
+    {
+      g_autofree char *grace_summary = NULL;
+      g_autofree char *grace_payload = NULL;
+
+      *send_at = aios_store_now_ms () + grace_s * 1000;
+      if (!aios_runs_schedule_retry (store, a->step_id, *send_at, NULL, error))
+        return FALSE;
+      grace_summary = g_strdup_printf ("Approval %" PRId64 " can be taken back for %" PRId64 " s before it is sent",
+                                       approval_id, grace_s);
+      grace_payload = g_strdup_printf ("{\"undo_s\":%" PRId64 ",\"send_at\":%" PRId64 "}", grace_s, *send_at);
+      return aios_coordinator_journal_linked (store, a->run_id, a->step_id, "system", "approval.undo-grace",
+                                              grace_summary, NULL, grace_payload, "approval", approval_id, error);
+    }
   *next_step = a->step_id;
   return TRUE;
 }
@@ -628,7 +658,7 @@ aios_coordinator_tx_reject (AiosCoordinator  *self,
   if (!aios_coordinator_journal_linked (store, a->run_id, a->step_id, actor, "approval.rejected", summary, reason, NULL,
                        "approval", approval_id, error))
     return FALSE;
-  if (!write_decision (self, a, "rejected", actor, reason, NULL, error))
+  if (!aios_coordinator_write_decision (self, a, "rejected", actor, reason, NULL, error))
     return FALSE;
 
   run_summary = g_strdup_printf ("Run stopped: the %s action was rejected", a->action_kind);

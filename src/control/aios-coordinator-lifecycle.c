@@ -181,6 +181,7 @@ aios_coordinator_stop (AiosCoordinator *self)
   g_clear_handle_id (&self->timer_source, g_source_remove);
   g_clear_handle_id (&self->poll_source, g_source_remove);
   g_clear_handle_id (&self->stall_source, g_source_remove);
+  g_clear_handle_id (&self->settle_source, g_source_remove);
   self->stalled = FALSE;
   self->active = FALSE;
   if (self->drain_waiters != NULL && self->drain_waiters->len > 0)

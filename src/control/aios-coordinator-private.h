@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include "aios-approvals.h"
 #include "aios-coordinator.h"
 #include "aios-outbox.h"
 #include "exec/aios-connector.h"
@@ -98,6 +99,14 @@ gboolean    aios_coordinator_tx_approve       (AiosCoordinator     *self,
                                                const char          *actor,
                                                const char          *reason,
                                                gint64              *next_step,
+                                               gint64              *send_at,
+                                               GError             **error);
+gboolean    aios_coordinator_write_decision   (AiosCoordinator     *self,
+                                               const AiosApprovalInfo *a,
+                                               const char          *outcome,
+                                               const char          *actor,
+                                               const char          *reason,
+                                               const char          *diff_json,
                                                GError             **error);
 gboolean    aios_coordinator_tx_reject        (AiosCoordinator     *self,
                                                gint64               approval_id,
@@ -161,6 +170,8 @@ struct _AiosCoordinator
   guint              stall_source;
 
   GPtrArray         *settle_waiters;
+  gint64             settle_not_before; /* ms: a one-shot waits out the undo grace it started */
+  guint              settle_source;
   gboolean           draining;     /* no new claims: finishing what is in flight */
   GPtrArray         *drain_waiters;
   guint              drain_source;

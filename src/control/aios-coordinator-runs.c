@@ -238,8 +238,10 @@ aios_coordinator_cancel (AiosCoordinator  *self,
  *
  * Approves: the decision (and the edit diff) is journaled and written to
  * memory as a decision record; the action is queued in the outbox and sent
- * once, with the step's idempotency key. Refused when the approval is not
- * pending, has expired, or the edited request is invalid.
+ * once, with the step's idempotency key, after the undo grace
+ * (`approvals.undo_s`; aios_coordinator_undo() takes it back until then).
+ * Refused when the approval is not pending, has expired, or the edited
+ * request is invalid.
  */
 gboolean
 aios_coordinator_approve (AiosCoordinator  *self,
@@ -249,14 +251,15 @@ aios_coordinator_approve (AiosCoordinator  *self,
                           const char       *reason,
                           GError          **error)
 {
-  gint64 next_step = 0;
+  gint64 next_step = 0, send_at = 0;
   gint64 run_id;
 
   g_return_val_if_fail (AIOS_IS_COORDINATOR (self), FALSE);
 
   if (!aios_store_begin (self->store, error))
     return FALSE;
-  if (!aios_coordinator_tx_approve (self, approval_id, edits, actor ? actor : "operator", reason, &next_step, error))
+  if (!aios_coordinator_tx_approve (self, approval_id, edits, actor ? actor : "operator", reason, &next_step,
+                                    &send_at, error))
     {
       aios_store_rollback (self->store);
       return FALSE;
@@ -266,8 +269,13 @@ aios_coordinator_approve (AiosCoordinator  *self,
 
   run_id = aios_approval_run_id (self->store, approval_id);
   aios_coordinator_notify_run (self, run_id);
+  /* A process that settles (a one-shot `aios approve`, a notification's
+   * button) stays until the grace is over and the action is sent. */
+  self->settle_not_before = MAX (self->settle_not_before, send_at);
   if (self->active && next_step > 0)
     aios_coordinator_enqueue (self, next_step);
+  if (send_at > 0)
+    aios_coordinator_wake (self);
   return TRUE;
 }
 

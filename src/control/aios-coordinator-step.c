@@ -659,7 +659,8 @@ tx_fail (AiosCoordinator  *self,
 
   if (g_error_matches (exec->error, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_UNKNOWN_OUTCOME))
     attention = g_strdup_printf (_("Step “%s”: the outward action may or may not have happened (%s). It is not "
-                                   "resent: check with the recipient, then retry the run or leave it."),
+                                   "resent: check with the recipient, then mark it as sent or send it again "
+                                   "with the same key."),
                                  step->name, exec->error->message);
   else if (retryable)
     attention = g_strdup_printf (_("Step “%s” failed %" PRId64 " times; the last error: %s"),

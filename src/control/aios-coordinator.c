@@ -507,6 +507,17 @@ aios_coordinator_finish_drain (AiosCoordinator *self)
     g_task_return_boolean (g_ptr_array_index (waiters, i), TRUE);
 }
 
+static gboolean
+settle_again_cb (gpointer user_data)
+{
+  AiosCoordinator *self = user_data;
+
+  self->settle_source = 0;
+  aios_coordinator_wake (self);
+  aios_coordinator_check_settled (self);
+  return G_SOURCE_REMOVE;
+}
+
 void
 aios_coordinator_check_settled (AiosCoordinator *self)
 {
@@ -532,6 +543,16 @@ aios_coordinator_check_settled (AiosCoordinator *self)
       (!g_queue_is_empty (&self->ready) || self->inflight > 0 || self->completions->len > 0 ||
        (self->timer_source != 0 && self->timer_at <= aios_store_now_ms ())))
     return;
+  if (self->active && self->settle_not_before > aios_store_now_ms ())
+    {
+      /* An undo grace started here: look again when it is over (its send
+       * is claimed then, or it was taken back). */
+      if (self->settle_source == 0)
+        self->settle_source = g_timeout_add_full (G_PRIORITY_DEFAULT,
+                                                  CLAMP (self->settle_not_before - aios_store_now_ms () + 1, 1, G_MAXUINT),
+                                                  settle_again_cb, self, NULL);
+      return;
+    }
 
   waiters = g_steal_pointer (&self->settle_waiters);
   self->settle_waiters = g_ptr_array_new_with_free_func (g_object_unref);

@@ -68,6 +68,27 @@ gboolean         aios_coordinator_reject       (AiosCoordinator      *self,
                                                 const char           *reason,
                                                 GError              **error);
 
+gboolean         aios_coordinator_undo         (AiosCoordinator      *self,
+                                                gint64                approval_id,
+                                                const char           *actor,
+                                                GError              **error);
+
+/**
+ * AiosResolveOutcome:
+ * @AIOS_RESOLVE_SENT: the operator checked that it went out: record it as sent
+ * @AIOS_RESOLVE_SEND_AGAIN: send it again with the same idempotency key
+ */
+typedef enum {
+  AIOS_RESOLVE_SENT,
+  AIOS_RESOLVE_SEND_AGAIN,
+} AiosResolveOutcome;
+
+gboolean         aios_coordinator_resolve      (AiosCoordinator      *self,
+                                                gint64                approval_id,
+                                                AiosResolveOutcome    outcome,
+                                                const char           *actor,
+                                                GError              **error);
+
 gint64           aios_coordinator_replay       (AiosCoordinator      *self,
                                                 gint64                run_id,
                                                 const char           *from_step,

@@ -62,8 +62,8 @@ aios_outbox_item_dup_unknown_attention (const AiosOutboxItem *item)
 {
   return g_strdup_printf (_("An outward action (outbox %" PRId64 ") was being sent "
                             "when Aios stopped, so it may or may not have happened. It is "
-                            "not resent: check with the recipient, then retry the run or "
-                            "leave it."), item->id);
+                            "not resent: check with the recipient, then mark it as sent or "
+                            "send it again with the same key."), item->id);
 }
 
 #define SELECT_ITEMS \
@@ -161,6 +161,23 @@ aios_outbox_find_for_step (AiosStore   *store,
 }
 
 /**
+ * aios_outbox_find_for_approval:
+ *
+ * Returns: (transfer full) (nullable): the item the approval let go (the
+ *   latest), or %NULL when there is none (@error is set only on a failure)
+ */
+AiosOutboxItem *
+aios_outbox_find_for_approval (AiosStore  *store,
+                               gint64      approval_id,
+                               GError    **error)
+{
+  return read_one (store,
+                   aios_store_query (store, SELECT_ITEMS "WHERE approval_id = ? ORDER BY id DESC LIMIT 1", error,
+                                     "i", approval_id),
+                   error);
+}
+
+/**
  * aios_outbox_find_last_sent:
  * @connector: the connector that sent it ("email")
  *
@@ -216,7 +233,9 @@ aios_outbox_list_status (AiosStore   *store,
  * @idempotency_key: the step's key, sent with every attempt
  * @request: what the connector is asked to do
  *
- * Prepares an outward action: an item "prepared", created now.
+ * Prepares an outward action: an item "prepared", created now. An item of
+ * the same key that was cancelled (an approval taken back inside its undo
+ * grace) is prepared again with the new request: the key stays the step's.
  *
  * Returns: the item's id, or 0 with @error set
  */
@@ -232,13 +251,35 @@ aios_outbox_insert (AiosStore   *store,
                     GError     **error)
 {
   g_autofree char *request_json = json_to_string (request, FALSE);
+  GError *local_error = NULL;
+  sqlite3_stmt *stmt;
+  gint64 id = 0;
 
-  return aios_store_insert (store, _("prepare an outward action"), error,
-                            "INSERT INTO outbox (run_id, step_id, approval_id, policy_rule, connector, "
-                            "idempotency_key, request_json, status, created_at, updated_at) "
-                            "VALUES (?1, ?2, CASE WHEN ?3 > 0 THEN ?3 END, ?4, ?5, ?6, ?7, 'prepared', ?8, ?8)",
-                            "iiissssi", run_id, step_id, approval_id, policy_rule, connector,
-                            idempotency_key, request_json, aios_store_now_ms ());
+  stmt = aios_store_query (store,
+                           "INSERT INTO outbox (run_id, step_id, approval_id, policy_rule, connector, "
+                           "idempotency_key, request_json, status, created_at, updated_at) "
+                           "VALUES (?1, ?2, CASE WHEN ?3 > 0 THEN ?3 END, ?4, ?5, ?6, ?7, 'prepared', ?8, ?8) "
+                           "ON CONFLICT (idempotency_key) DO UPDATE SET approval_id = excluded.approval_id, "
+                           "policy_rule = excluded.policy_rule, request_json = excluded.request_json, "
+                           "status = 'prepared', response_json = NULL, error = NULL, attempts = 0, "
+                           "updated_at = excluded.updated_at "
+                           "WHERE outbox.status = 'cancelled' AND outbox.step_id = excluded.step_id RETURNING id",
+                           error, "iiissssi", run_id, step_id, approval_id, policy_rule, connector,
+                           idempotency_key, request_json, aios_store_now_ms ());
+  if (stmt == NULL)
+    return 0;
+  while (aios_store_next (store, stmt, _("prepare an outward action"), &local_error))
+    if (id == 0)
+      id = sqlite3_column_int64 (stmt, 0);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return 0;
+    }
+  if (id == 0)
+    g_set_error (error, AIOS_STORE_ERROR, AIOS_STORE_ERROR_FAILED,
+                 _("Could not prepare an outward action: step %" PRId64 " already has one"), step_id);
+  return id;
 }
 
 /**

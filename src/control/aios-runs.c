@@ -934,3 +934,20 @@ aios_runs_set_step (AiosStore   *store,
                          "WHERE id = ?1",
                          "issssi", step_id, status, phase, output_json, error_text, aios_store_now_ms ());
 }
+
+/**
+ * aios_runs_wait_for_approval:
+ *
+ * The step waits for a decision again (an approval taken back inside its
+ * undo grace), with no attempt due, in the caller's transaction.
+ */
+gboolean
+aios_runs_wait_for_approval (AiosStore  *store,
+                             gint64      step_id,
+                             GError    **error)
+{
+  return aios_store_run (store, _("record a step"), error,
+                         "UPDATE steps SET status = 'waiting', phase = 'approval', next_attempt_at = NULL, "
+                         "error = NULL WHERE id = ?",
+                         "i", step_id);
+}

@@ -215,6 +215,9 @@ gboolean      aios_runs_schedule_retry (AiosStore      *store,
                                         gint64          next_attempt_at,
                                         const char     *error_text,
                                         GError        **error);
+gboolean      aios_runs_wait_for_approval (AiosStore     *store,
+                                           gint64         step_id,
+                                           GError       **error);
 gboolean      aios_runs_cancel_step   (AiosStore       *store,
                                        gint64           step_id,
                                        GError         **error);

@@ -43,6 +43,7 @@ typedef enum {
   VALUE_AMOUNT,
   VALUE_BOOLEAN,
   VALUE_PORT,
+  VALUE_SECONDS,
 } ValueKind;
 
 typedef struct {
@@ -65,6 +66,7 @@ static const KeyInfo keys[] = {
   { "budget.monthly",   VALUE_AMOUNT,   N_("Monthly spending limit for model calls, in the workspace currency") },
   { "intake.enabled",   VALUE_BOOLEAN,  N_("Accept leads and notes on the local intake endpoint (true/false)") },
   { "intake.port",      VALUE_PORT,     N_("The loopback port of the intake endpoint") },
+  { "approvals.undo_s", VALUE_SECONDS,  N_("Seconds an approved action waits before it is sent, so it can be taken back (0: at once; 5 when unset)") },
 };
 
 static const KeyInfo *
@@ -184,6 +186,18 @@ aios_config_validate (const char  *key,
           {
             g_set_error (error, AIOS_CONFIG_ERROR, AIOS_CONFIG_ERROR_INVALID_VALUE,
                          _("%s must be a port number from 1 to 65535 (got “%s”)"), key, value);
+            return FALSE;
+          }
+        return TRUE;
+      }
+    case VALUE_SECONDS:
+      {
+        guint64 seconds = 0;
+        if (!g_ascii_string_to_unsigned (value, 10, 0, AIOS_CONFIG_MAX_SECONDS, &seconds, NULL))
+          {
+            g_set_error (error, AIOS_CONFIG_ERROR, AIOS_CONFIG_ERROR_INVALID_VALUE,
+                         _("%s must be a number of seconds from 0 to %d (got “%s”)"), key,
+                         AIOS_CONFIG_MAX_SECONDS, value);
             return FALSE;
           }
         return TRUE;
@@ -374,4 +388,24 @@ aios_config_unset (AiosConfig  *self,
   if (lookup_key (key) == NULL)
     return aios_config_validate (key, "", error);
   return write_value (self, key, NULL, actor, error);
+}
+
+/**
+ * aios_config_get_seconds:
+ * @key: a key that takes seconds ("approvals.undo_s")
+ * @unset: what an unset (or unreadable) key means
+ *
+ * Returns: the key's number of seconds, or @unset
+ */
+gint64
+aios_config_get_seconds (AiosConfig *self,
+                         const char *key,
+                         gint64      unset)
+{
+  g_autofree char *value = aios_config_get (self, key);
+  guint64 seconds = 0;
+
+  if (value == NULL || !g_ascii_string_to_unsigned (value, 10, 0, AIOS_CONFIG_MAX_SECONDS, &seconds, NULL))
+    return unset;
+  return (gint64) seconds;
 }

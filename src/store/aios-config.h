@@ -12,6 +12,13 @@ typedef enum {
   AIOS_CONFIG_ERROR_INVALID_VALUE,
 } AiosConfigError;
 
+/* The longest a key in seconds may say (a day). */
+#define AIOS_CONFIG_MAX_SECONDS 86400
+
+/* approvals.undo_s when it is not set: the operator's grace to take an
+ * approval back before the outbox sends it. */
+#define AIOS_CONFIG_DEFAULT_UNDO_S 5
+
 #define AIOS_TYPE_CONFIG (aios_config_get_type ())
 G_DECLARE_FINAL_TYPE (AiosConfig, aios_config, AIOS, CONFIG, GObject)
 
@@ -29,6 +36,9 @@ gboolean      aios_config_unset      (AiosConfig  *self,
                                       const char  *key,
                                       const char  *actor,
                                       GError     **error);
+gint64        aios_config_get_seconds (AiosConfig  *self,
+                                       const char  *key,
+                                       gint64       unset);
 const char *const *aios_config_list_keys (void);
 const char   *aios_config_describe   (const char  *key);
 gboolean      aios_config_validate   (const char  *key,

@@ -27,7 +27,9 @@
 #include "aios-memory-page.h"
 #include "aios-window.h"
 #include "control/aios-approvals.h"
+#include "control/aios-outbox.h"
 #include "control/aios-runs.h"
+#include "store/aios-config.h"
 
 #define ACTOR "operator"
 
@@ -47,6 +49,9 @@ struct _AiosInboxPage
   gint64            pending_select;       /* an approval to select once listed */
   AiosInboxItemKind shown_kind;
   gint64            shown_id;             /* what the detail shows, 0 for nothing */
+  gint64            unknown_approval;     /* the shown run's action of unknown outcome, or 0 */
+  GArray           *watched;              /* approvals approved here, until their send ends */
+  AdwToast         *progress_toast;       /* (weak) "Sending to … in 5 s", until it is sent */
 
   AdwToastOverlay  *toast_overlay;
   GtkStack         *stack;
@@ -58,6 +63,9 @@ struct _AiosInboxPage
   GtkStack         *detail_stack;
   AiosApprovalView *approval_view;
   AdwStatusPage    *run_page;
+  GtkWidget        *mark_sent_button;
+  GtkWidget        *send_again_button;
+  GtkWidget        *retry_button;
 };
 
 G_DEFINE_FINAL_TYPE (AiosInboxPage, aios_inbox_page, ADW_TYPE_BIN)
@@ -74,6 +82,7 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 static void update_actions (AiosInboxPage *self);
+static void report_sends   (AiosInboxPage *self);
 
 static char *
 run_title (AiosStore         *store,
@@ -199,6 +208,24 @@ show_run (AiosInboxPage *self,
                            flow ? aios_flow_get_title (flow) : info->flow_id, info->id,
                            info->step_name ? info->step_name : "");
   description = g_strdup_printf ("%s\n\n%s", about, info->attention ? info->attention : "");
+
+  /* An action that may or may not have gone out: the operator says which
+   * (Mark as Sent, Send Again); retrying would send it with a new key. */
+  self->unknown_approval = 0;
+  {
+    g_autoptr(GPtrArray) items = aios_outbox_list_run (aios_workspace_get_store (self->workspace), id, NULL);
+
+    for (guint i = 0; items != NULL && i < items->len; i++)
+      {
+        const AiosOutboxItem *item = items->pdata[i];
+
+        if (g_str_equal (item->status, "unknown") && item->approval_id > 0)
+          self->unknown_approval = item->approval_id;
+      }
+  }
+  gtk_widget_set_visible (self->mark_sent_button, self->unknown_approval > 0);
+  gtk_widget_set_visible (self->send_again_button, self->unknown_approval > 0);
+  gtk_widget_set_visible (self->retry_button, self->unknown_approval == 0);
   adw_status_page_set_title (self->run_page, title);
   adw_status_page_set_description (self->run_page, description);
   set_editing (self, FALSE);
@@ -348,6 +375,7 @@ aios_inbox_page_reload (AiosInboxPage *self)
     selected_index = gtk_list_box_row_get_index (selected);
   aios_inbox_model_update (self->model, items);
   gtk_list_box_invalidate_headers (self->list);
+  report_sends (self);
 
   if (self->n_items == 0)
     {
@@ -461,6 +489,116 @@ selected_item (AiosInboxPage     *self,
   return AIOS_APPROVAL_ROW (row);
 }
 
+/* "14:02" in local time. */
+static char *
+format_clock (gint64 ts_ms)
+{
+  g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (ts_ms / 1000);
+
+  return when != NULL ? g_date_time_format (when, "%H:%M") : g_strdup ("?");
+}
+
+/* Who an approval's action goes to, for a toast: the address, else what
+ * its row says. */
+static char *
+recipient_of (const AiosApprovalInfo *info)
+{
+  char *to = aios_approval_info_dup_recipient (info);
+
+  return to != NULL ? to : g_strdup (info->run_name != NULL ? info->run_name : info->action_kind);
+}
+
+/* Approvals decided here are watched until their send ends, so the
+ * operator learns "Sent to dana@… at 14:02" (or that it was not). */
+static void
+report_sends (AiosInboxPage *self)
+{
+  AiosStore *store;
+
+  if (self->workspace == NULL || self->watched == NULL)
+    return;
+  store = aios_workspace_get_store (self->workspace);
+  for (guint i = self->watched->len; i-- > 0;)
+    {
+      gint64 id = g_array_index (self->watched, gint64, i);
+      g_autoptr(AiosOutboxItem) item = aios_outbox_find_for_approval (store, id, NULL);
+      g_autoptr(AiosApprovalInfo) info = aios_approval_info_get (store, id, NULL);
+      g_autofree char *to = NULL;
+      g_autofree char *text = NULL;
+      g_autofree char *when = NULL;
+
+      if (item == NULL || info == NULL)
+        {
+          g_array_remove_index (self->watched, i);
+          continue;
+        }
+      if (g_str_equal (item->status, "prepared") || g_str_equal (item->status, "sending"))
+        continue;
+      g_array_remove_index (self->watched, i);
+      to = recipient_of (info);
+      when = format_clock (item->updated_at);
+      if (g_str_equal (item->status, "sent"))
+        /* Translators: a toast after an approved action went out; %s: an address, then a time like 14:02 */
+        text = g_strdup_printf (_("Sent to %s at %s"), to, when);
+      else if (g_str_equal (item->status, "failed"))
+        /* Translators: a toast; %s: an address, then the server's answer */
+        text = g_strdup_printf (_("Not sent to %s: %s"), to, item->error ? item->error : "");
+      else if (g_str_equal (item->status, "unknown"))
+        /* Translators: a toast; %s is an address */
+        text = g_strdup_printf (_("It is not known whether it reached %s; the Inbox asks you what happened"), to);
+      if (text != NULL)
+        {
+          g_autofree char *markup = g_markup_escape_text (text, -1);
+          AdwToast *t = adw_toast_new (markup);
+
+          /* What happened replaces what was about to. */
+          if (self->progress_toast != NULL)
+            adw_toast_dismiss (self->progress_toast);
+          adw_toast_set_timeout (t, 5);
+          adw_toast_set_priority (t, ADW_TOAST_PRIORITY_HIGH);
+          adw_toast_overlay_add_toast (self->toast_overlay, t);
+        }
+    }
+}
+
+static void
+show_progress (AiosInboxPage *self,
+               AdwToast      *t)
+{
+  if (self->progress_toast != NULL)
+    adw_toast_dismiss (self->progress_toast);
+  g_set_weak_pointer (&self->progress_toast, t);
+  adw_toast_overlay_add_toast (self->toast_overlay, t);
+}
+
+static void
+watch_send (AiosInboxPage *self,
+            gint64         approval_id)
+{
+  if (self->watched == NULL)
+    self->watched = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_array_append_val (self->watched, approval_id);
+}
+
+/* When the approval's action will be sent (ms), inside its undo grace; 0
+ * when it goes at once. */
+static gint64
+grace_end (AiosInboxPage *self,
+           gint64         approval_id)
+{
+  AiosStore *store = aios_workspace_get_store (self->workspace);
+  g_autoptr(AiosOutboxItem) item = aios_outbox_find_for_approval (store, approval_id, NULL);
+  g_autoptr(AiosStepInfo) step = NULL;
+
+  if (item == NULL || !g_str_equal (item->status, "prepared") || item->attempts > 0)
+    return 0;
+  step = aios_runs_get_step (store, item->step_id, NULL, NULL);
+  if (step == NULL || g_strcmp0 (step->status, "waiting") != 0 || g_strcmp0 (step->phase, "send") != 0 ||
+      step->next_attempt_at <= aios_store_now_ms ())
+    return 0;
+  return step->next_attempt_at;
+}
+
 static void
 approve_activated (GtkWidget  *widget,
                    const char *action_name,
@@ -472,6 +610,7 @@ approve_activated (GtkWidget  *widget,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) edits = NULL;
   g_autofree char *text = NULL;
+  gint64 send_at;
 
   if (row == NULL || info == NULL || info->id != aios_approval_row_get_id (row))
     return;
@@ -482,11 +621,187 @@ approve_activated (GtkWidget  *widget,
       toast (self, error->message);
       return;
     }
-  /* Translators: a toast; %s is an inbox title such as “Email to Dana Whitfield” */
-  text = g_strdup_printf (edits ? _("%s approved with your changes") : _("%s approved"),
-                          aios_approval_view_get_title (self->approval_view));
-  toast (self, text);
+  watch_send (self, info->id);
+  send_at = grace_end (self, info->id);
+  if (send_at > 0)
+    {
+      g_autofree char *who = g_strdup (info->run_name != NULL ? info->run_name : NULL);
+      gint64 seconds = MAX (1, (send_at - aios_store_now_ms () + 500) / 1000);
+      g_autofree char *markup = NULL;
+      AdwToast *t;
+
+      if (who == NULL)
+        who = recipient_of (info);
+      /* Translators: a toast with an Undo button; %s is who it goes to, then the seconds left */
+      text = g_strdup_printf (_("Sending to %s in %" PRId64 " s"), who, seconds);
+      markup = g_markup_escape_text (text, -1);
+      t = adw_toast_new (markup);
+      adw_toast_set_timeout (t, (guint) seconds);
+      adw_toast_set_priority (t, ADW_TOAST_PRIORITY_HIGH);
+      adw_toast_set_button_label (t, _("_Undo"));
+      adw_toast_set_action_name (t, "inbox.undo");
+      adw_toast_set_action_target_value (t, g_variant_new_int64 (info->id));
+      show_progress (self, t);
+    }
+  else
+    {
+      /* Translators: a toast; %s is an inbox title such as “Email to Dana Whitfield” */
+      text = g_strdup_printf (edits ? _("%s approved with your changes") : _("%s approved"),
+                              aios_approval_view_get_title (self->approval_view));
+      toast (self, text);
+    }
   aios_inbox_page_reload (self);
+}
+
+static void
+undo_activated (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  AiosInboxPage *self = AIOS_INBOX_PAGE (widget);
+  gint64 id = g_variant_get_int64 (parameter);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AiosApprovalInfo) info = NULL;
+  g_autofree char *to = NULL;
+  g_autofree char *text = NULL;
+
+  if (self->workspace == NULL)
+    return;
+  if (!aios_coordinator_undo (aios_workspace_get_coordinator (self->workspace), id, ACTOR, &error))
+    {
+      toast (self, error->message);
+      return;
+    }
+  info = aios_approval_info_get (aios_workspace_get_store (self->workspace), id, NULL);
+  to = info != NULL ? recipient_of (info) : g_strdup ("");
+  /* Translators: a toast after Undo; %s is who it would have gone to */
+  text = g_strdup_printf (_("Taken back: nothing was sent to %s"), to);
+  toast (self, text);
+  self->pending_select = id;
+  aios_inbox_page_reload (self);
+}
+
+typedef struct {
+  AiosInboxPage      *page;
+  gint64              approval_id;
+  AiosResolveOutcome  outcome;
+} ResolveData;
+
+static void
+resolve_data_free (gpointer  user_data,
+                   GClosure *closure)
+{
+  ResolveData *data = user_data;
+
+  g_clear_weak_pointer (&data->page);
+  g_free (data);
+}
+
+static void
+resolve_response_cb (AdwMessageDialog *dialog,
+                     const char       *response,
+                     ResolveData      *data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AiosApprovalInfo) info = NULL;
+  g_autofree char *to = NULL;
+  g_autofree char *text = NULL;
+
+  if (data->page == NULL || !g_str_equal (response, "resolve"))
+    return;
+  if (!aios_coordinator_resolve (aios_workspace_get_coordinator (data->page->workspace), data->approval_id,
+                                 data->outcome, ACTOR, &error))
+    {
+      toast (data->page, error->message);
+      return;
+    }
+  info = aios_approval_info_get (aios_workspace_get_store (data->page->workspace), data->approval_id, NULL);
+  to = info != NULL ? recipient_of (info) : g_strdup ("");
+  if (data->outcome == AIOS_RESOLVE_SENT)
+    /* Translators: a toast; %s is who it went to */
+    text = g_strdup_printf (_("Recorded as sent to %s; nothing was resent"), to);
+  else
+    {
+      g_autofree char *markup = NULL;
+
+      /* Translators: a toast; %s is who it goes to */
+      text = g_strdup_printf (_("Sending to %s again, with the same idempotency key"), to);
+      markup = g_markup_escape_text (text, -1);
+      watch_send (data->page, data->approval_id);
+      show_progress (data->page, adw_toast_new (markup));
+      aios_inbox_page_reload (data->page);
+      return;
+    }
+  toast (data->page, text);
+  aios_inbox_page_reload (data->page);
+}
+
+static void
+ask_resolve (AiosInboxPage      *self,
+             AiosResolveOutcome  outcome)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  g_autoptr(AiosApprovalInfo) info = NULL;
+  g_autofree char *to = NULL;
+  g_autofree char *heading = NULL;
+  ResolveData *data;
+  GtkWidget *dialog;
+
+  if (self->workspace == NULL || self->unknown_approval == 0)
+    return;
+  info = aios_approval_info_get (aios_workspace_get_store (self->workspace), self->unknown_approval, NULL);
+  if (info == NULL)
+    return;
+  to = recipient_of (info);
+  if (outcome == AIOS_RESOLVE_SENT)
+    {
+      /* Translators: a dialog heading; %s is who it went to */
+      heading = g_strdup_printf (_("Mark as Sent to %s?"), to);
+      dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, heading,
+                                       _("Choose this when you know it arrived (it is in your sent mail, or the "
+                                         "recipient has it). It is recorded as sent, nothing is sent again, and "
+                                         "the run goes on from its next step."));
+      adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"),
+                                        "resolve", _("_Mark as Sent"), NULL);
+    }
+  else
+    {
+      /* Translators: a dialog heading; %s is who it goes to */
+      heading = g_strdup_printf (_("Send Again to %s?"), to);
+      dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, heading,
+                                       _("Choose this when it did not arrive. It is sent again with the same "
+                                         "idempotency key: an email keeps its Message-ID, so a server or mail "
+                                         "program that already has it treats the two as one message; a service "
+                                         "that keeps keys drops the duplicate."));
+      adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"),
+                                        "resolve", _("_Send Again"), NULL);
+    }
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "resolve", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+
+  data = g_new0 (ResolveData, 1);
+  g_set_weak_pointer (&data->page, self);
+  data->approval_id = self->unknown_approval;
+  data->outcome = outcome;
+  g_signal_connect_data (dialog, "response", G_CALLBACK (resolve_response_cb), data, resolve_data_free, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+mark_sent_activated (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  ask_resolve (AIOS_INBOX_PAGE (widget), AIOS_RESOLVE_SENT);
+}
+
+static void
+send_again_activated (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  ask_resolve (AIOS_INBOX_PAGE (widget), AIOS_RESOLVE_SEND_AGAIN);
 }
 
 typedef struct {
@@ -682,6 +997,8 @@ update_actions (AiosInboxPage *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "inbox.edit",
                                  approval && aios_approval_view_can_edit (self->approval_view));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "inbox.retry", run);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "inbox.mark-sent", run && self->unknown_approval > 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "inbox.send-again", run && self->unknown_approval > 0);
 }
 
 /* GObject */
@@ -714,6 +1031,8 @@ aios_inbox_page_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), AIOS_TYPE_INBOX_PAGE);
   g_clear_object (&self->workspace);
   g_clear_object (&self->model);
+  g_clear_pointer (&self->watched, g_array_unref);
+  g_clear_weak_pointer (&self->progress_toast);
   G_OBJECT_CLASS (aios_inbox_page_parent_class)->dispose (object);
 }
 
@@ -804,11 +1123,17 @@ aios_inbox_page_class_init (AiosInboxPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AiosInboxPage, detail_stack);
   gtk_widget_class_bind_template_child (widget_class, AiosInboxPage, approval_view);
   gtk_widget_class_bind_template_child (widget_class, AiosInboxPage, run_page);
+  gtk_widget_class_bind_template_child (widget_class, AiosInboxPage, mark_sent_button);
+  gtk_widget_class_bind_template_child (widget_class, AiosInboxPage, send_again_button);
+  gtk_widget_class_bind_template_child (widget_class, AiosInboxPage, retry_button);
 
   gtk_widget_class_install_action (widget_class, "inbox.approve", NULL, approve_activated);
   gtk_widget_class_install_action (widget_class, "inbox.reject", NULL, reject_activated);
   gtk_widget_class_install_property_action (widget_class, "inbox.edit", "editing");
   gtk_widget_class_install_action (widget_class, "inbox.retry", NULL, retry_activated);
+  gtk_widget_class_install_action (widget_class, "inbox.undo", "x", undo_activated);
+  gtk_widget_class_install_action (widget_class, "inbox.mark-sent", NULL, mark_sent_activated);
+  gtk_widget_class_install_action (widget_class, "inbox.send-again", NULL, send_again_activated);
   gtk_widget_class_install_action (widget_class, "inbox.load-demo", NULL, load_demo_activated);
   gtk_widget_class_install_action (widget_class, "inbox.back", NULL, back_activated);
 

@@ -200,8 +200,13 @@ test_open_workspace (const char *path,
   g_autoptr(GError) error = NULL;
   g_autoptr(AiosAgent) agent = test_agent_new ();
   AiosWorkspace *ws = aios_workspace_open (path, &error);
+  g_autofree char *undo_s = NULL;
 
   g_assert_no_error (error);
+  /* Approved actions go at once here; the undo grace has its own tests. */
+  undo_s = aios_config_get (aios_workspace_get_config (ws), "approvals.undo_s");
+  if (undo_s == NULL)
+    g_assert_true (aios_config_set (aios_workspace_get_config (ws), "approvals.undo_s", "0", "operator", NULL));
   aios_agent_registry_add (aios_workspace_get_agents (ws), agent);
   if (flows_dir != NULL)
     aios_flow_registry_set_user_dir (aios_workspace_get_flows (ws), flows_dir);

@@ -591,7 +591,14 @@ test_cli (Fixture       *f,
                                                   "action"), ==, "webhook");
   g_clear_pointer (&out, g_free);
   out = cli (f, &status, "approvals", NULL);
-  g_assert_nonnull (strstr (out, "webhook action of run 1 (notify, step send)"));
+  /* One compact block: the id, what, its status and age; then the flow. */
+  g_assert_true (g_str_has_prefix (out, "1  "));
+  g_assert_nonnull (strstr (out, "(pending, just now)\n"));
+  g_assert_nonnull (strstr (out, "   flow     notify, run 1, step send\n"));
+  {
+    g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
+    g_assert_cmpuint (g_strv_length (lines), <=, 6);
+  }
   g_clear_pointer (&out, g_free);
 
   out = cli (f, &status, "reject", "1", NULL);
@@ -602,6 +609,7 @@ test_cli (Fixture       *f,
   test_write_file (f->dir, "edit.json", "{\"body\":{\"to\":\"dana@example.net\"}}");
   out = cli (f, &status, "approve", "1", "--edit", edit, "--reason", "new address", NULL);
   g_assert_cmpint (status, ==, 0);
+  g_assert_cmpstr (out, ==, "Approved; the running Aios sends it to webhook now\n");
   g_clear_pointer (&out, g_free);
   wait_for_status (f, run, "succeeded");
 

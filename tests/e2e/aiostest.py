@@ -56,7 +56,7 @@ class Smtp:
 
 
 class Workspace:
-    def __init__(self, name="e2e"):
+    def __init__(self, name="e2e", undo_s="0"):
         self.tmp = tempfile.mkdtemp(prefix="aios-%s-" % name)
         self.env = dict(os.environ)
         for var, sub in (("HOME", "home"), ("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "config"),
@@ -67,6 +67,9 @@ class Workspace:
         self.env["LC_ALL"] = "C.UTF-8"
         self.env.pop("G_DEBUG", None)   # a killed coordinator is the point of some tests
         self.db = os.path.join(self.env["XDG_DATA_HOME"], "aios", "workspace.db")
+        if undo_s is not None:
+            # Approved actions go at once unless a test is about the undo grace.
+            self.run("config", "set", "approvals.undo_s", undo_s)
 
     def run(self, *args, stdin=None, check_rc=True, timeout=60):
         proc = subprocess.run([AIOS] + list(args), input=stdin, capture_output=True, text=True,

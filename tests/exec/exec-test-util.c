@@ -150,6 +150,7 @@ exec_workspace_new (char **out_path)
   path = g_build_filename (dir, "workspace.db", NULL);
   ws = aios_workspace_open (path, &error);
   g_assert_no_error (error);
+  g_assert_true (aios_config_set (aios_workspace_get_config (ws), "approvals.undo_s", "0", "operator", &error));
   *out_path = path;
   return ws;
 }

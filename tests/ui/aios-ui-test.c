@@ -45,6 +45,8 @@ aios_ui_test_workspace_new (void)
   path = g_build_filename (dir, "workspace.db", NULL);
   workspace = aios_workspace_open (path, &error);
   g_assert_no_error (error);
+  /* Approved actions go at once unless a test asks for the undo grace. */
+  g_assert_true (aios_config_set (aios_workspace_get_config (workspace), "approvals.undo_s", "0", "operator", &error));
   return workspace;
 }
 

@@ -32,7 +32,8 @@ typedef struct {
 } SmtpPeer;
 
 static void
-smtp_peer_start (SmtpPeer *peer)
+smtp_peer_start_fault (SmtpPeer   *peer,
+                       const char *fault)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *script = g_build_filename (g_getenv ("AIOS_SOURCE_DIR"), "tests", "peers", "exec-smtp-peer.py", NULL);
@@ -43,7 +44,7 @@ smtp_peer_start (SmtpPeer *peer)
   g_assert_no_error (error);
   peer->log = g_build_filename (dir, "smtp.log", NULL);
   peer->process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
-                                    "/usr/bin/python3", script, "--log", peer->log, NULL);
+                                    "/usr/bin/python3", script, "--log", peer->log, "--fault", fault, NULL);
   g_assert_no_error (error);
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (peer->process));
   line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
@@ -51,6 +52,12 @@ smtp_peer_start (SmtpPeer *peer)
   g_assert_nonnull (line);
   g_assert_true (g_str_has_prefix (line, "PORT "));
   peer->url = g_strdup_printf ("smtp://127.0.0.1:%s", line + 5);
+}
+
+static void
+smtp_peer_start (SmtpPeer *peer)
+{
+  smtp_peer_start_fault (peer, "none");
 }
 
 static void
@@ -813,6 +820,7 @@ test_show_approval (void)
 
   workspace = aios_workspace_open (path, &error);
   g_assert_no_error (error);
+  g_assert_true (aios_config_set (aios_workspace_get_config (workspace), "approvals.undo_s", "0", "operator", &error));
   g_assert_true (aios_workspace_start (workspace, &error));
   g_assert_true (aios_demo_load (workspace, &runs, &error));
   g_assert_no_error (error);
@@ -850,6 +858,245 @@ test_show_approval (void)
   aios_coordinator_stop (aios_workspace_get_coordinator (workspace));
 }
 
+
+/* The Message-IDs the server saw for @rcpt, in order. */
+static GPtrArray *
+smtp_message_ids (SmtpPeer   *peer,
+                  const char *rcpt)
+{
+  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  if (!g_file_get_contents (peer->log, &text, NULL, NULL))
+    return ids;
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonObject *record;
+      const char *content, *header;
+
+      if (*lines[i] == '\0' || strstr (lines[i], rcpt) == NULL || !json_parser_load_from_data (parser, lines[i], -1, NULL))
+        continue;
+      record = json_node_get_object (json_parser_get_root (parser));
+      content = json_object_get_string_member (record, "content");
+      header = strstr (content, "Message-ID: ");
+      if (header != NULL)
+        g_ptr_array_add (ids, g_strndup (header + 12, strcspn (header + 12, "\r\n")));
+    }
+  return ids;
+}
+
+typedef struct {
+  GtkWidget  *widget;
+  const char *text;
+} LabelWait;
+
+static gboolean
+label_shown (gpointer data)
+{
+  LabelWait *w = data;
+  return labels_contain (w->widget, w->text);
+}
+
+static void
+wait_label (GtkWidget  *widget,
+            const char *text)
+{
+  LabelWait w = { widget, text };
+
+  if (!aios_ui_test_wait (label_shown, &w, 15000))
+    g_error ("“%s” is not shown", text);
+}
+
+typedef struct {
+  AiosWorkspace *workspace;
+  const char    *sql;
+  gint64         value;
+} QueryWait;
+
+static gboolean
+query_is (gpointer data)
+{
+  QueryWait *w = data;
+  return query_int (w->workspace, w->sql) == w->value;
+}
+
+static void
+wait_query (AiosWorkspace *workspace,
+            const char    *sql,
+            gint64         value)
+{
+  QueryWait w = { workspace, sql, value };
+
+  if (!aios_ui_test_wait (query_is, &w, 20000))
+    g_error ("%s is %" G_GINT64_FORMAT ", not %" G_GINT64_FORMAT, sql, query_int (workspace, sql), value);
+}
+
+static gboolean
+time_passed (gpointer data)
+{
+  return g_get_monotonic_time () >= *(gint64 *) data;
+}
+
+/* Approve, then Undo on the toast inside the grace: nothing reaches the
+ * SMTP server and Dana's email waits again. With no grace it goes at once
+ * and a toast says when it was sent. */
+static void
+test_undo (void)
+{
+  SmtpPeer peer = { 0 };
+  g_autoptr(AiosWorkspace) workspace = NULL;
+  g_autoptr(GError) error = NULL;
+  AiosInboxPage *page;
+  AiosWindow *window;
+  gint64 until;
+
+  smtp_peer_start (&peer);
+  workspace = demo_workspace (peer.url);
+  g_assert_true (aios_config_set (aios_workspace_get_config (workspace), "approvals.undo_s", "3", "operator", &error));
+  window = open_window (workspace, &page);
+  wait_items (page, 5);
+
+  g_assert_true (aios_inbox_page_select_approval (page, 1));
+  wait_painted (GTK_WIDGET (window));
+  g_signal_emit_by_name (find_button (GTK_WIDGET (page), "inbox.approve"), "clicked");
+  wait_label (GTK_WIDGET (page), "Sending to Dana Whitfield in 3 s");
+  wait_items (page, 4);
+  g_assert_cmpint (query_int (workspace, "SELECT COUNT(*) FROM approvals WHERE id = 1 AND status = 'approved'"), ==, 1);
+  render (window, "inbox-undo-light.png", FALSE);
+
+  /* The toast's Undo button, as a person presses it. */
+  g_signal_emit_by_name (find_button (GTK_WIDGET (window), "inbox.undo"), "clicked");
+  wait_label (GTK_WIDGET (page), "Taken back: nothing was sent to dana@whitfield-design.example");
+  wait_items (page, 5);
+  g_assert_cmpint (aios_inbox_page_get_selected_approval (page), ==, 1);
+  g_assert_cmpint (query_int (workspace, "SELECT COUNT(*) FROM approvals WHERE id = 1 AND status = 'pending'"), ==, 1);
+  g_assert_cmpint (query_int (workspace, "SELECT COUNT(*) FROM outbox WHERE approval_id = 1 AND status = 'cancelled'"), ==, 1);
+  g_assert_cmpint (query_int (workspace, "SELECT COUNT(*) FROM events WHERE kind = 'approval.undone'"), ==, 1);
+  until = g_get_monotonic_time () + 4 * G_USEC_PER_SEC;
+  g_assert_true (aios_ui_test_wait (time_passed, &until, 10000));
+  g_assert_cmpuint (smtp_count_with (&peer, "dana@whitfield-design.example"), ==, 0);
+
+  /* No grace: sent at once, and said so. */
+  g_assert_true (aios_config_set (aios_workspace_get_config (workspace), "approvals.undo_s", "0", "operator", &error));
+  g_signal_emit_by_name (find_button (GTK_WIDGET (page), "inbox.approve"), "clicked");
+  wait_label (GTK_WIDGET (page), "Sent to dana@whitfield-design.example at ");
+  g_assert_cmpuint (smtp_count_with (&peer, "dana@whitfield-design.example"), ==, 1);
+
+  settle (workspace);
+  close_window (window);
+  aios_coordinator_stop (aios_workspace_get_coordinator (workspace));
+  smtp_peer_stop (&peer);
+}
+
+static void
+select_run_of (AiosInboxPage *page,
+               const char    *title)
+{
+  g_autoptr(GPtrArray) rows = rows_of (page);
+
+  for (guint i = 0; i < rows->len; i++)
+    if (aios_approval_row_get_kind (rows->pdata[i]) == AIOS_INBOX_ITEM_RUN &&
+        g_str_equal (aios_approval_row_get_title (rows->pdata[i]), title))
+      {
+        gtk_list_box_select_row (GTK_LIST_BOX (gtk_widget_get_parent (rows->pdata[i])), rows->pdata[i]);
+        return;
+      }
+  g_error ("“%s” is not listed", title);
+}
+
+static void
+confirm (const char *heading,
+         const char *response)
+{
+  AdwMessageDialog *dialog = NULL;
+
+  g_assert_true (aios_ui_test_wait (dialog_shown, &dialog, 10000));
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, heading);
+  g_assert_cmpstr (adw_message_dialog_get_response_label (dialog, "resolve"), ==, response);
+  adw_message_dialog_response (dialog, "resolve");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+/* The server drops the line after the data: the outcome is unknown and the
+ * run waits for the operator with Mark as Sent and Send Again (not Retry,
+ * which would send with a new key). Mark as Sent sends nothing; Send Again
+ * sends the same Message-ID. */
+static void
+test_unknown_outcome (void)
+{
+  SmtpPeer drop = { 0 }, good = { 0 };
+  g_autoptr(AiosWorkspace) workspace = NULL;
+  g_autoptr(GPtrArray) first = NULL;
+  g_autoptr(GPtrArray) again = NULL;
+  g_autoptr(GError) error = NULL;
+  AiosInboxPage *page;
+  AiosWindow *window;
+  gint64 marcus;
+
+  smtp_peer_start_fault (&drop, "data-drop");
+  smtp_peer_start (&good);
+  workspace = demo_workspace (drop.url);
+  window = open_window (workspace, &page);
+  wait_items (page, 5);
+
+  /* Dana's email: unknown, then marked as sent. */
+  g_assert_true (aios_inbox_page_select_approval (page, 1));
+  wait_painted (GTK_WIDGET (window));
+  g_signal_emit_by_name (find_button (GTK_WIDGET (page), "inbox.approve"), "clicked");
+  wait_query (workspace, "SELECT COUNT(*) FROM outbox WHERE approval_id = 1 AND status = 'unknown'", 1);
+  wait_label (GTK_WIDGET (page), "It is not known whether it reached dana@whitfield-design.example");
+  wait_label (GTK_WIDGET (page), "Run for Dana Whitfield failed");
+  select_run_of (page, "Run for Dana Whitfield failed");
+  wait_painted (GTK_WIDGET (window));
+  /* Both answers are shown, Retry (a new key) is not. */
+  g_assert_true (gtk_widget_is_drawable (find_button (GTK_WIDGET (page), "inbox.mark-sent")));
+  g_assert_true (gtk_widget_is_drawable (find_button (GTK_WIDGET (page), "inbox.send-again")));
+  {
+    g_autoptr(GPtrArray) buttons = g_ptr_array_new ();
+
+    find_widgets (GTK_WIDGET (page), GTK_TYPE_BUTTON, buttons);
+    for (guint i = 0; i < buttons->len; i++)
+      if (g_strcmp0 (gtk_actionable_get_action_name (buttons->pdata[i]), "inbox.retry") == 0)
+        g_assert_false (gtk_widget_is_drawable (buttons->pdata[i]));
+  }
+  render (window, "inbox-unknown-light.png", FALSE);
+  g_signal_emit_by_name (find_button (GTK_WIDGET (page), "inbox.mark-sent"), "clicked");
+  confirm ("Mark as Sent to dana@whitfield-design.example?", "_Mark as Sent");
+  wait_query (workspace, "SELECT COUNT(*) FROM outbox WHERE approval_id = 1 AND status = 'sent'", 1);
+  wait_query (workspace, "SELECT COUNT(*) FROM runs WHERE id = 1 AND status = 'succeeded'", 1);
+  g_assert_cmpuint (smtp_count_with (&drop, "dana@whitfield-design.example"), ==, 1);
+  g_assert_cmpuint (smtp_count_with (&good, "dana@whitfield-design.example"), ==, 0);
+
+  /* Marcus's email: unknown, then sent again (the server works now). */
+  marcus = query_int (workspace, "SELECT id FROM approvals WHERE request_json LIKE '%marcus@oyelaran-legal.example%'");
+  g_assert_true (aios_inbox_page_select_approval (page, marcus));
+  wait_painted (GTK_WIDGET (window));
+  g_signal_emit_by_name (find_button (GTK_WIDGET (page), "inbox.approve"), "clicked");
+  wait_query (workspace, "SELECT COUNT(*) FROM outbox WHERE status = 'unknown'", 1);
+  g_assert_true (aios_config_set (aios_workspace_get_config (workspace), "smtp.url", good.url, "operator", &error));
+  wait_label (GTK_WIDGET (page), "Run for Marcus Oyelaran failed");
+  select_run_of (page, "Run for Marcus Oyelaran failed");
+  wait_painted (GTK_WIDGET (window));
+  g_signal_emit_by_name (find_button (GTK_WIDGET (page), "inbox.send-again"), "clicked");
+  confirm ("Send Again to marcus@oyelaran-legal.example?", "_Send Again");
+  wait_query (workspace, "SELECT COUNT(*) FROM outbox WHERE status = 'sent'", 2);
+  wait_label (GTK_WIDGET (page), "Sent to marcus@oyelaran-legal.example at ");
+  first = smtp_message_ids (&drop, "marcus@oyelaran-legal.example");
+  again = smtp_message_ids (&good, "marcus@oyelaran-legal.example");
+  g_assert_cmpuint (first->len, ==, 1);
+  g_assert_cmpuint (again->len, ==, 1);
+  g_assert_cmpstr (first->pdata[0], ==, again->pdata[0]);
+
+  settle (workspace);
+  close_window (window);
+  aios_coordinator_stop (aios_workspace_get_coordinator (workspace));
+  smtp_peer_stop (&drop);
+  smtp_peer_stop (&good);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -863,6 +1110,8 @@ main (int   argc,
   g_test_add_func ("/inbox/previews", test_previews);
   g_test_add_func ("/inbox/shortcuts", test_shortcuts);
   g_test_add_func ("/inbox/show-approval", test_show_approval);
+  g_test_add_func ("/inbox/undo", test_undo);
+  g_test_add_func ("/inbox/unknown-outcome", test_unknown_outcome);
 
   return g_test_run ();
 }
