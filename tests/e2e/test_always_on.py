@@ -9,7 +9,10 @@
 # `aios --headless`, on this bus or on another one, is refused); closing the
 # window, with its close button or Ctrl+Q, leaves the coordinator running
 # (a run submitted afterwards completes). Without a display, `--headless`
-# cannot open a window and says why. A window app started without the
+# cannot open a window and says why; started as the service it says how to
+# restart it with the display. When its display goes away the service ends
+# as a failure (systemd restarts it) and, restarted with DISPLAY still set
+# but no display behind it, runs without one. A window app started without the
 # service still quits when its window closes. `aios status` with nothing
 # running says so and exits 0.
 #
@@ -224,6 +227,39 @@ def main():
         check(headless.wait(20) == 0, "aios --headless (no display) exited %d" % headless.returncode)
         wait_for(lambda: not bus_has_name(ws.env), what="the name to leave the bus")
         print("ok: the service without a display: status says service; aios says how to give it the display")
+
+        # The session ends: its display goes away, and GTK ends the process
+        # with it (a failure, so the unit's Restart=on-failure starts it
+        # again). The restart finds DISPLAY still set in the environment
+        # but no display behind it, and runs as the plain service.
+        display_file = os.path.join(ws.tmp, "display")
+        with open(display_file, "w") as fd:
+            xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(fd.fileno()), "-screen", "0", "800x600x24",
+                                     "-nolisten", "tcp"], pass_fds=(fd.fileno(),),
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            number = wait_for(lambda: open(display_file).read().strip(), what="a second X server")
+            session = dict(ws.env, DISPLAY=":" + number)
+            headless = subprocess.Popen(command, env=session, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.PIPE, text=True)
+            wait_for(lambda: bus_has_name(ws.env), what="aios --headless on the second display")
+            check(status(ws)["pid"] == headless.pid, "status of the headless on the second display")
+        finally:
+            kill(xvfb)
+        code = headless.wait(20)
+        check(code != 0, "losing its display must end the service as a failure, not exit %d" % code)
+        wait_for(lambda: not bus_has_name(ws.env), what="the name to leave the bus")
+        headless = subprocess.Popen(command, env=session, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.PIPE, text=True)
+        wait_for(lambda: bus_has_name(ws.env), what="the restarted service with a stale DISPLAY")
+        check(status(ws)["pid"] == headless.pid, "status of the restarted service")
+        refused = ws.run(check_rc=False, timeout=30)
+        check(refused.returncode == 1 and "cannot open a window" in refused.stderr,
+              "aios with the restarted, display-less service: %d %r" % (refused.returncode, refused.stderr))
+        headless.send_signal(signal.SIGTERM)
+        check(headless.wait(20) == 0, "the restarted service exited %d" % headless.returncode)
+        wait_for(lambda: not bus_has_name(ws.env), what="the name to leave the bus")
+        print("ok: the display going away ends the service (exit %d); restarted, it runs without one" % code)
 
         # A window app without the service still quits when its window closes.
         window_app = subprocess.Popen([AIOS], env=ws.env, stdout=subprocess.DEVNULL,
