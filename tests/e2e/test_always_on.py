@@ -21,6 +21,7 @@ import json
 import os
 import shlex
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -28,7 +29,7 @@ import time
 import pyatspi
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from aiostest import AIOS, BUILD, Workspace, bus_has_name, check, fail, kill, wait_for  # noqa: E402
+from aiostest import AIOS, BUILD, Smtp, Workspace, bus_has_name, check, fail, kill, wait_for  # noqa: E402
 
 
 def unit_command():
@@ -108,6 +109,7 @@ def main():
     for var in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS"):
         check(var in os.environ, "run this under tests/with-session.sh (%s is missing)" % var)
     ws = Workspace("always-on")
+    smtp = Smtp(ws.tmp)
     headless = None
     window_app = None
     try:
@@ -146,6 +148,29 @@ def main():
               "status text says since when and the workspace: %r" % text)
         print("ok: aios status names pid %d, headless, since %s" % (headless.pid, st["started_at"]))
 
+        # What it watches: the sample company's leads wait for approval, and
+        # the intake endpoint listens once enabled.
+        ws.run("config", "set", "smtp.url", smtp.url)
+        ws.run("--demo")
+        st = wait_for(lambda: (lambda st: st if st["approvals"]["pending"] == 5 else None)(status(ws)),
+                      what="the 5 sample approvals in status")
+        check(st["runs"]["in_progress"] == 5 and st["runs"]["waiting"] == 5,
+              "status counts the runs waiting for approval: %r" % st["runs"])
+        check(st["approvals"]["next_expiry_at"] > time.time() * 1000, "the next expiry: %r" % st["approvals"])
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        ws.run("credentials", "set", "intake", stdin="a-token-for-the-test\n")
+        ws.run("config", "set", "intake.port", str(port))
+        ws.run("config", "set", "intake.enabled", "true")
+        url = "http://127.0.0.1:%d/v1/leads" % port
+        wait_for(lambda: status(ws)["intake"] == {"url": url}, what="the intake endpoint in status")
+        text = ws.run("status").stdout
+        for line in ("Runs:       5 in progress (0 queued, 0 running, 5 waiting)\n",
+                     "Approvals:  5 pending; the first expires ", "Intake:     " + url + "\n"):
+            check(line in text, "status text lacks %r: %r" % (line, text))
+        print("ok: aios status says what it watches: 5 runs waiting, 5 approvals, the intake endpoint")
+
         # One process holds the workspace: a second --headless is refused,
         # forwarded on this bus and by the coordinator lock on another one.
         second = ws.run("--headless", check_rc=False, timeout=30)
@@ -183,9 +208,14 @@ def main():
                                    stdin='{"name": "Ada"}').stdout)["run_id"]
         wait_for(lambda: ws.query("SELECT status FROM runs WHERE id = ?", run_id) == [("succeeded",)],
                  what="the run submitted after the window closed to complete")
+        first = ws.json("approvals")[0]
+        ws.run("approve", str(first["id"]))
+        wait_for(lambda: len(smtp.messages()) == 1, what="the email approved after the window closed")
         st = status(ws)
         check(st["pid"] == headless.pid and st["mode"] == "headless", "after closing, status: %r" % st)
-        print("ok: closing the window leaves the coordinator running (run %d completed)" % run_id)
+        check(st["approvals"]["pending"] == 4, "status after one approval: %r" % st["approvals"])
+        print("ok: closing the window leaves the coordinator running (run %d completed, approval %d sent)"
+              % (run_id, first["id"]))
 
         # Ctrl+Q in the attached window closes it, not the service.
         ws.run(timeout=30)
@@ -275,6 +305,7 @@ def main():
         for proc in (headless, window_app):
             if proc is not None:
                 kill(proc)
+        smtp.stop()
     return 0
 
 
