@@ -775,6 +775,30 @@ show_approval_activated (GSimpleAction *action,
                "(see it with “aios approvals”)", id);
 }
 
+/* The desktop's launcher activates the running instance over D-Bus
+ * (org.freedesktop.Application.Activate). The GTK application opens its
+ * window; the plain one (`--headless` started without a display) has none
+ * to open, and says so where the operator looks: a notification. */
+static void
+activate_without_window_cb (GApplication *application,
+                            AiosAppCore  *self)
+{
+  g_autoptr(GNotification) notification = g_notification_new (_("Aios runs without a display"));
+  const char *unit = self->service_unit ? self->service_unit : "aios";
+  g_autofree char *body = NULL;
+
+  if (self->service)
+    body = g_strdup_printf (_("Its service started before the desktop session, so it cannot open a window. "
+                              "Give it the session’s display: systemctl --user import-environment "
+                              "DISPLAY WAYLAND_DISPLAY && systemctl --user restart %s"), unit);
+  else
+    body = g_strdup (_("It was started where no display was set, so it cannot open a window. "
+                       "Stop it and start it again from the desktop session."));
+  g_notification_set_body (notification, body);
+  g_application_send_notification (application, "no-window", notification);
+  g_message ("Asked for a window, which this instance cannot open: %s", body);
+}
+
 static const GActionEntry app_actions[] = {
   { "approve", approve_activated, "s" },
   { "show-approval", show_approval_activated, "s" },
@@ -794,6 +818,10 @@ aios_app_core_new (GApplication *application)
   self->application = application;
   g_object_set_qdata (G_OBJECT (application), core_quark (), self);
   g_signal_connect (application, "command-line", G_CALLBACK (command_line_cb), self);
+  /* The window app overrides activate; the plain one does not. */
+  if (G_APPLICATION_GET_CLASS (application)->activate ==
+      ((GApplicationClass *) g_type_class_peek (G_TYPE_APPLICATION))->activate)
+    g_signal_connect (application, "activate", G_CALLBACK (activate_without_window_cb), self);
   g_action_map_add_action_entries (G_ACTION_MAP (application), app_actions, G_N_ELEMENTS (app_actions), self);
   return self;
 }

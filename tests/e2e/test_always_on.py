@@ -8,9 +8,11 @@
 # _NET_WM_PID), with no second coordinator anywhere (a second
 # `aios --headless`, on this bus or on another one, is refused); closing the
 # window, with its close button or Ctrl+Q, leaves the coordinator running
-# (a run submitted afterwards completes). Without a display, `--headless`
-# cannot open a window and says why; started as the service it says how to
-# restart it with the display. When its display goes away the service ends
+# (a run submitted afterwards completes, an approval is sent); the desktop's
+# launcher (D-Bus Activate) opens the window there too. Without a display,
+# `--headless` cannot open a window and says why; started as the service it
+# says how to restart it with the display, to `aios` and, when the launcher
+# activates it, in a notification. When its display goes away the service ends
 # as a failure (systemd restarts it) and, restarted with DISPLAY still set
 # but no display behind it, runs without one. A window app started without the
 # service still quits when its window closes. `aios status` with nothing
@@ -228,6 +230,17 @@ def main():
         check(alive(headless), "Ctrl+Q in the attached window ended the service")
         print("ok: Ctrl+Q closes the attached window and leaves the coordinator running")
 
+        # The desktop's launcher (D-Bus Activate) opens the window there too.
+        subprocess.run(["gdbus", "call", "--session", "--dest", "com.example.Aios", "--object-path",
+                        "/com/example/Aios", "--method", "org.freedesktop.Application.Activate", "{}"],
+                       check=True, capture_output=True, env=ws.env, timeout=30)
+        windows = wait_for(lambda: aios_windows(), what="the window opened by the launcher")
+        check([pid for pid, _ in windows] == [headless.pid], "the launcher's window is in %r" % windows)
+        press(wait_for(lambda: close_button(windows[0][1]), what="its Close button"))
+        wait_for(lambda: aios_windows() == [], what="the launcher's window to close")
+        check(alive(headless), "closing the launcher's window ended the service")
+        print("ok: the desktop launcher opens the window in the headless process too")
+
         # SIGTERM stops it cleanly.
         headless.send_signal(signal.SIGTERM)
         check(headless.wait(20) == 0, "aios --headless exited %d on SIGTERM" % headless.returncode)
@@ -253,6 +266,23 @@ def main():
               in refused.stderr,
               "aios with a display-less service: %d %r" % (refused.returncode, refused.stderr))
         check(aios_windows() == [], "a window opened although the service has no display")
+        # The desktop's launcher activates it over D-Bus: it cannot open a
+        # window, and says so in a notification.
+        monitor_log = os.path.join(ws.tmp, "monitor.log")
+        with open(monitor_log, "w") as out:
+            monitor = subprocess.Popen(["dbus-monitor", "--session", "interface='org.freedesktop.Notifications'"],
+                                       stdout=out, stderr=subprocess.DEVNULL, env=ws.env)
+        try:
+            time.sleep(0.5)
+            subprocess.run(["gdbus", "call", "--session", "--dest", "com.example.Aios", "--object-path",
+                            "/com/example/Aios", "--method", "org.freedesktop.Application.Activate", "{}"],
+                           check=True, capture_output=True, env=ws.env, timeout=30)
+            wait_for(lambda: "systemctl --user import-environment" in open(monitor_log).read(),
+                     what="the notification that the service cannot open a window")
+            check("Aios runs without a display" in open(monitor_log).read(), "the notification's title")
+        finally:
+            kill(monitor)
+        check(alive(headless), "activating the display-less service ended it")
         headless.send_signal(signal.SIGTERM)
         check(headless.wait(20) == 0, "aios --headless (no display) exited %d" % headless.returncode)
         wait_for(lambda: not bus_has_name(ws.env), what="the name to leave the bus")
