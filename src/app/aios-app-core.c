@@ -119,9 +119,10 @@ parse_global_options (char     **argv,
 /**
  * aios_app_core_wants_window:
  *
- * Tells main() whether this command line needs GTK at all: commands and
- * `--headless` run without a display; the window and D-Bus activation
- * (`--gapplication-service`) need the GTK application.
+ * Tells main() whether this command line needs GTK at all: commands run
+ * without a display; the window and D-Bus activation
+ * (`--gapplication-service`) need the GTK application. `--headless` is
+ * decided by aios_app_core_wants_headless() and the display.
  */
 gboolean
 aios_app_core_wants_window (int    argc,
