@@ -29,7 +29,16 @@ main (int   argc,
 
   aios_app_core_set_command_runner (aios_cli_run_words);
 
-  if (aios_app_core_wants_window (argc, argv))
+  /* `--headless` with a display (a desktop session's systemd environment
+   * has DISPLAY or WAYLAND_DISPLAY) is the GTK application holding itself
+   * without a window, so `aios` opens the window in this process, on the
+   * same coordinator. gtk_init() in GtkApplication's startup exits when the
+   * display cannot be opened, so try it here first; without one, it is the
+   * plain GApplication below. */
+  if (aios_app_core_wants_window (argc, argv) ||
+      (aios_app_core_wants_headless (argc, argv) &&
+       (g_getenv ("DISPLAY") != NULL || g_getenv ("WAYLAND_DISPLAY") != NULL) &&
+       gtk_init_check ()))
     application = G_APPLICATION (aios_application_new ());
   else
     {

@@ -19,6 +19,7 @@
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "aios-app-core.h"
 #include "aios-approval-notifier.h"
@@ -32,6 +33,8 @@ struct _AiosAppCore
   GApplication *application;   /* weak: it owns us */
   GHashTable   *workspaces;    /* path → AiosWorkspace */
   gboolean      headless;
+  gboolean      service;       /* --headless started by systemd (the unit) */
+  char         *service_unit;  /* its name when known ("aios.service"), or NULL */
   char         *primary_path;  /* the workspace of --headless or the window */
   AiosApprovalNotifier *notifier;
   guint         sigint_source;
@@ -40,6 +43,8 @@ struct _AiosAppCore
 };
 
 G_DEFINE_FINAL_TYPE (AiosAppCore, aios_app_core, G_TYPE_OBJECT)
+
+G_DEFINE_QUARK (aios-app-core, core)
 
 enum {
   OPEN_WINDOW,
@@ -114,9 +119,10 @@ parse_global_options (char     **argv,
 /**
  * aios_app_core_wants_window:
  *
- * Tells main() whether this command line needs GTK at all: commands and
- * `--headless` run without a display; the window and D-Bus activation
- * (`--gapplication-service`) need the GTK application.
+ * Tells main() whether this command line needs GTK at all: commands run
+ * without a display; the window and D-Bus activation
+ * (`--gapplication-service`) need the GTK application. `--headless` is
+ * decided by aios_app_core_wants_headless() and the display.
  */
 gboolean
 aios_app_core_wants_window (int    argc,
@@ -142,6 +148,31 @@ aios_app_core_wants_window (int    argc,
   return window;
 }
 
+/**
+ * aios_app_core_wants_headless:
+ *
+ * Tells main() whether this command line asks for `--headless`, which runs
+ * as the GTK application when a display is at hand (so a later `aios` opens
+ * its window in this process, on the same coordinator) and as a plain
+ * GApplication otherwise.
+ */
+gboolean
+aios_app_core_wants_headless (int    argc,
+                              char **argv)
+{
+  Options options = { 0 };
+  gboolean headless;
+
+  if (!parse_global_options (argv + 1, &options, NULL))
+    {
+      options_clear (&options);
+      return FALSE;
+    }
+  headless = options.headless;
+  options_clear (&options);
+  return headless;
+}
+
 static void
 aios_app_core_dispose (GObject *object)
 {
@@ -151,7 +182,11 @@ aios_app_core_dispose (GObject *object)
   g_clear_handle_id (&self->sigterm_source, g_source_remove);
   g_clear_pointer (&self->workspaces, g_hash_table_unref);
   g_clear_pointer (&self->primary_path, g_free);
+  g_clear_pointer (&self->service_unit, g_free);
   g_clear_object (&self->notifier);
+  if (self->application != NULL &&
+      g_object_get_qdata (G_OBJECT (self->application), core_quark ()) == self)
+    g_object_set_qdata (G_OBJECT (self->application), core_quark (), NULL);
 
   G_OBJECT_CLASS (aios_app_core_parent_class)->dispose (object);
 }
@@ -241,6 +276,108 @@ gboolean
 aios_app_core_get_headless (AiosAppCore *self)
 {
   return self->headless;
+}
+
+/**
+ * aios_app_core_get_default:
+ *
+ * Returns: (transfer none) (nullable): the core serving the process's
+ *   default application (the one g_application_run() runs)
+ */
+AiosAppCore *
+aios_app_core_get_default (void)
+{
+  GApplication *application = g_application_get_default ();
+
+  return application ? g_object_get_qdata (G_OBJECT (application), core_quark ()) : NULL;
+}
+
+/**
+ * aios_app_core_get_mode:
+ *
+ * What kind of long-lived process this is, as `aios status` names it:
+ * "service" (`aios --headless` run by a systemd unit), "headless" (run by
+ * hand), "window" (the window app), or %NULL for a one-shot command.
+ */
+const char *
+aios_app_core_get_mode (AiosAppCore *self)
+{
+  if (self->headless)
+    return self->service ? "service" : "headless";
+  if (g_signal_has_handler_pending (self, signals[OPEN_WINDOW], 0, FALSE))
+    return "window";
+  return NULL;
+}
+
+/**
+ * aios_app_core_get_service_unit:
+ *
+ * Returns: (nullable): the name of the systemd unit running this
+ *   `--headless` process ("aios.service"), or %NULL when it is not the
+ *   service or the name cannot be told
+ */
+const char *
+aios_app_core_get_service_unit (AiosAppCore *self)
+{
+  return self->service_unit;
+}
+
+/**
+ * aios_app_core_get_can_open_windows:
+ *
+ * Returns: whether this process can open the window (the window app, or
+ *   `--headless` started with a display)
+ */
+gboolean
+aios_app_core_get_can_open_windows (AiosAppCore *self)
+{
+  return g_signal_has_handler_pending (self, signals[OPEN_WINDOW], 0, FALSE);
+}
+
+/* The unit's name from our cgroup ("0::/user.slice/.../aios.service";
+ * "1:name=systemd:/..." on a legacy hierarchy), or NULL. */
+static char *
+cgroup_service_unit (void)
+{
+  g_autofree char *cgroup = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  if (!g_file_get_contents ("/proc/self/cgroup", &cgroup, NULL, NULL))
+    return NULL;
+  lines = g_strsplit (cgroup, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *slash = strrchr (lines[i], '/');
+
+      if (slash != NULL && g_str_has_suffix (slash, ".service"))
+        return g_strdup (slash + 1);
+    }
+  return NULL;
+}
+
+/* Whether systemd started this very process as a service: it sets
+ * $SYSTEMD_EXEC_PID to the pid it executed (systemd 248 and later), which
+ * a child of another service (a CI runner's test, a terminal's shell)
+ * inherits with its parent's pid. Older systemd sets only $INVOCATION_ID,
+ * which children inherit too: then the unit in our cgroup must be ours.
+ * Sets *unit to the unit's name when it can be told. */
+static gboolean
+find_service_unit (char **unit)
+{
+  const char *exec_pid = g_getenv ("SYSTEMD_EXEC_PID");
+  g_autofree char *name = cgroup_service_unit ();
+
+  if (exec_pid != NULL)
+    {
+      gint64 pid = 0;
+
+      if (!g_ascii_string_to_signed (exec_pid, 10, 1, G_MAXINT, &pid, NULL) || pid != getpid ())
+        return FALSE;
+    }
+  else if (g_getenv ("INVOCATION_ID") == NULL || name == NULL || !g_str_has_prefix (name, "aios"))
+    return FALSE;
+  *unit = g_steal_pointer (&name);
+  return TRUE;
 }
 
 #define DRAIN_TIMEOUT_MS 10000
@@ -351,15 +488,39 @@ start_headless (AiosAppCore             *self,
       g_application_command_line_printerr (command_line, "aios: %s\n", error->message);
       return 1;
     }
+  /* One process runs a workspace's coordinator: another one found holding
+   * it (on another session bus, or under another app id) keeps it. */
+  if (!aios_coordinator_is_active (aios_workspace_get_coordinator (workspace)))
+    {
+      GPid holder = aios_coordinator_find_holder (aios_workspace_get_path (workspace));
+      g_autofree char *message = NULL;
+
+      if (holder > 0)
+        message = g_strdup_printf (_("Process %d already runs the coordinator of %s; "
+                                     "stop it first (“aios status” there says what it is)."),
+                                   (int) holder, aios_workspace_get_path (workspace));
+      else
+        message = g_strdup_printf (_("Another process already runs the coordinator of %s; stop it first."),
+                                   aios_workspace_get_path (workspace));
+      g_application_command_line_printerr (command_line, "aios: %s\n", message);
+      return 1;
+    }
 
   self->headless = TRUE;
+  g_clear_pointer (&self->service_unit, g_free);
+  self->service = find_service_unit (&self->service_unit);
   g_free (self->primary_path);
   self->primary_path = g_strdup (aios_workspace_get_path (workspace));
   announce_approvals (self, workspace);
   g_application_hold (self->application);
   self->sigint_source = g_unix_signal_add (SIGINT, stop_cb, self);
   self->sigterm_source = g_unix_signal_add (SIGTERM, stop_cb, self);
-  g_message ("Running headless on %s", aios_workspace_get_path (workspace));
+  if (aios_app_core_get_can_open_windows (self))
+    g_message ("Running headless on %s; “aios” opens the window in this process",
+               aios_workspace_get_path (workspace));
+  else
+    g_message ("Running headless on %s (no display: “aios” cannot open a window here)",
+               aios_workspace_get_path (workspace));
   return 0;
 }
 
@@ -510,9 +671,20 @@ command_line_cb (GApplication            *application,
   g_signal_emit (self, signals[OPEN_WINDOW], 0, workspace, &handled);
   if (!handled)
     {
-      g_application_command_line_printerr (command_line, "aios: %s\n",
-                                           _("Aios is running headless, so there is no window to open. "
-                                             "Stop it (Ctrl+C or SIGTERM) and run “aios” again."));
+      g_autofree char *message = NULL;
+
+      if (self->service)
+        message = g_strdup_printf (_("Aios runs headless as the service %s, which started without a display, "
+                                     "so it cannot open a window. Give it the session’s display and restart it: "
+                                     "systemctl --user import-environment DISPLAY WAYLAND_DISPLAY && "
+                                     "systemctl --user restart %s"),
+                                   self->service_unit ? self->service_unit : "aios.service",
+                                   self->service_unit ? self->service_unit : "aios.service");
+      else
+        message = g_strdup (_("Aios runs headless without a display, so it cannot open a window. "
+                              "Stop it (Ctrl+C or SIGTERM) and start it again where DISPLAY or "
+                              "WAYLAND_DISPLAY is set, or run “aios” once it has stopped."));
+      g_application_command_line_printerr (command_line, "aios: %s\n", message);
       return 1;
     }
   return 0;
@@ -670,6 +842,30 @@ show_approval_activated (GSimpleAction *action,
                "(see it with “aios approvals”)", id);
 }
 
+/* The desktop's launcher activates the running instance over D-Bus
+ * (org.freedesktop.Application.Activate). The GTK application opens its
+ * window; the plain one (`--headless` started without a display) has none
+ * to open, and says so where the operator looks: a notification. */
+static void
+activate_without_window_cb (GApplication *application,
+                            AiosAppCore  *self)
+{
+  g_autoptr(GNotification) notification = g_notification_new (_("Aios runs without a display"));
+  const char *unit = self->service_unit ? self->service_unit : "aios";
+  g_autofree char *body = NULL;
+
+  if (self->service)
+    body = g_strdup_printf (_("Its service started before the desktop session, so it cannot open a window. "
+                              "Give it the session’s display: systemctl --user import-environment "
+                              "DISPLAY WAYLAND_DISPLAY && systemctl --user restart %s"), unit);
+  else
+    body = g_strdup (_("It was started where no display was set, so it cannot open a window. "
+                       "Stop it and start it again from the desktop session."));
+  g_notification_set_body (notification, body);
+  g_application_send_notification (application, "no-window", notification);
+  g_message ("Asked for a window, which this instance cannot open: %s", body);
+}
+
 static const GActionEntry app_actions[] = {
   { "approve", approve_activated, "s" },
   { "show-approval", show_approval_activated, "s" },
@@ -690,7 +886,12 @@ aios_app_core_new (GApplication *application)
   AiosAppCore *self = g_object_new (AIOS_TYPE_APP_CORE, NULL);
 
   self->application = application;
+  g_object_set_qdata (G_OBJECT (application), core_quark (), self);
   g_signal_connect (application, "command-line", G_CALLBACK (command_line_cb), self);
+  /* The window app overrides activate; the plain one does not. */
+  if (G_APPLICATION_GET_CLASS (application)->activate ==
+      ((GApplicationClass *) g_type_class_peek (G_TYPE_APPLICATION))->activate)
+    g_signal_connect (application, "activate", G_CALLBACK (activate_without_window_cb), self);
   g_action_map_add_action_entries (G_ACTION_MAP (application), app_actions, G_N_ELEMENTS (app_actions), self);
   return self;
 }

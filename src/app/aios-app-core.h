@@ -37,5 +37,11 @@ AiosWorkspace *aios_app_core_get_workspace  (AiosAppCore   *self,
                                              const char    *path,
                                              GError       **error);
 gboolean       aios_app_core_get_headless   (AiosAppCore   *self);
+gboolean       aios_app_core_wants_headless (int            argc,
+                                             char         **argv);
+AiosAppCore   *aios_app_core_get_default    (void);
+const char    *aios_app_core_get_mode       (AiosAppCore   *self);
+const char    *aios_app_core_get_service_unit (AiosAppCore *self);
+gboolean       aios_app_core_get_can_open_windows (AiosAppCore *self);
 
 G_END_DECLS

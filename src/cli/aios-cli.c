@@ -326,6 +326,7 @@ static const TableFunc tables[] = {
   aios_cli_memory_commands,
   aios_cli_exec_commands,
   aios_cli_store_commands,
+  aios_cli_app_commands,
 };
 
 static const AiosCliCommand *

@@ -94,5 +94,6 @@ const AiosCliCommand *aios_cli_store_commands   (void);
 const AiosCliCommand *aios_cli_control_commands (void);
 const AiosCliCommand *aios_cli_memory_commands  (void);
 const AiosCliCommand *aios_cli_exec_commands    (void);
+const AiosCliCommand *aios_cli_app_commands     (void);
 
 G_END_DECLS

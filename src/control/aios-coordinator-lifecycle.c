@@ -15,6 +15,8 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
@@ -41,11 +43,17 @@ poll_cb (gpointer user_data)
 
 /* ---- start-up and recovery ---- */
 
+static char *
+lock_path (const char *workspace_path)
+{
+  return g_strconcat (workspace_path, ".coordinator.lock", NULL);
+}
+
 static gboolean
 take_lock (AiosCoordinator  *self,
            GError          **error)
 {
-  g_autofree char *path = g_strconcat (aios_store_get_path (self->store), ".coordinator.lock", NULL);
+  g_autofree char *path = lock_path (aios_store_get_path (self->store));
   int fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 
   if (fd < 0)
@@ -142,6 +150,7 @@ aios_coordinator_start (AiosCoordinator  *self,
     }
 
   self->active = TRUE;
+  self->started_at = g_get_real_time ();
   self->data_version = aios_store_get_data_version (self->store);
   self->poll_source = g_timeout_add_full (G_PRIORITY_DEFAULT, POLL_INTERVAL_MS, poll_cb, self, NULL);
   aios_coordinator_wake (self);
@@ -153,6 +162,62 @@ aios_coordinator_is_active (AiosCoordinator *self)
 {
   g_return_val_if_fail (AIOS_IS_COORDINATOR (self), FALSE);
   return self->active;
+}
+
+/**
+ * aios_coordinator_get_started_at:
+ *
+ * Returns: when this coordinator became active (g_get_real_time()), 0 when
+ *   it is not
+ */
+gint64
+aios_coordinator_get_started_at (AiosCoordinator *self)
+{
+  g_return_val_if_fail (AIOS_IS_COORDINATOR (self), 0);
+  return self->active ? self->started_at : 0;
+}
+
+/**
+ * aios_coordinator_find_holder:
+ * @workspace_path: the workspace file
+ *
+ * Looks, without taking it, for the process that holds the coordinator lock
+ * of @workspace_path (the kernel's table of flock() locks, /proc/locks, names
+ * it). Taking the lock to test it would make a coordinator starting at that
+ * moment fail.
+ *
+ * Returns: the pid of the process that runs the coordinator, 0 when none
+ *   does (or it cannot be told)
+ */
+GPid
+aios_coordinator_find_holder (const char *workspace_path)
+{
+  g_autofree char *path = lock_path (workspace_path);
+  g_autofree char *locks = NULL;
+  g_auto(GStrv) lines = NULL;
+  struct stat st;
+
+  if (g_stat (path, &st) != 0 || !g_file_get_contents ("/proc/locks", &locks, NULL, NULL))
+    return 0;
+
+  /* "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF" (the device in hex) */
+  lines = g_strsplit (locks, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      unsigned int major, minor;
+      unsigned long long inode;
+      char kind[16], mode[16], access[16];
+      long pid;
+
+      if (sscanf (lines[i], "%*d: %15s %15s %15s %ld %x:%x:%llu",
+                  kind, mode, access, &pid, &major, &minor, &inode) != 7)
+        continue;
+      if (g_str_equal (kind, "FLOCK") && g_str_equal (access, "WRITE") && pid > 0 &&
+          inode == (unsigned long long) st.st_ino &&
+          major == major (st.st_dev) && minor == minor (st.st_dev))
+        return (GPid) pid;
+    }
+  return 0;
 }
 
 static gboolean
@@ -184,6 +249,7 @@ aios_coordinator_stop (AiosCoordinator *self)
   g_clear_handle_id (&self->settle_source, g_source_remove);
   self->stalled = FALSE;
   self->active = FALSE;
+  self->started_at = 0;
   if (self->drain_waiters != NULL && self->drain_waiters->len > 0)
     aios_coordinator_finish_drain (self);
 

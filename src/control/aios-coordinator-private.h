@@ -150,6 +150,7 @@ struct _AiosCoordinator
   AiosPolicy        *policy;
 
   gboolean           active;
+  gint64             started_at;   /* g_get_real_time() of the start; 0 when stopped */
   int                lock_fd;
   guint              max_batch;
 

@@ -36,6 +36,8 @@ AiosAgentRegistry *aios_coordinator_get_agents (AiosCoordinator      *self);
 gboolean         aios_coordinator_start        (AiosCoordinator      *self,
                                                 GError              **error);
 gboolean         aios_coordinator_is_active    (AiosCoordinator      *self);
+gint64           aios_coordinator_get_started_at (AiosCoordinator    *self);
+GPid             aios_coordinator_find_holder  (const char           *workspace_path);
 void             aios_coordinator_stop         (AiosCoordinator      *self);
 void             aios_coordinator_set_max_batch (AiosCoordinator     *self,
                                                  guint                max_batch);

@@ -83,12 +83,28 @@ aios_application_activate (GApplication *application)
   open_window_cb (self->core, workspace, self);
 }
 
+/* Quit (Ctrl+Q). When this process is `aios --headless` that a window
+ * attached to, quitting closes the windows and leaves the coordinator
+ * running: the service is stopped as it was started (SIGTERM, systemctl). */
 static void
 quit_activated (GSimpleAction *action,
                 GVariant      *parameter,
                 gpointer       user_data)
 {
-  g_application_quit (G_APPLICATION (user_data));
+  AiosApplication *self = AIOS_APPLICATION (user_data);
+  GList *windows;
+
+  if (!aios_app_core_get_headless (self->core))
+    {
+      g_application_quit (G_APPLICATION (self));
+      return;
+    }
+  /* Held, as destroying one may destroy the dialogs it carries. */
+  windows = g_list_copy_deep (gtk_application_get_windows (GTK_APPLICATION (self)),
+                              (GCopyFunc) (void (*) (void)) g_object_ref, NULL);
+  for (GList *l = windows; l != NULL; l = l->next)
+    gtk_window_destroy (l->data);
+  g_list_free_full (windows, g_object_unref);
 }
 
 /* The window the operator is looking at, or any; NULL when none is open. */
