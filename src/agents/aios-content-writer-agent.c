@@ -374,9 +374,9 @@ plain_excerpt (const char *text)
  * @brief: the "brief" step's output
  * @tone: (nullable): the tone guideline record
  *
- * A deterministic post from the brief: a heading, an opening for the
- * audience, the writer's notes, the key points as a list, and the call to
- * action. Over the brief's length, the optional paragraphs go first.
+ * A deterministic post from the brief: an opening for the audience, the
+ * writer's notes, the key points as a list under a heading, and the call to
+ * action under its own. Over the brief's length, the optional paragraphs go first.
  *
  * Returns: (transfer full) (nullable): the draft
  */
@@ -399,7 +399,6 @@ aios_content_writer_draft_offline (JsonObject  *brief,
   g_autoptr(JsonArray) used = json_array_new ();
   g_autoptr(JsonArray) tags = json_array_new ();
   g_autofree char *lower = NULL;
-  g_autofree char *heading = NULL;
   g_autofree char *opening = NULL;
   g_autofree char *body = NULL;
   g_autofree char *excerpt = NULL;
@@ -415,15 +414,15 @@ aios_content_writer_draft_offline (JsonObject  *brief,
       return NULL;
     }
 
+  /* The title is the post's own heading (WordPress shows it as the page's
+   * h1); the body's headings are its sections. */
   lower = lower_first (topic);
-  heading = g_strdup_printf ("# %s", topic);
-  add_paragraph (blocks, heading);
   if (*audience != '\0')
-    opening = g_strdup_printf (_("This post is for %s. It is about %s: what it means in practice, "
-                                 "and what you can do about it this week."), audience, lower);
+    opening = g_strdup_printf (_("This post is for %s. It covers %s, in plain words, "
+                                 "with what you can do about it this week."), audience, lower);
   else
-    opening = g_strdup_printf (_("This post is about %s: what it means in practice, "
-                                 "and what you can do about it this week."), lower);
+    opening = g_strdup_printf (_("This post covers %s, in plain words, "
+                                 "with what you can do about it this week."), lower);
   add_paragraph (blocks, opening);
   notes_at = blocks->len;
   if (*notes != '\0')
@@ -445,9 +444,8 @@ aios_content_writer_draft_offline (JsonObject  *brief,
   bridge_at = blocks->len;
   if (n_points > 1)
     {
-      g_autofree char *bridge = g_strdup_printf (_("None of these takes long on its own. Together they "
-                                                   "decide whether %s works for you or against you."), lower);
-      add_paragraph (blocks, bridge);
+      add_paragraph (blocks, _("None of these takes long on its own. Together they make the difference "
+                               "between a plan that works and one that stalls."));
     }
   else
     g_ptr_array_add (blocks, NULL);

@@ -41,6 +41,7 @@ def main():
     ap.add_argument("--user", default="editor")
     ap.add_argument("--password", default="abcd efgh ijkl mnop qrst uvwx")
     ap.add_argument("--dump", required=True)
+    ap.add_argument("--port", type=int, default=0, help="the port to listen on (0: any free one)")
     ap.add_argument("--fault", default="none",
                     choices=["none", "500-once", "drop-after-create", "slow-after-create"])
     args = ap.parse_args()
@@ -193,7 +194,7 @@ def main():
                 time.sleep(30)
             self.reply(201, post, {"Location": "%s/wp-json/wp/v2/posts/%d" % (self.base(), post_id)})
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
     with lock:
         dump()
