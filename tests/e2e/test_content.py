@@ -203,6 +203,45 @@ def test_bad_password():
         wp.stop()
 
 
+def test_bad_request():
+    wp = WordPress("/tmp", "invalid-param")
+    ws = workspace("content-400", wp)
+    try:
+        run_id = submit(ws, BRIEF)
+        ws.run("approve", str(approval_of(ws, run_id)["id"]))
+        run = run_of(ws, run_id)
+        attention = run.get("attention") or ""
+        check(run["status"] == "failed" and "rejected the post" in attention and "rest_invalid_param" in attention,
+              "a 400 is a permanent error with WordPress's code and message: %r" % run)
+        check(len(wp.creates()) == 1, "a 400 is not retried")
+        print("ok: 400 is a permanent error in WordPress's words", flush=True)
+    finally:
+        wp.stop()
+
+
+def test_demo():
+    """--demo with publish.url: the blog brief reaches a post approval; approved, one post."""
+    wp = WordPress("/tmp", "none")
+    ws = Workspace("content-demo")
+    try:
+        ws.run("config", "set", "publish.url", wp.url)
+        ws.run("credentials", "set", "publish", stdin="editor:" + PASSWORD)
+        out = ws.run("--demo").stdout
+        check("post waits for your approval" in out, "--demo says the post waits: %r" % out)
+        posts = [a for a in ws.json("approvals") if a["preview"].get("connector") == "publish"]
+        check(len(posts) == 1, "one post approval from --demo, found %d" % len(posts))
+        body = posts[0]["preview"]["body"]
+        for phrase in ("game-changer", "world-class", "synergy", "cutting-edge"):
+            check(phrase not in body.lower(), "the demo post avoids %r" % phrase)
+        ws.run("approve", str(posts[0]["id"]))
+        check(len(wp.posts()) == 1, "approving the demo post publishes one post")
+        _, brief = brief_record(ws)
+        check(brief["fields"].get("post_url") == wp.posts()[0]["link"], "the demo brief links its post")
+        print("ok: --demo reaches a post approval and publishes once", flush=True)
+    finally:
+        wp.stop()
+
+
 def test_qa():
     wp = WordPress("/tmp", "none")
     ws = workspace("content-qa", wp)
@@ -228,6 +267,8 @@ def test_qa():
 def main():
     test_qa()
     test_bad_password()
+    test_bad_request()
+    test_demo()
     test_publish_retried()
     test_answer_lost()
     test_killed_mid_publish()

@@ -17,7 +17,9 @@
 # Faults (--fault): none, 500-once (the first POST answers 500),
 # drop-after-create (the first POST creates the post, then closes the
 # connection without an answer), slow-after-create (the first POST creates
-# the post, then waits 30 s before answering: a coordinator killed meanwhile).
+# the post, then waits 30 s before answering: a coordinator killed meanwhile),
+# invalid-param (every POST is refused with 400 rest_invalid_param, as a site
+# whose plugin rejects the post would).
 #
 # Prints "PORT n" when listening; every post is also written to --dump as a
 # JSON list, so tests read what the site holds. Stops when stdin closes.
@@ -43,7 +45,7 @@ def main():
     ap.add_argument("--dump", required=True)
     ap.add_argument("--port", type=int, default=0, help="the port to listen on (0: any free one)")
     ap.add_argument("--fault", default="none",
-                    choices=["none", "500-once", "drop-after-create", "slow-after-create"])
+                    choices=["none", "500-once", "drop-after-create", "slow-after-create", "invalid-param"])
     args = ap.parse_args()
 
     def dump():
@@ -154,6 +156,8 @@ def main():
                 bad["status"] = "status is not one of publish, future, draft, pending, private."
             if not body.get("title") and not body.get("content"):
                 bad["content"] = "Content, title, and excerpt are empty."
+            if args.fault == "invalid-param":
+                bad["content"] = "The content contains markup this site does not allow."
             if bad:
                 self.error(400, "rest_invalid_param", "Invalid parameter(s): %s" % ", ".join(sorted(bad)), bad)
                 return
