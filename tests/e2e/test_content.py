@@ -254,6 +254,10 @@ def test_qa():
         run = run_of(ws, submit(ws, todo))
         check(run["status"] == "failed" and "unfinished" in (run.get("attention") or ""),
               "QA refuses unfinished text: %r" % run)
+        unfilled = dict(BRIEF, topic="Questions to ask", call_to_action="Write to {{client.email}} today")
+        run = run_of(ws, submit(ws, unfilled))
+        check(run["status"] == "failed" and "placeholder" in (run.get("attention") or ""),
+              "QA refuses an unfilled {{placeholder}}: %r" % run)
         short = dict(BRIEF, topic="A short one", length=20)
         run = run_of(ws, submit(ws, short))
         check(run["status"] == "failed" and "more than the brief's 20" in (run.get("attention") or ""),
