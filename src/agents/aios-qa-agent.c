@@ -12,6 +12,13 @@
  * unfilled, the recipient is not the expected one, the subject or body is
  * empty or too long, or the body breaks the tone guideline's hard rules
  * that can be checked offline (no exclamation marks when it says so).
+ *
+ * With "mode": "content" it checks a post instead (config: "draft", and
+ * "max_words", the brief's length, 0 for no limit): a title and a body,
+ * the body within the length, none of the phrases the tone guideline
+ * (memory.tone, its "avoid" field: a list, or text with one phrase per
+ * comma) rules out, and nothing unfinished: no {{placeholder}}, [TODO] or
+ * lorem ipsum in the title, body or excerpt.
  */
 #define G_LOG_DOMAIN "aios-agents"
 
@@ -23,6 +30,8 @@
 #include <glib/gi18n.h>
 
 #include "aios-qa-agent.h"
+#include "aios-template.h"
+#include "memory/aios-markdown.h"
 
 struct _AiosQaAgent
 {
@@ -36,6 +45,17 @@ aios_qa_agent_check_config (AiosAgent   *agent,
                             JsonObject  *config,
                             GError     **error)
 {
+  gboolean content = config != NULL &&
+                     g_strcmp0 (json_object_get_string_member_with_default (config, "mode", ""), "content") == 0;
+
+  if (content && json_object_has_member (config, "draft"))
+    return TRUE;
+  if (content)
+    {
+      g_set_error (error, AIOS_AGENT_ERROR, AIOS_AGENT_ERROR_INVALID_CONFIG,
+                   _(".draft: expected the post to check"));
+      return FALSE;
+    }
   if (config == NULL || !json_object_has_member (config, "draft") ||
       !json_object_has_member (config, "recipient"))
     {
@@ -51,6 +71,121 @@ has_placeholder (const char *text)
 {
   const char *open = text ? strstr (text, "{{") : NULL;
   return open != NULL && strstr (open, "}}") != NULL;
+}
+
+static gboolean
+unfinished (const char *text)
+{
+  g_autofree char *lower = g_utf8_strdown (text ? text : "", -1);
+
+  return has_placeholder (text) || strstr (lower, "[todo") != NULL || strstr (lower, "lorem") != NULL ||
+         strstr (lower, "[tbd") != NULL;
+}
+
+static JsonArray *
+avoided_phrases (JsonObject *context)
+{
+  JsonNode *node = aios_template_lookup (context, "memory.tone.fields.avoid");
+  JsonArray *list = json_array_new ();
+
+  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *in = json_node_get_array (node);
+      for (guint i = 0; i < json_array_get_length (in); i++)
+        {
+          JsonNode *e = json_array_get_element (in, i);
+          if (JSON_NODE_HOLDS_VALUE (e) && json_node_get_value_type (e) == G_TYPE_STRING &&
+              *json_node_get_string (e) != '\0')
+            json_array_add_string_element (list, json_node_get_string (e));
+        }
+    }
+  else if (node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    {
+      g_auto(GStrv) parts = g_strsplit_set (json_node_get_string (node), ",\n", -1);
+      for (guint i = 0; parts[i] != NULL; i++)
+        if (*g_strstrip (parts[i]) != '\0')
+          json_array_add_string_element (list, parts[i]);
+    }
+  return list;
+}
+
+static void
+check_post (GTask      *task,
+            JsonObject *context,
+            JsonObject *config,
+            JsonObject *draft)
+{
+  g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(JsonObject) out = json_object_new ();
+  g_autoptr(JsonArray) passed = json_array_new ();
+  g_autoptr(JsonArray) avoid = avoided_phrases (context);
+  const char *title = json_object_get_string_member_with_default (draft, "title", "");
+  const char *body = json_object_get_string_member_with_default (draft, "body", "");
+  const char *excerpt = json_object_get_string_member_with_default (draft, "excerpt", "");
+  JsonNode *max_node = json_object_get_member (config, "max_words");
+  gint64 max_words = 0;
+  guint words = aios_markdown_count_words (body);
+  g_autofree char *all = g_strjoin ("\n", title, body, excerpt, NULL);
+  g_autofree char *all_lower = g_utf8_casefold (all, -1);
+  gboolean clean = TRUE;
+
+  if (max_node != NULL && JSON_NODE_HOLDS_VALUE (max_node))
+    max_words = json_node_get_value_type (max_node) == G_TYPE_STRING
+                ? g_ascii_strtoll (json_node_get_string (max_node), NULL, 10)
+                : json_node_get_value_type (max_node) == G_TYPE_DOUBLE
+                ? (gint64) json_node_get_double (max_node) : json_node_get_int (max_node);
+
+  if (*title == '\0')
+    g_ptr_array_add (problems, g_strdup (_("the post has no title")));
+  else if (g_utf8_strlen (title, -1) > 200)
+    g_ptr_array_add (problems, g_strdup (_("the title is longer than 200 characters")));
+  else
+    json_array_add_string_element (passed, _("the title is within limits"));
+
+  if (*body == '\0')
+    g_ptr_array_add (problems, g_strdup (_("the post is empty")));
+  else if (max_words > 0 && words > max_words)
+    g_ptr_array_add (problems, g_strdup_printf (_("the post has %u words, more than the brief's %" PRId64),
+                                                words, max_words));
+  else
+    json_array_add_string_element (passed, _("the post is within the brief's length"));
+
+  if (unfinished (title) || unfinished (body) || unfinished (excerpt))
+    g_ptr_array_add (problems, g_strdup (_("it has unfinished text (a {{placeholder}}, [TODO] or lorem ipsum)")));
+  else
+    json_array_add_string_element (passed, _("nothing is left unfinished"));
+
+  for (guint i = 0; i < json_array_get_length (avoid); i++)
+    {
+      const char *phrase = json_array_get_string_element (avoid, i);
+      g_autofree char *folded = g_utf8_casefold (phrase, -1);
+
+      if (strstr (all_lower, folded) != NULL)
+        {
+          g_ptr_array_add (problems, g_strdup_printf (_("it says “%s”, which the tone guideline rules out"), phrase));
+          clean = FALSE;
+        }
+    }
+  if (clean)
+    json_array_add_string_element (passed, _("it uses no phrase the tone guideline rules out"));
+
+  if (problems->len > 0)
+    {
+      g_autofree char *list = NULL;
+
+      g_ptr_array_add (problems, NULL);
+      list = g_strjoinv ("; ", (char **) problems->pdata);
+      g_task_return_new_error (task, AIOS_AGENT_ERROR, AIOS_AGENT_ERROR_PERMANENT,
+                               _("Quality check failed: %s"), list);
+      return;
+    }
+
+  json_object_set_boolean_member (out, "passed", TRUE);
+  json_object_set_int_member (out, "words", words);
+  json_object_set_array_member (out, "checks", g_steal_pointer (&passed));
+  json_object_set_string_member (out, "rationale", _("The post passed every check"));
+  g_task_return_pointer (task, json_node_init_object (json_node_alloc (), g_steal_pointer (&out)),
+                         (GDestroyNotify) json_node_unref);
 }
 
 static void
@@ -87,6 +222,11 @@ aios_qa_agent_run_async (AiosAgent           *agent,
       return;
     }
   draft = json_node_get_object (draft_node);
+  if (g_strcmp0 (json_object_get_string_member_with_default (config, "mode", ""), "content") == 0)
+    {
+      check_post (task, context, config, draft);
+      return;
+    }
   to = json_object_get_string_member_with_default (draft, "to", "");
   subject = json_object_get_string_member_with_default (draft, "subject", "");
   body = json_object_get_string_member_with_default (draft, "body", "");

@@ -575,6 +575,9 @@ load_demo (AiosAppCore             *self,
   else
     g_application_command_line_print (command_line, "%s\n",
                                       _("See what waits for you with “aios approvals”."));
+  if (aios_demo_can_publish (workspace))
+    g_application_command_line_print (command_line, "%s\n",
+                                      _("A brief for the blog went to the content flow: its post waits for your approval."));
   if (one_shot && !g_application_command_line_get_is_remote (command_line) && !self->headless)
     settle_then_exit (application, command_line, workspace, 0);
   return 0;

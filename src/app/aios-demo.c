@@ -6,6 +6,9 @@
  * clients into memory, sets the sender address when none is set, and submits
  * every sample lead to the `lead-outreach` flow: within seconds the good
  * leads wait in the approval inbox and the weak one has a decision record.
+ * It also writes a brief for the blog (the house tone guideline lists the
+ * phrases a post must avoid) and, when publish.url is set, submits it to
+ * the `content` flow, which reaches a post approval.
  *
  * It runs once per workspace (a "demo.loaded" journal event marks it) and
  * in one transaction, so a failure leaves nothing half-loaded.
@@ -25,6 +28,7 @@
 
 #define DEMO_RESOURCE "/com/example/Aios/demo/sample-company.json"
 #define DEMO_FLOW "lead-outreach"
+#define DEMO_CONTENT_FLOW "content"
 
 static gboolean
 already_loaded (AiosStore *store)
@@ -68,6 +72,39 @@ put_profile (AiosMemory  *memory,
   return aios_memory_put (memory, 0, "note", fields,
                           json_object_get_string_member_with_default (profile, "body", NULL),
                           &provenance, &version, error) != 0;
+}
+
+/* The demo's briefs; with publish.url set, each starts a content run. */
+static gboolean
+put_briefs (AiosMemory       *memory,
+            AiosConfig       *config,
+            AiosCoordinator  *coordinator,
+            JsonArray        *briefs,
+            GError          **error)
+{
+  AiosProvenance provenance = { "import", 0, "Sample company of aios --demo" };
+  g_autofree char *url = aios_config_get (config, "publish.url");
+
+  for (guint i = 0; briefs != NULL && i < json_array_get_length (briefs); i++)
+    {
+      JsonObject *r = json_array_get_object_element (briefs, i);
+      g_autoptr(JsonObject) input = json_object_new ();
+      g_autoptr(JsonNode) node = NULL;
+      gint64 version = 0;
+      gint64 id = aios_memory_put (memory, 0, "brief", json_object_get_object_member (r, "fields"),
+                                   json_object_get_string_member_with_default (r, "body", NULL),
+                                   &provenance, &version, error);
+
+      if (id == 0)
+        return FALSE;
+      if (url == NULL)
+        continue;
+      json_object_set_int_member (input, "brief_id", id);
+      node = json_node_init_object (json_node_alloc (), input);
+      if (aios_coordinator_submit (coordinator, DEMO_CONTENT_FLOW, node, "operator", error) <= 0)
+        return FALSE;
+    }
+  return TRUE;
 }
 
 /**
@@ -128,6 +165,10 @@ aios_demo_load (AiosWorkspace  *workspace,
         goto fail;
       runs++;
     }
+  if (!put_briefs (memory, config, coordinator,
+                   json_object_has_member (demo, "briefs") ? json_object_get_array_member (demo, "briefs") : NULL,
+                   error))
+    goto fail;
 
   ev.actor = (char *) "operator";
   ev.kind = (char *) "demo.loaded";
@@ -157,5 +198,18 @@ gboolean
 aios_demo_can_send (AiosWorkspace *workspace)
 {
   g_autofree char *url = aios_config_get (aios_workspace_get_config (workspace), "smtp.url");
+  return url != NULL;
+}
+
+/**
+ * aios_demo_can_publish:
+ *
+ * Returns: whether the demo's brief went to the `content` flow: a WordPress
+ *   site is configured (publish.url)
+ */
+gboolean
+aios_demo_can_publish (AiosWorkspace *workspace)
+{
+  g_autofree char *url = aios_config_get (aios_workspace_get_config (workspace), "publish.url");
   return url != NULL;
 }

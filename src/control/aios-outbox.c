@@ -16,6 +16,7 @@
 #include <glib/gi18n.h>
 
 #include "aios-outbox.h"
+#include "agents/aios-content-writer-agent.h"
 #include "agents/aios-lead-intake-agent.h"
 
 G_DEFINE_BOXED_TYPE (AiosOutboxItem, aios_outbox_item, aios_outbox_item_copy, aios_outbox_item_free)
@@ -410,7 +411,8 @@ sent_response (AiosStore  *store,
  * aios_outbox_provide_sent_responses:
  * @agents: the registry whose roles ask what was sent
  *
- * Lets the lead intake role learn what a connector answered when it sent
+ * Lets the lead intake role (and the content writer: the post's id and
+ * link) learn what a connector answered when it sent
  * a run's action (a Message-ID), without reading the outbox itself.
  */
 void
@@ -422,4 +424,7 @@ aios_outbox_provide_sent_responses (AiosAgentRegistry *agents)
   agent = aios_agent_registry_lookup (agents, "lead-intake");
   if (agent != NULL && AIOS_IS_LEAD_INTAKE_AGENT (agent))
     aios_lead_intake_agent_set_sent_response_func (AIOS_LEAD_INTAKE_AGENT (agent), sent_response);
+  agent = aios_agent_registry_lookup (agents, "content-writer");
+  if (agent != NULL && AIOS_IS_CONTENT_WRITER_AGENT (agent))
+    aios_content_writer_agent_set_sent_response_func (AIOS_CONTENT_WRITER_AGENT (agent), sent_response);
 }

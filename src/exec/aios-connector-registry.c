@@ -13,6 +13,7 @@
 #include "aios-email-connector.h"
 #include "aios-http.h"
 #include "aios-invoice-connector.h"
+#include "aios-publish-connector.h"
 #include "aios-webhook-connector.h"
 
 struct _AiosConnectorRegistry
@@ -40,6 +41,7 @@ static const Builtin builtins[] = {
   { "email",   aios_email_connector_get_type,   aios_email_connector_new },
   { "invoice", aios_invoice_connector_get_type, aios_invoice_connector_new },
   { "webhook", aios_webhook_connector_get_type, aios_webhook_connector_new },
+  { "publish", aios_publish_connector_get_type, aios_publish_connector_new },
 };
 
 /**

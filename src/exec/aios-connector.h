@@ -44,6 +44,7 @@ typedef enum {
   AIOS_PREVIEW_EMAIL,    /* from, to, subject, body: a message */
   AIOS_PREVIEW_INVOICE,  /* customer, items, total, due date */
   AIOS_PREVIEW_REQUEST,  /* method, URL, headers, body: an HTTP request */
+  AIOS_PREVIEW_POST,     /* title, excerpt, the Markdown body: a post as it will read */
 } AiosPreviewKind;
 
 /* An action in words, for the Inbox and the notification. */

@@ -96,6 +96,7 @@ static const AiosFieldSpec template_fields[] = {
   { "tone", N_("Tone"), AIOS_FIELD_TEXT, FALSE, NULL, FALSE },
   { "language", N_("Language"), AIOS_FIELD_TEXT, FALSE, NULL, FALSE },
   { "tags", N_("Tags"), AIOS_FIELD_TAGS, FALSE, NULL, FALSE },
+  { "avoid", N_("Phrases to avoid"), AIOS_FIELD_TAGS, FALSE, NULL, FALSE },
 };
 
 static const AiosFieldSpec decision_fields[] = {
@@ -106,6 +107,24 @@ static const AiosFieldSpec decision_fields[] = {
   { "approval_id", N_("Approval"), AIOS_FIELD_TEXT, FALSE, NULL, TRUE },
   { "policy_rule", N_("Policy rule"), AIOS_FIELD_TEXT, FALSE, NULL, FALSE },
   { "edit", N_("Edit"), AIOS_FIELD_LONG_TEXT, FALSE, NULL, FALSE },
+  { "tags", N_("Tags"), AIOS_FIELD_TAGS, FALSE, NULL, FALSE },
+};
+
+/* A brief for a post: what it is about, for whom, the points it makes, at
+ * most how many words, and what the reader should do next. `client` names
+ * the client it is written for; empty, it is for the operator's own blog.
+ * After publishing, the post's id and link and the text as published are
+ * a new version of the brief (written by the run that published it). */
+static const AiosFieldSpec brief_fields[] = {
+  { "topic", N_("Topic"), AIOS_FIELD_TEXT, TRUE, NULL, TRUE },
+  { "audience", N_("Audience"), AIOS_FIELD_TEXT, FALSE, NULL, TRUE },
+  { "key_points", N_("Key points"), AIOS_FIELD_LONG_TEXT, FALSE, NULL, FALSE },
+  { "length", N_("Length in words"), AIOS_FIELD_NUMBER, FALSE, NULL, FALSE },
+  { "call_to_action", N_("Call to action"), AIOS_FIELD_TEXT, FALSE, NULL, FALSE },
+  { "client", N_("Client"), AIOS_FIELD_TEXT, FALSE, NULL, TRUE },
+  { "post_id", N_("Post ID"), AIOS_FIELD_TEXT, FALSE, NULL, TRUE },
+  { "post_url", N_("Post URL"), AIOS_FIELD_URL, FALSE, NULL, FALSE },
+  { "published", N_("Published text"), AIOS_FIELD_LONG_TEXT, FALSE, NULL, FALSE },
   { "tags", N_("Tags"), AIOS_FIELD_TAGS, FALSE, NULL, FALSE },
 };
 
@@ -123,6 +142,7 @@ static const AiosKindSpec kinds[] = {
   { "template", N_("Template"), N_("Templates"), "name", template_fields, N_ELEMS (template_fields), N_("Text or guidelines") },
   { "decision", N_("Decision"), N_("Decisions"), "subject", decision_fields, N_ELEMS (decision_fields), N_("Details") },
   { "note", N_("Note"), N_("Notes"), "title", note_fields, N_ELEMS (note_fields), N_("Text") },
+  { "brief", N_("Brief"), N_("Briefs"), "topic", brief_fields, N_ELEMS (brief_fields), N_("Notes for the writer") },
 };
 
 guint

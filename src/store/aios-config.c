@@ -62,6 +62,7 @@ static const KeyInfo keys[] = {
   { "llm.embed.model",  VALUE_TEXT,     N_("The embedding model for hybrid memory search (on the local tier, or cloud when only it is set)") },
   { "invoice.url",      VALUE_HTTP_URL, N_("A Stripe-compatible API base URL, e.g. https://api.stripe.com") },
   { "webhook.url",      VALUE_HTTP_URL, N_("Where the generic webhook POSTs") },
+  { "publish.url",      VALUE_HTTP_URL, N_("A WordPress site's base URL (its REST API is under /wp-json/wp/v2/)") },
   { "budget.daily",     VALUE_AMOUNT,   N_("Daily spending limit for model calls, in the workspace currency") },
   { "budget.monthly",   VALUE_AMOUNT,   N_("Monthly spending limit for model calls, in the workspace currency") },
   { "intake.enabled",   VALUE_BOOLEAN,  N_("Accept leads and notes on the local intake endpoint (true/false)") },

@@ -19,6 +19,7 @@
 #include "aios-approval-row.h"
 #include "aios-approval-view.h"
 #include "control/aios-runs.h"
+#include "memory/aios-markdown.h"
 #include "memory/aios-memory-kinds.h"
 #include "store/aios-journal-query.h"
 
@@ -46,6 +47,10 @@ struct _AiosApprovalView
   GtkLabel         *message_id_label;
   GtkTextView      *body_view;
   GtkGrid          *invoice_grid;
+  GtkLabel         *post_meta_label;
+  GtkLabel         *post_title_label;
+  GtkLabel         *post_excerpt_label;
+  GtkLabel         *post_body_label;
   GtkLabel         *code_heading;
   GtkTextView      *code_view;
   GtkRevealer      *changes_revealer;
@@ -376,6 +381,32 @@ show_invoice (AiosApprovalView *self)
   gtk_stack_set_visible_child_name (self->preview_stack, "invoice");
 }
 
+/* A post as it will read: its title, excerpt and the Markdown rendered
+ * (aios_markdown_to_pango() escapes everything; links stay links). */
+static void
+show_post (AiosApprovalView *self)
+{
+  JsonNode *preview = self->info->preview;
+  const char *excerpt = member_string (preview, "excerpt");
+  const char *site = member_string (preview, "site");
+  const char *slug = member_string (preview, "slug");
+  g_autofree char *markup = aios_markdown_to_pango (member_string (preview, "body"));
+  g_autofree char *meta = NULL;
+
+  if (g_strcmp0 (member_string (preview, "status"), "draft") == 0)
+    /* Translators: above a post's preview: the site and the post's address slug */
+    meta = g_strdup_printf (_("Saved as a draft on %s as “%s”"), site ? site : "", slug ? slug : "");
+  else
+    /* Translators: above a post's preview: the site and the post's address slug */
+    meta = g_strdup_printf (_("Published on %s as “%s”"), site ? site : "", slug ? slug : "");
+  gtk_label_set_text (self->post_meta_label, meta);
+  gtk_label_set_text (self->post_title_label, member_string (preview, "title") ?: "");
+  gtk_label_set_text (self->post_excerpt_label, excerpt ? excerpt : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->post_excerpt_label), excerpt != NULL && *excerpt != '\0');
+  gtk_label_set_markup (self->post_body_label, markup);
+  gtk_stack_set_visible_child_name (self->preview_stack, "post");
+}
+
 static void
 show_code (AiosApprovalView *self,
            const char       *heading,
@@ -613,6 +644,8 @@ aios_approval_view_show (AiosApprovalView       *self,
     show_invoice (self);
   else if (preview_kind == AIOS_PREVIEW_REQUEST)
     show_webhook (self);
+  else if (preview_kind == AIOS_PREVIEW_POST)
+    show_post (self);
   else
     show_code (self, g_strcmp0 (info->action_kind, "output") == 0 ? _("The step’s result") : info->action_kind,
                info->preview);
@@ -726,6 +759,10 @@ aios_approval_view_class_init (AiosApprovalViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AiosApprovalView, title_label);
   gtk_widget_class_bind_template_child (widget_class, AiosApprovalView, meta_label);
   gtk_widget_class_bind_template_child (widget_class, AiosApprovalView, preview_stack);
+  gtk_widget_class_bind_template_child (widget_class, AiosApprovalView, post_meta_label);
+  gtk_widget_class_bind_template_child (widget_class, AiosApprovalView, post_title_label);
+  gtk_widget_class_bind_template_child (widget_class, AiosApprovalView, post_excerpt_label);
+  gtk_widget_class_bind_template_child (widget_class, AiosApprovalView, post_body_label);
   gtk_widget_class_bind_template_child (widget_class, AiosApprovalView, from_label);
   gtk_widget_class_bind_template_child (widget_class, AiosApprovalView, to_label);
   gtk_widget_class_bind_template_child (widget_class, AiosApprovalView, cc_title);

@@ -24,6 +24,7 @@ struct _AiosConnectorsPreferences
   AdwPreferencesGroup *email_group;
   AdwPreferencesGroup *invoice_group;
   AdwPreferencesGroup *webhook_group;
+  AdwPreferencesGroup *publish_group;
   AdwPreferencesGroup *intake_group;
 };
 
@@ -73,6 +74,7 @@ add_credential_rows (AiosConnectorsPreferences *self)
   add_credential_row (self, self->email_group, connector_credential (self, "email"));
   add_credential_row (self, self->invoice_group, connector_credential (self, "invoice"));
   add_credential_row (self, self->webhook_group, connector_credential (self, "webhook"));
+  add_credential_row (self, self->publish_group, connector_credential (self, "publish"));
   add_credential_row (self, self->intake_group, aios_credentials_get_spec ("intake"));
 }
 
@@ -136,6 +138,7 @@ aios_connectors_preferences_class_init (AiosConnectorsPreferencesClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AiosConnectorsPreferences, email_group);
   gtk_widget_class_bind_template_child (widget_class, AiosConnectorsPreferences, invoice_group);
   gtk_widget_class_bind_template_child (widget_class, AiosConnectorsPreferences, webhook_group);
+  gtk_widget_class_bind_template_child (widget_class, AiosConnectorsPreferences, publish_group);
   gtk_widget_class_bind_template_child (widget_class, AiosConnectorsPreferences, intake_group);
 }
 

@@ -763,6 +763,74 @@ test_previews (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* A post, as the publish connector previews it: the Markdown rendered into
+ * the label (a heading, emphasis, a list, a link), hostile text left text. */
+static void
+test_post_preview (void)
+{
+  static const char *post_preview =
+    "{\"connector\": \"publish\", \"site\": \"blog.northwind.example\","
+    " \"url\": \"https://blog.northwind.example/wp-json/wp/v2/posts\","
+    " \"title\": \"Five things to fix before you redesign your website\","
+    " \"excerpt\": \"This post is for owners of small businesses.\", \"status\": \"publish\","
+    " \"slug\": \"five-things-to-fix-1a2b3c4d\","
+    " \"body\": \"This post is for *owners* of **small** businesses. <script>x</script>\\n\\n"
+    "## What matters\\n\\n- Know your pages.\\n- Book [a review](https://northwind.example/review).\"}";
+  AiosApprovalInfo info = { 0 };
+  GtkWidget *window;
+  GtkWidget *view;
+  g_autoptr(GPtrArray) labels = g_ptr_array_new ();
+  GtkLabel *body = NULL;
+
+  aios_ui_test_application ();
+  window = gtk_window_new ();
+  view = g_object_new (AIOS_TYPE_APPROVAL_VIEW, NULL);
+  gtk_window_set_child (GTK_WINDOW (window), view);
+  gtk_window_set_default_size (GTK_WINDOW (window), 760, 720);
+  info.id = 11;
+  info.run_id = 6;
+  info.step_id = 20;
+  info.flow_id = (char *) "content";
+  info.step_name = (char *) "publish";
+  info.action_kind = (char *) "publish";
+  info.status = (char *) "pending";
+  info.request = json_from_string ("{\"title\": \"Five things to fix before you redesign your website\"}", NULL);
+  info.preview = json_from_string (post_preview, NULL);
+  info.created_at = g_get_real_time () / 1000;
+  g_assert_nonnull (info.preview);
+  aios_approval_view_show (AIOS_APPROVAL_VIEW (view), NULL, &info, AIOS_PREVIEW_POST,
+                           "Post “Five things to fix before you redesign your website”", "Write and publish a post");
+  g_assert_false (aios_approval_view_can_edit (AIOS_APPROVAL_VIEW (view)));
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (aios_ui_test_wait (is_mapped, window, 10000));
+  gtk_window_set_focus (GTK_WINDOW (window), NULL);
+  wait_painted (window);
+
+  g_assert_true (labels_contain (view, "Published on blog.northwind.example as “five-things-to-fix-1a2b3c4d”"));
+  g_assert_true (labels_contain (view, "This post is for owners of small businesses."));
+  find_widgets (view, GTK_TYPE_LABEL, labels);
+  for (guint i = 0; i < labels->len; i++)
+    if (gtk_widget_is_drawable (labels->pdata[i]) && gtk_label_get_use_markup (labels->pdata[i]) &&
+        strstr (gtk_label_get_text (labels->pdata[i]), "What matters") != NULL)
+      body = labels->pdata[i];
+  g_assert_nonnull (body);
+  /* As it reads: the marks are gone, the list has bullets, the script is text. */
+  g_assert_nonnull (strstr (gtk_label_get_text (body), "This post is for owners of small businesses. <script>x</script>"));
+  g_assert_nonnull (strstr (gtk_label_get_text (body), "• Know your pages.\n• Book a review."));
+  g_assert_nonnull (strstr (gtk_label_get_label (body), "<i>owners</i> of <b>small</b>"));
+  g_assert_nonnull (strstr (gtk_label_get_label (body), "<a href=\"https://northwind.example/review\">a review</a>"));
+  g_assert_nonnull (strstr (gtk_label_get_label (body), "&lt;script&gt;"));
+  {
+    g_autofree char *path = aios_ui_test_artifact_path ("inbox-post-light.png");
+    g_autoptr(GdkTexture) texture = aios_ui_test_render (window);
+    g_assert_true (gdk_texture_save_to_png (texture, path));
+    g_test_message ("rendered %s", path);
+  }
+  json_node_unref (info.request);
+  json_node_unref (info.preview);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /* Up/Down move in the list (GtkListBox); the decisions have their keys. */
 static void
 test_shortcuts (void)
@@ -1108,6 +1176,7 @@ main (int   argc,
   g_test_add_func ("/inbox/needs-attention", test_needs_attention);
   g_test_add_func ("/inbox/empty-then-demo", test_empty_then_demo);
   g_test_add_func ("/inbox/previews", test_previews);
+  g_test_add_func ("/inbox/post-preview", test_post_preview);
   g_test_add_func ("/inbox/shortcuts", test_shortcuts);
   g_test_add_func ("/inbox/show-approval", test_show_approval);
   g_test_add_func ("/inbox/undo", test_undo);

@@ -143,7 +143,7 @@ test_pages (Fixture       *f,
 {
   static const char *titles[] = { "Models", "Connectors & Credentials", "Policies & Budgets", "Workspace" };
   static const char *keys[] = { "llm.local.url", "llm.local.model", "llm.cloud.url", "llm.cloud.model",
-                                "smtp.url", "smtp.from", "invoice.url", "webhook.url",
+                                "smtp.url", "smtp.from", "invoice.url", "webhook.url", "publish.url",
                                 "budget.daily", "budget.monthly" };
   g_autoptr(GPtrArray) pages = g_ptr_array_new ();
 
