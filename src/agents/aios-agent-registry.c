@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include "aios-agent-registry.h"
+#include "aios-billing-agent.h"
 #include "aios-lead-intake-agent.h"
 #include "aios-model-agent.h"
 #include "aios-outreach-writer-agent.h"
@@ -84,6 +85,7 @@ aios_agent_registry_new_builtin (AiosMemory *memory,
     aios_outreach_writer_agent_new (),
     aios_qa_agent_new (),
     aios_model_agent_new (llm),
+    aios_billing_agent_new (memory, store),
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (roles); i++)

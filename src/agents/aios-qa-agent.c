@@ -12,6 +12,9 @@
  * unfilled, the recipient is not the expected one, the subject or body is
  * empty or too long, or the body breaks the tone guideline's hard rules
  * that can be checked offline (no exclamation marks when it says so).
+ *
+ * With "mode": "invoice" it checks a suggested invoice against its
+ * contract instead (aios-qa-invoice.c).
  */
 #define G_LOG_DOMAIN "aios-agents"
 
@@ -23,6 +26,7 @@
 #include <glib/gi18n.h>
 
 #include "aios-qa-agent.h"
+#include "aios-qa-invoice.h"
 
 struct _AiosQaAgent
 {
@@ -36,6 +40,14 @@ aios_qa_agent_check_config (AiosAgent   *agent,
                             JsonObject  *config,
                             GError     **error)
 {
+  if (config != NULL && g_strcmp0 (json_object_get_string_member_with_default (config, "mode", NULL), "invoice") == 0)
+    {
+      if (json_object_has_member (config, "invoice") && json_object_has_member (config, "contract"))
+        return TRUE;
+      g_set_error (error, AIOS_AGENT_ERROR, AIOS_AGENT_ERROR_INVALID_CONFIG,
+                   _(".invoice and .contract: expected the invoice to check and the contract it follows"));
+      return FALSE;
+    }
   if (config == NULL || !json_object_has_member (config, "draft") ||
       !json_object_has_member (config, "recipient"))
     {
@@ -76,6 +88,16 @@ aios_qa_agent_run_async (AiosAgent           *agent,
   if (!aios_agent_check_config (agent, config, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (g_strcmp0 (json_object_get_string_member_with_default (config, "mode", NULL), "invoice") == 0)
+    {
+      JsonNode *checked = aios_qa_check_invoice (config, &error);
+
+      if (checked == NULL)
+        g_task_return_error (task, g_steal_pointer (&error));
+      else
+        g_task_return_pointer (task, checked, (GDestroyNotify) json_node_unref);
       return;
     }
 

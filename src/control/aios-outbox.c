@@ -16,6 +16,7 @@
 #include <glib/gi18n.h>
 
 #include "aios-outbox.h"
+#include "agents/aios-billing-agent.h"
 #include "agents/aios-lead-intake-agent.h"
 
 G_DEFINE_BOXED_TYPE (AiosOutboxItem, aios_outbox_item, aios_outbox_item_copy, aios_outbox_item_free)
@@ -157,6 +158,22 @@ aios_outbox_find_for_step (AiosStore   *store,
   return read_one (store,
                    aios_store_query (store, SELECT_ITEMS "WHERE step_id = ? AND status = ?", error,
                                      "is", step_id, status),
+                   error);
+}
+
+/**
+ * aios_outbox_find_by_key:
+ *
+ * Returns: (transfer full) (nullable): the item with @idempotency_key, in
+ *   any status, or %NULL when there is none (@error only on a failure)
+ */
+AiosOutboxItem *
+aios_outbox_find_by_key (AiosStore   *store,
+                         const char  *idempotency_key,
+                         GError     **error)
+{
+  return read_one (store,
+                   aios_store_query (store, SELECT_ITEMS "WHERE idempotency_key = ?", error, "s", idempotency_key),
                    error);
 }
 
@@ -370,7 +387,8 @@ sent_response (AiosStore  *store,
  * @agents: the registry whose roles ask what was sent
  *
  * Lets the lead intake role learn what a connector answered when it sent
- * a run's action (a Message-ID), without reading the outbox itself.
+ * a run's action (a Message-ID), and the billing role which invoice was
+ * issued (its id), without reading the outbox themselves.
  */
 void
 aios_outbox_provide_sent_responses (AiosAgentRegistry *agents)
@@ -381,4 +399,7 @@ aios_outbox_provide_sent_responses (AiosAgentRegistry *agents)
   agent = aios_agent_registry_lookup (agents, "lead-intake");
   if (agent != NULL && AIOS_IS_LEAD_INTAKE_AGENT (agent))
     aios_lead_intake_agent_set_sent_response_func (AIOS_LEAD_INTAKE_AGENT (agent), sent_response);
+  agent = aios_agent_registry_lookup (agents, "billing");
+  if (agent != NULL && AIOS_IS_BILLING_AGENT (agent))
+    aios_billing_agent_set_sent_response_func (AIOS_BILLING_AGENT (agent), sent_response);
 }

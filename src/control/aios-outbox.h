@@ -45,6 +45,9 @@ AiosOutboxItem *aios_outbox_find_for_step (AiosStore            *store,
                                            gint64                step_id,
                                            const char           *status,
                                            GError              **error);
+AiosOutboxItem *aios_outbox_find_by_key   (AiosStore            *store,
+                                           const char           *idempotency_key,
+                                           GError              **error);
 AiosOutboxItem *aios_outbox_find_last_sent (AiosStore           *store,
                                             gint64               run_id,
                                             const char          *connector,
