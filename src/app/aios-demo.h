@@ -10,5 +10,6 @@ gboolean aios_demo_load (AiosWorkspace  *workspace,
                          GError        **error);
 
 gboolean aios_demo_can_send (AiosWorkspace  *workspace);
+gboolean aios_demo_can_bill (AiosWorkspace  *workspace);
 
 G_END_DECLS
