@@ -16,6 +16,9 @@
 #   3. A SIGKILL mid-send (the peer answers each call 1 s late): the item is
 #      an unknown outcome, never resent on its own, a new run for the same
 #      period is refused, and the peer holds at most one invoice for it.
+#   4. The README's "Try it: billing": with smtp.url and invoice.url set,
+#      `aios --demo` reaches an invoice approval beside the lead emails;
+#      approving it leaves exactly one invoice at the peer.
 # Run inside a private session bus (dbus-run-session).
 import json
 import os
@@ -24,7 +27,7 @@ import sys
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from aiostest import SRC, Workspace, bus_has_name, check, fail, kill, wait_for  # noqa: E402
+from aiostest import SRC, Smtp, Workspace, bus_has_name, check, fail, kill, wait_for  # noqa: E402
 
 
 class Api:
@@ -204,6 +207,31 @@ def main():
         wait_for(lambda: run_status(ws, again)[0] == "failed", timeout=30, what="a new Globex run to be refused")
         check("already took" in (run_status(ws, again)[1] or ""), "Globex again: %r" % (run_status(ws, again),))
         check(len(api.invoices_for("ap@globex.example")) <= 1, "two invoices for Globex")
+
+        # 4. The demo, as the README tells it.
+        kill(headless)
+        headless = None
+        demo = Workspace("billing-demo")
+        smtp = Smtp(demo.tmp)
+        try:
+            demo.run("config", "set", "smtp.url", smtp.url)
+            demo.run("config", "set", "invoice.url", api.base + "/ok")
+            out = demo.run("--demo").stdout
+            check("billing" in out, "--demo did not say it started billing: %s" % out)
+            headless = start(demo)
+
+            def kinds():
+                return sorted(r[0] for r in demo.query("SELECT action_kind FROM approvals WHERE status = 'pending'"))
+            wait_for(lambda: kinds() == ["email"] * 5 + ["invoice"], timeout=60,
+                     what="five email approvals and one invoice approval from --demo")
+            invoice_approval = demo.query("SELECT id FROM approvals WHERE action_kind = 'invoice'")[0][0]
+            demo.run("approve", str(invoice_approval))
+            wait_for(lambda: demo.query("SELECT status FROM outbox WHERE connector = 'invoice'") == [("sent",)],
+                     timeout=60, what="the demo's invoice to be issued")
+            harbor = api.invoices_for("ops@harborcoffee.example")
+            check(len(harbor) == 1 and harbor[0]["total"] == 175228, "the demo's invoices at the peer: %r" % harbor)
+        finally:
+            smtp.stop()
 
         print("ok: one invoice per client and period (%s, %s), %d POSTs keyed, README rule matched"
               % (inv["id"], tiny_invoices[0]["id"], len(posts)))
