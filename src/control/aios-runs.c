@@ -612,8 +612,10 @@ aios_runs_find_waiting_key (AiosStore   *store,
                             GError     **error)
 {
   return aios_store_get_int64 (store, _("read a step"), 0, error,
-                               "SELECT COALESCE (MIN (run_id), 0) FROM steps WHERE idempotency_key = ? AND run_id != ? "
-                               "AND status IN ('waiting', 'queued', 'running')",
+                               "SELECT COALESCE (MIN (s.run_id), 0) FROM steps s JOIN runs r ON r.id = s.run_id "
+                               "WHERE s.idempotency_key = ? AND s.run_id != ? "
+                               "AND s.status IN ('waiting', 'queued', 'running') "
+                               "AND r.status NOT IN ('succeeded', 'failed', 'cancelled')",
                                "si", idempotency_key, other_than_run);
 }
 
