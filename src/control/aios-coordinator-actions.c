@@ -108,7 +108,12 @@ insert_outbox (AiosStore   *store,
  * of it, the step fails permanently with the reason and nothing reaches the
  * operator's inbox. The earlier run keeps its own item and key, so its
  * retries and a resend after an unknown outcome still reach the service
- * with the same Idempotency-Key, where the service deduplicates. */
+ * with the same Idempotency-Key, where the service deduplicates. Only an
+ * item cancelled before it was sent (nothing reached the service) lets a
+ * new run take the action, under the key with "/after-outbox<id>" added.
+ * A failed one stays refused: a permanent error may come after the service
+ * made part of it (an invoice finalized, then its sending refused), so the
+ * operator looks there first. */
 static gboolean
 claim_action_key (AiosStore           *store,
                   gint64               run_id,
@@ -140,6 +145,21 @@ claim_action_key (AiosStore           *store,
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
+    }
+  while (item != NULL && item->run_id != run_id && g_str_equal (item->status, "cancelled"))
+    {
+      /* Cancelled before it went out: nothing reached the service, so this
+       * run takes the action under a key of its own. */
+      g_autofree char *again = g_strdup_printf ("%s/after-outbox%" PRId64, key, item->id);
+      g_free (key);
+      key = g_steal_pointer (&again);
+      g_clear_pointer (&item, aios_outbox_item_free);
+      item = aios_outbox_find_by_key (store, key, &local_error);
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
     }
   if (item != NULL && item->run_id != run_id)
     {

@@ -225,12 +225,65 @@ test_qa_recomputes (Fixture       *f,
   assert_refused (f, run, "it is due in 30 days, the contract says 14");
 }
 
+/* An approved invoice cancelled with its run before it went out leaves the
+ * period free: the next run asks again, under a key of its own; a run
+ * while that one waits is refused. */
+static void
+test_cancelled_then_again (Fixture       *f,
+                           gconstpointer  data)
+{
+  AiosCoordinator *coordinator = aios_workspace_get_coordinator (f->ws);
+  AiosStore *store = aios_workspace_get_store (f->ws);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *first_key = NULL;
+  g_autofree char *second_key = NULL;
+  gint64 first, second, third, approval;
+
+  put (f, "client", "{\"name\": \"Acme\", \"email\": \"ap@acme.example\"}");
+  put (f, "contract", "{\"client\": \"Acme\", \"rate\": 100, \"currency\": \"EUR\"}");
+  put (f, "work", "{\"client\": \"Acme\", \"date\": \"2026-11-03\", \"hours\": 2, \"description\": \"Fixes\"}");
+  first = submit (f, "billing", "{\"client\": \"Acme\", \"period\": \"2026-11\"}");
+  run_all (f);
+  approval = test_query_int (store, "SELECT id FROM approvals WHERE run_id = ?", first);
+  g_assert_cmpint (approval, >, 0);
+  /* the service is unreachable (port 9): the item waits, prepared, for its next attempt */
+  g_assert_true (aios_coordinator_approve (coordinator, approval, NULL, "operator", NULL, &error));
+  g_assert_no_error (error);
+  test_settle (f->ws);
+  g_assert_true (aios_coordinator_cancel (coordinator, first, "operator", &error));
+  g_assert_no_error (error);
+  first_key = test_query_text (store, "SELECT idempotency_key FROM outbox WHERE run_id = ? AND status = 'cancelled'", first);
+  g_assert_nonnull (first_key);
+  g_assert_true (g_str_has_suffix (first_key, "-billing/acme/2026-11-01..2026-11-30"));
+
+  second = submit (f, "billing", "{\"client\": \"Acme\", \"period\": \"2026-11\"}");
+  test_settle (f->ws);
+  g_assert_cmpint (test_query_int (store, "SELECT COUNT(*) FROM approvals WHERE run_id = ? AND status = 'pending'",
+                                   second), ==, 1);
+  second_key = test_query_text (store, "SELECT idempotency_key FROM steps WHERE run_id = ? AND name = 'issue'", second);
+  {
+    g_autofree char *expected = g_strdup_printf ("%s/after-outbox%" G_GINT64_FORMAT, first_key,
+                                                 test_query_int (store, "SELECT id FROM outbox WHERE run_id = ?", first));
+    g_assert_cmpstr (second_key, ==, expected);
+  }
+
+  third = submit (f, "billing", "{\"client\": \"Acme\", \"period\": \"2026-11\"}");
+  test_settle (f->ws);
+  {
+    g_autofree char *expected = g_strdup_printf ("Run %" G_GINT64_FORMAT " already waits to take this invoice action",
+                                                 second);
+    assert_refused (f, third, expected);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
   g_test_add ("/billing/rates", Fixture, NULL, fixture_set_up, test_rates, fixture_tear_down);
   g_test_add ("/billing/refusals", Fixture, NULL, fixture_set_up, test_refusals, fixture_tear_down);
+  g_test_add ("/billing/cancelled-then-again", Fixture, NULL, fixture_set_up, test_cancelled_then_again,
+              fixture_tear_down);
   g_test_add ("/billing/qa-recomputes", Fixture, NULL, fixture_set_up, test_qa_recomputes, fixture_tear_down);
   return g_test_run ();
 }
