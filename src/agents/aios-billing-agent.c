@@ -357,6 +357,8 @@ draft_invoice (AiosBillingAgent  *self,
                        "(kind contract) with its rate and currency"), client);
       return NULL;
     }
+  /* From here on the client is named as the contract names it. */
+  client = text_field (contract, "client") ? text_field (contract, "client") : client;
   currency = text_field (contract, "currency");
   if (!number_field (contract, "rate", &rate) || rate <= 0 || currency == NULL)
     {
@@ -482,9 +484,11 @@ draft_invoice (AiosBillingAgent  *self,
                        _("Work record %" PRId64 " (%s) comes to nothing at the contract's rate"), w->id, what);
           return NULL;
         }
-      if (g_utf8_strlen (line, -1) > 400)
+      if (strlen (line) > 480)
         {
-          g_autofree char *shortened = g_utf8_substring (line, 0, 399);
+          /* the connector takes 500 bytes a line: cut at a character */
+          const char *end = g_utf8_find_prev_char (line, line + 477);
+          g_autofree char *shortened = g_strndup (line, end != NULL ? (gsize) (end - line) : 0);
           g_free (line);
           line = g_strconcat (shortened, "…", NULL);
         }

@@ -163,6 +163,9 @@ test_rates (Fixture       *f,
   g_assert_cmpint (json_object_get_int_member (milestones, "total"), ==, 193914);
   g_assert_cmpstr (json_object_get_string_member (milestones, "currency"), ==, "chf");
   g_assert_cmpstr (json_object_get_string_member (milestones, "due_date"), ==, "2026-12-11");
+  /* asked for "initech": billed as the contract names the client */
+  g_assert_cmpstr (json_object_get_string_member (milestones, "client"), ==, "Initech");
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (milestones, "description"), "Initech: work from"));
 }
 
 static void
