@@ -10,6 +10,7 @@
 
 #include "aios-agent-registry.h"
 #include "aios-content-writer-agent.h"
+#include "aios-billing-agent.h"
 #include "aios-lead-intake-agent.h"
 #include "aios-model-agent.h"
 #include "aios-outreach-writer-agent.h"
@@ -86,6 +87,7 @@ aios_agent_registry_new_builtin (AiosMemory *memory,
     aios_qa_agent_new (),
     aios_model_agent_new (llm),
     aios_content_writer_agent_new (memory, store),
+    aios_billing_agent_new (memory, store),
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (roles); i++)

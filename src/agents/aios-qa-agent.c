@@ -19,6 +19,8 @@
  * (memory.tone, its "avoid" field: a list, or text with one phrase per
  * comma) rules out, and nothing unfinished: no {{placeholder}}, [TODO] or
  * lorem ipsum in the title, body or excerpt.
+ * With "mode": "invoice" it checks a suggested invoice against its
+ * contract instead (aios-qa-invoice.c).
  */
 #define G_LOG_DOMAIN "aios-agents"
 
@@ -32,6 +34,7 @@
 #include "aios-qa-agent.h"
 #include "aios-template.h"
 #include "memory/aios-markdown.h"
+#include "aios-qa-invoice.h"
 
 struct _AiosQaAgent
 {
@@ -48,6 +51,14 @@ aios_qa_agent_check_config (AiosAgent   *agent,
   gboolean content = config != NULL &&
                      g_strcmp0 (json_object_get_string_member_with_default (config, "mode", ""), "content") == 0;
 
+  if (config != NULL && g_strcmp0 (json_object_get_string_member_with_default (config, "mode", NULL), "invoice") == 0)
+    {
+      if (json_object_has_member (config, "invoice") && json_object_has_member (config, "contract"))
+        return TRUE;
+      g_set_error (error, AIOS_AGENT_ERROR, AIOS_AGENT_ERROR_INVALID_CONFIG,
+                   _(".invoice and .contract: expected the invoice to check and the contract it follows"));
+      return FALSE;
+    }
   if (content && json_object_has_member (config, "draft"))
     return TRUE;
   if (content)
@@ -211,6 +222,16 @@ aios_qa_agent_run_async (AiosAgent           *agent,
   if (!aios_agent_check_config (agent, config, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (g_strcmp0 (json_object_get_string_member_with_default (config, "mode", NULL), "invoice") == 0)
+    {
+      JsonNode *checked = aios_qa_check_invoice (config, &error);
+
+      if (checked == NULL)
+        g_task_return_error (task, g_steal_pointer (&error));
+      else
+        g_task_return_pointer (task, checked, (GDestroyNotify) json_node_unref);
       return;
     }
 

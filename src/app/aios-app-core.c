@@ -578,6 +578,14 @@ load_demo (AiosAppCore             *self,
   if (aios_demo_can_publish (workspace))
     g_application_command_line_print (command_line, "%s\n",
                                       _("A brief for the blog went to the content flow: its post waits for your approval."));
+  if (aios_demo_can_bill (workspace))
+    g_application_command_line_print (command_line, "%s\n",
+                                      _("Last month's work for Harbor Coffee Roasters was submitted to billing: "
+                                        "its invoice waits for your approval too."));
+  else
+    g_application_command_line_print (command_line, "%s\n",
+                                      _("No invoicing API is set (invoice.url), so no invoice was drafted; the "
+                                        "contracts and last month's work are in memory (“aios submit billing”)."));
   if (one_shot && !g_application_command_line_get_is_remote (command_line) && !self->headless)
     settle_then_exit (application, command_line, workspace, 0);
   return 0;

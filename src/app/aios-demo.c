@@ -9,6 +9,9 @@
  * It also writes a brief for the blog (the house tone guideline lists the
  * phrases a post must avoid) and, when publish.url is set, submits it to
  * the `content` flow, which reaches a post approval.
+ * It also writes two contracts and last month's logged work; with invoicing
+ * configured (invoice.url) it submits a `billing` run for last month, so an
+ * invoice approval waits beside the lead emails.
  *
  * It runs once per workspace (a "demo.loaded" journal event marks it) and
  * in one transaction, so a failure leaves nothing half-loaded.
@@ -29,6 +32,7 @@
 #define DEMO_RESOURCE "/com/example/Aios/demo/sample-company.json"
 #define DEMO_FLOW "lead-outreach"
 #define DEMO_CONTENT_FLOW "content"
+#define DEMO_BILLING_FLOW "billing"
 
 static gboolean
 already_loaded (AiosStore *store)
@@ -107,10 +111,75 @@ put_briefs (AiosMemory       *memory,
   return TRUE;
 }
 
+/* Last month's first day, "YYYY-MM" in @period. */
+static GDate *
+last_month (char period[8])
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  GDate *date = g_date_new_dmy (1, g_date_time_get_month (now), g_date_time_get_year (now));
+
+  g_date_subtract_months (date, 1);
+  g_snprintf (period, 8, "%04u-%02u", g_date_get_year (date), g_date_get_month (date));
+  return date;
+}
+
+/* The contracts, the work logged last month (each entry's "day" of that
+ * month becomes its date) and, with invoice.url set, the billing run. */
+static gboolean
+put_billing (AiosWorkspace  *workspace,
+             JsonObject     *demo,
+             guint          *runs,
+             GError        **error)
+{
+  AiosMemory *memory = aios_workspace_get_memory (workspace);
+  JsonArray *work = json_object_get_array_member (demo, "work_last_month");
+  JsonObject *billing = json_object_get_object_member (demo, "billing");
+  AiosProvenance provenance = { "import", 0, "Sample company of aios --demo" };
+  char period[8];
+  g_autoptr(GDate) month = last_month (period);
+
+  if (!put_records (memory, json_object_get_array_member (demo, "contracts"), "contract", error))
+    return FALSE;
+  for (guint i = 0; i < json_array_get_length (work); i++)
+    {
+      JsonObject *w = json_array_get_object_element (work, i);
+      g_autoptr(JsonObject) fields = json_object_new ();
+      JsonObject *given = json_object_get_object_member (w, "fields");
+      guint day = MIN ((guint) json_object_get_int_member (w, "day"),
+                       g_date_get_days_in_month (g_date_get_month (month), g_date_get_year (month)));
+      g_autofree char *date = g_strdup_printf ("%s-%02u", period, day);
+      g_autoptr(GList) names = json_object_get_members (given);
+      gint64 version = 0;
+
+      for (GList *l = names; l != NULL; l = l->next)
+        json_object_set_member (fields, l->data, json_node_copy (json_object_get_member (given, l->data)));
+      json_object_set_string_member (fields, "date", date);
+      json_object_set_string_member (fields, "billed", "no");
+      if (aios_memory_put (memory, 0, "work", fields, NULL, &provenance, &version, error) == 0)
+        return FALSE;
+    }
+
+  if (aios_demo_can_bill (workspace))
+    {
+      g_autoptr(JsonObject) input = json_object_new ();
+      g_autoptr(JsonNode) node = NULL;
+
+      json_object_set_string_member (input, "client", json_object_get_string_member (billing, "client"));
+      json_object_set_string_member (input, "period", period);
+      node = json_node_init_object (json_node_alloc (), input);
+      if (aios_coordinator_submit (aios_workspace_get_coordinator (workspace), DEMO_BILLING_FLOW, node,
+                                   "operator", error) <= 0)
+        return FALSE;
+      (*runs)++;
+    }
+  return TRUE;
+}
+
 /**
  * aios_demo_load:
- * @out_runs: (out) (optional): how many runs were started; 0 when the demo
- *   was already loaded
+ * @out_runs: (out) (optional): how many lead runs were started; 0 when the
+ *   demo was already loaded (the billing run, with invoice.url set, is not
+ *   counted)
  *
  * Loads the sample company into @workspace once.
  */
@@ -129,7 +198,7 @@ aios_demo_load (AiosWorkspace  *workspace,
   JsonObject *demo;
   JsonArray *leads;
   AiosEvent ev = { 0 };
-  guint runs = 0;
+  guint runs = 0, billing_runs = 0;
 
   if (out_runs != NULL)
     *out_runs = 0;
@@ -168,6 +237,8 @@ aios_demo_load (AiosWorkspace  *workspace,
   if (!put_briefs (memory, config, coordinator,
                    json_object_has_member (demo, "briefs") ? json_object_get_array_member (demo, "briefs") : NULL,
                    error))
+    goto fail;
+  if (!put_billing (workspace, demo, &billing_runs, error))
     goto fail;
 
   ev.actor = (char *) "operator";
@@ -211,5 +282,18 @@ gboolean
 aios_demo_can_publish (AiosWorkspace *workspace)
 {
   g_autofree char *url = aios_config_get (aios_workspace_get_config (workspace), "publish.url");
+  return url != NULL;
+}
+
+/**
+ * aios_demo_can_bill:
+ *
+ * Returns: whether the demo's invoice can be previewed and issued: an
+ *   invoicing API is configured (invoice.url)
+ */
+gboolean
+aios_demo_can_bill (AiosWorkspace *workspace)
+{
+  g_autofree char *url = aios_config_get (aios_workspace_get_config (workspace), "invoice.url");
   return url != NULL;
 }

@@ -11,5 +11,6 @@ gboolean aios_demo_load (AiosWorkspace  *workspace,
 
 gboolean aios_demo_can_send (AiosWorkspace  *workspace);
 gboolean aios_demo_can_publish (AiosWorkspace *workspace);
+gboolean aios_demo_can_bill (AiosWorkspace  *workspace);
 
 G_END_DECLS

@@ -101,6 +101,91 @@ insert_outbox (AiosStore   *store,
   return id;
 }
 
+/* A flow's action "key" (what it is about, e.g. a client and a period)
+ * becomes the step's idempotency key, so a second run about the same thing
+ * gets the same key. Such a run never takes the action a second time: when
+ * the outbox already holds an item with the key (whatever its outcome:
+ * sent, unknown, failed, cancelled), or another run waits for an approval
+ * of it, the step fails permanently with the reason and nothing reaches the
+ * operator's inbox. The earlier run keeps its own item and key, so its
+ * retries and a resend after an unknown outcome still reach the service
+ * with the same Idempotency-Key, where the service deduplicates. Only an
+ * item cancelled before it was sent (nothing reached the service) lets a
+ * new run take the action, under the key with "/after-outbox<id>" added.
+ * A failed one stays refused: a permanent error may come after the service
+ * made part of it (an invoice finalized, then its sending refused), so the
+ * operator looks there first. */
+static gboolean
+claim_action_key (AiosStore           *store,
+                  gint64               run_id,
+                  gint64               step_id,
+                  const AiosFlowStep  *step,
+                  JsonObject          *scope,
+                  GError             **step_error,
+                  GError             **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonNode) tmpl = json_node_init_string (json_node_alloc (), step->action_key);
+  g_autoptr(JsonNode) about = aios_template_expand (tmpl, scope, &local_error);
+  g_autoptr(AiosOutboxItem) item = NULL;
+  g_autofree char *key = NULL;
+  const char *kind = step->action_connector;
+  gint64 other;
+
+  if (about == NULL || json_node_get_string (about) == NULL || *json_node_get_string (about) == '\0')
+    {
+      g_set_error (step_error, AIOS_AGENT_ERROR, AIOS_AGENT_ERROR_PERMANENT,
+                   _("The key of the %s action could not be built: %s"), kind,
+                   local_error ? local_error->message : _("it is empty"));
+      return TRUE;
+    }
+  key = aios_coordinator_action_key (store, json_node_get_string (about));
+
+  item = aios_outbox_find_by_key (store, key, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  while (item != NULL && item->run_id != run_id && g_str_equal (item->status, "cancelled"))
+    {
+      /* Cancelled before it went out: nothing reached the service, so this
+       * run takes the action under a key of its own. */
+      g_autofree char *again = g_strdup_printf ("%s/after-outbox%" PRId64, key, item->id);
+      g_free (key);
+      key = g_steal_pointer (&again);
+      g_clear_pointer (&item, aios_outbox_item_free);
+      item = aios_outbox_find_by_key (store, key, &local_error);
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+    }
+  if (item != NULL && item->run_id != run_id)
+    {
+      g_set_error (step_error, AIOS_AGENT_ERROR, AIOS_AGENT_ERROR_PERMANENT,
+                   _("Run %" PRId64 " already took this %s action (“%s”, outbox %" PRId64 ", %s), so this run "
+                     "does not take it a second time; nothing was sent"),
+                   item->run_id, kind, json_node_get_string (about), item->id, item->status);
+      return TRUE;
+    }
+  other = aios_runs_find_waiting_key (store, key, run_id, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (other > 0)
+    {
+      g_set_error (step_error, AIOS_AGENT_ERROR, AIOS_AGENT_ERROR_PERMANENT,
+                   _("Run %" PRId64 " already waits to take this %s action (“%s”), so this run does not "
+                     "ask for it a second time; nothing was sent"), other, kind, json_node_get_string (about));
+      return TRUE;
+    }
+  return aios_runs_set_step_key (store, step_id, key, error);
+}
+
 /**
  * aios_coordinator_tx_checkpoint:
  * @scope: the step's scope; the request may read "output"
@@ -155,6 +240,18 @@ aios_coordinator_tx_checkpoint (AiosCoordinator     *self,
           g_set_error (step_error, AIOS_AGENT_ERROR, AIOS_AGENT_ERROR_PERMANENT,
                        _("No connector named “%s” is available; nothing was sent"), kind);
           return TRUE;
+        }
+      if (step->action_key != NULL)
+        {
+          gboolean ok;
+
+          json_object_set_member (scope, "output", json_node_copy (output));
+          ok = claim_action_key (store, run_id, step_id, step, scope, step_error, error);
+          json_object_remove_member (scope, "output");
+          if (!ok)
+            return FALSE;
+          if (step_error != NULL && *step_error != NULL)
+            return TRUE;
         }
     }
 

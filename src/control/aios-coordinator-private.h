@@ -56,6 +56,8 @@ char    *aios_coordinator_get_run_status (AiosStore   *store,
                                           gint64       run_id);
 void     aios_coordinator_notify_run (AiosCoordinator *self,
                                       gint64           run_id);
+char    *aios_coordinator_action_key     (AiosStore  *store,
+                                          const char *about);
 char    *aios_coordinator_idempotency_key (AiosStore *store,
                                            gint64     run_id,
                                            guint      idx);

@@ -376,6 +376,35 @@ aios_coordinator_idempotency_key (AiosStore *store,
   return g_strdup_printf ("aios-%s-run%" PRId64 "-step%u", uuid ? uuid : "0", run_id, idx);
 }
 
+/**
+ * aios_coordinator_action_key:
+ * @about: what the action is about, from its flow's action "key"
+ *   ("billing/acme/2026-11-01..2026-11-30")
+ *
+ * Returns: (transfer full): the idempotency key of an action about @about:
+ *   the workspace's id and @about (controls and spaces as "-", at most 150
+ *   bytes), the same for every run that would take it
+ */
+char *
+aios_coordinator_action_key (AiosStore  *store,
+                             const char *about)
+{
+  g_autofree char *uuid = aios_store_get_string (store, "read the workspace id", NULL,
+                                                 "SELECT value FROM control_meta WHERE key = 'workspace_uuid'", "");
+  g_autofree char *clean = g_utf8_make_valid (about, -1);
+  gsize len = strlen (clean);
+
+  for (char *p = clean; *p; p++)
+    if ((guchar) *p < 0x20 || *p == ' ' || *p == 0x7f)
+      *p = '-';
+  if (len > 150)
+    {
+      const char *end = g_utf8_find_prev_char (clean, clean + 151);
+      clean[end ? end - clean : 150] = '\0';
+    }
+  return g_strdup_printf ("aios-%s-%s", uuid ? uuid : "0", clean);
+}
+
 void
 aios_coordinator_notify_run (AiosCoordinator *self,
                              gint64           run_id)

@@ -17,7 +17,13 @@
  *                  "retry": { "max_attempts": 3, "initial_delay_ms": 1000, "max_delay_ms": 300000 },
  *                  "checkpoint": "none" | "approval" | "policy",
  *                  "approval_expiry_s": 86400,
- *                  "action": { "connector": "webhook", "request": { ... } } } ] }
+ *                  "action": { "connector": "webhook", "request": { ... },
+ *                              "key": "billing/{{input.client}}/{{output.period}}" } } ] }
+ *
+ * An action's optional "key" names what it is about: the idempotency key of
+ * its outbox item is then the workspace's id and that text instead of the
+ * run and step, so no two runs can send the same one (a second is refused
+ * before it reaches the operator; see aios_coordinator_tx_checkpoint()).
  */
 #define G_LOG_DOMAIN "aios-control"
 
@@ -640,7 +646,7 @@ parse_step (Check             *check,
   member = json_object_get_member (object, "action");
   if (member != NULL)
     {
-      static const char * const aallowed[] = { "connector", "request", NULL };
+      static const char * const aallowed[] = { "connector", "request", "key", NULL };
       g_autofree char *apath = g_strdup_printf ("%s.action", path);
       g_autofree char *qpath = g_strdup_printf ("%s.request", apath);
       const char *connector;
@@ -664,6 +670,19 @@ parse_step (Check             *check,
       rc.allow_output = TRUE;
       if (!check_refs (&rc, request, qpath))
         return FALSE;
+      if (json_object_has_member (action, "key"))
+        {
+          g_autofree char *kpath = g_strdup_printf ("%s.key", apath);
+          JsonNode *key = json_object_get_member (action, "key");
+
+          if (!JSON_NODE_HOLDS_VALUE (key) || json_node_get_value_type (key) != G_TYPE_STRING ||
+              *json_node_get_string (key) == '\0' || strlen (json_node_get_string (key)) > 120)
+            return fail (check, kpath, _("expected a text of up to 120 bytes with placeholders, got %s"),
+                         type_name (key));
+          if (!check_refs (&rc, key, kpath))
+            return FALSE;
+          step->action_key = json_node_dup_string (key);
+        }
       if (step->checkpoint == AIOS_CHECKPOINT_NONE)
         {
           g_autofree char *sub = g_strdup_printf ("%s.checkpoint", path);

@@ -29,6 +29,7 @@ step_free (gpointer data)
   g_free (step->when);
   g_free (step->action_connector);
   g_clear_pointer (&step->action_request, json_node_unref);
+  g_free (step->action_key);
   g_free (step);
 }
 

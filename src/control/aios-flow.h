@@ -42,6 +42,7 @@ typedef struct {
   gboolean        when_negated;      /* written as "unless": run only when the path is falsy */
   char           *action_connector;  /* NULL: no outward action */
   JsonNode       *action_request;    /* object with placeholders */
+  char           *action_key;        /* NULL: keyed by run and step; else what the action is about */
 } AiosFlowStep;
 
 #define AIOS_TYPE_FLOW (aios_flow_get_type ())

@@ -17,6 +17,7 @@
 
 #include "aios-outbox.h"
 #include "agents/aios-content-writer-agent.h"
+#include "agents/aios-billing-agent.h"
 #include "agents/aios-lead-intake-agent.h"
 
 G_DEFINE_BOXED_TYPE (AiosOutboxItem, aios_outbox_item, aios_outbox_item_copy, aios_outbox_item_free)
@@ -175,6 +176,22 @@ aios_outbox_find_for_approval (AiosStore  *store,
   return read_one (store,
                    aios_store_query (store, SELECT_ITEMS "WHERE approval_id = ? ORDER BY id DESC LIMIT 1", error,
                                      "i", approval_id),
+                   error);
+}
+
+/**
+ * aios_outbox_find_by_key:
+ *
+ * Returns: (transfer full) (nullable): the item with @idempotency_key, in
+ *   any status, or %NULL when there is none (@error only on a failure)
+ */
+AiosOutboxItem *
+aios_outbox_find_by_key (AiosStore   *store,
+                         const char  *idempotency_key,
+                         GError     **error)
+{
+  return read_one (store,
+                   aios_store_query (store, SELECT_ITEMS "WHERE idempotency_key = ?", error, "s", idempotency_key),
                    error);
 }
 
@@ -411,9 +428,10 @@ sent_response (AiosStore  *store,
  * aios_outbox_provide_sent_responses:
  * @agents: the registry whose roles ask what was sent
  *
- * Lets the lead intake role (and the content writer: the post's id and
- * link) learn what a connector answered when it sent
- * a run's action (a Message-ID), without reading the outbox itself.
+ * Lets the lead intake role learn what a connector answered when it sent
+ * a run's action (a Message-ID), the content writer the post's id and
+ * link, and the billing role which invoice was issued (its id), without
+ * reading the outbox themselves.
  */
 void
 aios_outbox_provide_sent_responses (AiosAgentRegistry *agents)
@@ -427,4 +445,7 @@ aios_outbox_provide_sent_responses (AiosAgentRegistry *agents)
   agent = aios_agent_registry_lookup (agents, "content-writer");
   if (agent != NULL && AIOS_IS_CONTENT_WRITER_AGENT (agent))
     aios_content_writer_agent_set_sent_response_func (AIOS_CONTENT_WRITER_AGENT (agent), sent_response);
+  agent = aios_agent_registry_lookup (agents, "billing");
+  if (agent != NULL && AIOS_IS_BILLING_AGENT (agent))
+    aios_billing_agent_set_sent_response_func (AIOS_BILLING_AGENT (agent), sent_response);
 }

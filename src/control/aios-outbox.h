@@ -48,6 +48,9 @@ AiosOutboxItem *aios_outbox_find_for_step (AiosStore            *store,
 AiosOutboxItem *aios_outbox_find_for_approval (AiosStore        *store,
                                                gint64            approval_id,
                                                GError          **error);
+AiosOutboxItem *aios_outbox_find_by_key   (AiosStore            *store,
+                                           const char           *idempotency_key,
+                                           GError              **error);
 AiosOutboxItem *aios_outbox_find_last_sent (AiosStore           *store,
                                             gint64               run_id,
                                             const char          *connector,

@@ -583,6 +583,43 @@ aios_runs_get_step_key (AiosStore  *store,
 }
 
 /**
+ * aios_runs_set_step_key:
+ *
+ * Gives the step's outward action the key of what it is about (a flow's
+ * action "key"), in the caller's transaction, before its approval or
+ * outbox item exists.
+ */
+gboolean
+aios_runs_set_step_key (AiosStore   *store,
+                        gint64       step_id,
+                        const char  *idempotency_key,
+                        GError     **error)
+{
+  return aios_store_run (store, _("record a step"), error,
+                         "UPDATE steps SET idempotency_key = ? WHERE id = ?", "si", idempotency_key, step_id);
+}
+
+/**
+ * aios_runs_find_waiting_key:
+ *
+ * Returns: the run, other than @other_than_run, with a step that carries
+ *   @idempotency_key and waits (for an approval) or is about to run, or 0
+ */
+gint64
+aios_runs_find_waiting_key (AiosStore   *store,
+                            const char  *idempotency_key,
+                            gint64       other_than_run,
+                            GError     **error)
+{
+  return aios_store_get_int64 (store, _("read a step"), 0, error,
+                               "SELECT COALESCE (MIN (s.run_id), 0) FROM steps s JOIN runs r ON r.id = s.run_id "
+                               "WHERE s.idempotency_key = ? AND s.run_id != ? "
+                               "AND s.status IN ('waiting', 'queued', 'running') "
+                               "AND r.status NOT IN ('succeeded', 'failed', 'cancelled')",
+                               "si", idempotency_key, other_than_run);
+}
+
+/**
  * aios_runs_get_recorded_output:
  *
  * What step @idx (named @name) of @run_id answered, for a replay that

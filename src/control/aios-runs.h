@@ -157,6 +157,14 @@ GPtrArray    *aios_runs_list_steps    (AiosStore       *store,
 char         *aios_runs_get_step_key  (AiosStore       *store,
                                        gint64           step_id,
                                        GError         **error);
+gboolean      aios_runs_set_step_key  (AiosStore       *store,
+                                       gint64           step_id,
+                                       const char      *idempotency_key,
+                                       GError         **error);
+gint64        aios_runs_find_waiting_key (AiosStore    *store,
+                                          const char   *idempotency_key,
+                                          gint64        other_than_run,
+                                          GError      **error);
 char         *aios_runs_get_recorded_output (AiosStore *store,
                                              gint64     run_id,
                                              guint      idx,

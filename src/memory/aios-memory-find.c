@@ -114,6 +114,60 @@ aios_memory_find (AiosMemory  *self,
 }
 
 /**
+ * aios_memory_find_all:
+ * @field: a field marked as a key in the kind's schema
+ *
+ * Returns: (transfer full) (element-type AiosRecord): the matching current,
+ *   not deleted records, oldest first, or %NULL with @error
+ */
+GPtrArray *
+aios_memory_find_all (AiosMemory  *self,
+                      const char  *kind,
+                      const char  *field,
+                      const char  *value,
+                      GError     **error)
+{
+  const AiosKindSpec *spec;
+  const AiosFieldSpec *fs;
+  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) aios_record_free);
+  g_autoptr(GArray) ids = NULL;
+  g_autofree char *trimmed = NULL;
+  g_autofree char *folded = NULL;
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (AIOS_IS_MEMORY (self), NULL);
+  g_return_val_if_fail (field != NULL && value != NULL, NULL);
+
+  spec = aios_memory_kind_lookup (kind);
+  fs = spec != NULL ? aios_kind_spec_get_field (spec, field) : NULL;
+  if (fs == NULL || !fs->key)
+    {
+      g_set_error (error, AIOS_MEMORY_ERROR, AIOS_MEMORY_ERROR_UNKNOWN_KIND,
+                   _("“%s” is not a key field of a %s"), field, kind ? kind : "");
+      return NULL;
+    }
+  trimmed = g_strstrip (g_strdup (value));
+  folded = g_utf8_casefold (trimmed, -1);
+  stmt = aios_store_query (aios_memory_get_store (self),
+                           "SELECT k.record_id FROM record_keys k JOIN records r ON r.id = k.record_id "
+                           "WHERE k.kind = ? AND k.field = ? AND k.value = ? AND r.deleted = 0 "
+                           "ORDER BY k.record_id", error, "sss", spec->name, field, folded);
+  if (stmt == NULL)
+    return NULL;
+  ids = aios_store_collect_ids (aios_memory_get_store (self), stmt, _("look up memory records"), error);
+  if (ids == NULL)
+    return NULL;
+  for (guint i = 0; i < ids->len; i++)
+    {
+      AiosRecord *record = aios_memory_load_version (self, g_array_index (ids, gint64, i), 0, error);
+      if (record == NULL)
+        return NULL;
+      g_ptr_array_add (records, record);
+    }
+  return g_steal_pointer (&records);
+}
+
+/**
  * aios_memory_count_kinds:
  *
  * Returns: (transfer full): kind name → GINT_TO_POINTER (current, not

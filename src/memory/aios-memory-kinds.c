@@ -31,6 +31,8 @@ static const char * const project_status[] = { "planned", "active", "paused", "d
 static const char * const cadence[] = { "one-off", "weekly", "monthly", "quarterly", "yearly", "milestone", NULL };
 static const char * const channels[] = { "email", "post", "invoice", "proposal", "other", NULL };
 static const char * const outcomes[] = { "approved", "rejected", "edited", "policy", "other", "undone", NULL };
+static const char * const rate_units[] = { "hour", "day", "milestone", NULL };
+static const char * const yes_no[] = { "no", "yes", NULL };
 
 static const AiosFieldSpec contact_fields[] = {
   { "name", N_("Name"), AIOS_FIELD_TEXT, TRUE, NULL, TRUE },
@@ -80,11 +82,30 @@ static const AiosFieldSpec contract_fields[] = {
   { "client", N_("Client"), AIOS_FIELD_TEXT, TRUE, NULL, TRUE },
   { "rate", N_("Rate"), AIOS_FIELD_NUMBER, TRUE, NULL, FALSE },
   { "currency", N_("Currency"), AIOS_FIELD_CURRENCY, TRUE, NULL, FALSE },
-  { "unit", N_("Rate per"), AIOS_FIELD_TEXT, FALSE, NULL, FALSE },
+  { "unit", N_("Rate per"), AIOS_FIELD_CHOICE, FALSE, rate_units, FALSE },
   { "billing_cadence", N_("Billing cadence"), AIOS_FIELD_CHOICE, FALSE, cadence, FALSE },
+  { "tax_rate", N_("Tax rate (%)"), AIOS_FIELD_NUMBER, FALSE, NULL, FALSE },
+  { "payment_days", N_("Payment terms (days)"), AIOS_FIELD_NUMBER, FALSE, NULL, FALSE },
+  { "last_invoice", N_("Last invoice"), AIOS_FIELD_TEXT, FALSE, NULL, FALSE },
   { "terms", N_("Terms"), AIOS_FIELD_LONG_TEXT, FALSE, NULL, FALSE },
   { "start", N_("Start"), AIOS_FIELD_DATE, FALSE, NULL, FALSE },
   { "end", N_("End"), AIOS_FIELD_DATE, FALSE, NULL, FALSE },
+  { "tags", N_("Tags"), AIOS_FIELD_TAGS, FALSE, NULL, FALSE },
+};
+
+/* Logged work: hours or days at the contract's rate, or a milestone at its
+ * fixed price; "billed" turns "yes" (with the invoice's id) in a new
+ * version written by the billing run that issued it. */
+static const AiosFieldSpec work_fields[] = {
+  { "description", N_("Description"), AIOS_FIELD_TEXT, TRUE, NULL, FALSE },
+  { "date", N_("Date"), AIOS_FIELD_DATE, TRUE, NULL, FALSE },
+  { "client", N_("Client"), AIOS_FIELD_TEXT, TRUE, NULL, TRUE },
+  { "project", N_("Project"), AIOS_FIELD_TEXT, FALSE, NULL, TRUE },
+  { "hours", N_("Hours"), AIOS_FIELD_NUMBER, FALSE, NULL, FALSE },
+  { "days", N_("Days"), AIOS_FIELD_NUMBER, FALSE, NULL, FALSE },
+  { "milestone", N_("Milestone"), AIOS_FIELD_TEXT, FALSE, NULL, FALSE },
+  { "billed", N_("Billed"), AIOS_FIELD_CHOICE, FALSE, yes_no, TRUE },
+  { "invoice", N_("Invoice"), AIOS_FIELD_TEXT, FALSE, NULL, FALSE },
   { "tags", N_("Tags"), AIOS_FIELD_TAGS, FALSE, NULL, FALSE },
 };
 
@@ -139,6 +160,7 @@ static const AiosKindSpec kinds[] = {
   { "client", N_("Client"), N_("Clients"), "name", client_fields, N_ELEMS (client_fields), N_("Notes") },
   { "project", N_("Project"), N_("Projects"), "name", project_fields, N_ELEMS (project_fields), N_("Description") },
   { "contract", N_("Contract"), N_("Contracts"), "client", contract_fields, N_ELEMS (contract_fields), N_("Full text") },
+  { "work", N_("Work"), N_("Work"), "description", work_fields, N_ELEMS (work_fields), N_("Notes") },
   { "template", N_("Template"), N_("Templates"), "name", template_fields, N_ELEMS (template_fields), N_("Text or guidelines") },
   { "decision", N_("Decision"), N_("Decisions"), "subject", decision_fields, N_ELEMS (decision_fields), N_("Details") },
   { "note", N_("Note"), N_("Notes"), "title", note_fields, N_ELEMS (note_fields), N_("Text") },
@@ -452,7 +474,7 @@ aios_memory_validate (const char  *kind,
     {
       g_set_error (error, AIOS_MEMORY_ERROR, AIOS_MEMORY_ERROR_UNKNOWN_KIND,
                    _("“%s” is not a kind of record (known: contact, lead, client, project, "
-                     "contract, template, decision, note)"), kind ? kind : "");
+                     "contract, work, brief, template, decision, note)"), kind ? kind : "");
       return FALSE;
     }
   if (fields == NULL)

@@ -670,7 +670,7 @@ search (Conn                    *c,
     {
       g_set_error (error, AIOS_MEMORY_ERROR, AIOS_MEMORY_ERROR_UNKNOWN_KIND,
                    _("“%s” is not a kind of record (known: contact, lead, client, project, "
-                     "contract, template, decision, note)"), o->kind);
+                     "contract, work, brief, template, decision, note)"), o->kind);
       return NULL;
     }
 

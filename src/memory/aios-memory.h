@@ -124,6 +124,13 @@ AiosRecord *aios_memory_find         (AiosMemory           *self,
                                       const char           *field,
                                       const char           *value,
                                       GError              **error);
+/* Every current, not deleted record of @kind whose key field @field is
+ * @value (ignoring case), oldest first; an empty array when none. */
+GPtrArray  *aios_memory_find_all     (AiosMemory           *self,
+                                      const char           *kind,
+                                      const char           *field,
+                                      const char           *value,
+                                      GError              **error);
 
 /* Layers. A session record belongs to one run (provenance->run_id, which is
  * required): it is searchable while the run lasts and discarded, with a

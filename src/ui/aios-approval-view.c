@@ -310,22 +310,72 @@ format_money (gint64      minor,
   return g_strdup_printf (C_("money", "%s %s"), number, upper);
 }
 
+/* A JSON integer member, or @fallback. */
+static gint64
+int_of (JsonObject *object,
+        const char *name,
+        gint64      fallback)
+{
+  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return fallback;
+  return json_node_get_int (node);
+}
+
+static void
+header_row (GtkGrid    *header,
+            int        *row,
+            const char *name,
+            const char *value)
+{
+  gtk_grid_attach (header, grid_label (name, 1, "dim-label"), 0, *row, 1, 1);
+  gtk_grid_attach (header, grid_label (value, 0, NULL), 1, (*row)++, 1, 1);
+}
+
+/* A figure in its column: right-aligned, tabular, bold on the sums. */
+static GtkWidget *
+figure (const char *text,
+        gboolean    bold)
+{
+  GtkWidget *label = grid_label (text, 1, "numeric");
+
+  if (bold)
+    gtk_widget_add_css_class (label, "heading");
+  return label;
+}
+
+/* An invoice as the client will read it: who and when on top, then the
+ * lines in a grid (description, quantity, rate, amount; figures
+ * right-aligned with tabular digits), the subtotal, the tax and the total
+ * in bold. The billing flow's request adds the client, the period, the
+ * quantities and rates, the tax line and the due date; a plain invoice
+ * request shows its lines and total. */
 static void
 show_invoice (AiosApprovalView *self)
 {
   JsonObject *request = self->info->request && JSON_NODE_HOLDS_OBJECT (self->info->request)
                         ? json_node_get_object (self->info->request) : NULL;
-  JsonObject *customer = request && json_object_has_member (request, "customer")
+  JsonObject *customer = request && json_object_has_member (request, "customer") &&
+                         JSON_NODE_HOLDS_OBJECT (json_object_get_member (request, "customer"))
                          ? json_object_get_object_member (request, "customer") : NULL;
-  JsonArray *items = request && json_object_has_member (request, "items")
+  JsonArray *items = request && json_object_has_member (request, "items") &&
+                     JSON_NODE_HOLDS_ARRAY (json_object_get_member (request, "items"))
                      ? json_object_get_array_member (request, "items") : NULL;
   const char *currency = request ? json_object_get_string_member_with_default (request, "currency", "") : "";
   const char *description = request ? json_object_get_string_member_with_default (request, "description", NULL) : NULL;
-  gint64 days = request ? json_object_get_int_member_with_default (request, "days_until_due", 0) : 0;
+  const char *client = request ? json_object_get_string_member_with_default (request, "client", NULL) : NULL;
+  const char *period = request ? json_object_get_string_member_with_default (request, "period", NULL) : NULL;
+  const char *issued = request ? json_object_get_string_member_with_default (request, "issue_date", NULL) : NULL;
+  const char *due_date = request ? json_object_get_string_member_with_default (request, "due_date", NULL) : NULL;
+  gint64 days = int_of (request, "days_until_due", 0);
   const char *total = member_string (self->info->preview, "total_text");
+  g_autoptr(GPtrArray) taxes = g_ptr_array_new ();
+  gboolean has_quantities = FALSE;
+  gint64 subtotal = 0;
   GtkWidget *child;
   GtkWidget *header;
-  int row = 0, header_row = 0;
+  int row = 0, header_rows = 0;
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->invoice_grid))) != NULL)
     gtk_grid_remove (self->invoice_grid, child);
@@ -340,44 +390,101 @@ show_invoice (AiosApprovalView *self)
       const char *email = json_object_get_string_member_with_default (customer, "email", "");
       g_autofree char *who = name ? g_strdup_printf ("%s <%s>", name, email) : g_strdup (email);
 
-      gtk_grid_attach (GTK_GRID (header), grid_label (_("Bill to"), 1, "dim-label"), 0, header_row, 1, 1);
-      gtk_grid_attach (GTK_GRID (header), grid_label (who, 0, NULL), 1, header_row++, 1, 1);
+      header_row (GTK_GRID (header), &header_rows, _("Bill to"), who);
     }
-  if (days > 0)
+  if (client != NULL && (customer == NULL ||
+                         g_strcmp0 (client, json_object_get_string_member_with_default (customer, "name", NULL)) != 0))
+    header_row (GTK_GRID (header), &header_rows, _("Client"), client);
+  if (period != NULL)
     {
-      g_autofree char *due = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d day after sending",
-                                                           "%d days after sending", days), (int) days);
+      g_autofree char *text = g_strdelimit (g_strdup (period), ".", ' ');
+      g_auto(GStrv) ends = g_strsplit (period, "..", 2);
+      g_autofree char *range = ends[0] && ends[1] ? g_strdup_printf (_("%s to %s"), ends[0], ends[1]) : NULL;
 
-      gtk_grid_attach (GTK_GRID (header), grid_label (_("Due"), 1, "dim-label"), 0, header_row, 1, 1);
-      gtk_grid_attach (GTK_GRID (header), grid_label (due, 0, NULL), 1, header_row++, 1, 1);
+      header_row (GTK_GRID (header), &header_rows, _("Period"), range ? range : text);
+    }
+  if (issued != NULL)
+    header_row (GTK_GRID (header), &header_rows, _("Issued"), issued);
+  if (due_date != NULL || days > 0)
+    {
+      g_autofree char *after = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d day after sending",
+                                                             "%d days after sending", days), (int) days);
+      /* Translators: a due date and the payment terms, e.g. "2026-12-15 (14 days after sending)" */
+      g_autofree char *due = due_date ? g_strdup_printf (_("%s (%s)"), due_date, after) : g_strdup (after);
+
+      header_row (GTK_GRID (header), &header_rows, _("Due"), due);
     }
   if (description != NULL)
-    {
-      gtk_grid_attach (GTK_GRID (header), grid_label (_("About"), 1, "dim-label"), 0, header_row, 1, 1);
-      gtk_grid_attach (GTK_GRID (header), grid_label (description, 0, NULL), 1, header_row++, 1, 1);
-    }
-  gtk_grid_attach (self->invoice_grid, header, 0, row++, 2, 1);
-  gtk_grid_attach (self->invoice_grid, gtk_separator_new (GTK_ORIENTATION_HORIZONTAL), 0, row++, 2, 1);
+    header_row (GTK_GRID (header), &header_rows, _("About"), description);
+  gtk_grid_attach (self->invoice_grid, header, 0, row++, 4, 1);
+  gtk_grid_attach (self->invoice_grid, gtk_separator_new (GTK_ORIENTATION_HORIZONTAL), 0, row++, 4, 1);
+
   for (guint i = 0; items != NULL && i < json_array_get_length (items); i++)
     {
-      JsonObject *item = json_array_get_object_element (items, i);
+      JsonNode *node = json_array_get_element (items, i);
+      JsonObject *item = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      if (item != NULL && json_object_has_member (item, "quantity"))
+        has_quantities = TRUE;
+    }
+  if (has_quantities)
+    {
+      gtk_grid_attach (self->invoice_grid, grid_label (_("Description"), 0, "dim-label"), 0, row, 1, 1);
+      gtk_grid_attach (self->invoice_grid, grid_label (_("Qty"), 1, "dim-label"), 1, row, 1, 1);
+      gtk_grid_attach (self->invoice_grid, grid_label (_("Rate"), 1, "dim-label"), 2, row, 1, 1);
+      gtk_grid_attach (self->invoice_grid, grid_label (_("Amount"), 1, "dim-label"), 3, row++, 1, 1);
+    }
+  for (guint i = 0; items != NULL && i < json_array_get_length (items); i++)
+    {
+      JsonNode *node = json_array_get_element (items, i);
+      JsonObject *item = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
       g_autofree char *amount = NULL;
       GtkWidget *label;
 
       if (item == NULL)
         continue;
-      amount = format_money (json_object_get_int_member_with_default (item, "amount", 0), currency);
+      if (json_object_get_boolean_member_with_default (item, "tax", FALSE))
+        {
+          g_ptr_array_add (taxes, item);
+          continue;
+        }
+      subtotal += int_of (item, "amount", 0);
+      amount = format_money (int_of (item, "amount", 0), currency);
       label = grid_label (json_object_get_string_member_with_default (item, "description", ""), 0, NULL);
       gtk_widget_set_hexpand (label, TRUE);
-      gtk_grid_attach (self->invoice_grid, label, 0, row, 1, 1);
-      gtk_grid_attach (self->invoice_grid, grid_label (amount, 1, "numeric"), 1, row++, 1, 1);
+      gtk_grid_attach (self->invoice_grid, label, 0, row, has_quantities ? 1 : 3, 1);
+      if (has_quantities && json_object_has_member (item, "quantity"))
+        {
+          char buf[G_ASCII_DTOSTR_BUF_SIZE];
+          g_autofree char *rate = format_money (int_of (item, "unit_amount", 0), currency);
+          JsonNode *q = json_object_get_member (item, "quantity");
+          double quantity = JSON_NODE_HOLDS_VALUE (q) ? json_node_get_double (q) : 0;
+
+          gtk_grid_attach (self->invoice_grid, figure (g_ascii_formatd (buf, sizeof buf, "%.2f", quantity), FALSE),
+                           1, row, 1, 1);
+          gtk_grid_attach (self->invoice_grid, figure (rate, FALSE), 2, row, 1, 1);
+        }
+      gtk_grid_attach (self->invoice_grid, figure (amount, FALSE), 3, row++, 1, 1);
     }
-  gtk_grid_attach (self->invoice_grid, gtk_separator_new (GTK_ORIENTATION_HORIZONTAL), 0, row++, 2, 1);
+  gtk_grid_attach (self->invoice_grid, gtk_separator_new (GTK_ORIENTATION_HORIZONTAL), 0, row++, 4, 1);
+  if (taxes->len > 0)
+    {
+      g_autofree char *sub = format_money (subtotal, currency);
+
+      gtk_grid_attach (self->invoice_grid, grid_label (_("Subtotal"), 0, NULL), 0, row, 3, 1);
+      gtk_grid_attach (self->invoice_grid, figure (sub, FALSE), 3, row++, 1, 1);
+      for (guint i = 0; i < taxes->len; i++)
+        {
+          JsonObject *item = taxes->pdata[i];
+          g_autofree char *amount = format_money (int_of (item, "amount", 0), currency);
+
+          child = grid_label (json_object_get_string_member_with_default (item, "description", _("Tax")), 0, "heading");
+          gtk_grid_attach (self->invoice_grid, child, 0, row, 3, 1);
+          gtk_grid_attach (self->invoice_grid, figure (amount, TRUE), 3, row++, 1, 1);
+        }
+    }
   child = grid_label (_("Total"), 0, "heading");
-  gtk_grid_attach (self->invoice_grid, child, 0, row, 1, 1);
-  child = grid_label (total ? total : "", 1, "heading");
-  gtk_widget_add_css_class (child, "numeric");
-  gtk_grid_attach (self->invoice_grid, child, 1, row++, 1, 1);
+  gtk_grid_attach (self->invoice_grid, child, 0, row, 3, 1);
+  gtk_grid_attach (self->invoice_grid, figure (total ? total : "", TRUE), 3, row++, 1, 1);
   gtk_stack_set_visible_child_name (self->preview_stack, "invoice");
 }
 

@@ -57,6 +57,14 @@ test_valid_builtins (void)
   g_assert_cmpstr (aios_flow_get_step (flow, 2)->action_connector, ==, "webhook");
   g_assert_cmpint (aios_flow_get_step (flow, 2)->checkpoint, ==, AIOS_CHECKPOINT_POLICY);
   g_assert_cmpuint (strlen (aios_flow_get_hash (flow)), ==, 64);
+
+  g_clear_object (&flow);
+  flow = aios_flow_registry_lookup (aios_workspace_get_flows (ws), "billing", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (aios_flow_get_n_steps (flow), ==, 4);
+  g_assert_cmpstr (aios_flow_get_step (flow, 2)->action_connector, ==, "invoice");
+  g_assert_cmpstr (aios_flow_get_step (flow, 2)->action_key, ==, "{{steps.bill.key}}");
+  g_assert_cmpint (aios_flow_get_step (flow, 2)->checkpoint, ==, AIOS_CHECKPOINT_POLICY);
 }
 
 static void
@@ -95,6 +103,13 @@ test_invalid (void)
   assert_invalid ("{\"id\":\"x\",\"title\":\"t\",\"steps\":[{\"name\":\"a\",\"agent\":\"test\",\"checkpoint\":\"policy\","
                   "\"action\":{\"connector\":\"webhook\",\"request\":[]}}]}",
                   "$.steps[0].action.request: expected an object, got an array");
+  /* An action's key names what it is about, from what the step reads. */
+  assert_invalid ("{\"id\":\"x\",\"title\":\"t\",\"steps\":[{\"name\":\"a\",\"agent\":\"test\",\"checkpoint\":\"policy\","
+                  "\"action\":{\"connector\":\"webhook\",\"request\":{},\"key\":7}}]}",
+                  "$.steps[0].action.key: expected a text of up to 120 bytes with placeholders, got a number");
+  assert_invalid ("{\"id\":\"x\",\"title\":\"t\",\"steps\":[{\"name\":\"a\",\"agent\":\"test\",\"checkpoint\":\"policy\","
+                  "\"action\":{\"connector\":\"webhook\",\"request\":{},\"key\":\"bill/{{steps.z.key}}\"}}]}",
+                  "$.steps[0].action.key: {{steps.z.key}} refers to step “z”, which does not run before this one");
   assert_invalid ("{\"id\":\"x\",\"title\":\"t\",\"steps\":[{\"name\":\"a\",\"agent\":\"test\","
                   "\"config\":{\"echo\":\"{{steps.b.text}}\"}},{\"name\":\"b\",\"agent\":\"test\"}]}",
                   "$.steps[0].config: {{steps.b.text}} refers to step “b”, which does not run before this one");

@@ -22,6 +22,7 @@
 #   reset      closes the connection without answering
 #   redirect   302 to /ok/...
 #   e500finalize  Stripe: 500 on .../finalize only
+#   slowstripe    Stripe: every answer 1 s late (a SIGKILL lands mid-sequence)
 #   badjson, alwaysbad, slowstream, needkey: model answers (see route_llm)
 # Every request is recorded; GET /_log returns them as a JSON array and
 # POST /_reset forgets them. On start it prints "PORT <n>" on stdout.
@@ -130,6 +131,9 @@ class Handler(BaseHTTPRequestHandler):
         if mode == "slow":
             time.sleep(3)
             return self.send_json(200, {"ok": True})
+        if mode == "slowstripe":
+            time.sleep(1)
+            mode = "ok"
         if mode == "e500finalize":
             if rest.endswith("/finalize"):
                 return self.send_json(500, {"error": {"type": "api_error", "message": "An unknown error occurred"}})

@@ -763,6 +763,95 @@ test_previews (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* The label showing exactly @text, drawn, or NULL. */
+static GtkWidget *
+label_with_text (GtkWidget  *root,
+                 const char *text)
+{
+  g_autoptr(GPtrArray) labels = g_ptr_array_new ();
+
+  find_widgets (root, GTK_TYPE_LABEL, labels);
+  for (guint i = 0; i < labels->len; i++)
+    if (g_strcmp0 (gtk_label_get_text (labels->pdata[i]), text) == 0 && gtk_widget_is_drawable (labels->pdata[i]))
+      return labels->pdata[i];
+  return NULL;
+}
+
+/* A billing-flow invoice as its request comes from the billing agent: the
+ * client and the period on top with the due date, the lines in a grid with
+ * quantity, rate and amount in tabular figures, the tax and the total in
+ * bold. */
+static void
+test_billing_preview (void)
+{
+  static const char *request =
+    "{\"customer\": {\"email\": \"billing@acme.example\", \"name\": \"Acme Corp\"}, \"currency\": \"eur\","
+    " \"days_until_due\": 14, \"description\": \"Acme Corp: work from 2026-11-01 to 2026-11-30\","
+    " \"client\": \"Acme Corp\", \"period\": \"2026-11-01..2026-11-30\", \"issue_date\": \"2026-12-01\","
+    " \"due_date\": \"2026-12-15\", \"subtotal\": 80750, \"tax\": 15343, \"total\": 96093,"
+    " \"items\": [{\"description\": \"2026-11-03: Website — Homepage layout\", \"amount\": 57000,"
+    "              \"quantity\": 6, \"unit\": \"hour\", \"unit_amount\": 9500},"
+    "             {\"description\": \"2026-11-28: Review call\", \"amount\": 23750,"
+    "              \"quantity\": 2.5, \"unit\": \"hour\", \"unit_amount\": 9500},"
+    "             {\"description\": \"Tax 19.00 % on 807.50 EUR\", \"amount\": 15343, \"tax\": true}]}";
+  static const char *preview =
+    "{\"connector\": \"invoice\", \"customer\": \"billing@acme.example\", \"currency\": \"eur\","
+    " \"total\": 96093, \"total_text\": \"960.93 EUR\"}";
+  static const char *figures[] = { "6.00", "2.50", "95.00 EUR", "570.00 EUR", "237.50 EUR", "807.50 EUR",
+                                   "153.43 EUR", "960.93 EUR" };
+  AiosApprovalInfo info = { 0 };
+  GtkWidget *window, *view, *label;
+
+  aios_ui_test_application ();
+  window = gtk_window_new ();
+  view = g_object_new (AIOS_TYPE_APPROVAL_VIEW, NULL);
+  gtk_window_set_child (GTK_WINDOW (window), view);
+  gtk_window_set_default_size (GTK_WINDOW (window), 760, 680);
+  info.id = 3;
+  info.run_id = 2;
+  info.step_id = 7;
+  info.flow_id = (char *) "billing";
+  info.step_name = (char *) "issue";
+  info.action_kind = (char *) "invoice";
+  info.status = (char *) "pending";
+  info.request = json_from_string (request, NULL);
+  info.preview = json_from_string (preview, NULL);
+  info.created_at = g_get_real_time () / 1000;
+  g_assert_nonnull (info.request);
+  aios_approval_view_show (AIOS_APPROVAL_VIEW (view), NULL, &info, AIOS_PREVIEW_INVOICE, "Invoice to Acme Corp", NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (aios_ui_test_wait (is_mapped, window, 10000));
+  gtk_window_set_focus (GTK_WINDOW (window), NULL);
+  wait_painted (window);
+
+  g_assert_true (labels_contain (view, "Acme Corp <billing@acme.example>"));
+  g_assert_true (labels_contain (view, "2026-11-01 to 2026-11-30"));
+  g_assert_true (labels_contain (view, "2026-12-15 (14 days after sending)"));
+  for (guint i = 0; i < G_N_ELEMENTS (figures); i++)
+    {
+      label = label_with_text (view, figures[i]);
+      g_assert_nonnull (label);
+      g_assert_true (gtk_widget_has_css_class (label, "numeric"));
+      g_assert_cmpfloat (gtk_label_get_xalign (GTK_LABEL (label)), ==, 1);
+    }
+  /* the tax and the total in bold, the lines and the subtotal not */
+  g_assert_true (gtk_widget_has_css_class (label_with_text (view, "153.43 EUR"), "heading"));
+  g_assert_true (gtk_widget_has_css_class (label_with_text (view, "Tax 19.00 % on 807.50 EUR"), "heading"));
+  g_assert_true (gtk_widget_has_css_class (label_with_text (view, "960.93 EUR"), "heading"));
+  g_assert_true (gtk_widget_has_css_class (label_with_text (view, "Total"), "heading"));
+  g_assert_false (gtk_widget_has_css_class (label_with_text (view, "570.00 EUR"), "heading"));
+  g_assert_false (gtk_widget_has_css_class (label_with_text (view, "807.50 EUR"), "heading"));
+  {
+    g_autofree char *path = aios_ui_test_artifact_path ("inbox-billing-invoice-light.png");
+    g_autoptr(GdkTexture) texture = aios_ui_test_render (window);
+    g_assert_true (gdk_texture_save_to_png (texture, path));
+    g_test_message ("rendered %s", path);
+  }
+  json_node_unref (info.request);
+  json_node_unref (info.preview);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /* A post, as the publish connector previews it: the Markdown rendered into
  * the label (a heading, emphasis, a list, a link), hostile text left text. */
 static void
@@ -1177,6 +1266,7 @@ main (int   argc,
   g_test_add_func ("/inbox/empty-then-demo", test_empty_then_demo);
   g_test_add_func ("/inbox/previews", test_previews);
   g_test_add_func ("/inbox/post-preview", test_post_preview);
+  g_test_add_func ("/inbox/billing-preview", test_billing_preview);
   g_test_add_func ("/inbox/shortcuts", test_shortcuts);
   g_test_add_func ("/inbox/show-approval", test_show_approval);
   g_test_add_func ("/inbox/undo", test_undo);
