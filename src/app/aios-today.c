@@ -515,7 +515,7 @@ decision_line (AiosWorkspace   *workspace,
     text = g_strdup_printf (_("Declined %s: %" PRId64 " of %" PRId64), name, score, threshold);
   else
     text = g_strdup (record->title);
-  return line_new (section, "object-select-symbolic", text,
+  return line_new (section, "action-unavailable-symbolic", text,
                    reasons->len > 0 ? g_strdup (reasons->str) : NULL,
                    AIOS_TODAY_OPEN_RECORD, record_id, event->run_id, event->ts);
 }
@@ -583,20 +583,26 @@ add_did (AiosWorkspace  *workspace,
                            : aios_journal_cost_since (store, week_start) - aios_journal_cost_since (store, today_start);
 
       if (n > 0)
-        g_ptr_array_add (lines, line_new (section, "mail-reply-sender-symbolic",
+        {
+          AiosTodayLine *line = line_new (section, "mail-reply-sender-symbolic",
                                           g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Answered %u lead",
                                                                         "Answered %u leads", n), n),
                                           NULL, AIOS_TODAY_OPEN_RUN, answered[s].newest_run, answered[s].newest_run,
-                                          answered[s].newest_ts));
+                                          answered[s].newest_ts);
+          line->total = TRUE;
+          g_ptr_array_add (lines, line);
+        }
       if (cost > 0)
         {
           /* in hundredths, rounded up: a cost is never shown as nothing */
           g_autofree char *amount = aios_today_format_money ((cost + 9999) / 10000, NULL);
           /* Translators: what the model calls cost; %s is the amount */
-          g_ptr_array_add (lines, line_new (section, "applications-science-symbolic",
-                                            g_strdup_printf (_("%s spent on models"), amount), NULL,
-                                            AIOS_TODAY_OPEN_EVENT, 0, 0, section == AIOS_TODAY_SECTION_TODAY
-                                                                         ? today_start : week_start));
+          AiosTodayLine *line = line_new (section, "applications-science-symbolic",
+                                          g_strdup_printf (_("%s spent on models"), amount), NULL,
+                                          AIOS_TODAY_OPEN_EVENT, 0, 0, section == AIOS_TODAY_SECTION_TODAY
+                                                                       ? today_start : week_start);
+          line->total = TRUE;
+          g_ptr_array_add (lines, line);
         }
       for (guint i = 0; i < did->len; i++)
         if (((AiosTodayLine *) did->pdata[i])->section == section)

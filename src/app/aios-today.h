@@ -30,6 +30,7 @@ typedef struct {
   gint64            target_id;
   gint64            run_id;    /* 0 when not about one run */
   gint64            ts;        /* when it happened (ms), or since when it waits */
+  gboolean          total;     /* a total of its section ("Answered 3 leads"), of no one moment */
 } AiosTodayLine;
 
 #define AIOS_TYPE_TODAY_LINE (aios_today_line_get_type ())
