@@ -13,7 +13,9 @@
  * the runs that need attention (few, by their status indexes), and the
  * journal's events of a few kinds since the week began (the events_ts
  * index), at most LIMIT of them, so a long journal costs no more than a
- * short one.
+ * short one (the totals, such as the leads answered, count among those).
+ * A lead is a run of a flow whose id begins with "lead-" (lead-outreach,
+ * lead-followup); it is answered when its email went out.
  */
 #define G_LOG_DOMAIN "aios-app"
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
  *
- * AiosWindow is the main window: a view switcher over the four pages
- * (Inbox, Timeline, Memory, Runs), each its own widget that reaches the
+ * AiosWindow is the main window: a view switcher over the five pages
+ * (Today, Inbox, Timeline, Memory, Runs), each its own widget that reaches the
  * workspace through its "workspace" property. Its size and last page are
  * kept in GSettings.
  */
