@@ -383,3 +383,68 @@ aios_journal_count_record_runs (sqlite3     *reader,
     }
   return TRUE;
 }
+
+/**
+ * aios_journal_list_kinds_since:
+ * @kinds: the event kinds, %NULL-terminated
+ * @record_kind: (nullable): of "memory.written" events, only those about a
+ *   record of this kind ("decision")
+ * @since_ts: only events at or after this time (ms since the epoch)
+ * @limit: at most this many, the newest
+ *
+ * What happened of @kinds since a time, for a summary such as the Today
+ * page. The events_ts index bounds the read to the window, however long
+ * the journal (the kind is tested on the row, `+kind`, so that SQLite does
+ * not prefer the events_kind index, which would read every such event
+ * ever journaled).
+ *
+ * Returns: (transfer container) (element-type AiosEvent): the events,
+ *   newest first; %NULL with @error
+ */
+GPtrArray *
+aios_journal_list_kinds_since (AiosStore          *store,
+                               const char * const *kinds,
+                               const char         *record_kind,
+                               gint64              since_ts,
+                               guint               limit,
+                               GError            **error)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *kinds_json = NULL;
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (kinds != NULL, NULL);
+  json_builder_begin_array (builder);
+  for (guint i = 0; kinds[i] != NULL; i++)
+    json_builder_add_string_value (builder, kinds[i]);
+  json_builder_end_array (builder);
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  kinds_json = json_generator_to_data (generator, NULL);
+
+  stmt = aios_store_query (store,
+                           SELECT_EVENTS "WHERE ts >= ?1 AND +kind IN (SELECT value FROM json_each (?2)) "
+                           "AND (?3 IS NULL OR kind <> 'memory.written' OR json_extract (payload_json, '$.kind') = ?3) "
+                           "ORDER BY ts DESC, id DESC LIMIT ?4",
+                           error, "issi", since_ts, kinds_json, record_kind, (gint64) limit);
+  if (stmt == NULL)
+    return NULL;
+  return read_events (store, stmt, error);
+}
+
+/**
+ * aios_journal_cost_since:
+ * @since_ts: ms since the epoch
+ *
+ * Returns: what the model calls journaled since @since_ts cost, in
+ *   millionths of the currency
+ */
+gint64
+aios_journal_cost_since (AiosStore *store,
+                         gint64     since_ts)
+{
+  return aios_store_get_int64 (store, _("read the journal"), 0, NULL,
+                               "SELECT COALESCE (SUM (cost_micros), 0) FROM events WHERE ts >= ?", "i", since_ts);
+}

@@ -67,6 +67,16 @@ GPtrArray *aios_journal_list_run_kind (AiosStore              *store,
                                        const char             *kind,
                                        GError                **error);
 
+/* Windows by time (the events_ts index) */
+GPtrArray *aios_journal_list_kinds_since (AiosStore          *store,
+                                          const char * const *kinds,
+                                          const char         *record_kind,
+                                          gint64              since_ts,
+                                          guint               limit,
+                                          GError            **error);
+gint64     aios_journal_cost_since   (AiosStore               *store,
+                                      gint64                   since_ts);
+
 /* A link of a run's event to what it touched. */
 typedef struct {
   gint64  event_id;

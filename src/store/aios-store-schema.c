@@ -38,6 +38,10 @@ static const AiosMigration migrations[] = {
     "  key TEXT PRIMARY KEY,"
     "  value TEXT NOT NULL,"
     "  updated_at INTEGER NOT NULL);" },
+  /* The Today page reads the journal by time (what happened this week, the
+   * cost since a day began): a range of ts, not a scan of the journal. */
+  { "store", 2,
+    "CREATE INDEX events_ts ON events (ts);" },
 };
 
 const AiosMigration *

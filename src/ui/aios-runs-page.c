@@ -22,6 +22,7 @@
 #include "aios-start-run-dialog.h"
 #include "aios-timeline-page.h"
 #include "aios-window.h"
+#include "control/aios-run-title.h"
 #include "control/aios-runs.h"
 #include "store/aios-journal-query.h"
 
@@ -66,13 +67,6 @@ static GParamSpec *properties[N_PROPS];
 static void show_run (AiosRunsPage *self, gint64 run_id);
 
 /* ---- words ---- */
-
-static char *
-run_title (const AiosRunInfo *info)
-{
-  /* Translators: a run and its flow, e.g. "Run 3 · lead-outreach" */
-  return g_strdup_printf (_("Run %" PRId64 " · %s"), info->id, info->flow_id);
-}
 
 static GtkWidget *
 status_tag (const char *status,
@@ -138,7 +132,8 @@ add_run_row (AiosRunsPage      *self,
              const AiosRunInfo *info)
 {
   GtkWidget *row = adw_action_row_new ();
-  g_autofree char *title = run_title (info);
+  g_autofree char *title = aios_run_title_for_run (aios_workspace_get_store (self->workspace),
+                                                   aios_workspace_get_flows (self->workspace), info->id);
   g_autofree char *state = aios_run_describe_state (info);
 
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);

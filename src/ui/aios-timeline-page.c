@@ -20,6 +20,7 @@
 #include "aios-journal-row.h"
 #include "aios-event-detail.h"
 #include "aios-timeline-page.h"
+#include "control/aios-run-title.h"
 #include "control/aios-runs.h"
 #include "store/aios-journal.h"
 
@@ -48,6 +49,7 @@ struct _AiosTimelinePage
   GtkWidget          *back_button;
   GtkStack           *detail_stack;
   AiosEventDetail    *event_detail;
+  gint64              pending_event;  /* an event to select once listed */
 };
 
 G_DEFINE_FINAL_TYPE (AiosTimelinePage, aios_timeline_page, ADW_TYPE_BIN)
@@ -67,7 +69,6 @@ static const char *
 run_label (AiosTimelinePage *self,
            gint64            run_id)
 {
-  g_autofree char *flow_id = NULL;
   char *label = NULL;
 
   if (run_id == 0 || self->workspace == NULL)
@@ -76,10 +77,9 @@ run_label (AiosTimelinePage *self,
   if (label != NULL)
     return label;
 
-  flow_id = aios_runs_get_flow_id (aios_workspace_get_store (self->workspace), run_id, NULL);
-  if (flow_id != NULL)
-    /* Translators: a run and its flow, e.g. "Run 3 · lead-outreach" */
-    label = g_strdup_printf (_("Run %" PRId64 " · %s"), run_id, flow_id);
+  /* The run by what it is about: "Outreach to Dana Whitfield" */
+  label = aios_run_title_for_run (aios_workspace_get_store (self->workspace),
+                                  aios_workspace_get_flows (self->workspace), run_id);
   if (label == NULL)
     label = g_strdup_printf (_("Run %" PRId64), run_id);
   g_hash_table_insert (self->run_labels, g_memdup2 (&run_id, sizeof run_id), label);
@@ -88,10 +88,14 @@ run_label (AiosTimelinePage *self,
 
 /* ---- the page's state ---- */
 
+static void select_pending_event (AiosTimelinePage *self, guint n);
+
 static void
 update_view (AiosTimelinePage *self)
 {
   guint n = self->model != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->model)) : 0;
+
+  select_pending_event (self, n);
 
   if (self->model != NULL && !aios_journal_model_get_loaded (self->model))
     gtk_stack_set_visible_child_name (self->stack, "loading");
@@ -429,6 +433,46 @@ aios_timeline_page_show_run (AiosTimelinePage *self,
 {
   g_return_if_fail (AIOS_IS_TIMELINE_PAGE (self));
   set_run_filter (self, run_id);
+}
+
+/* The event aios_timeline_page_show_event() asked for, once the model has
+ * it: among the newest of one run's events, so only the first rows are read. */
+static void
+select_pending_event (AiosTimelinePage *self,
+                      guint             n)
+{
+  if (self->pending_event == 0 || self->model == NULL || !aios_journal_model_get_loaded (self->model))
+    return;
+  for (guint i = 0; i < MIN (n, 500); i++)
+    {
+      g_autoptr(AiosJournalEntry) entry = g_list_model_get_item (G_LIST_MODEL (self->model), i);
+      const AiosEvent *event = entry != NULL ? aios_journal_entry_get_event (entry) : NULL;
+
+      if (event != NULL && event->id == self->pending_event)
+        {
+          self->pending_event = 0;
+          aios_timeline_page_select (self, i);
+          return;
+        }
+    }
+}
+
+/**
+ * aios_timeline_page_show_event:
+ * @run_id: the event's run, or 0
+ * @event_id: the event to select
+ *
+ * Shows @run_id's events (or all) and selects @event_id in them once listed.
+ */
+void
+aios_timeline_page_show_event (AiosTimelinePage *self,
+                               gint64            run_id,
+                               gint64            event_id)
+{
+  g_return_if_fail (AIOS_IS_TIMELINE_PAGE (self));
+  self->pending_event = event_id;
+  set_run_filter (self, run_id);
+  update_view (self);
 }
 
 /* Selects the event at @position and shows it in the detail pane. */

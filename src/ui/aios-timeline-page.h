@@ -17,6 +17,9 @@ void           aios_timeline_page_set_workspace (AiosTimelinePage *self,
 GListModel    *aios_timeline_page_get_model     (AiosTimelinePage *self);
 void           aios_timeline_page_show_run      (AiosTimelinePage *self,
                                                  gint64            run_id);
+void           aios_timeline_page_show_event    (AiosTimelinePage *self,
+                                                 gint64            run_id,
+                                                 gint64            event_id);
 void           aios_timeline_page_select        (AiosTimelinePage *self,
                                                  guint             position);
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
  *
- * AiosWindow is the main window: a view switcher over the four pages
- * (Inbox, Timeline, Memory, Runs), each its own widget that reaches the
+ * AiosWindow is the main window: a view switcher over the five pages
+ * (Today, Inbox, Timeline, Memory, Runs), each its own widget that reaches the
  * workspace through its "workspace" property. Its size and last page are
  * kept in GSettings.
  */
@@ -16,6 +16,7 @@
 #include "aios-memory-page.h"
 #include "aios-runs-page.h"
 #include "aios-timeline-page.h"
+#include "aios-today-page.h"
 
 struct _AiosWindow
 {
@@ -137,6 +138,7 @@ aios_window_class_init (AiosWindowClass *klass)
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (AIOS_TYPE_TODAY_PAGE);
   g_type_ensure (AIOS_TYPE_INBOX_PAGE);
   g_type_ensure (AIOS_TYPE_TIMELINE_PAGE);
   g_type_ensure (AIOS_TYPE_MEMORY_PAGE);
@@ -196,7 +198,7 @@ aios_window_get_stack (AiosWindow *self)
 
 /**
  * aios_window_show_page:
- * @name: "inbox", "timeline", "memory" or "runs"
+ * @name: "today", "inbox", "timeline", "memory" or "runs"
  */
 void
 aios_window_show_page (AiosWindow *self,

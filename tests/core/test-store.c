@@ -37,7 +37,7 @@ test_create_and_reopen (void)
   {
     g_autoptr(AiosWorkspace) ws = aios_workspace_open (path, &error);
     g_assert_no_error (error);
-    g_assert_cmpuint (aios_store_get_component_version (aios_workspace_get_store (ws), "store"), ==, 1);
+    g_assert_cmpuint (aios_store_get_component_version (aios_workspace_get_store (ws), "store"), ==, 2);
     events = aios_journal_list (aios_workspace_get_store (ws), 0, 0, 0, &error);
     g_assert_no_error (error);
     g_assert_cmpuint (events->len, ==, 1);

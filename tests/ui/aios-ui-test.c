@@ -5,6 +5,31 @@
 
 #include "aios-ui-test.h"
 
+/* libadwaita 1.2's view switcher title, in the one frame it changes from
+ * the wide switcher to the narrow one (about 690 px wide with five pages),
+ * allocates its hidden switcher a height of -1 and GTK warns; the layout
+ * is right the frame after. Only that warning is let through: the window
+ * tests narrow the window across that width. */
+static GLogWriterOutput
+writer_unless_switcher_squeeze (GLogLevelFlags   level,
+                                const GLogField *fields,
+                                gsize            n_fields,
+                                gpointer         user_data)
+{
+  const char *domain = NULL, *message = NULL;
+
+  for (gsize i = 0; i < n_fields; i++)
+    if (g_str_equal (fields[i].key, "GLIB_DOMAIN"))
+      domain = fields[i].value;
+    else if (g_str_equal (fields[i].key, "MESSAGE"))
+      message = fields[i].value;
+  if ((level & G_LOG_LEVEL_WARNING) && g_strcmp0 (domain, "Gtk") == 0 && message != NULL &&
+      g_str_has_prefix (message, "gtk_widget_size_allocate(): attempt to allocate ") &&
+      g_str_has_suffix (message, " and height -1"))
+    return G_LOG_WRITER_HANDLED;
+  return g_log_writer_default (level, fields, n_fields, user_data);
+}
+
 /**
  * aios_ui_test_application:
  *
@@ -20,6 +45,7 @@ aios_ui_test_application (void)
     {
       g_autoptr(GError) error = NULL;
 
+      g_log_set_writer_func (writer_unless_switcher_squeeze, NULL, NULL);
       application = aios_application_new ();
       g_application_set_flags (G_APPLICATION (application),
                                g_application_get_flags (G_APPLICATION (application)) |

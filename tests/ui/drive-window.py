@@ -19,7 +19,7 @@ import time
 
 import pyatspi
 
-PAGES = ["Inbox", "Timeline", "Memory", "Runs"]
+PAGES = ["Today", "Inbox", "Timeline", "Memory", "Runs"]
 TIMEOUT = 15.0
 
 
@@ -105,7 +105,7 @@ def main():
     try:
         app = poll("aios on the accessibility bus", find_app)
         main_window = poll("the main window", lambda: (frames(app, "Aios") or [None])[0])
-        poll("the Inbox tab selected", lambda: selected_page(main_window) == "Inbox")
+        poll("the Today tab selected", lambda: selected_page(main_window) == "Today")
         assert os.path.isfile(workspace), "the workspace was not created"
 
         # keyboard accelerators, as typed on the keyboard

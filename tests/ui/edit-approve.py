@@ -139,6 +139,10 @@ def main():
         sample = poll("the Try with Sample Data button",
                       lambda: find(app, "push button", named("Try with Sample Data")), alive=alive)
         sample.queryAction().doAction(0)
+        # the window opens on Today; the emails wait in the Inbox
+        inbox_tab = poll("the Inbox tab", lambda: next((t for t in find_all(app, "page tab", named("Inbox"))
+                                                         if showing(t)), None), alive=alive)
+        inbox_tab.queryAction().doAction(0)
 
         edit = poll("the Edit button of a waiting email",
                     lambda: next((b for b in find_all(app, "push button", named("Edit")) if showing(b)), None),

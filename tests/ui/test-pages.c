@@ -14,6 +14,7 @@
 #include "app/aios-demo.h"
 #include "aios-ui-test.h"
 #include "control/aios-run-info.h"
+#include "control/aios-run-title.h"
 #include "store/aios-journal.h"
 #include "ui/aios-journal-entry.h"
 #include "ui/aios-journal-model.h"
@@ -167,20 +168,19 @@ assert_runs_shown (GtkWidget *page,
   for (guint i = 0; i < runs->len; i++)
     {
       const AiosRunInfo *info = runs->pdata[i];
-      g_autofree char *title = g_strdup_printf ("Run %" G_GINT64_FORMAT " · %s", info->id, info->flow_id);
+      /* runs are titled by what they are about ("Outreach to Dana Whitfield"); a
+       * retry has its parent's title, so a row of that title saying the status */
+      g_autofree char *title = aios_run_title_for_run (store, aios_workspace_get_flows (aios_runs_page_get_workspace (AIOS_RUNS_PAGE (page))), info->id);
+      const char *word = status_word (info->status);
       gboolean found = FALSE;
 
       for (guint r = 0; r < rows->len && !found; r++)
         if (g_str_equal (adw_preferences_row_get_title (rows->pdata[r]), title))
           {
             g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
-            const char *word = status_word (info->status);
 
             aios_ui_test_collect_labels (rows->pdata[r], labels);
-
-            if (!g_ptr_array_find_with_equal_func (labels, word, g_str_equal, NULL))
-              g_error ("the row of run %" G_GINT64_FORMAT " does not say %s", info->id, word);
-            found = TRUE;
+            found = g_ptr_array_find_with_equal_func (labels, word, g_str_equal, NULL);
           }
       if (!found)
         g_error ("run %" G_GINT64_FORMAT " is not listed", info->id);

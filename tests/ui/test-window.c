@@ -109,7 +109,7 @@ render_to_png (AiosWindow *window,
 static void
 assert_page_titles_shown (AiosWindow *window)
 {
-  static const char *titles[] = { "Inbox", "Timeline", "Memory", "Runs" };
+  static const char *titles[] = { "Today", "Inbox", "Timeline", "Memory", "Runs" };
   g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GtkSelectionModel) pages = adw_view_stack_get_pages (aios_window_get_stack (window));
 
@@ -138,7 +138,8 @@ test_render_light_and_dark (void)
 
   g_settings_reset (settings, "last-page");
   window = open_window (workspace);
-  g_assert_cmpstr (adw_view_stack_get_visible_child_name (aios_window_get_stack (window)), ==, "inbox");
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (aios_window_get_stack (window)), ==, "today");
+  aios_window_show_page (window, "inbox");
 
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
   g_assert_false (adw_style_manager_get_dark (style));
@@ -154,7 +155,7 @@ test_render_light_and_dark (void)
    * (build/tests/artifacts/page-*.png); none may render blank. */
   for (guint scheme = 0; scheme < 2; scheme++)
     {
-      static const char *pages[] = { "inbox", "timeline", "memory", "runs" };
+      static const char *pages[] = { "today", "inbox", "timeline", "memory", "runs" };
 
       adw_style_manager_set_color_scheme (style, scheme == 0 ? ADW_COLOR_SCHEME_FORCE_LIGHT
                                                              : ADW_COLOR_SCHEME_FORCE_DARK);
@@ -188,7 +189,7 @@ test_pages_and_settings (void)
   g_autoptr(AiosWorkspace) workspace = aios_ui_test_workspace_new ();
   g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID_BASE);
   AiosWindow *window;
-  static const char *names[] = { "timeline", "memory", "runs", "inbox" };
+  static const char *names[] = { "timeline", "memory", "runs", "today", "inbox" };
 
   g_settings_reset (settings, "last-page");
   window = open_window (workspace);
