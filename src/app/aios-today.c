@@ -91,7 +91,7 @@ line_new (AiosTodaySection  section,
  * aios_today_format_duration:
  * @ms: a length of time
  *
- * Returns: (transfer full): it in words, to its largest unit: "a moment",
+ * Returns: (transfer full): it in words, to its largest unit: "less than a minute",
  *   "5 minutes", "3 hours", "2 days"
  */
 char *
@@ -100,7 +100,7 @@ aios_today_format_duration (gint64 ms)
   gint64 minutes = MAX (ms, 0) / 60000;
 
   if (minutes < 1)
-    return g_strdup (_("a moment"));
+    return g_strdup (_("less than a minute"));
   if (minutes < 60)
     return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d minute", "%d minutes", minutes), (int) minutes);
   if (minutes < 60 * 24)

@@ -165,7 +165,7 @@ test_today_lines (void)
                                       "WHERE run_id = ? AND name = 'decline'", pat_run);
   g_assert_cmpint (pat_record, >, 0);
   g_assert_cmpuint (lines->len, ==, 2);
-  assert_line (lines, 0, AIOS_TODAY_SECTION_WAITING, "5 emails wait for you — the oldest for a moment",
+  assert_line (lines, 0, AIOS_TODAY_SECTION_WAITING, "5 emails wait for you — the oldest for less than a minute",
                "Dana Whitfield, Marcus Oyelaran, Sofia Brandt, Kenji Mori, Lena Vogt",
                AIOS_TODAY_OPEN_APPROVAL, dana->id);
   assert_line (lines, 1, AIOS_TODAY_SECTION_TODAY, "Declined Pat: 10 of 35", "asks for a website (+10)",
@@ -209,7 +209,7 @@ test_today_lines (void)
   now = g_get_real_time () / 1000;
   lines = aios_today_read (ws, now, &error);
   g_assert_no_error (error);
-  assert_line (lines, 0, AIOS_TODAY_SECTION_WAITING, "Email to Lena Vogt waits for you — for a moment",
+  assert_line (lines, 0, AIOS_TODAY_SECTION_WAITING, "Email to Lena Vogt waits for you — for less than a minute",
                "Lena Vogt", AIOS_TODAY_OPEN_APPROVAL, lena->id);
   assert_line (lines, 1, AIOS_TODAY_SECTION_WAITING, "Outreach to Kenji Mori failed", attention,
                AIOS_TODAY_OPEN_RUN, kenji->run_id);
@@ -293,7 +293,7 @@ test_formats (void)
     g_autofree char *b = aios_today_format_duration (60 * 1000);
     g_autofree char *c = aios_today_format_duration (3 * 3600 * 1000 + 59 * 60 * 1000);
     g_autofree char *d = aios_today_format_duration (49 * 3600 * 1000);
-    g_assert_cmpstr (a, ==, "a moment");
+    g_assert_cmpstr (a, ==, "less than a minute");
     g_assert_cmpstr (b, ==, "1 minute");
     g_assert_cmpstr (c, ==, "3 hours");
     g_assert_cmpstr (d, ==, "2 days");

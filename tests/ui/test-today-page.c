@@ -324,7 +324,7 @@ test_lines_open_their_items (void)
   AiosTodayPage *page;
   AiosWindow *window;
   GtkWidget *row, *inbox, *timeline, *memory;
-  RowWait waits = { NULL, "4 emails wait for you — the oldest for a moment" };
+  RowWait waits = { NULL, "4 emails wait for you — the oldest for less than a minute" };
   RowWait answered = { NULL, "Answered 2 leads" };
   gpointer args[2];
   guint runs = 0;
@@ -369,11 +369,11 @@ test_lines_open_their_items (void)
   g_assert_no_error (error);
   settle (workspace);
   g_assert_true (aios_ui_test_wait (row_shown, &answered, 10000));
-  g_assert_nonnull (find_row (page, "3 emails wait for you — the oldest for a moment"));
+  g_assert_nonnull (find_row (page, "3 emails wait for you — the oldest for less than a minute"));
   assert_rows_are_the_lines (page, workspace);
 
   /* What waits opens the oldest of them, selected in the Inbox. */
-  activate (find_row (page, "3 emails wait for you — the oldest for a moment"));
+  activate (find_row (page, "3 emails wait for you — the oldest for less than a minute"));
   g_assert_cmpstr (visible_page (window), ==, "inbox");
   inbox = adw_view_stack_get_child_by_name (aios_window_get_stack (window), "inbox");
   sofia = pending_for (store, "Sofia Brandt");
