@@ -192,10 +192,11 @@ aios_application_startup (GApplication *application)
   } accels[] = {
     { "app.quit", { "<Control>q", NULL } },
     { "app.preferences", { "<Control>comma", NULL } },
-    { "win.show-page::inbox", { "<Control>1", NULL } },
-    { "win.show-page::timeline", { "<Control>2", NULL } },
-    { "win.show-page::memory", { "<Control>3", NULL } },
-    { "win.show-page::runs", { "<Control>4", NULL } },
+    { "win.show-page::today", { "<Control>1", NULL } },
+    { "win.show-page::inbox", { "<Control>2", NULL } },
+    { "win.show-page::timeline", { "<Control>3", NULL } },
+    { "win.show-page::memory", { "<Control>4", NULL } },
+    { "win.show-page::runs", { "<Control>5", NULL } },
   };
 
   G_APPLICATION_CLASS (aios_application_parent_class)->startup (application);

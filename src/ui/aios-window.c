@@ -48,6 +48,40 @@ show_page_activated (GtkWidget  *widget,
   aios_window_show_page (AIOS_WINDOW (widget), g_variant_get_string (parameter, NULL));
 }
 
+static GtkWidget *
+find_search_entry (GtkWidget *widget)
+{
+  if (GTK_IS_SEARCH_ENTRY (widget) && gtk_widget_is_visible (widget))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_search_entry (child);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Ctrl+F: the search of the page in front (Timeline, Memory); on a page
+ * without one, the Timeline's, which searches everything that happened. */
+static void
+search_activated (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  AiosWindow *self = AIOS_WINDOW (widget);
+  GtkWidget *entry = find_search_entry (adw_view_stack_get_visible_child (self->stack));
+
+  if (entry == NULL)
+    {
+      aios_window_show_page (self, "timeline");
+      entry = find_search_entry (adw_view_stack_get_visible_child (self->stack));
+    }
+  if (entry != NULL)
+    gtk_widget_grab_focus (entry);
+}
+
 /* Run uninstalled without GSETTINGS_SCHEMA_DIR, GSettings would abort: the
  * window then works without keeping its size and page. */
 static gboolean
@@ -150,6 +184,8 @@ aios_window_class_init (AiosWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AiosWindow, switcher_bar);
 
   gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_activated);
+  gtk_widget_class_install_action (widget_class, "win.search", NULL, search_activated);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
 }
 
 static void

@@ -351,10 +351,11 @@ test_shortcuts (void)
   g_autofree char *path = aios_ui_test_artifact_path ("shortcuts.png");
   GtkApplication *app = GTK_APPLICATION (aios_ui_test_application ());
   static const struct { const char *action; const char *accel; } expected[] = {
-    { "win.show-page::inbox", "<Control>1" },
-    { "win.show-page::timeline", "<Control>2" },
-    { "win.show-page::memory", "<Control>3" },
-    { "win.show-page::runs", "<Control>4" },
+    { "win.show-page::today", "<Control>1" },
+    { "win.show-page::inbox", "<Control>2" },
+    { "win.show-page::timeline", "<Control>3" },
+    { "win.show-page::memory", "<Control>4" },
+    { "win.show-page::runs", "<Control>5" },
     { "app.preferences", "<Control>comma" },
     { "win.show-help-overlay", "<Control>question" },
     { "app.quit", "<Control>q" },
@@ -370,14 +371,51 @@ test_shortcuts (void)
   g_assert_true (aios_ui_test_wait (shortcuts_shown, &shortcuts, 10000));
   aios_ui_test_wait_frame (GTK_WIDGET (shortcuts));
   aios_ui_test_collect_labels (GTK_WIDGET (shortcuts), labels);
-  for (guint i = 0; i < 4; i++)
-    g_assert_true (g_ptr_array_find_with_equal_func (labels, (const char *[]) { "Inbox", "Timeline", "Memory", "Runs" }[i],
+  for (guint i = 0; i < 6; i++)
+    g_assert_true (g_ptr_array_find_with_equal_func (labels,
+                                                     (const char *[]) { "Today", "Inbox", "Timeline", "Memory", "Runs",
+                                                                        "Search" }[i],
                                                      g_str_equal, NULL));
   texture = aios_ui_test_render (GTK_WIDGET (shortcuts));
   g_assert_true (gdk_texture_save_to_png (texture, path));
   g_test_message ("rendered %s", path);
 
   gtk_window_destroy (shortcuts);
+  close_window (window);
+}
+
+static gboolean
+focus_in_search (gpointer data)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (data));
+
+  for (GtkWidget *w = focus; w != NULL; w = gtk_widget_get_parent (w))
+    if (GTK_IS_SEARCH_ENTRY (w))
+      return TRUE;
+  return FALSE;
+}
+
+/* Ctrl+F focuses the search of the page in front, and from a page without
+ * one the Timeline's. */
+static void
+test_search_shortcut (void)
+{
+  g_autoptr(AiosWorkspace) workspace = aios_ui_test_workspace_new ();
+  AiosWindow *window = open_window (workspace);
+  AdwViewStack *stack = aios_window_get_stack (window);
+
+  aios_window_show_page (window, "memory");
+  aios_ui_test_wait_frame (GTK_WIDGET (window));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.search", NULL));
+  g_assert_true (aios_ui_test_wait (focus_in_search, window, 5000));
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "memory");
+
+  aios_window_show_page (window, "today");
+  aios_ui_test_wait_frame (GTK_WIDGET (window));
+  gtk_root_set_focus (GTK_ROOT (window), NULL);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.search", NULL));
+  g_assert_true (aios_ui_test_wait (focus_in_search, window, 5000));
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "timeline");
   close_window (window);
 }
 
@@ -395,6 +433,7 @@ main (int   argc,
   g_test_add_func ("/window/timeline-empty-state-is-truthful", test_timeline_empty_state_is_truthful);
   g_test_add_func ("/window/about", test_about);
   g_test_add_func ("/window/shortcuts", test_shortcuts);
+  g_test_add_func ("/window/search-shortcut", test_search_shortcut);
 
   return g_test_run ();
 }
