@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "aios-preferences-window.h"
+#include "aios-accessible.h"
 #include "aios-connectors-preferences.h"
 #include "aios-models-preferences.h"
 #include "aios-policies-preferences.h"
@@ -45,6 +46,7 @@ aios_preferences_window_constructed (GObject *object)
   adw_preferences_window_add (window, ADW_PREFERENCES_PAGE (aios_connectors_preferences_new (self->workspace)));
   adw_preferences_window_add (window, ADW_PREFERENCES_PAGE (aios_policies_preferences_new (self->workspace)));
   adw_preferences_window_add (window, ADW_PREFERENCES_PAGE (aios_workspace_preferences_new (self->workspace)));
+  aios_accessible_name_controls (GTK_WIDGET (self));
 }
 
 static void

@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "aios-window.h"
+#include "aios-accessible.h"
 #include "aios-inbox-page.h"
 #include "aios-memory-page.h"
 #include "aios-runs-page.h"
@@ -189,9 +190,21 @@ aios_window_class_init (AiosWindowClass *klass)
 }
 
 static void
+name_help_overlay (GtkWidget *window)
+{
+  GtkShortcutsWindow *overlay = gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window));
+
+  if (overlay != NULL)
+    aios_accessible_name_controls (GTK_WIDGET (overlay));
+}
+
+static void
 aios_window_init (AiosWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  aios_accessible_name_controls (GTK_WIDGET (self));
+  /* The shortcuts window comes with the application, once we are mapped. */
+  g_signal_connect (self, "map", G_CALLBACK (name_help_overlay), NULL);
 
 #if DEVELOPMENT_BUILD
   gtk_widget_add_css_class (GTK_WIDGET (self), "devel");

@@ -3,7 +3,7 @@
 """Drives the real aios window as a user would, through the X server and the
 accessibility bus (run under tests/with-session.sh):
 
-- switches pages with the keyboard (Ctrl+2, Ctrl+3, Ctrl+4, Ctrl+1, typed with
+- switches pages with the keyboard (Ctrl+3, Ctrl+4, Ctrl+5, Ctrl+2, Ctrl+1, typed with
   xdotool) and by pressing the view switcher's tabs (AT-SPI actions), and
   checks which tab the window reports as selected;
 - opens Preferences with Ctrl+comma and through the primary menu, the
@@ -109,7 +109,7 @@ def main():
         assert os.path.isfile(workspace), "the workspace was not created"
 
         # keyboard accelerators, as typed on the keyboard
-        for number, page in [(2, "Timeline"), (3, "Memory"), (4, "Runs"), (1, "Inbox")]:
+        for number, page in [(3, "Timeline"), (4, "Memory"), (5, "Runs"), (2, "Inbox"), (1, "Today")]:
             press_keys(f"ctrl+{number}")
             poll(f"Ctrl+{number} to show {page}", lambda: selected_page(main_window) == page)
             print(f"ok: Ctrl+{number} shows {page}")
