@@ -564,6 +564,64 @@ request_started_cb (SoupServer        *server,
   g_signal_connect (msg, "finished", G_CALLBACK (arrived_cb), self);
 }
 
+/**
+ * aios_intake_parse_body:
+ * @data: (array length=len) (nullable): the request body as it arrived
+ * @status: (out): the HTTP status to answer when the body is refused
+ * @code: (out): the short error code of the answer ("too-large", "empty", "malformed")
+ * @message: (out): what is wrong, in words
+ *
+ * The checks on an intake body that need nothing but its bytes: at most
+ * %AIOS_INTAKE_MAX_BODY, not empty, a JSON object. The flow's input schema
+ * is checked afterwards (aios_flow_check_input()).
+ *
+ * Returns: (transfer full) (nullable): the object, or %NULL with the out
+ *   parameters set
+ */
+JsonNode *
+aios_intake_parse_body (const char  *data,
+                        gsize        len,
+                        guint       *status,
+                        const char **code,
+                        char       **message)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonNode *root;
+
+  if (len > AIOS_INTAKE_MAX_BODY)
+    {
+      *status = SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE;
+      *code = "too-large";
+      *message = g_strdup (_("The request is larger than 64 KiB"));
+      return NULL;
+    }
+  if (data == NULL || len == 0)
+    {
+      *status = SOUP_STATUS_BAD_REQUEST;
+      *code = "empty";
+      *message = g_strdup (_("The body is empty; send a JSON object"));
+      return NULL;
+    }
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, data, len, &error))
+    {
+      *status = SOUP_STATUS_BAD_REQUEST;
+      *code = "malformed";
+      *message = g_strdup (error->message);
+      return NULL;
+    }
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      *status = SOUP_STATUS_BAD_REQUEST;
+      *code = "malformed";
+      *message = g_strdup (_("The body must be a JSON object"));
+      return NULL;
+    }
+  return json_parser_steal_root (parser);
+}
+
 /* Runs once the body is in, for requests the headers let through. */
 static void
 handle_cb (SoupServer        *server,
@@ -576,11 +634,13 @@ handle_cb (SoupServer        *server,
   SoupMessageBody *body = soup_server_message_get_request_body (msg);
   const char *flow_id = flow_for_path (path);
   g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
   g_autoptr(AiosFlow) flow = NULL;
+  g_autoptr(JsonNode) root = NULL;
   g_autofree char *answer = NULL;
-  JsonNode *root;
+  g_autofree char *problem = NULL;
+  const char *code = NULL;
+  guint status = 0;
   gint64 run_id;
   AiosCoordinator *coordinator;
 
@@ -590,25 +650,11 @@ handle_cb (SoupServer        *server,
       return;
     }
   bytes = soup_message_body_flatten (body);
-  if (g_bytes_get_size (bytes) > AIOS_INTAKE_MAX_BODY)
+  root = aios_intake_parse_body (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                                 &status, &code, &problem);
+  if (root == NULL)
     {
-      reply_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too-large", _("The request is larger than 64 KiB"));
-      return;
-    }
-  if (g_bytes_get_size (bytes) == 0)
-    {
-      reply_error (msg, SOUP_STATUS_BAD_REQUEST, "empty", _("The body is empty; send a JSON object"));
-      return;
-    }
-  if (!json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error))
-    {
-      reply_error (msg, SOUP_STATUS_BAD_REQUEST, "malformed", error->message);
-      return;
-    }
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      reply_error (msg, SOUP_STATUS_BAD_REQUEST, "malformed", _("The body must be a JSON object"));
+      reply_error (msg, status, code, problem);
       return;
     }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -32,5 +33,12 @@ void              aios_intake_server_set_rate_limit (AiosIntakeServer *self,
 void              aios_intake_server_set_timeouts   (AiosIntakeServer *self,
                                                      guint             idle_seconds,
                                                      guint             request_seconds);
+
+/* The body checks that need only its bytes (size, empty, a JSON object). */
+JsonNode         *aios_intake_parse_body            (const char       *data,
+                                                     gsize             len,
+                                                     guint            *status,
+                                                     const char      **code,
+                                                     char            **message);
 
 G_END_DECLS

@@ -377,7 +377,9 @@ aios_http_parse_json (SoupMessage    *msg,
                    _("%s answered with %s instead of JSON"), service, type ? type : _("no content type"));
       return NULL;
     }
-  if (len == 0 || !json_parser_load_from_data (parser, data ? data : "", len, &local_error))
+  /* a body of only blanks parses to no value at all */
+  if (len == 0 || !json_parser_load_from_data (parser, data ? data : "", len, &local_error) ||
+      json_parser_get_root (parser) == NULL)
     {
       g_set_error (error, AIOS_CONNECTOR_ERROR, code,
                    _("%s answered with malformed JSON: %s"), service,

@@ -236,6 +236,110 @@ validate (JsonNode    *schema,
   return TRUE;
 }
 
+/* The schema's own shape, before it is used: a keyword of the wrong type
+ * ("required" an object, "minLength" a string) is a bad schema, never a
+ * GLib critical (found by tests/fuzz/fuzz-json-schema). */
+static gboolean
+bad_schema (GError     **error,
+            const char  *path,
+            const char  *keyword,
+            const char  *expected)
+{
+  g_set_error (error, AIOS_JSON_SCHEMA_ERROR, AIOS_JSON_SCHEMA_ERROR_BAD_SCHEMA,
+               _("%s: the schema's “%s” must be %s"), path, keyword, expected);
+  return FALSE;
+}
+
+static gboolean
+holds_type (JsonNode *node,
+            GType     type)
+{
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == type;
+}
+
+static gboolean
+check_schema (JsonNode    *schema,
+              const char  *path,
+              GError     **error)
+{
+  static const char *const counts[] = { "minLength", "maxLength", "minItems", "maxItems" };
+  static const char *const bounds[] = { "minimum", "maximum" };
+  JsonObject *s;
+  JsonNode *node;
+
+  if (holds_type (schema, G_TYPE_BOOLEAN))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (schema))
+    {
+      g_set_error (error, AIOS_JSON_SCHEMA_ERROR, AIOS_JSON_SCHEMA_ERROR_BAD_SCHEMA,
+                   _("%s: the schema is not an object"), path);
+      return FALSE;
+    }
+  s = json_node_get_object (schema);
+
+  if ((node = json_object_get_member (s, "type")) != NULL)
+    {
+      gboolean ok = holds_type (node, G_TYPE_STRING);
+
+      if (JSON_NODE_HOLDS_ARRAY (node))
+        {
+          JsonArray *types = json_node_get_array (node);
+
+          ok = TRUE;
+          for (guint i = 0; ok && i < json_array_get_length (types); i++)
+            ok = holds_type (json_array_get_element (types, i), G_TYPE_STRING);
+        }
+      if (!ok)
+        return bad_schema (error, path, "type", _("a type name or a list of them"));
+    }
+  if ((node = json_object_get_member (s, "required")) != NULL)
+    {
+      gboolean ok = JSON_NODE_HOLDS_ARRAY (node);
+
+      for (guint i = 0; ok && i < json_array_get_length (json_node_get_array (node)); i++)
+        ok = holds_type (json_array_get_element (json_node_get_array (node), i), G_TYPE_STRING);
+      if (!ok)
+        return bad_schema (error, path, "required", _("a list of names"));
+    }
+  if ((node = json_object_get_member (s, "enum")) != NULL && !JSON_NODE_HOLDS_ARRAY (node))
+    return bad_schema (error, path, "enum", _("a list"));
+  if ((node = json_object_get_member (s, "pattern")) != NULL && !holds_type (node, G_TYPE_STRING))
+    return bad_schema (error, path, "pattern", _("a text"));
+  for (guint i = 0; i < G_N_ELEMENTS (counts); i++)
+    if ((node = json_object_get_member (s, counts[i])) != NULL && !holds_type (node, G_TYPE_INT64))
+      return bad_schema (error, path, counts[i], _("a whole number"));
+  for (guint i = 0; i < G_N_ELEMENTS (bounds); i++)
+    if ((node = json_object_get_member (s, bounds[i])) != NULL &&
+        !holds_type (node, G_TYPE_INT64) && !holds_type (node, G_TYPE_DOUBLE))
+      return bad_schema (error, path, bounds[i], _("a number"));
+  if ((node = json_object_get_member (s, "items")) != NULL)
+    {
+      g_autofree char *items = g_strconcat (path, "[]", NULL);
+
+      if (!check_schema (node, items, error))
+        return FALSE;
+    }
+  if ((node = json_object_get_member (s, "additionalProperties")) != NULL && !holds_type (node, G_TYPE_BOOLEAN) &&
+      !check_schema (node, path, error))
+    return FALSE;
+  if ((node = json_object_get_member (s, "properties")) != NULL)
+    {
+      g_autoptr(GList) names = NULL;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        return bad_schema (error, path, "properties", _("an object"));
+      names = json_object_get_members (json_node_get_object (node));
+      for (GList *l = names; l != NULL; l = l->next)
+        {
+          g_autofree char *member = g_strdup_printf ("%s.%s", path, (const char *) l->data);
+
+          if (!check_schema (json_object_get_member (json_node_get_object (node), l->data), member, error))
+            return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 /**
  * aios_json_schema_validate:
  *
@@ -247,6 +351,15 @@ aios_json_schema_validate (JsonNode  *schema,
                            JsonNode  *instance,
                            GError   **error)
 {
-  g_return_val_if_fail (schema != NULL && instance != NULL, FALSE);
+  g_return_val_if_fail (schema != NULL, FALSE);
+  /* a model's answer of only blanks parses to no value at all */
+  if (instance == NULL)
+    {
+      g_set_error_literal (error, AIOS_JSON_SCHEMA_ERROR, AIOS_JSON_SCHEMA_ERROR_INVALID,
+                           _("$: the answer holds no JSON value"));
+      return FALSE;
+    }
+  if (!check_schema (schema, "$", error))
+    return FALSE;
   return validate (schema, instance, "$", error);
 }

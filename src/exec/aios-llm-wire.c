@@ -145,6 +145,71 @@ aios_llm_stream_add_text (AiosLlmStream *stream,
     stream->on_piece (piece, stream->piece_data);
 }
 
+/* A peer's answer is any JSON: a member of the wrong type (a string where
+ * an object belongs, a number for a text) counts as absent, never as a
+ * GLib critical. */
+static gboolean
+holds_object (JsonParser *parser,
+              const char *text)
+{
+  JsonNode *root;
+
+  if (!json_parser_load_from_data (parser, text, -1, NULL))
+    return FALSE;
+  root = json_parser_get_root (parser);
+  return root != NULL && JSON_NODE_HOLDS_OBJECT (root);
+}
+
+static JsonNode *
+value_member (JsonObject *o,
+              const char *name)
+{
+  JsonNode *node = o != NULL ? json_object_get_member (o, name) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) ? node : NULL;
+}
+
+static JsonObject *
+object_member (JsonObject *o,
+               const char *name)
+{
+  JsonNode *node = o != NULL ? json_object_get_member (o, name) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+static const char *
+string_member (JsonObject *o,
+               const char *name)
+{
+  JsonNode *node = value_member (o, name);
+
+  return node != NULL && json_node_get_value_type (node) == G_TYPE_STRING ? json_node_get_string (node) : NULL;
+}
+
+static gboolean
+bool_member (JsonObject *o,
+             const char *name)
+{
+  JsonNode *node = value_member (o, name);
+
+  return node != NULL && json_node_get_value_type (node) == G_TYPE_BOOLEAN && json_node_get_boolean (node);
+}
+
+static gint64
+int_member (JsonObject *o,
+            const char *name)
+{
+  JsonNode *node = value_member (o, name);
+
+  if (node != NULL && json_node_get_value_type (node) == G_TYPE_INT64)
+    return json_node_get_int (node);
+  if (node != NULL && json_node_get_value_type (node) == G_TYPE_DOUBLE &&
+      json_node_get_double (node) >= 0 && json_node_get_double (node) < 1e15)
+    return (gint64) json_node_get_double (node);
+  return 0;
+}
+
 static gboolean
 ollama_line (AiosLlmStream  *s,
              const char     *line,
@@ -153,9 +218,10 @@ ollama_line (AiosLlmStream  *s,
   g_autoptr(JsonParser) parser = json_parser_new ();
   JsonObject *o;
 
-  if (*line == '\0')
+  /* a line of only blanks carries nothing, like an empty one */
+  if (line[strspn (line, " \t\r")] == '\0')
     return TRUE;
-  if (!json_parser_load_from_data (parser, line, -1, NULL) || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  if (!holds_object (parser, line))
     {
       *problem = g_strdup (_("malformed JSON in the answer stream"));
       return FALSE;
@@ -163,17 +229,16 @@ ollama_line (AiosLlmStream  *s,
   o = json_node_get_object (json_parser_get_root (parser));
   if (json_object_has_member (o, "error"))
     {
-      *problem = g_strdup (json_object_get_string_member_with_default (o, "error", "error"));
+      const char *message = string_member (o, "error");
+      *problem = g_strdup (message != NULL ? message : "error");
       return FALSE;
     }
-  if (json_object_has_member (o, "message"))
-    aios_llm_stream_add_text (s, json_object_get_string_member_with_default (json_object_get_object_member (o, "message"),
-                                                              "content", NULL));
-  if (json_object_get_boolean_member_with_default (o, "done", FALSE))
+  aios_llm_stream_add_text (s, string_member (object_member (o, "message"), "content"));
+  if (bool_member (o, "done"))
     {
       s->done_seen = TRUE;
-      s->tokens_in = json_object_get_int_member_with_default (o, "prompt_eval_count", 0);
-      s->tokens_out = json_object_get_int_member_with_default (o, "eval_count", 0);
+      s->tokens_in = int_member (o, "prompt_eval_count");
+      s->tokens_out = int_member (o, "eval_count");
     }
   return TRUE;
 }
@@ -191,7 +256,9 @@ sse_event (AiosLlmStream  *s,
       s->done_seen = TRUE;
       return TRUE;
     }
-  if (!json_parser_load_from_data (parser, data, -1, NULL) || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  if (data[strspn (data, " \t\r\n")] == '\0')
+    return TRUE;
+  if (!holds_object (parser, data))
     {
       *problem = g_strdup (_("malformed JSON in the answer stream"));
       return FALSE;
@@ -200,10 +267,8 @@ sse_event (AiosLlmStream  *s,
   if (json_object_has_member (o, "error"))
     {
       JsonNode *e = json_object_get_member (o, "error");
-      const char *message = JSON_NODE_HOLDS_OBJECT (e)
-                            ? json_object_get_string_member_with_default (json_node_get_object (e), "message", "error")
-                            : "error";
-      *problem = g_strdup (message);
+      const char *message = JSON_NODE_HOLDS_OBJECT (e) ? string_member (json_node_get_object (e), "message") : NULL;
+      *problem = g_strdup (message != NULL ? message : "error");
       return FALSE;
     }
   if (json_object_has_member (o, "choices") && JSON_NODE_HOLDS_ARRAY (json_object_get_member (o, "choices")))
@@ -211,22 +276,21 @@ sse_event (AiosLlmStream  *s,
       JsonArray *choices = json_object_get_array_member (o, "choices");
       if (json_array_get_length (choices) > 0)
         {
-          JsonObject *choice = json_array_get_object_element (choices, 0);
+          JsonNode *first = json_array_get_element (choices, 0);
+          JsonObject *choice = JSON_NODE_HOLDS_OBJECT (first) ? json_node_get_object (first) : NULL;
           if (choice && json_object_has_member (choice, "delta") &&
               JSON_NODE_HOLDS_OBJECT (json_object_get_member (choice, "delta")))
             {
               JsonObject *delta = json_object_get_object_member (choice, "delta");
-              JsonNode *content = json_object_get_member (delta, "content");
-              if (content && JSON_NODE_HOLDS_VALUE (content))
-                aios_llm_stream_add_text (s, json_node_get_string (content));
+              aios_llm_stream_add_text (s, string_member (delta, "content"));
             }
         }
     }
   if (json_object_has_member (o, "usage") && JSON_NODE_HOLDS_OBJECT (json_object_get_member (o, "usage")))
     {
       JsonObject *usage = json_object_get_object_member (o, "usage");
-      s->tokens_in = json_object_get_int_member_with_default (usage, "prompt_tokens", 0);
-      s->tokens_out = json_object_get_int_member_with_default (usage, "completion_tokens", 0);
+      s->tokens_in = int_member (usage, "prompt_tokens");
+      s->tokens_out = int_member (usage, "completion_tokens");
     }
   return TRUE;
 }

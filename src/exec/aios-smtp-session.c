@@ -180,14 +180,22 @@ job_io_error (Job    *job,
     job_return_error (job, aios_connector_error_new_retry (-1, _("Email not sent: %s"), why));
 }
 
-/* The reply so far as text fit for an error message: no secret, no AUTH
- * payload, valid UTF-8, control characters escaped, at most about
- * MAX_ERROR_TEXT bytes. */
-static char *
-job_reply_text (Job *job)
+/**
+ * aios_smtp_reply_text:
+ * @reply: (array length=len): a reply's lines, joined by '\n', any bytes
+ * @password: (nullable): the secret that must never show
+ *
+ * The reply as text fit for an error message: no secret, no AUTH payload,
+ * valid UTF-8, control characters escaped, at most about MAX_ERROR_TEXT
+ * bytes.
+ */
+char *
+aios_smtp_reply_text (const char *reply,
+                      gsize       len,
+                      const char *password)
 {
-  const char *secrets[] = { job->password, NULL };
-  g_autoptr(GString) joined = g_string_new_len (job->reply->str, job->reply->len);
+  const char *secrets[] = { password, NULL };
+  g_autoptr(GString) joined = g_string_new_len (reply, len);
   char *text;
 
   for (gsize i = 0; i < joined->len; i++)
@@ -202,6 +210,32 @@ job_reply_text (Job *job)
       text = cut;
     }
   return text;
+}
+
+static char *
+job_reply_text (Job *job)
+{
+  return aios_smtp_reply_text (job->reply->str, job->reply->len, job->password);
+}
+
+/**
+ * aios_smtp_reply_line_parse:
+ * @line: (array length=len): one reply line without its CR LF, any bytes
+ * @code: (out): the reply code (RFC 5321 §4.2), when not malformed
+ *
+ * Returns: whether the line is the last of its reply, a continuation
+ *   ("250-"), or not a reply line at all
+ */
+AiosSmtpLine
+aios_smtp_reply_line_parse (const char *line,
+                            gsize       len,
+                            int        *code)
+{
+  if (len < 3 || !g_ascii_isdigit (line[0]) || !g_ascii_isdigit (line[1]) || !g_ascii_isdigit (line[2]) ||
+      (len > 3 && line[3] != ' ' && line[3] != '-'))
+    return AIOS_SMTP_LINE_MALFORMED;
+  *code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+  return len > 3 && line[3] == '-' ? AIOS_SMTP_LINE_MORE : AIOS_SMTP_LINE_LAST;
 }
 
 static void finish_success (Job *job);
@@ -252,7 +286,8 @@ take_line (Job        *job,
            const char *line,
            gsize       len)
 {
-  int code;
+  AiosSmtpLine kind;
+  int code = 0;
 
   if (len > 0 && line[len - 1] == '\r')
     len--;
@@ -265,19 +300,18 @@ take_line (Job        *job,
     g_string_append_c (job->reply, '\n');
   g_string_append_len (job->reply, line, len);
 
-  if (len < 3 || !g_ascii_isdigit (line[0]) || !g_ascii_isdigit (line[1]) || !g_ascii_isdigit (line[2]) ||
-      (len > 3 && line[3] != ' ' && line[3] != '-'))
+  kind = aios_smtp_reply_line_parse (line, len, &code);
+  if (kind == AIOS_SMTP_LINE_MALFORMED)
     {
       job_reply_error (job, 0, _("Malformed reply"));
       return LINE_DONE;
     }
-  code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
   if (job->stage == ST_EHLO && len > 4)
     {
       g_autofree char *ext = g_strndup (line + 4, len - 4);
       g_ptr_array_add (job->extensions, g_ascii_strup (ext, -1));
     }
-  if (len > 3 && line[3] == '-')
+  if (kind == AIOS_SMTP_LINE_MORE)
     return LINE_MORE;
   on_reply (job, code);
   return LINE_DONE;

@@ -476,7 +476,9 @@ card_property (Card     *card,
   text = property_text (prop, &error);
   if (text == NULL)
     {
-      card->row->error = g_strdup_printf (_("line %u: %s"), line, error);
+      /* the card's first problem is the one reported */
+      if (card->row->error == NULL)
+        card->row->error = g_strdup_printf (_("line %u: %s"), line, error);
       return;
     }
   if (strlen (text) > AIOS_IMPORT_MAX_FIELD)
@@ -630,6 +632,7 @@ aios_import_vcard_rows (const char        *p,
         {
           if (in_card)
             {
+              g_free (card.row->error);
               card.row->error = g_strdup_printf (_("the vCard is not closed with END:VCARD before line %u"), l->line);
               card_clear (&card);
             }
@@ -661,7 +664,8 @@ aios_import_vcard_rows (const char        *p,
       else if (g_str_equal (prop.name, "VERSION"))
         {
           g_autofree char *v = g_strstrip (g_strdup (prop.value));
-          if (!g_str_equal (v, "2.1") && !g_str_equal (v, "3.0") && !g_str_equal (v, "4.0"))
+          if (!g_str_equal (v, "2.1") && !g_str_equal (v, "3.0") && !g_str_equal (v, "4.0") &&
+              card.row->error == NULL)
             card.row->error = g_strdup_printf (_("vCard version %s is not supported (2.1, 3.0 and 4.0 are)"), v);
         }
       else

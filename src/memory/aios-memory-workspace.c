@@ -469,11 +469,15 @@ aios_import_workspace (AiosMemory         *self,
 
   if (!json_parser_load_from_data (parser, text, len, &local))
     {
+      /* json-glib quotes the bad string constant cut at a byte, maybe
+       * inside a character (found by tests/fuzz/fuzz-workspace-import) */
+      g_autofree char *why = g_utf8_make_valid (local->message, -1);
+
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   _("%s is not valid JSON (%s). Nothing was imported."), source, local->message);
+                   _("%s is not valid JSON (%s). Nothing was imported."), source, why);
       return FALSE;
     }
-  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  if (json_parser_get_root (parser) == NULL || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     goto not_export;
   root = json_node_get_object (json_parser_get_root (parser));
   if (g_strcmp0 (json_object_get_string_member_with_default (root, "format", NULL), EXPORT_FORMAT) != 0 ||

@@ -440,6 +440,76 @@ test_embed (Fixture       *f,
     }
 }
 
+/* Found by tests/fuzz/fuzz-llm-ollama and fuzz-llm-openai: stream chunks
+ * with a blank line or members of the wrong type raised GLib criticals
+ * (fatal in the headless service's tests); they carry nothing and the
+ * answer around them comes through. */
+static void
+test_odd_chunks (Fixture       *f,
+                 gconstpointer  data)
+{
+  for (int cloud = 0; cloud < 2; cloud++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(AiosLlmResult) r = NULL;
+
+      if (cloud)
+        {
+          use_cloud (f, "oddchunks");
+          aios_llm_set_role_tier (f->llm, "writer", "cloud", &error);
+          g_assert_no_error (error);
+        }
+      else
+        use_local (f, "oddchunks");
+      r = complete (f, "writer", cloud ? "hello cloud" : "hello local", NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (r->text, ==, cloud ? "Echo: hello cloud" : "Echo: hello local");
+    }
+}
+
+/* Found by tests/fuzz/fuzz-json-schema: a structured answer of only blanks
+ * parses to no JSON value; checking it failed an assertion and then read
+ * the message of an error that was never set. It is an invalid answer,
+ * repaired and then refused like any other. */
+static void
+test_blank_answer (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AiosLlmResult) r = NULL;
+
+  use_local (f, "blankanswer");
+  r = complete (f, "scorer", "score this lead", SCHEMA, NULL, &error);
+  g_assert_null (r);
+  g_assert_error (error, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_PERMANENT);
+  g_assert_nonnull (strstr (error->message, "holds no JSON value"));
+  g_assert_cmpint (count (f, "SELECT COUNT(*) FROM prompts WHERE error LIKE 'invalid output:%no JSON value%'"), ==, 3);
+}
+
+/* Found by tests/fuzz/fuzz-http-error: a 200 JSON answer whose body is
+ * only a line end parsed to no value, and aios_http_parse_json returned
+ * NULL without an error (a critical, then a crash in the caller). */
+static void
+test_embed_blank_json (Fixture       *f,
+                       gconstpointer  data)
+{
+  const char *texts[] = { "invoice for Ada", NULL };
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) vectors = NULL;
+  g_autofree char *model = NULL;
+
+  use_local (f, "blankjson");
+  exec_set (f->ws, "llm.embed.model", "embed-test");
+  aios_llm_embed_async (f->llm, texts, NULL, embed_done_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  vectors = aios_llm_embed_finish (f->llm, result, &model, &error);
+  g_assert_null (vectors);
+  g_assert_error (error, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_RETRYABLE);
+  g_assert_nonnull (strstr (error->message, "malformed JSON"));
+}
+
 static void
 models_cb (GObject      *source,
            GAsyncResult *result,
@@ -485,6 +555,9 @@ main (int argc, char *argv[])
   ADD ("/exec/llm/budget", test_budget);
   ADD ("/exec/llm/embed", test_embed);
   ADD ("/exec/llm/models", test_models);
+  ADD ("/exec/llm/odd-chunks", test_odd_chunks);
+  ADD ("/exec/llm/blank-answer", test_blank_answer);
+  ADD ("/exec/llm/embed-blank-json", test_embed_blank_json);
 #undef ADD
   return g_test_run ();
 }

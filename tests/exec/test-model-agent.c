@@ -93,6 +93,33 @@ test_direct (void)
   exec_workspace_free (ws, path);
 }
 
+/* Found by tests/fuzz/fuzz-json-schema: a step's schema with a keyword of
+ * the wrong type ("required" an object) raised a GLib critical when the
+ * answer was checked; it is a bad schema, said in words. */
+static void
+test_bad_schema (void)
+{
+  char *path = NULL;
+  AiosWorkspace *ws = exec_workspace_new (&path);
+  ExecPeer *peer = exec_peer_start ("exec-api-peer.py");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) out = NULL;
+  g_autofree char *url = exec_peer_url (peer, "ok", "");
+
+  exec_set (ws, "llm.local.url", url);
+  exec_set (ws, "llm.local.model", "qwen-test");
+  out = run_agent (ws, "{\"run_id\":1,\"step\":\"score\",\"config\":{\"prompt\":\"score it\","
+                       "\"schema\":{\"type\":\"object\",\"required\":{\"summary\":1},"
+                       "\"properties\":{\"summary\":{\"type\":\"string\"}}}}}", &error);
+  g_assert_null (out);
+  g_assert_nonnull (error);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "“required” must be a list of names"));
+
+  exec_peer_stop (peer);
+  exec_workspace_free (ws, path);
+}
+
 static void
 settled_cb (GObject      *source,
             GAsyncResult *result,
@@ -166,5 +193,6 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
   g_test_add_func ("/exec/model-agent/direct", test_direct);
   g_test_add_func ("/exec/model-agent/flow", test_flow);
+  g_test_add_func ("/exec/model-agent/bad-schema", test_bad_schema);
   return g_test_run ();
 }

@@ -153,6 +153,10 @@ test_whole_file_errors (void)
     { "BEGIN:VCARD\nVERSION:3.0\nFN:Ok\nEND:VCARD\n\0\0", 42, "NUL" },  /* 40 + 2 NULs */
     { "{\"not\": \"an export\"}", -1, "not an Aios workspace export" },
     { "{broken json", -1, "not valid JSON" },
+    /* found by tests/fuzz/fuzz-workspace-import: json-glib quotes the bad
+     * string constant cut inside "í"; the error must still be UTF-8 */
+    { "{\"format\":\"aios-workspace\",\"tables\":{\"events\":[\n{\"summary\":\"Contact \xE2\x80\x9CMar\xC3\xAD"
+      "a Jos\xC3\xA9 Garc\xC3\xAD" "asummary\":\"Imported\"}]}}", -1, "not valid JSON" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -162,6 +166,7 @@ test_whole_file_errors (void)
 
       g_assert_null (report);
       g_assert_nonnull (error);
+      g_assert_true (g_utf8_validate (error->message, -1, NULL));
       if (strstr (error->message, cases[i].expect) == NULL)
         g_error ("case %u: “%s” does not say “%s”", i, error->message, cases[i].expect);
     }

@@ -434,6 +434,34 @@ test_caps (void)
   g_free (huge);
 }
 
+/* Found by tests/fuzz/fuzz-vcard (a leak, and the reason a card is skipped
+ * for was the last of its problems): a card with two problems is skipped
+ * for its first one, as a line that is not a property always was. */
+static void
+test_first_problem (void)
+{
+  g_autoptr(AiosWorkspace) ws = open_ws ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AiosImportReport) report = NULL;
+  const char *vcf = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Two Problems\r\nthis is no property\r\n"
+                    "VERSION:9.9\r\nEMAIL:two@example.com\r\nEND:VCARD\r\n"
+                    "BEGIN:VCARD\r\nVERSION:7.0\r\nFN:Bad Version\r\nVERSION:8.0\r\nEND:VCARD\r\n"
+                    "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Good\r\nEMAIL:good@example.com\r\nEND:VCARD\r\n";
+  AiosImportNote *first, *second;
+
+  report = import_bytes (ws, vcf, strlen (vcf), "two-problems.vcf", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (report->imported, ==, 1);
+  g_assert_cmpuint (report->skipped, ==, 2);
+  first = report->skips->pdata[0];
+  second = report->skips->pdata[1];
+  g_test_message ("line %u: %s; line %u: %s", first->line, first->message, second->line, second->message);
+  g_assert_cmpuint (first->line, ==, 1);
+  g_assert_nonnull (strstr (first->message, "line 4 is not a vCard property"));
+  g_assert_cmpuint (second->line, ==, 8);
+  g_assert_nonnull (strstr (second->message, "vCard version 7.0 is not supported"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -449,5 +477,6 @@ main (int argc, char **argv)
   g_test_add_func ("/vcard/line-endings", test_line_endings);
   g_test_add_func ("/vcard/long-fold", test_long_fold);
   g_test_add_func ("/vcard/caps", test_caps);
+  g_test_add_func ("/vcard/first-problem", test_first_problem);
   return g_test_run ();
 }

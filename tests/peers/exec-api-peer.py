@@ -24,6 +24,10 @@
 #   e500finalize  Stripe: 500 on .../finalize only
 #   slowstripe    Stripe: every answer 1 s late (a SIGKILL lands mid-sequence)
 #   badjson, alwaysbad, slowstream, needkey: model answers (see route_llm)
+#   blankanswer  model answers of only blanks (a structured answer with no JSON value)
+#   oddchunks    model streams with chunks a fuzzer found: a blank line, members
+#                of the wrong type ("message" a string, "content" a number, ...)
+#   blankjson  200 application/json whose body is only a line end
 # Every request is recorded; GET /_log returns them as a JSON array and
 # POST /_reset forgets them. On start it prints "PORT <n>" on stdout.
 import hashlib
@@ -138,7 +142,15 @@ class Handler(BaseHTTPRequestHandler):
             if rest.endswith("/finalize"):
                 return self.send_json(500, {"error": {"type": "api_error", "message": "An unknown error occurred"}})
             mode = "ok"
-        if rest in LLM_PATHS and mode in ("truncated", "malformed", "badjson", "alwaysbad", "slowstream", "needkey"):
+        if mode == "blankjson":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"\r\n")
+            return
+        if rest in LLM_PATHS and mode in ("truncated", "malformed", "badjson", "alwaysbad", "slowstream", "needkey",
+                                          "blankanswer", "oddchunks"):
             return self.route(rest, body, mode)
         if mode == "truncated":
             self.send_response(200)
@@ -212,6 +224,8 @@ class Handler(BaseHTTPRequestHandler):
             repairing = "was not valid" in last
             if mode == "alwaysbad" or (mode == "badjson" and not repairing):
                 text = '{"summary": "oops", '
+            elif mode == "blankanswer":
+                text = " \t "
             else:
                 text = json.dumps(instance_of(schema))
         else:
@@ -272,6 +286,10 @@ class Handler(BaseHTTPRequestHandler):
                                             "done": True, "done_reason": "stop",
                                             "prompt_eval_count": tokens_in, "eval_count": len(pieces)})
             self.start_stream("application/x-ndjson")
+            if mode == "oddchunks":
+                for odd in ("\t", '{"message": "text"}', '{"message": null}', '{"message": {"content": 7}}',
+                            '{"done": "yes", "eval_count": "many"}', '{"message": {"content": ["a"]}}'):
+                    self.chunk(odd + "\n")
             for i, piece in enumerate(pieces):
                 if mode == "malformed" and i == 1:
                     self.chunk('{"model": "qwen-test", "message": {"content": \n')
@@ -304,6 +322,10 @@ class Handler(BaseHTTPRequestHandler):
 
         base = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1700000000, "model": req["model"]}
         event(dict(base, choices=[{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]))
+        if mode == "oddchunks":
+            for odd in (" ", '{"choices": [1]}', '{"choices": [null]}', '{"choices": [{"delta": {"content": 7}}]}',
+                        '{"choices": [], "usage": {"prompt_tokens": "x", "completion_tokens": 1.5e300}}'):
+                self.chunk("data: " + odd + "\n\n")
         for i, piece in enumerate(pieces):
             if mode == "malformed" and i == 1:
                 self.chunk("data: {\"id\": \"chatcmpl-1\", \"choices\": [\n\n")
