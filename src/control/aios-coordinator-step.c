@@ -28,7 +28,11 @@ aios_coordinator_exec_finished (Exec *exec)
   if (!self->active)
     {
       /* Stopped meanwhile: the step stays "running" in the workspace and
-       * runs again at the next start (a send becomes "unknown"). */
+       * runs again at the next start (a send becomes "unknown"). The exec
+       * may hold the coordinator's last reference: keep it alive until the
+       * settle waiters are told. */
+      g_autoptr(AiosCoordinator) alive = g_object_ref (self);
+
       if (g_hash_table_lookup (self->known, ID_TO_PTR (exec->step_id)) == exec)
         g_hash_table_remove (self->known, ID_TO_PTR (exec->step_id));
       self->inflight--;
