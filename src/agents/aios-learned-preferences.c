@@ -310,11 +310,12 @@ format_dates (AiosMemory *memory,
 
   for (guint i = 0; i < sources->len; i++)
     {
-      g_autoptr(AiosRecord) d = aios_memory_get (memory, g_array_index (sources, Source, i).id, NULL);
+      /* The day of the decision: its first version. */
+      g_autoptr(AiosRecord) d = aios_memory_get_version (memory, g_array_index (sources, Source, i).id, 1, NULL);
       GDateTime *dt;
       gboolean seen = FALSE;
 
-      if (d == NULL)
+      if (d == NULL || !g_str_equal (d->kind, "decision"))
         continue;
       dt = g_date_time_new_from_unix_local (d->ts / 1000);
       for (guint j = 0; j < dates->len && !seen; j++)
@@ -494,7 +495,7 @@ learn_one (AiosMemory              *memory,
       learned = format_sources (sources);
       json_object_set_string_member (out, "learned_from", learned);
       /* The operator's own words stay; a generated rule names the new date. */
-      if (g_strcmp0 (old_rule, field_text (existing->fields, "rule")) == 0)
+      if (g_strcmp0 (existing->author, AUTHOR) == 0 || g_strcmp0 (old_rule, field_text (existing->fields, "rule")) == 0)
         {
           rule = generate_rule (memory, out, sources);
           json_object_set_string_member (out, "rule", rule);
@@ -916,7 +917,7 @@ aios_learned_preferences_screen (AiosMemory  *memory,
       for (guint k = 0; k < sources->len; k++)
         {
           g_autoptr(AiosRecord) d = aios_memory_get (memory, g_array_index (sources, Source, k).id, NULL);
-          if (d != NULL && g_str_equal (d->kind, "decision"))
+          if (d != NULL && !d->deleted && g_str_equal (d->kind, "decision"))
             {
               json_array_add_object_element (decisions, ref_object (d->id, d->version, d->title));
               add_used (used, "learned_from", json_array_get_object_element (decisions, json_array_get_length (decisions) - 1));

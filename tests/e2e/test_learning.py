@@ -13,6 +13,7 @@
 import datetime
 import json
 import os
+import sqlite3
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -86,6 +87,30 @@ def main():
               fields["enabled"] == "yes" and fields["learned_from"] == str(decision),
               "the preference's machine form: %r" % fields)
 
+        # Two days later the operator makes the same change to Kenji's email,
+        # drafted before the preference existed: the preference is strengthened.
+        with sqlite3.connect(ws.db) as con:
+            con.execute("UPDATE record_versions SET ts = ts - 2 * 86400000 WHERE record_id = ?", (decision,))
+        con.close()
+        earlier = today - datetime.timedelta(days=2)
+        if earlier.month == today.month:
+            days = "%d and %d %s" % (earlier.day, today.day, today.strftime("%B"))
+        else:
+            days = "%d %s and %d %s" % (earlier.day, earlier.strftime("%B"), today.day, today.strftime("%B"))
+        kenji = approval_for(ws, "kenji@mori-analytics.example")
+        with open(edit, "w") as f:
+            json.dump({"body": kenji["request"]["body"].replace("Best regards,", "Warm wishes,")}, f)
+        ws.run("approve", str(kenji["id"]), "--edit", edit)
+        second = ws.query("SELECT id FROM records WHERE kind = 'decision' "
+                          "AND json_extract (fields_json, '$.approval_id') = ?", str(kenji["id"]))[0][0]
+        prefs = preferences(ws)
+        check(len(prefs) == 1, "the same substitution strengthens the preference: %r" % prefs)
+        pref_id, title, fields = prefs[0]
+        expected = ("In outreach emails, write “Warm wishes” instead of “Best regards” — "
+                    "learned from your edits of %s" % days)
+        check(title == expected and fields["learned_from"] == "%d, %d" % (decision, second),
+              "the strengthened preference reads %r (%r), expected %r" % (title, fields, expected))
+
         # The operator can read it as its own kind.
         shown = ws.json("memory", "show", str(pref_id))
         check(shown["kind"] == "preference" and shown["title"] == expected, "aios memory show: %r" % shown)
@@ -98,10 +123,10 @@ def main():
         check("Warm wishes," in nora["request"]["body"] and "Best regards" not in nora["request"]["body"],
               "the next draft writes Warm wishes: %r" % nora["request"]["body"])
         event_id, why = draft_event(ws, nora_run)
-        said = "Wrote “Warm wishes” instead of “Best regards”, as you prefer (learned from your edit of %s)." % day
+        said = "Wrote “Warm wishes” instead of “Best regards”, as you prefer (learned from your edits of %s)." % days
         check(said in (why or ""), "the draft's why says what it applied: %r" % why)
         links = linked_records(ws, event_id)
-        check(decision in links and pref_id in links,
+        check(decision in links and second in links and pref_id in links,
               "the draft links the decision %d and preference %d it applied: %r" % (decision, pref_id, links))
 
         # A rejection with a reason becomes a rule ...
