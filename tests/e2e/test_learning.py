@@ -125,6 +125,7 @@ def main():
         event_id, why = draft_event(ws, nora_run)
         said = "Wrote “Warm wishes” instead of “Best regards”, as you prefer (learned from your edits of %s)." % days
         check(said in (why or ""), "the draft's why says what it applied: %r" % why)
+        check(said in ws.run("journal", "--run", str(nora_run)).stdout, "aios journal shows it too")
         links = linked_records(ws, event_id)
         check(decision in links and second in links and pref_id in links,
               "the draft links the decision %d and preference %d it applied: %r" % (decision, pref_id, links))
