@@ -800,7 +800,9 @@ aios_learned_preferences_apply (JsonObject *context,
   if (n_applied > 0)
     {
       const char *rationale = json_object_get_string_member_with_default (draft, "rationale", "");
-      g_autofree char *joined = g_strconcat (rationale, why->str + (*rationale ? 0 : 1), NULL);
+      gsize len = strlen (rationale);
+      gboolean ends = len == 0 || strchr (".!?", rationale[len - 1]) != NULL;
+      g_autofree char *joined = g_strconcat (rationale, ends ? "" : ".", why->str + (len ? 0 : 1), NULL);
       json_object_set_string_member (draft, "rationale", joined);
     }
   return n_applied;
@@ -822,8 +824,11 @@ aios_learned_preferences_render_prompt (JsonObject *context)
       JsonObject *pref = json_array_get_object_element (learned, i);
       const char *phrase = json_object_get_string_member_with_default (pref, "phrase", "");
       const char *replacement = json_object_get_string_member_with_default (pref, "replacement", "");
+      const char *rule = json_object_get_string_member_with_default (pref, "rule", "");
 
-      g_string_append_printf (text, "- %s\n", json_object_get_string_member_with_default (pref, "rule", ""));
+      if (*rule == '\0')
+        continue;
+      g_string_append_printf (text, "- %s\n", rule);
       if (g_strcmp0 (json_object_get_string_member_with_default (pref, "action", ""), "replace") == 0)
         g_string_append_printf (text, _("  Example: where you would write “%s”, write “%s”.\n"), phrase, replacement);
     }

@@ -61,6 +61,44 @@ test_phrases (void)
   g_assert_false (aios_preference_text_has_word ("budgets are tight", "budget"));
 }
 
+/* A post draft gets the substitutions the preferences step found, says so
+ * in its why, lists the records for the journal's links; a model's prompt
+ * gets them as instructions with an example. */
+static void
+test_apply_and_prompt (void)
+{
+  g_autoptr(JsonNode) context = test_json (
+    "{\"steps\": {\"brief\": {\"title\": \"x\"}, \"preferences\": {\"write\": true, \"learned_preferences\": ["
+    " {\"id\": 7, \"version\": 2, \"title\": \"In posts, write “customers” instead of “users”\","
+    "  \"rule\": \"In posts, write “customers” instead of “users”\", \"action\": \"replace\","
+    "  \"phrase\": \"users\", \"replacement\": \"customers\", \"learned\": \"your edit of 2 December\","
+    "  \"decisions\": [{\"id\": 5, \"version\": 1, \"title\": \"Approved\"}]},"
+    " {\"id\": 8, \"version\": 1, \"action\": \"replace\", \"phrase\": \"synergy\", \"replacement\": \"teamwork\"}]}}}");
+  g_autoptr(JsonNode) draft_node = test_json (
+    "{\"title\": \"What users want\", \"body\": \"Ask your users. Superusers too.\", \"excerpt\": \"users\","
+    " \"rationale\": \"Written by the offline engine\", \"memory_used\": [{\"as\": \"brief\", \"id\": 1, \"version\": 1}]}");
+  JsonObject *draft = json_node_get_object (draft_node);
+  JsonArray *used;
+  g_autofree char *prompt = NULL;
+
+  g_assert_cmpuint (aios_learned_preferences_apply (json_node_get_object (context), draft), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (draft, "title"), ==, "What customers want");
+  g_assert_cmpstr (json_object_get_string_member (draft, "body"), ==, "Ask your customers. Superusers too.");
+  g_assert_cmpstr (json_object_get_string_member (draft, "excerpt"), ==, "customers");
+  g_assert_cmpstr (json_object_get_string_member (draft, "rationale"), ==,
+                   "Written by the offline engine. Wrote “customers” instead of “users”, as you prefer "
+                   "(learned from your edit of 2 December).");
+  used = json_object_get_array_member (draft, "memory_used");
+  g_assert_cmpuint (json_array_get_length (used), ==, 3);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (used, 1), "id"), ==, 7);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (used, 2), "id"), ==, 5);
+
+  prompt = aios_learned_preferences_render_prompt (json_node_get_object (context));
+  g_assert_nonnull (strstr (prompt, "- In posts, write “customers” instead of “users”\n"));
+  g_assert_nonnull (strstr (prompt, "Example: where you would write “users”, write “customers”."));
+  g_assert_null (aios_learned_preferences_render_prompt (json_node_get_object (draft_node)));
+}
+
 typedef struct {
   AiosWorkspace *ws;
   AiosMemory    *memory;
@@ -263,6 +301,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/learning/substitutions", test_substitutions);
   g_test_add_func ("/learning/phrases", test_phrases);
+  g_test_add_func ("/learning/apply-and-prompt", test_apply_and_prompt);
   g_test_add ("/learning/edits", Fixture, NULL, fixture_set_up, test_edits, fixture_tear_down);
   g_test_add ("/learning/rejections", Fixture, NULL, fixture_set_up, test_rejections, fixture_tear_down);
   return g_test_run ();
