@@ -684,8 +684,8 @@ learn_rejection (AiosMemory              *memory,
  * aios_learned_preferences_learn:
  *
  * Derives or strengthens preferences from one decision, inside the
- * caller's transaction (see the top of this file for the rules). A
- * decision that teaches nothing leaves memory as it is.
+ * caller's transaction (see the top of this file for the rules), all or
+ * nothing. A decision that teaches nothing leaves memory as it is.
  */
 gboolean
 aios_learned_preferences_learn (AiosMemory              *memory,
@@ -693,14 +693,24 @@ aios_learned_preferences_learn (AiosMemory              *memory,
                                 GError                 **error)
 {
   const char *kind = aios_learned_preferences_draft_kind (facts->action_kind);
+  AiosStore *store;
+  gboolean ok = TRUE;
 
   if (memory == NULL || kind == NULL || facts->decision_id <= 0)
     return TRUE;
+  store = aios_memory_get_store (memory);
+  if (!aios_store_begin (store, error))
+    return FALSE;
   if (g_strcmp0 (facts->outcome, "edited") == 0 && facts->diff != NULL)
-    return learn_edit (memory, facts, kind, error);
-  if (g_strcmp0 (facts->outcome, "rejected") == 0 && g_str_equal (kind, "email"))
-    return learn_rejection (memory, facts, error);
-  return TRUE;
+    ok = learn_edit (memory, facts, kind, error);
+  else if (g_strcmp0 (facts->outcome, "rejected") == 0 && g_str_equal (kind, "email"))
+    ok = learn_rejection (memory, facts, error);
+  if (!ok)
+    {
+      aios_store_rollback (store);
+      return FALSE;
+    }
+  return aios_store_commit (store, error);
 }
 
 /* ---- applying them ------------------------------------------------------- */
