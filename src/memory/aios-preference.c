@@ -9,7 +9,6 @@
 
 #include "config.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "aios-preference.h"
@@ -44,77 +43,6 @@ gboolean
 aios_preference_is_enabled (JsonObject *fields)
 {
   return g_strcmp0 (get_string (fields, "enabled"), "no") != 0;
-}
-
-static void
-add_ids (GArray     *ids,
-         const char *text)
-{
-  g_auto(GStrv) parts = g_strsplit (text, ",", -1);
-
-  for (guint i = 0; parts[i] != NULL; i++)
-    {
-      const char *p = g_strstrip (parts[i]);
-      char *end = NULL;
-      gint64 id;
-
-      while (*p == '#')
-        p++;
-      id = g_ascii_strtoll (p, &end, 10);
-      if (end != p && *end == '\0' && id > 0)
-        {
-          gboolean seen = FALSE;
-          for (guint j = 0; j < ids->len && !seen; j++)
-            seen = g_array_index (ids, gint64, j) == id;
-          if (!seen)
-            g_array_append_val (ids, id);
-        }
-    }
-}
-
-/**
- * aios_preference_learned_from:
- *
- * Returns: (transfer full): the decision record ids, in the order written
- *   (a comma-separated text or an array of texts; "#12" reads as 12)
- */
-GArray *
-aios_preference_learned_from (JsonObject *fields)
-{
-  GArray *ids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  JsonNode *node = fields != NULL ? json_object_get_member (fields, "learned_from") : NULL;
-
-  if (node == NULL)
-    return ids;
-  if (JSON_NODE_HOLDS_ARRAY (node))
-    {
-      JsonArray *array = json_node_get_array (node);
-      for (guint i = 0; i < json_array_get_length (array); i++)
-        {
-          JsonNode *e = json_array_get_element (array, i);
-          if (JSON_NODE_HOLDS_VALUE (e) && json_node_get_value_type (e) == G_TYPE_STRING)
-            add_ids (ids, json_node_get_string (e));
-          else if (JSON_NODE_HOLDS_VALUE (e) && json_node_get_value_type (e) == G_TYPE_INT64)
-            {
-              g_autofree char *s = g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (e));
-              add_ids (ids, s);
-            }
-        }
-    }
-  else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
-    add_ids (ids, json_node_get_string (node));
-  return ids;
-}
-
-/* "12, 15": what aios_preference_learned_from() reads back. */
-char *
-aios_preference_format_ids (GArray *ids)
-{
-  GString *s = g_string_new (NULL);
-
-  for (guint i = 0; i < ids->len; i++)
-    g_string_append_printf (s, "%s%" G_GINT64_FORMAT, i ? ", " : "", g_array_index (ids, gint64, i));
-  return g_string_free (s, FALSE);
 }
 
 static gboolean

@@ -17,6 +17,8 @@ G_BEGIN_DECLS
  *                          (e.g. "message") `condition`s (lacks | contains)
  *                          the word `phrase`
  *   learned_from  the ids of the decision records it came from, "12, 15"
+ *                 (a rejection's with the lead's name: "12 (Pat)"), read by
+ *                 agents/aios-learned-preferences.c
  *   enabled       "no" turns it off; unset or "yes" is on
  */
 
@@ -28,8 +30,6 @@ typedef enum {
 
 AiosPreferenceAction aios_preference_action        (JsonObject *fields);
 gboolean             aios_preference_is_enabled    (JsonObject *fields);
-GArray              *aios_preference_learned_from  (JsonObject *fields);
-char                *aios_preference_format_ids    (GArray     *ids);
 const char          *aios_preference_find_phrase   (const char *text,
                                                     const char *phrase);
 char                *aios_preference_replace_phrase (const char *text,
