@@ -14,6 +14,7 @@
 #include "aios-lead-intake-agent.h"
 #include "aios-model-agent.h"
 #include "aios-outreach-writer-agent.h"
+#include "aios-preferences-agent.h"
 #include "aios-qa-agent.h"
 #include "aios-rules-agent.h"
 #include "aios-template-agent.h"
@@ -88,6 +89,7 @@ aios_agent_registry_new_builtin (AiosMemory *memory,
     aios_model_agent_new (llm),
     aios_content_writer_agent_new (memory, store),
     aios_billing_agent_new (memory, store),
+    aios_preferences_agent_new (memory, store),
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (roles); i++)

@@ -31,6 +31,7 @@
 #include <glib/gi18n.h>
 
 #include "aios-content-writer-agent.h"
+#include "aios-learned-preferences.h"
 #include "aios-template.h"
 #include "memory/aios-markdown.h"
 
@@ -536,6 +537,8 @@ draft_post (JsonObject  *context,
       return NULL;
     }
   draft = aios_content_writer_draft_offline (brief, tone, error);
+  if (draft != NULL)
+    aios_learned_preferences_apply (context, draft);
   return draft != NULL ? json_node_init_object (json_node_alloc (), draft) : NULL;
 }
 

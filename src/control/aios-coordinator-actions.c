@@ -27,6 +27,7 @@
 #include "aios-coordinator-private.h"
 #include "aios-outbox.h"
 #include "aios-runs.h"
+#include "agents/aios-learned-preferences.h"
 #include "agents/aios-template.h"
 #include "store/aios-config.h"
 #include "store/aios-journal.h"
@@ -551,6 +552,38 @@ merge_patch (JsonObject *target,
     }
 }
 
+/* An edit's phrase substitutions and a rejection's reason become learned
+ * preferences (agents/aios-learned-preferences.c), in the decision's
+ * transaction. Learning is a side benefit: if it fails, the decision still
+ * stands, and the failure is logged. */
+static void
+learn_from_decision (AiosCoordinator        *self,
+                     const AiosApprovalInfo *a,
+                     gint64                  decision_id,
+                     const char             *outcome,
+                     const char             *reason,
+                     const char             *diff_json)
+{
+  AiosStore *store = aios_coordinator_get_store (self);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *input_json = aios_runs_get_input_json (store, a->run_id, NULL);
+  g_autoptr(JsonNode) input = input_json ? json_from_string (input_json, NULL) : NULL;
+  g_autoptr(JsonNode) diff = diff_json ? json_from_string (diff_json, NULL) : NULL;
+  AiosDecisionFacts facts = {
+    .decision_id = decision_id,
+    .outcome = outcome,
+    .action_kind = a->action_kind,
+    .run_name = a->run_name,
+    .reason = reason,
+    .diff = diff && JSON_NODE_HOLDS_ARRAY (diff) ? json_node_get_array (diff) : NULL,
+    .input = input && JSON_NODE_HOLDS_OBJECT (input) ? json_node_get_object (input) : NULL,
+    .run_id = a->run_id,
+  };
+
+  if (!aios_learned_preferences_learn (aios_coordinator_get_memory (self), &facts, &error))
+    g_warning ("Nothing learned from decision %" PRId64 ": %s", decision_id, error->message);
+}
+
 /* The decision record; %FALSE (with @error set when asked for) when it
  * could not be written, so the caller rolls the decision back. */
 gboolean
@@ -567,6 +600,7 @@ aios_coordinator_write_decision (AiosCoordinator  *self,
   g_autofree char *subject = NULL;
   g_autofree char *approval = g_strdup_printf ("%" PRId64, a->id);
   AiosProvenance prov = { actor, a->run_id, reason };
+  gint64 decision_id;
 
   if (memory == NULL)
     return TRUE;
@@ -589,7 +623,11 @@ aios_coordinator_write_decision (AiosCoordinator  *self,
   json_object_set_string_member (fields, "approval_id", approval);
   if (diff_json != NULL)
     json_object_set_string_member (fields, "edit", diff_json);
-  return aios_memory_put (memory, 0, "decision", fields, NULL, &prov, NULL, error) > 0;
+  decision_id = aios_memory_put (memory, 0, "decision", fields, NULL, &prov, NULL, error);
+  if (decision_id == 0)
+    return FALSE;
+  learn_from_decision (self, a, decision_id, outcome, reason, diff_json);
+  return TRUE;
 }
 
 /**

@@ -149,6 +149,29 @@ static const AiosFieldSpec brief_fields[] = {
   { "tags", N_("Tags"), AIOS_FIELD_TAGS, FALSE, NULL, FALSE },
 };
 
+/* A learned preference (aios-preference.h): a rule in words, what kind of
+ * draft it applies to, its machine form (write `replacement` where the
+ * draft says `phrase`; or skip a lead whose `lead_field` lacks or contains
+ * `phrase`), the decision records it was learned from, and whether it is
+ * on. Derived from the operator's edits and rejections; the operator may
+ * change or delete it like any other record. */
+static const char * const preference_drafts[] = { "email", "post", "invoice", "other", NULL };
+static const char * const preference_actions[] = { "replace", "skip", NULL };
+static const char * const preference_conditions[] = { "lacks", "contains", NULL };
+
+static const AiosFieldSpec preference_fields[] = {
+  { "rule", N_("Rule"), AIOS_FIELD_TEXT, TRUE, NULL, FALSE },
+  { "applies_to", N_("Applies to"), AIOS_FIELD_CHOICE, TRUE, preference_drafts, TRUE },
+  { "action", N_("Action"), AIOS_FIELD_CHOICE, TRUE, preference_actions, FALSE },
+  { "phrase", N_("Phrase"), AIOS_FIELD_TEXT, TRUE, NULL, FALSE },
+  { "replacement", N_("Write instead"), AIOS_FIELD_TEXT, FALSE, NULL, FALSE },
+  { "lead_field", N_("Lead field checked"), AIOS_FIELD_TEXT, FALSE, NULL, FALSE },
+  { "condition", N_("Condition"), AIOS_FIELD_CHOICE, FALSE, preference_conditions, FALSE },
+  { "learned_from", N_("Learned from (decision records)"), AIOS_FIELD_TAGS, FALSE, NULL, FALSE },
+  { "enabled", N_("Enabled"), AIOS_FIELD_CHOICE, FALSE, yes_no, TRUE },
+  { "tags", N_("Tags"), AIOS_FIELD_TAGS, FALSE, NULL, FALSE },
+};
+
 static const AiosFieldSpec note_fields[] = {
   { "title", N_("Title"), AIOS_FIELD_TEXT, TRUE, NULL, TRUE },
   { "tags", N_("Tags"), AIOS_FIELD_TAGS, FALSE, NULL, FALSE },
@@ -165,6 +188,7 @@ static const AiosKindSpec kinds[] = {
   { "decision", N_("Decision"), N_("Decisions"), "subject", decision_fields, N_ELEMS (decision_fields), N_("Details") },
   { "note", N_("Note"), N_("Notes"), "title", note_fields, N_ELEMS (note_fields), N_("Text") },
   { "brief", N_("Brief"), N_("Briefs"), "topic", brief_fields, N_ELEMS (brief_fields), N_("Notes for the writer") },
+  { "preference", N_("Learned preference"), N_("Learned preferences"), "rule", preference_fields, N_ELEMS (preference_fields), N_("Notes") },
 };
 
 guint

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "aios-ui-test.h"
+#include "agents/aios-learned-preferences.h"
 #include "ui/aios-memory-page.h"
 #include "ui/aios-window.h"
 
@@ -296,6 +297,105 @@ test_import_in_place (void)
   spin ();
 }
 
+static GtkWidget *
+find_kind_row (GtkWidget  *root,
+               const char *label)
+{
+  if (GTK_IS_LIST_BOX_ROW (root))
+    {
+      g_autoptr(GPtrArray) labels = g_ptr_array_new ();
+      collect_type (root, GTK_TYPE_LABEL, labels);
+      if (labels->len > 0 && g_strcmp0 (gtk_label_get_text (labels->pdata[0]), label) == 0)
+        return root;
+    }
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_kind_row (c, label);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Learned preferences are a kind of their own in the sidebar; the operator
+ * reads one, changes it through the form and deletes it, and a deleted one
+ * no longer applies. */
+static void
+test_learned_preferences (void)
+{
+  g_autoptr(AiosWorkspace) ws = aios_ui_test_workspace_new ();
+  AiosMemory *memory = aios_workspace_get_memory (ws);
+  AiosWindow *window = aios_window_new (aios_ui_test_application (), ws);
+  g_autoptr(JsonObject) fields = json_object_new ();
+  g_autoptr(GError) error = NULL;
+  AiosProvenance prov = { "agent:preferences", 0, "Learned from decision 1" };
+  GtkWidget *page, *row, *rule;
+  gint64 id;
+
+  json_object_set_string_member (fields, "rule", "In outreach emails, write “Warm wishes” instead of “Best regards”");
+  json_object_set_string_member (fields, "applies_to", "email");
+  json_object_set_string_member (fields, "action", "replace");
+  json_object_set_string_member (fields, "phrase", "Best regards");
+  json_object_set_string_member (fields, "replacement", "Warm wishes");
+  json_object_set_string_member (fields, "enabled", "yes");
+  id = aios_memory_put (memory, 0, "preference", fields, NULL, &prov, NULL, &error);
+  g_assert_no_error (error);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1200, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (aios_ui_test_wait (is_mapped, window, 10000));
+  aios_window_show_page (window, "memory");
+  page = find_type (GTK_WIDGET (window), AIOS_TYPE_MEMORY_PAGE);
+  aios_ui_test_wait_frame (GTK_WIDGET (window));
+
+  row = find_kind_row (page, "Learned preferences");
+  g_assert_nonnull (row);
+  gtk_list_box_select_row (GTK_LIST_BOX (gtk_widget_get_parent (row)), GTK_LIST_BOX_ROW (row));
+  {
+    ListWait w = { aios_memory_page_get_records (AIOS_MEMORY_PAGE (page)), 1 };
+    g_assert_true (aios_ui_test_wait (list_has, &w, 10000));
+    g_assert_cmpstr (aios_record_list_get_kind (w.list), ==, "preference");
+  }
+
+  aios_memory_page_show_record (AIOS_MEMORY_PAGE (page), id);
+  spin ();
+  rule = find_entry_row (page, "Rule *");
+  g_assert_nonnull (rule);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (rule)), ==,
+                   "In outreach emails, write “Warm wishes” instead of “Best regards”");
+  g_assert_nonnull (find_entry_row (page, "Learned from (decision records)"));
+
+  /* change it */
+  set_row (page, "Write instead", "Kind regards");
+  g_assert_true (gtk_widget_activate_action (page, "memory.save", NULL));
+  spin ();
+  {
+    g_autoptr(AiosRecord) r = aios_memory_get (memory, id, &error);
+    g_autoptr(JsonObject) screened = aios_learned_preferences_screen (memory, "email", NULL, &error);
+    JsonArray *learned = json_object_get_array_member (screened, AIOS_LEARNED_PREFERENCES_MEMBER);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (aios_record_get_field (r, "replacement"), ==, "Kind regards");
+    g_assert_cmpuint (json_array_get_length (learned), ==, 1);
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (learned, 0), "replacement"), ==,
+                     "Kind regards");
+  }
+
+  /* delete it: it no longer applies */
+  g_assert_true (gtk_widget_activate_action (page, "memory.delete", NULL));
+  spin ();
+  {
+    g_autoptr(JsonObject) screened = aios_learned_preferences_screen (memory, "email", NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (screened, AIOS_LEARNED_PREFERENCES_MEMBER)),
+                      ==, 0);
+    g_assert_true (json_object_get_boolean_member (screened, "write"));
+  }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin ();
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -304,5 +404,6 @@ main (int   argc,
   gtk_init ();
   g_test_add_func ("/memory-page/create-edit-revert", test_create_edit_revert);
   g_test_add_func ("/memory-page/import-in-place", test_import_in_place);
+  g_test_add_func ("/memory-page/learned-preferences", test_learned_preferences);
   return g_test_run ();
 }
