@@ -404,7 +404,7 @@ aios_coordinator_load_outbox (AiosCoordinator  *self,
   if (item->request == NULL || !JSON_NODE_HOLDS_OBJECT (item->request))
     {
       g_clear_pointer (&item->request, json_node_unref);
-      item->request = json_node_init_object (json_node_alloc (), json_object_new ());
+      item->request = json_from_string ("{}", NULL);
     }
   return item;
 }

@@ -51,7 +51,7 @@ aios_coordinator_submit (AiosCoordinator  *self,
   if (flow == NULL)
     return 0;
   if (input == NULL)
-    input = empty = json_node_init_object (json_node_alloc (), json_object_new ());
+    input = empty = json_from_string ("{}", NULL);
   if (!aios_flow_check_input (flow, input, error))
     return 0;
   input_json = json_to_string (input, FALSE);

@@ -65,7 +65,7 @@ send_done_cb (GObject      *source,
 
   exec->output = aios_connector_execute_finish (AIOS_CONNECTOR (source), result, &exec->error);
   if (exec->output == NULL && exec->error == NULL)
-    exec->output = json_node_init_object (json_node_alloc (), json_object_new ());
+    exec->output = json_from_string ("{}", NULL);
   aios_coordinator_exec_finished (exec);
 }
 
@@ -155,7 +155,7 @@ build_scope (AiosCoordinator     *self,
         }
       input = parse_json (input_json);
       json_object_set_member (scope, "input",
-                              input ? input : json_node_init_object (json_node_alloc (), json_object_new ()));
+                              input ? input : json_from_string ("{}", NULL));
     }
 
   if (step->reads_steps != NULL && step->reads_steps[0] != NULL)
@@ -174,7 +174,7 @@ build_scope (AiosCoordinator     *self,
             continue;
           output = parse_json (done->output_json);
           json_object_set_member (steps, done->name,
-                                  output ? output : json_node_init_object (json_node_alloc (), json_object_new ()));
+                                  output ? output : json_from_string ("{}", NULL));
         }
     }
   json_object_set_object_member (scope, "steps", g_steal_pointer (&steps));

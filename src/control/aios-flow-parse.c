@@ -569,7 +569,7 @@ parse_step (Check             *check,
 
   member = json_object_get_member (object, "config");
   if (member == NULL)
-    step->config = json_node_init_object (json_node_alloc (), json_object_new ());
+    step->config = json_from_string ("{}", NULL);
   else if (!JSON_NODE_HOLDS_OBJECT (member))
     {
       g_autofree char *sub = g_strdup_printf ("%s.config", path);
