@@ -39,6 +39,7 @@
 #include <glib/gi18n.h>
 
 #include "aios-billing-agent.h"
+#include "aios-model-writer.h"
 #include "aios-template.h"
 
 #define AUTHOR "agent:billing"
@@ -719,7 +720,20 @@ aios_billing_agent_run_async (AiosAgent           *agent,
       return;
     }
   if (g_str_equal (json_object_get_string_member (config, "mode"), "draft"))
-    out = draft_invoice (self, context, &error);
+    {
+      out = draft_invoice (self, context, &error);
+      /* With a model for the role it words the work lines (never the amounts). */
+      if (out != NULL && aios_model_writer_wanted (agent))
+        {
+          JsonObject *draft = json_object_ref (json_node_get_object (out));
+          json_node_unref (out);
+          aios_model_writer_write (agent, context, draft, aios_model_spec_for_invoice (context, draft),
+                                   g_steal_pointer (&task));
+          return;
+        }
+      if (out != NULL)
+        aios_model_writer_note_builtin (json_node_get_object (out));
+    }
   else
     out = mark_billed (self, context, run_id, &error);
 
