@@ -60,7 +60,7 @@ static const KeyInfo keys[] = {
   { "llm.local.model",  VALUE_TEXT,     N_("The local model to ask for") },
   { "llm.cloud.url",    VALUE_HTTP_URL, N_("An OpenAI-compatible base URL ending in /v1") },
   { "llm.cloud.model",  VALUE_TEXT,     N_("The cloud model to ask for") },
-  { "llm.embed.model",  VALUE_TEXT,     N_("The embedding model for hybrid memory search (on the local tier, or cloud when only it is set)") },
+  { "llm.embed.model",  VALUE_TEXT,     N_("The embedding model for hybrid memory search (on the local tier, or cloud when only it is set); without it nothing is embedded") },
   { "invoice.url",      VALUE_HTTP_URL, N_("A Stripe-compatible API base URL, e.g. https://api.stripe.com") },
   { "webhook.url",      VALUE_HTTP_URL, N_("Where the generic webhook POSTs") },
   { "publish.url",      VALUE_HTTP_URL, N_("A WordPress site's base URL (its REST API is under /wp-json/wp/v2/)") },
