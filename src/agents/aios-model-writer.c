@@ -93,8 +93,15 @@ set_why (JsonObject *draft,
          const char *model)
 {
   const char *before = json_object_get_string_member_with_default (draft, "rationale", NULL);
-  g_autofree char *rationale = before != NULL && *before != '\0'
-                               ? g_strdup_printf ("%s. %s", why, before) : g_strdup (why);
+  g_autofree char *rationale = NULL;
+
+  if (before == NULL || *before == '\0')
+    rationale = g_strdup (why);
+  else if (model != NULL)
+    /* Translators: who wrote a draft, then how the built-in engine's draft it started from was made */
+    rationale = g_strdup_printf (_("%s, from the built-in engine's draft: %s"), why, before);
+  else
+    rationale = g_strdup_printf ("%s. %s", why, before);
 
   json_object_set_string_member (draft, "rationale", rationale);
   json_object_set_string_member (draft, "engine", engine);
@@ -151,6 +158,12 @@ static char *
 fallback_why (const GError *error)
 {
   g_autofree char *reason = lower_first (error->message);
+  char *body = strstr (reason, " {");
+
+  /* "… answered 500 Internal Server Error {"error": …}": the words, not the
+   * server's JSON (the prompts row keeps the whole error) */
+  if (body != NULL)
+    *body = '\0';
 
   if (error->domain == AIOS_CONNECTOR_ERROR && error->code == AIOS_CONNECTOR_ERROR_NOT_CONFIGURED)
     return g_strdup_printf (_("Written by the built-in engine: %s"), reason);
@@ -243,7 +256,7 @@ completed_cb (GObject      *source,
       if (error == NULL)
         error = g_error_new (AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_PERMANENT,
                              _("The model answered without the structured draft"));
-      g_message ("The built-in engine writes instead of the model: %s", error->message);
+      g_debug ("The built-in engine writes instead of the model: %s", error->message);
       why = fallback_why (error);
       set_why (w->draft, why, "offline", NULL);
     }

@@ -593,6 +593,44 @@ test_embeddings (Fixture       *f,
   g_assert_true (peer_saw (f, "/v1/embeddings", "\"model\":\"embed-test\""));
   g_assert_cmpint (db_int (f, "SELECT COUNT(*) FROM events e JOIN event_links l ON l.event_id = e.id "
                               "WHERE e.kind = 'embedding.completed' AND l.target_kind = 'prompt' AND ?1 = 0", 0), >=, 1);
+
+  /* a budget with an unpriced cloud embedding model stops the call like a chat call */
+  exec_set (f->ws, "budget.daily", "1");
+  exec_peer_reset (f->peer);
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GPtrArray) vectors = NULL;
+    const char *texts[] = { "one more text", NULL };
+
+    aios_llm_embed_async (aios_workspace_get_llm (f->ws), texts, NULL, embedded_cb, &result);
+    while (result == NULL)
+      g_main_context_iteration (NULL, TRUE);
+    vectors = aios_llm_embed_finish (aios_workspace_get_llm (f->ws), result, NULL, &error);
+    g_assert_null (vectors);
+    g_assert_error (error, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_PERMANENT);
+    g_assert_nonnull (strstr (error->message, "embed-test has no price"));
+    g_clear_error (&error);
+  }
+  g_assert_cmpuint (peer_requests (f, "/v1/embeddings"), ==, 0);
+  g_assert_cmpint (db_int (f, "SELECT COUNT(*) FROM events WHERE kind = 'budget.exceeded' AND ?1 = 0", 0), ==, 1);
+
+  /* priced, it is counted: its cost is the prompts row's and the journal event's */
+  g_assert_true (aios_llm_set_price (aios_workspace_get_llm (f->ws), "embed-test", 100000, 0, &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GPtrArray) vectors = NULL;
+    const char *texts[] = { "one more text", NULL };
+
+    aios_llm_embed_async (aios_workspace_get_llm (f->ws), texts, NULL, embedded_cb, &result);
+    while (result == NULL)
+      g_main_context_iteration (NULL, TRUE);
+    vectors = aios_llm_embed_finish (aios_workspace_get_llm (f->ws), result, NULL, &error);
+    g_assert_no_error (error);
+  }
+  g_assert_cmpint (db_int (f, "SELECT cost_micros FROM prompts WHERE model = 'embed-test' "
+                              "AND request_json LIKE '%one more text%' AND ?1 = 0", 0), ==, 1);
+  g_assert_cmpint (aios_llm_spent_micros (aios_workspace_get_llm (f->ws), FALSE), ==, 1);
 }
 
 int
