@@ -6,7 +6,7 @@
  * the model peer (tests/peers/exec-api-peer.py) in both wire formats:
  * Ollama's streamed NDJSON /api/chat and the OpenAI-compatible SSE
  * /v1/chat/completions. Also: an answer that is invalid JSON once (one
- * repair), a server that answers 500 or never a valid answer (the built-in
+ * repair), a server that answers 500, too late or never a valid answer (the built-in
  * engine's draft, with why), a budget that stops the call, answers and
  * input that try to change the recipient, the amounts or the approval
  * (nothing changes), the step events' links to the prompts rows, and no
@@ -395,6 +395,8 @@ test_fallback (Fixture       *f,
   g_autofree char *figures = NULL;
 
   use_local (f, mode);
+  if (g_str_equal (mode, "slow"))
+    aios_llm_set_timeout_ms (aios_workspace_get_llm (f->ws), 1000);
   load_demo_and_run (f);
   written = writer_events (f);
   g_assert_cmpuint (written->len, >=, 6);
@@ -403,8 +405,14 @@ test_fallback (Fixture       *f,
       Written *w = written->pdata[i];
       if (g_str_equal (mode, "e500"))
         {
-          assert_contains (w->rationale, "Written by the built-in engine: the model server failed (");
-          assert_contains (w->rationale, "500");
+          assert_contains (w->rationale, "Written by the built-in engine: the model server failed (127.0.0.1 "
+                                         "answered 500 Internal Server Error). ");
+          g_assert_cmpint (prompt_links (f, w->event), ==, 1);
+        }
+      else if (g_str_equal (mode, "slow"))
+        {
+          assert_contains (w->rationale, "Written by the built-in engine: the model server failed (the model "
+                                         "qwen-test did not answer within 1 s)");
           g_assert_cmpint (prompt_links (f, w->event), ==, 1);
         }
       else
@@ -644,6 +652,7 @@ main (int argc, char *argv[])
   ADD ("repair", test_repair, NULL);
   ADD ("fallback-500", test_fallback, "e500");
   ADD ("fallback-invalid-twice", test_fallback, "alwaysbad");
+  ADD ("fallback-timeout", test_fallback, "slow");
   ADD ("budget", test_budget, NULL);
   ADD ("role-tier", test_role_tier, NULL);
   ADD ("injection", test_injection, NULL);
