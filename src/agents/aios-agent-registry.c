@@ -94,6 +94,8 @@ aios_agent_registry_new_builtin (AiosMemory *memory,
 
   for (gsize i = 0; i < G_N_ELEMENTS (roles); i++)
     {
+      /* the writers use it when their tier is set (aios-model-writer.c) */
+      aios_agent_set_model (roles[i], llm, memory);
       aios_agent_registry_add (self, roles[i]);
       g_object_unref (roles[i]);
     }

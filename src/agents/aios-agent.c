@@ -13,7 +13,9 @@
 
 typedef struct
 {
-  char *role;
+  char       *role;
+  AiosLlm    *llm;      /* the model a writer role may use (aios-model-writer.c) */
+  AiosMemory *memory;   /* where its context comes from */
 } AiosAgentPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (AiosAgent, aios_agent, G_TYPE_OBJECT)
@@ -33,6 +35,8 @@ aios_agent_finalize (GObject *object)
   AiosAgentPrivate *priv = aios_agent_get_instance_private (AIOS_AGENT (object));
 
   g_free (priv->role);
+  g_clear_object (&priv->llm);
+  g_clear_object (&priv->memory);
   G_OBJECT_CLASS (aios_agent_parent_class)->finalize (object);
 }
 
@@ -168,4 +172,49 @@ aios_agent_run_finish (AiosAgent     *self,
       return NULL;
     }
   return g_steal_pointer (&output);
+}
+
+/**
+ * aios_agent_set_model:
+ * @llm: (nullable): the model client
+ * @memory: (nullable): the memory its context is assembled from
+ *
+ * Gives a role the model it may write with (when its tier is set); roles
+ * that never ask a model ignore it.
+ */
+void
+aios_agent_set_model (AiosAgent  *self,
+                      AiosLlm    *llm,
+                      AiosMemory *memory)
+{
+  AiosAgentPrivate *priv;
+
+  g_return_if_fail (AIOS_IS_AGENT (self));
+  priv = aios_agent_get_instance_private (self);
+  g_set_object (&priv->llm, llm);
+  g_set_object (&priv->memory, memory);
+}
+
+/**
+ * aios_agent_get_llm:
+ *
+ * Returns: (transfer none) (nullable): the model client set with aios_agent_set_model()
+ */
+AiosLlm *
+aios_agent_get_llm (AiosAgent *self)
+{
+  g_return_val_if_fail (AIOS_IS_AGENT (self), NULL);
+  return ((AiosAgentPrivate *) aios_agent_get_instance_private (self))->llm;
+}
+
+/**
+ * aios_agent_get_memory:
+ *
+ * Returns: (transfer none) (nullable): the memory set with aios_agent_set_model()
+ */
+AiosMemory *
+aios_agent_get_memory (AiosAgent *self)
+{
+  g_return_val_if_fail (AIOS_IS_AGENT (self), NULL);
+  return ((AiosAgentPrivate *) aios_agent_get_instance_private (self))->memory;
 }

@@ -4,6 +4,8 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "exec/aios-llm.h"
+
 G_BEGIN_DECLS
 
 /*
@@ -66,5 +68,11 @@ void        aios_agent_run_async    (AiosAgent            *self,
 JsonNode   *aios_agent_run_finish   (AiosAgent            *self,
                                      GAsyncResult         *result,
                                      GError              **error);
+
+void        aios_agent_set_model    (AiosAgent            *self,
+                                     AiosLlm              *llm,
+                                     AiosMemory           *memory);
+AiosLlm    *aios_agent_get_llm      (AiosAgent            *self);
+AiosMemory *aios_agent_get_memory   (AiosAgent            *self);
 
 G_END_DECLS

@@ -39,7 +39,9 @@
 #include <glib/gi18n.h>
 
 #include "aios-billing-agent.h"
+#include "aios-model-writer.h"
 #include "aios-template.h"
+#include "store/aios-json.h"
 
 #define AUTHOR "agent:billing"
 #define DEFAULT_PAYMENT_DAYS 30
@@ -560,7 +562,7 @@ draft_invoice (AiosBillingAgent  *self,
   json_object_set_string_member (out, "total_text", total_text);
   json_object_set_string_member (out, "rationale", rationale);
   json_object_set_array_member (out, "memory_used", g_steal_pointer (&used));
-  return json_node_init_object (json_node_alloc (), g_steal_pointer (&out));
+  return aios_json_node_take_object (g_steal_pointer (&out));
 }
 
 static gboolean
@@ -691,7 +693,7 @@ mark_billed (AiosBillingAgent  *self,
   json_object_set_int_member (out, "billed", n_work);
   json_object_set_string_member (out, "rationale", contract_rationale);
   json_object_set_array_member (out, "memory_used", g_steal_pointer (&refs));
-  return json_node_init_object (json_node_alloc (), g_steal_pointer (&out));
+  return aios_json_node_take_object (g_steal_pointer (&out));
 
 fail:
   aios_store_rollback (self->store);
@@ -719,7 +721,20 @@ aios_billing_agent_run_async (AiosAgent           *agent,
       return;
     }
   if (g_str_equal (json_object_get_string_member (config, "mode"), "draft"))
-    out = draft_invoice (self, context, &error);
+    {
+      out = draft_invoice (self, context, &error);
+      /* With a model for the role it words the work lines (never the amounts). */
+      if (out != NULL && aios_model_writer_wanted (agent))
+        {
+          JsonObject *draft = json_object_ref (json_node_get_object (out));
+          json_node_unref (out);
+          aios_model_writer_write (agent, context, draft, aios_model_spec_for_invoice (context, draft),
+                                   g_steal_pointer (&task));
+          return;
+        }
+      if (out != NULL)
+        aios_model_writer_note_builtin (json_node_get_object (out));
+    }
   else
     out = mark_billed (self, context, run_id, &error);
 

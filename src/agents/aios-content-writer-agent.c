@@ -32,8 +32,10 @@
 
 #include "aios-content-writer-agent.h"
 #include "aios-learned-preferences.h"
+#include "aios-model-writer.h"
 #include "aios-template.h"
 #include "memory/aios-markdown.h"
+#include "store/aios-json.h"
 
 #define AUTHOR "agent:content-writer"
 #define MAX_POINTS 20
@@ -215,7 +217,7 @@ brief_output (const AiosRecord *brief)
   json_object_set_string_member (out, "client", str (fields, "client"));
   json_object_set_array_member (out, "tags", string_list (fields ? json_object_get_member (fields, "tags") : NULL, ",\n"));
   json_object_set_string_member (out, "notes", brief->body ? brief->body : "");
-  return json_node_init_object (json_node_alloc (), g_steal_pointer (&out));
+  return aios_json_node_take_object (g_steal_pointer (&out));
 }
 
 static JsonNode *
@@ -508,9 +510,9 @@ aios_content_writer_draft_offline (JsonObject  *brief,
     }
 
   rationale = tone != NULL
-              ? g_strdup_printf (_("Written by the offline engine from the brief “%s”, following the tone guideline “%s”"),
+              ? g_strdup_printf (_("From the brief “%s”, following the tone guideline “%s”"),
                                  topic, json_object_get_string_member_with_default (tone, "title", ""))
-              : g_strdup_printf (_("Written by the offline engine from the brief “%s”"), topic);
+              : g_strdup_printf (_("From the brief “%s”"), topic);
 
   json_object_set_string_member (out, "title", topic);
   json_object_set_string_member (out, "body", body);
@@ -592,7 +594,7 @@ record_published (AiosContentWriterAgent  *self,
   json_object_set_string_member (out, "post_id", post_id);
   json_object_set_string_member (out, "link", str (post, "link"));
   json_object_set_string_member (out, "rationale", rationale);
-  return json_node_init_object (json_node_alloc (), g_steal_pointer (&out));
+  return aios_json_node_take_object (g_steal_pointer (&out));
 }
 
 static void
@@ -622,7 +624,20 @@ aios_content_writer_agent_run_async (AiosAgent           *agent,
   if (g_str_equal (mode, "brief"))
     out = read_brief (self, context, run_id, &error);
   else if (g_str_equal (mode, "draft"))
-    out = draft_post (context, &error);
+    {
+      out = draft_post (context, &error);
+      /* With a model for the role it writes the title, body, excerpt and tags. */
+      if (out != NULL && aios_model_writer_wanted (agent))
+        {
+          JsonObject *draft = json_object_ref (json_node_get_object (out));
+          json_node_unref (out);
+          aios_model_writer_write (agent, context, draft, aios_model_spec_for_post (context, draft),
+                                   g_steal_pointer (&task));
+          return;
+        }
+      if (out != NULL)
+        aios_model_writer_note_builtin (json_node_get_object (out));
+    }
   else
     out = record_published (self, context, run_id, &error);
 

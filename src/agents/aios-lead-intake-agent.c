@@ -29,6 +29,7 @@
 #include "aios-lead-intake-agent.h"
 #include "aios-template.h"
 #include "store/aios-journal-query.h"
+#include "store/aios-json.h"
 
 #define AUTHOR "agent:lead-intake"
 
@@ -233,7 +234,7 @@ record_lead (AiosLeadIntakeAgent  *self,
   json_object_set_member (out, "contact", ref_node (contact_id, contact_version));
   json_object_set_string_member (out, "first_name", given);
   json_object_set_boolean_member (out, "known_before", lead != NULL);
-  return json_node_init_object (json_node_alloc (), g_steal_pointer (&out));
+  return aios_json_node_take_object (g_steal_pointer (&out));
 
 fail:
   aios_store_rollback (self->store);
@@ -329,7 +330,7 @@ decline_lead (AiosLeadIntakeAgent  *self,
   json_object_set_member (out, "decision", ref_node (decision_id, decision_version));
   json_object_set_member (out, "lead", ref_node (lead_id, lead_version));
   json_object_set_string_member (out, "rationale", rationale);
-  return json_node_init_object (json_node_alloc (), g_steal_pointer (&out));
+  return aios_json_node_take_object (g_steal_pointer (&out));
 
 fail:
   aios_store_rollback (self->store);
@@ -403,7 +404,7 @@ mark_contacted (AiosLeadIntakeAgent  *self,
 
   json_object_set_member (out, "lead", ref_node (id, version));
   json_object_set_int_member (out, "sent_event", event_id);
-  return json_node_init_object (json_node_alloc (), g_steal_pointer (&out));
+  return aios_json_node_take_object (g_steal_pointer (&out));
 }
 
 static void

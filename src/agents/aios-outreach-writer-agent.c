@@ -24,7 +24,9 @@
 
 #include "aios-outreach-writer-agent.h"
 #include "aios-learned-preferences.h"
+#include "aios-model-writer.h"
 #include "aios-template.h"
+#include "store/aios-json.h"
 
 struct _AiosOutreachWriterAgent
 {
@@ -160,7 +162,15 @@ aios_outreach_writer_agent_run_async (AiosAgent           *agent,
   json_object_set_string_member (out, "tone", json_object_get_string_member_with_default (tone, "body", ""));
   json_object_set_array_member (out, "memory_used", g_steal_pointer (&used));
   aios_learned_preferences_apply (context, out);
-  g_task_return_pointer (task, json_node_init_object (json_node_alloc (), g_steal_pointer (&out)),
+  /* With a model for the role it writes the subject and body (only those). */
+  if (aios_model_writer_wanted (agent))
+    {
+      JsonObject *draft = g_steal_pointer (&out);
+      aios_model_writer_write (agent, context, draft, aios_model_spec_for_email (context, draft), g_steal_pointer (&task));
+      return;
+    }
+  aios_model_writer_note_builtin (out);
+  g_task_return_pointer (task, aios_json_node_take_object (g_steal_pointer (&out)),
                          (GDestroyNotify) json_node_unref);
 }
 

@@ -23,6 +23,7 @@
 #include "aios-preferences-agent.h"
 #include "aios-learned-preferences.h"
 #include "aios-template.h"
+#include "store/aios-json.h"
 
 #define AUTHOR "agent:preferences"
 
@@ -133,7 +134,7 @@ aios_preferences_agent_run_async (AiosAgent           *agent,
       g_error_free (error);
       return;
     }
-  g_task_return_pointer (task, json_node_init_object (json_node_alloc (), g_steal_pointer (&out)),
+  g_task_return_pointer (task, aios_json_node_take_object (g_steal_pointer (&out)),
                          (GDestroyNotify) json_node_unref);
 }
 

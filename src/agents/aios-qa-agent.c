@@ -35,6 +35,7 @@
 #include "aios-template.h"
 #include "memory/aios-markdown.h"
 #include "aios-qa-invoice.h"
+#include "store/aios-json.h"
 
 struct _AiosQaAgent
 {
@@ -195,7 +196,7 @@ check_post (GTask      *task,
   json_object_set_int_member (out, "words", words);
   json_object_set_array_member (out, "checks", g_steal_pointer (&passed));
   json_object_set_string_member (out, "rationale", _("The post passed every check"));
-  g_task_return_pointer (task, json_node_init_object (json_node_alloc (), g_steal_pointer (&out)),
+  g_task_return_pointer (task, aios_json_node_take_object (g_steal_pointer (&out)),
                          (GDestroyNotify) json_node_unref);
 }
 
@@ -297,7 +298,7 @@ aios_qa_agent_run_async (AiosAgent           *agent,
   json_object_set_boolean_member (out, "passed", TRUE);
   json_object_set_array_member (out, "checks", g_steal_pointer (&passed));
   json_object_set_string_member (out, "rationale", _("The draft passed every check"));
-  g_task_return_pointer (task, json_node_init_object (json_node_alloc (), g_steal_pointer (&out)),
+  g_task_return_pointer (task, aios_json_node_take_object (g_steal_pointer (&out)),
                          (GDestroyNotify) json_node_unref);
 }
 

@@ -22,6 +22,7 @@
 
 #include "aios-billing-agent.h"
 #include "aios-qa-invoice.h"
+#include "store/aios-json.h"
 
 static gboolean
 number_member (JsonObject *object,
@@ -192,5 +193,5 @@ aios_qa_check_invoice (JsonObject  *config,
   json_object_set_array_member (out, "checks", g_steal_pointer (&passed));
   json_object_set_string_member (out, "rationale", _("The invoice agrees with the contract: every line, the tax, "
                                                      "the total, the currency and the terms"));
-  return json_node_init_object (json_node_alloc (), g_steal_pointer (&out));
+  return aios_json_node_take_object (g_steal_pointer (&out));
 }

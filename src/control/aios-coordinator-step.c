@@ -19,6 +19,7 @@
 #include "aios-runs.h"
 #include "agents/aios-template.h"
 #include "store/aios-journal.h"
+#include "store/aios-json.h"
 
 void
 aios_coordinator_exec_finished (Exec *exec)
@@ -280,7 +281,7 @@ aios_coordinator_exec_start (Exec *exec)
 
       json_object_set_boolean_member (out, "skipped", TRUE);
       json_object_set_string_member (out, "reason", reason);
-      exec->output = json_node_init_object (json_node_alloc (), g_steal_pointer (&out));
+      exec->output = aios_json_node_take_object (g_steal_pointer (&out));
       exec->skipped = TRUE;
       aios_coordinator_exec_finished (exec);
       return;
@@ -324,6 +325,7 @@ aios_coordinator_exec_start (Exec *exec)
   }
   json_object_set_member (context, "config", g_steal_pointer (&config));
   json_object_set_int_member (context, "run_id", exec->run_id);
+  json_object_set_int_member (context, "step_id", exec->step_id);
   json_object_set_string_member (context, "step", step->name);
   json_object_set_int_member (context, "attempt", exec->attempt);
   aios_agent_run_async (agent, context, exec->cancellable, agent_done_cb, exec);
@@ -468,6 +470,36 @@ link_record (AiosStore   *store,
   return aios_journal_link (store, event_id, "record", id, json_object_get_int_member (record, "version"), error);
 }
 
+/* Links a step's event to the model prompts its agent says it made (its
+ * output's "prompts_used": the ids of their prompts rows, failed attempts
+ * included), so the timeline shows what was asked and answered. */
+static gboolean
+link_prompts_used (AiosCoordinator  *self,
+                   Exec             *exec,
+                   gint64            event_id,
+                   GError          **error)
+{
+  JsonObject *out = exec->output != NULL && JSON_NODE_HOLDS_OBJECT (exec->output)
+                      ? json_node_get_object (exec->output) : NULL;
+  JsonArray *prompts = out != NULL && json_object_has_member (out, "prompts_used") &&
+                       JSON_NODE_HOLDS_ARRAY (json_object_get_member (out, "prompts_used"))
+                         ? json_object_get_array_member (out, "prompts_used") : NULL;
+
+  for (guint i = 0; prompts != NULL && i < json_array_get_length (prompts); i++)
+    {
+      JsonNode *element = json_array_get_element (prompts, i);
+      g_autofree char *id = NULL;
+
+      if (!JSON_NODE_HOLDS_VALUE (element) || json_node_get_value_type (element) != G_TYPE_INT64 ||
+          json_node_get_int (element) <= 0)
+        continue;
+      id = g_strdup_printf ("%" PRId64, json_node_get_int (element));
+      if (!aios_journal_link (self->store, event_id, "prompt", id, 0, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 /* Links a step's event to every memory version it read (its memory
  * queries) and every one its agent says it used, so the timeline shows
  * which template, tone guideline and lead versions a draft came from. */
@@ -503,7 +535,7 @@ link_memory_used (AiosCoordinator  *self,
           !link_record (self->store, event_id, json_node_get_object (element), error))
         return FALSE;
     }
-  return TRUE;
+  return link_prompts_used (self, exec, event_id, error);
 }
 
 static gboolean

@@ -143,7 +143,6 @@ plain_setup (AiosLlm     *self,
 {
   g_autoptr(Plain) p = g_new0 (Plain, 1);
   g_autofree char *url_key = g_strdup_printf ("llm.%s.url", tier);
-  g_autofree char *model_key = g_strdup_printf ("llm.%s.model", tier);
 
   p->tier = g_strdup (tier);
   p->ollama = g_str_equal (tier, "local");
@@ -156,13 +155,13 @@ plain_setup (AiosLlm     *self,
     }
   if (embed)
     {
+      /* Never the chat model: text leaves for embedding only when the
+       * operator named a model for it. */
       p->model = aios_config_get (self->config, "llm.embed.model");
-      if (p->model == NULL)
-        p->model = aios_config_get (self->config, model_key);
       if (p->model == NULL)
         {
           g_set_error (error, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_NOT_CONFIGURED,
-                       _("Set llm.embed.model (or %s) to compute embeddings"), model_key);
+                       _("No embedding model is configured: set llm.embed.model to compute embeddings"));
           return NULL;
         }
     }
@@ -182,11 +181,74 @@ plain_start (AiosLlm *self,
                                    plain_key_cb, task);
 }
 
+/* The tier embeddings go to: local when its URL is set, else cloud;
+ * NULL when neither is. */
+static const char *
+embed_tier (AiosLlm *self)
+{
+  g_autofree char *local = aios_config_get (self->config, "llm.local.url");
+  g_autofree char *cloud = NULL;
+
+  if (local != NULL)
+    return "local";
+  cloud = aios_config_get (self->config, "llm.cloud.url");
+  return cloud != NULL ? "cloud" : NULL;
+}
+
+/**
+ * aios_llm_can_embed:
+ *
+ * Returns: whether an embedding model (llm.embed.model) and a tier for it
+ *   are configured; with only a chat model set, nothing is embedded
+ */
 gboolean
 aios_llm_can_embed (AiosLlm *self)
 {
-  g_autofree char *tier = aios_llm_get_tier_for_role (self, NULL);
-  return !g_str_equal (tier, "offline");
+  g_autofree char *model = NULL;
+
+  g_return_val_if_fail (AIOS_IS_LLM (self), FALSE);
+  model = aios_config_get (self->config, "llm.embed.model");
+  return model != NULL && embed_tier (self) != NULL;
+}
+
+/* The embedding call's prompts row and journal event. */
+static void
+record_embedding (AiosLlm    *self,
+                  Plain      *p,
+                  JsonNode   *answer,
+                  guint       n_vectors,
+                  guint       dimensions,
+                  const char *error_text)
+{
+  g_autofree char *keyed = g_strconcat (p->tier, "\n", p->base_url, "\n", p->body, NULL);
+  g_autofree char *hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, keyed, -1);
+  AiosLlmCallInfo info = { p->tier, NULL, p->model, hash, p->body, 0, 0, NULL };
+  g_autofree char *summary = NULL;
+  g_autofree char *response = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 tokens = 0, in_price = 0, out_price = 0, cost = 0;
+
+  if (answer != NULL && JSON_NODE_HOLDS_OBJECT (answer))
+    {
+      JsonObject *o = json_node_get_object (answer);
+      JsonObject *usage = json_object_has_member (o, "usage") && JSON_NODE_HOLDS_OBJECT (json_object_get_member (o, "usage"))
+                          ? json_object_get_object_member (o, "usage") : NULL;
+      tokens = p->ollama ? json_object_get_int_member_with_default (o, "prompt_eval_count", 0)
+                         : usage ? json_object_get_int_member_with_default (usage, "prompt_tokens", 0) : 0;
+    }
+  if (error_text == NULL)
+    {
+      aios_llm_get_price_micros (self, p->model, &in_price, &out_price);
+      cost = aios_llm_cost_of (in_price, out_price, tokens, 0);
+      response = g_strdup_printf ("{\"vectors\":%u,\"dimensions\":%u}", n_vectors, dimensions);
+      summary = g_strdup_printf ("Embedding model %s (%s) embedded %u texts: %" G_GINT64_FORMAT " tokens",
+                                 p->model, p->tier, n_vectors, tokens);
+    }
+  else
+    summary = g_strdup_printf ("Embedding model %s (%s) failed: %s", p->model, p->tier, error_text);
+  if (aios_llm_record_call (self, &info, error_text ? "embedding.failed" : "embedding.completed", summary,
+                            response, error_text, tokens, 0, cost, 0, &error) == 0)
+    g_warning ("Could not record an embedding call: %s", error->message);
 }
 
 static void
@@ -203,6 +265,8 @@ embed_done_cb (GObject      *source,
 
   if (node == NULL)
     {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        record_embedding (g_task_get_source_object (outer), p, NULL, 0, 0, error->message);
       g_task_return_error (outer, g_steal_pointer (&error));
       g_object_unref (outer);
       return;
@@ -238,11 +302,15 @@ embed_done_cb (GObject      *source,
     }
   if (vectors->len == 0 || vectors->len != GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (outer), "n")))
     {
+      record_embedding (g_task_get_source_object (outer), p, node, 0, 0,
+                        "the answer did not have one vector per text");
       g_task_return_new_error (outer, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_RETRYABLE,
                                _("The embedding answer did not have one vector per text"));
       g_object_unref (outer);
       return;
     }
+  record_embedding (g_task_get_source_object (outer), p, node, vectors->len,
+                    ((GArray *) g_ptr_array_index (vectors, 0))->len, NULL);
   g_task_return_pointer (outer, g_steal_pointer (&vectors), (GDestroyNotify) g_ptr_array_unref);
   g_object_unref (outer);
 }
@@ -251,8 +319,9 @@ embed_done_cb (GObject      *source,
  * aios_llm_embed_async:
  * @texts: %NULL-terminated
  *
- * Fails with %AIOS_CONNECTOR_ERROR_NOT_CONFIGURED when no tier is set (a
- * search then ranks by text alone).
+ * Fails with %AIOS_CONNECTOR_ERROR_NOT_CONFIGURED when no embedding model
+ * or no tier is set (a search then ranks by text alone), and
+ * %AIOS_CONNECTOR_ERROR_PERMANENT when a budget stops the call.
  */
 void
 aios_llm_embed_async (AiosLlm             *self,
@@ -264,19 +333,14 @@ aios_llm_embed_async (AiosLlm             *self,
   GTask *outer = g_task_new (self, cancellable, callback, user_data);
   GTask *inner;
   g_autoptr(GError) error = NULL;
-  g_autofree char *tier = aios_llm_get_tier_for_role (self, NULL);
+  const char *tier = embed_tier (self);
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonGenerator) gen = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
   Plain *p;
 
   g_task_set_source_tag (outer, aios_llm_embed_async);
-  if (g_str_equal (tier, "offline"))
-    {
-      g_free (tier);
-      tier = g_strdup ("local");
-    }
-  p = plain_setup (self, tier, TRUE, &error);
+  p = plain_setup (self, tier != NULL ? tier : "local", TRUE, &error);
   if (p == NULL || texts == NULL || texts[0] == NULL)
     {
       if (error == NULL)
@@ -286,11 +350,6 @@ aios_llm_embed_async (AiosLlm             *self,
       g_object_unref (outer);
       return;
     }
-  g_object_set_data (G_OBJECT (outer), "n", GUINT_TO_POINTER (g_strv_length ((char **) texts)));
-  inner = g_task_new (self, cancellable, embed_done_cb, outer);
-  g_task_set_task_data (inner, p, (GDestroyNotify) plain_free);
-  /* the outer task reads p (ollama or not) through the inner one's data */
-  g_task_set_task_data (outer, p, NULL);
   p->path = g_strdup (p->ollama ? "/api/embed" : "/embeddings");
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "model");
@@ -304,6 +363,25 @@ aios_llm_embed_async (AiosLlm             *self,
   root = json_builder_get_root (b);
   json_generator_set_root (gen, root);
   p->body = json_generator_to_data (gen, NULL);
+  {
+    g_autofree char *keyed = g_strconcat (p->tier, "\n", p->base_url, "\n", p->body, NULL);
+    g_autofree char *hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, keyed, -1);
+    AiosLlmCallInfo info = { p->tier, NULL, p->model, hash, p->body, 0, 0, NULL };
+
+    /* Fail closed like a chat call: the texts' size bounds the cost. */
+    if (!aios_llm_check_budget (self, &info, strlen (p->body) / 3 + 1, 0, &error))
+      {
+        plain_free (p);
+        g_task_return_error (outer, g_steal_pointer (&error));
+        g_object_unref (outer);
+        return;
+      }
+  }
+  g_object_set_data (G_OBJECT (outer), "n", GUINT_TO_POINTER (g_strv_length ((char **) texts)));
+  inner = g_task_new (self, cancellable, embed_done_cb, outer);
+  g_task_set_task_data (inner, p, (GDestroyNotify) plain_free);
+  /* the outer task reads p (ollama or not) through the inner one's data */
+  g_task_set_task_data (outer, p, NULL);
   g_object_set_data_full (G_OBJECT (outer), "model", g_strdup (p->model), g_free);
   /* keep the inner task (and p) alive as long as the outer one */
   g_object_set_data_full (G_OBJECT (outer), "inner", g_object_ref (inner), g_object_unref);

@@ -16,6 +16,37 @@ struct _AiosLlm
   guint            timeout_ms;
 };
 
+/* What a call's prompts row and budget check are about. */
+typedef struct
+{
+  const char *tier;
+  const char *role;          /* NULL: the system's own call (embeddings) */
+  const char *model;
+  const char *hash;
+  const char *request_json;  /* the exact body sent */
+  gint64      run_id;
+  gint64      step_id;
+  GArray     *prompt_ids;    /* (nullable): the new row's id is appended */
+} AiosLlmCallInfo;
+
+/* aios-llm.c */
+gint64   aios_llm_record_call      (AiosLlm               *self,
+                                    const AiosLlmCallInfo *info,
+                                    const char            *kind,
+                                    const char            *summary,
+                                    const char            *response_json,
+                                    const char            *error_text,
+                                    gint64                 tokens_in,
+                                    gint64                 tokens_out,
+                                    gint64                 cost,
+                                    gint64                 cached_from,
+                                    GError               **error);
+gboolean aios_llm_check_budget     (AiosLlm               *self,
+                                    const AiosLlmCallInfo *info,
+                                    gint64                 worst_in,
+                                    gint64                 worst_out,
+                                    GError               **error);
+
 /* aios-llm-prices.c */
 gboolean aios_llm_get_price_micros (AiosLlm    *self,
                                     const char *model,

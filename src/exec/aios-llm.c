@@ -117,25 +117,57 @@ tier_configured (AiosLlm    *self,
   return url != NULL;
 }
 
+/* The settings key of a role's tier (agents.ROLE.tier) when the settings
+ * know one for it: the built-in writers. Other roles (a flow's own "model"
+ * steps) keep theirs in llm_roles. */
+static char *
+role_tier_key (const char *role)
+{
+  g_autofree char *key = NULL;
+
+  if (role == NULL || *role == '\0')
+    return NULL;
+  key = g_strdup_printf ("agents.%s.tier", role);
+  return aios_config_describe (key) != NULL ? g_steal_pointer (&key) : NULL;
+}
+
+/**
+ * aios_llm_get_tier_for_role:
+ *
+ * The role's tier: its settings key agents.ROLE.tier, else its llm_roles
+ * row, else local. "offline" when the role is set to it or when neither
+ * tier has a URL; a tier without one gives way to the other.
+ */
 char *
 aios_llm_get_tier_for_role (AiosLlm    *self,
                             const char *role)
 {
   g_autofree char *wanted = NULL;
+  g_autofree char *key = role_tier_key (role);
   sqlite3_stmt *stmt;
 
   g_return_val_if_fail (AIOS_IS_LLM (self), NULL);
 
-  stmt = aios_store_prepare (self->store, "SELECT tier FROM llm_roles WHERE role = ?", NULL);
-  if (stmt != NULL)
-    {
-      sqlite3_bind_text (stmt, 1, role ? role : "", -1, SQLITE_TRANSIENT);
-      if (sqlite3_step (stmt) == SQLITE_ROW)
-        wanted = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-      sqlite3_reset (stmt);
-    }
+  if (key != NULL)
+    wanted = aios_config_get (self->config, key);
+  if (wanted != NULL && g_str_equal (wanted, "offline"))
+    return g_steal_pointer (&wanted);
   if (wanted == NULL)
-    wanted = g_strdup ("local");
+    {
+      stmt = aios_store_prepare (self->store, "SELECT tier FROM llm_roles WHERE role = ?", NULL);
+      if (stmt != NULL)
+        {
+          sqlite3_bind_text (stmt, 1, role ? role : "", -1, SQLITE_TRANSIENT);
+          if (sqlite3_step (stmt) == SQLITE_ROW)
+            wanted = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+          sqlite3_reset (stmt);
+        }
+    }
+  if (wanted == NULL || (!g_str_equal (wanted, "local") && !g_str_equal (wanted, "cloud")))
+    {
+      g_free (wanted);
+      wanted = g_strdup ("local");
+    }
   if (tier_configured (self, wanted))
     return g_steal_pointer (&wanted);
   if (tier_configured (self, g_str_equal (wanted, "local") ? "cloud" : "local"))
@@ -143,6 +175,13 @@ aios_llm_get_tier_for_role (AiosLlm    *self,
   return g_strdup ("offline");
 }
 
+/**
+ * aios_llm_set_role_tier:
+ * @tier: "local" or "cloud"; "offline" too for a role with a settings key
+ *
+ * A built-in role's tier is its settings key agents.ROLE.tier (journaled
+ * as a setting); any other role's is its llm_roles row.
+ */
 gboolean
 aios_llm_set_role_tier (AiosLlm     *self,
                         const char  *role,
@@ -151,16 +190,22 @@ aios_llm_set_role_tier (AiosLlm     *self,
 {
   sqlite3_stmt *stmt;
   g_autofree char *summary = NULL;
+  g_autofree char *key = role_tier_key (role);
   AiosEvent ev = { 0 };
   int rc;
 
   g_return_val_if_fail (AIOS_IS_LLM (self), FALSE);
+  if (key != NULL && g_strcmp0 (tier, "offline") == 0)
+    return aios_config_set (self->config, key, tier, "operator", error);
   if (g_strcmp0 (tier, "local") != 0 && g_strcmp0 (tier, "cloud") != 0)
     {
       g_set_error (error, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_PERMANENT,
-                   _("A role's tier is local or cloud (got “%s”)"), tier);
+                   key != NULL ? _("A role's tier is local, cloud or offline (got “%s”)")
+                               : _("A role's tier is local or cloud (got “%s”)"), tier);
       return FALSE;
     }
+  if (key != NULL)
+    return aios_config_set (self->config, key, tier, "operator", error);
   if (!aios_store_begin (self->store, error))
     return FALSE;
   stmt = aios_store_prepare (self->store,
@@ -208,6 +253,8 @@ typedef struct
 
   JsonArray        *messages;
   guint             attempt;
+  guint             max_repairs;
+  GArray           *prompt_ids;
 
   char             *body;
   char             *hash;
@@ -246,6 +293,7 @@ call_free (Call *c)
       g_free (c->api_key);
     }
   g_clear_pointer (&c->messages, json_array_unref);
+  g_clear_pointer (&c->prompt_ids, g_array_unref);
   g_free (c->body);
   g_free (c->hash);
   g_clear_object (&c->msg);
@@ -253,12 +301,6 @@ call_free (Call *c)
   aios_llm_stream_clear (&c->stream);
   g_clear_pointer (&c->result, aios_llm_result_free);
   g_free (c);
-}
-
-static char *
-actor_for (Call *c)
-{
-  return c->role != NULL && *c->role != '\0' ? g_strdup_printf ("agent:%s", c->role) : g_strdup ("system");
 }
 
 static void
@@ -286,6 +328,67 @@ endpoint (Call       *c,
 
 /* Recording: one prompts row and one journal event, in one transaction. */
 
+/**
+ * aios_llm_record_call:
+ * @kind: the journal event's kind ("prompt.completed", "embedding.failed" ...)
+ *
+ * Returns: the prompts row, or 0 with @error set
+ */
+gint64
+aios_llm_record_call (AiosLlm                *self,
+                      const AiosLlmCallInfo  *info,
+                      const char             *kind,
+                      const char             *summary,
+                      const char             *response_json,
+                      const char             *error_text,
+                      gint64                  tokens_in,
+                      gint64                  tokens_out,
+                      gint64                  cost,
+                      gint64                  cached_from,
+                      GError                **error)
+{
+  gint64 id;
+  g_autofree char *actor = info->role != NULL && *info->role != '\0'
+                           ? g_strdup_printf ("agent:%s", info->role) : g_strdup ("system");
+  g_autofree char *id_text = NULL;
+  AiosEvent ev = { 0 };
+  AiosEventLink link = { "prompt", NULL, 0 };
+
+  if (!aios_store_begin (self->store, error))
+    return 0;
+  id = aios_store_insert (self->store, _("record the prompt"), error,
+                          "INSERT INTO prompts (ts, hash, tier, role, model, run_id, step_id, request_json, "
+                          "response_json, error, tokens_in, tokens_out, cost_micros, cached_from) "
+                          "VALUES (?,?,?,?,?,NULLIF (?, 0),NULLIF (?, 0),?,?,?,?,?,?,NULLIF (?, 0))",
+                          "issssiisssiiii",
+                          aios_store_now_ms (), info->hash, info->tier, info->role, info->model,
+                          info->run_id, info->step_id, info->request_json, response_json, error_text,
+                          cached_from ? (gint64) 0 : tokens_in, cached_from ? (gint64) 0 : tokens_out, cost,
+                          cached_from);
+  if (id == 0)
+    goto fail;
+
+  id_text = g_strdup_printf ("%" PRId64, id);
+  link.target_id = id_text;
+  ev.run_id = info->run_id;
+  ev.step_id = info->step_id;
+  ev.actor = actor;
+  ev.kind = (char *) kind;
+  ev.summary = (char *) summary;
+  ev.cost_micros = cost;
+  if (aios_journal_append_linked (self->store, &ev, &link, 1, error) == 0)
+    goto fail;
+  if (!aios_store_commit (self->store, error))
+    return 0;
+  if (info->prompt_ids != NULL)
+    g_array_append_val (info->prompt_ids, id);
+  return id;
+
+fail:
+  aios_store_rollback (self->store);
+  return 0;
+}
+
 static gint64
 record_prompt (AiosLlm     *self,
                Call        *c,
@@ -295,63 +398,8 @@ record_prompt (AiosLlm     *self,
                gint64       cached_from,
                GError     **error)
 {
-  sqlite3_stmt *stmt;
-  gint64 id;
-  g_autofree char *actor = actor_for (c);
+  AiosLlmCallInfo info = { c->tier, c->role, c->model, c->hash, c->body, c->run_id, c->step_id, c->prompt_ids };
   g_autofree char *summary = NULL;
-  g_autofree char *id_text = NULL;
-  AiosEvent ev = { 0 };
-  AiosEventLink link = { "prompt", NULL, 0 };
-  int rc;
-
-  if (!aios_store_begin (self->store, error))
-    return 0;
-  stmt = aios_store_prepare (self->store,
-                             "INSERT INTO prompts (ts, hash, tier, role, model, run_id, step_id, request_json, "
-                             "response_json, error, tokens_in, tokens_out, cost_micros, cached_from) "
-                             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", error);
-  if (stmt == NULL)
-    goto fail;
-  sqlite3_bind_int64 (stmt, 1, aios_store_now_ms ());
-  sqlite3_bind_text (stmt, 2, c->hash, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 3, c->tier, -1, SQLITE_TRANSIENT);
-  if (c->role)
-    sqlite3_bind_text (stmt, 4, c->role, -1, SQLITE_TRANSIENT);
-  else
-    sqlite3_bind_null (stmt, 4);
-  sqlite3_bind_text (stmt, 5, c->model, -1, SQLITE_TRANSIENT);
-  if (c->run_id)
-    sqlite3_bind_int64 (stmt, 6, c->run_id);
-  else
-    sqlite3_bind_null (stmt, 6);
-  if (c->step_id)
-    sqlite3_bind_int64 (stmt, 7, c->step_id);
-  else
-    sqlite3_bind_null (stmt, 7);
-  sqlite3_bind_text (stmt, 8, c->body, -1, SQLITE_TRANSIENT);
-  if (response_json)
-    sqlite3_bind_text (stmt, 9, response_json, -1, SQLITE_TRANSIENT);
-  else
-    sqlite3_bind_null (stmt, 9);
-  if (error_text)
-    sqlite3_bind_text (stmt, 10, error_text, -1, SQLITE_TRANSIENT);
-  else
-    sqlite3_bind_null (stmt, 10);
-  sqlite3_bind_int64 (stmt, 11, cached_from ? 0 : c->stream.tokens_in);
-  sqlite3_bind_int64 (stmt, 12, cached_from ? 0 : c->stream.tokens_out);
-  sqlite3_bind_int64 (stmt, 13, cost);
-  if (cached_from)
-    sqlite3_bind_int64 (stmt, 14, cached_from);
-  else
-    sqlite3_bind_null (stmt, 14);
-  rc = sqlite3_step (stmt);
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      aios_store_set_error (self->store, rc, error, _("record the prompt"));
-      goto fail;
-    }
-  id = sqlite3_last_insert_rowid (aios_store_get_db (self->store));
 
   if (error_text != NULL)
     summary = g_strdup_printf ("Model %s (%s) failed: %s", c->model, c->tier, error_text);
@@ -360,23 +408,10 @@ record_prompt (AiosLlm     *self,
   else
     summary = g_strdup_printf ("Model %s (%s) answered: %" PRId64 " tokens in, %"
                                PRId64 " out", c->model, c->tier, c->stream.tokens_in, c->stream.tokens_out);
-  id_text = g_strdup_printf ("%" PRId64, id);
-  link.target_id = id_text;
-  ev.run_id = c->run_id;
-  ev.step_id = c->step_id;
-  ev.actor = actor;
-  ev.kind = (char *) (error_text ? "prompt.failed" : cached_from ? "prompt.cached" : "prompt.completed");
-  ev.summary = summary;
-  ev.cost_micros = cost;
-  if (aios_journal_append_linked (self->store, &ev, &link, 1, error) == 0)
-    goto fail;
-  if (!aios_store_commit (self->store, error))
-    return 0;
-  return id;
-
-fail:
-  aios_store_rollback (self->store);
-  return 0;
+  return aios_llm_record_call (self, &info,
+                               error_text ? "prompt.failed" : cached_from ? "prompt.cached" : "prompt.completed",
+                               summary, response_json, error_text, c->stream.tokens_in, c->stream.tokens_out,
+                               cost, cached_from, error);
 }
 
 static char *
@@ -474,7 +509,7 @@ finish_answer (GTask  *task,
               sqlite3_step (stmt);
               sqlite3_reset (stmt);
             }
-          if (c->attempt < MAX_REPAIRS)
+          if (c->attempt < c->max_repairs)
             {
               g_autofree char *ask = g_strdup_printf ("Your answer was not valid (%s). Reply again with only "
                                                       "JSON that satisfies the schema, nothing else.",
@@ -658,11 +693,19 @@ cached_answer (AiosLlm     *self,
   return id;
 }
 
-/* Fail closed: refuse a call whose worst case would pass a budget. */
-static gboolean
-check_budget (AiosLlm  *self,
-              Call     *c,
-              GError  **error)
+/**
+ * aios_llm_check_budget:
+ * @worst_in, @worst_out: the most tokens the call can take and give
+ *
+ * Fail closed: refuses a call whose worst case would pass a budget (and
+ * journals budget.exceeded).
+ */
+gboolean
+aios_llm_check_budget (AiosLlm                *self,
+                       const AiosLlmCallInfo  *info,
+                       gint64                  worst_in,
+                       gint64                  worst_out,
+                       GError                **error)
 {
   gint64 daily = aios_llm_budget_micros (self, "budget.daily");
   gint64 monthly = aios_llm_budget_micros (self, "budget.monthly");
@@ -671,18 +714,18 @@ check_budget (AiosLlm  *self,
 
   if (daily < 0 && monthly < 0)
     return TRUE;
-  priced = aios_llm_get_price_micros (self, c->model, &in_price, &out_price);
-  if (!priced && g_str_equal (c->tier, "local"))
+  priced = aios_llm_get_price_micros (self, info->model, &in_price, &out_price);
+  if (!priced && g_str_equal (info->tier, "local"))
     return TRUE;  /* a local model costs nothing unless given a price */
   if (!priced)
     {
       g_set_error (error, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_PERMANENT,
                    _("A budget is set but the model %s has no price, so its cost cannot be bounded; "
-                     "set its price (aios prices set %s IN OUT)"), c->model, c->model);
+                     "set its price (aios prices set %s IN OUT)"), info->model, info->model);
     }
   else
     {
-      worst = aios_llm_cost_of (in_price, out_price, strlen (c->body) / 3 + 1, MAX_OUTPUT_TOKENS);
+      worst = aios_llm_cost_of (in_price, out_price, worst_in, worst_out);
       for (int month = 0; month < 2; month++)
         {
           gint64 limit = month ? monthly : daily;
@@ -704,10 +747,11 @@ check_budget (AiosLlm  *self,
     }
   if (error != NULL && *error != NULL)
     {
-      g_autofree char *actor = actor_for (c);
+      g_autofree char *actor = info->role != NULL && *info->role != '\0'
+                               ? g_strdup_printf ("agent:%s", info->role) : g_strdup ("system");
       AiosEvent ev = { 0 };
-      ev.run_id = c->run_id;
-      ev.step_id = c->step_id;
+      ev.run_id = info->run_id;
+      ev.step_id = info->step_id;
       ev.actor = (char *) "system";
       ev.kind = (char *) "budget.exceeded";
       ev.summary = (*error)->message;
@@ -716,6 +760,16 @@ check_budget (AiosLlm  *self,
       return FALSE;
     }
   return TRUE;
+}
+
+static gboolean
+check_budget (AiosLlm  *self,
+              Call     *c,
+              GError  **error)
+{
+  AiosLlmCallInfo info = { c->tier, c->role, c->model, c->hash, c->body, c->run_id, c->step_id, c->prompt_ids };
+
+  return aios_llm_check_budget (self, &info, strlen (c->body) / 3 + 1, MAX_OUTPUT_TOKENS, error);
 }
 
 static void
@@ -897,6 +951,8 @@ aios_llm_complete_async (AiosLlm              *self,
   c->schema = request->schema ? json_node_copy (request->schema) : NULL;
   c->run_id = request->run_id;
   c->step_id = request->step_id;
+  c->max_repairs = request->max_repairs > 0 ? MIN (request->max_repairs, MAX_REPAIRS) : MAX_REPAIRS;
+  c->prompt_ids = request->prompt_ids ? g_array_ref (request->prompt_ids) : NULL;
   c->stream.on_piece = request->on_token;
   c->stream.piece_data = request->token_data;
   c->messages = json_array_new ();

@@ -24,6 +24,11 @@ typedef void (*AiosLlmTokenFunc) (const char *piece,
  *   then parsed, validated, and repaired at most twice by asking again
  * @run_id, @step_id: where the prompt belongs (0 for none)
  * @on_token: (nullable): streaming callback
+ * @max_repairs: how often an answer that fails the schema is asked again
+ *   (0: the default, 2; at most 2)
+ * @prompt_ids: (nullable) (element-type gint64): each prompts row the call
+ *   writes (every attempt, a failed one too) is appended, for the step's
+ *   journal links
  */
 typedef struct
 {
@@ -35,6 +40,8 @@ typedef struct
   gint64            step_id;
   AiosLlmTokenFunc  on_token;
   gpointer          token_data;
+  guint             max_repairs;
+  GArray           *prompt_ids;
 } AiosLlmRequest;
 
 /**
@@ -87,9 +94,11 @@ AiosLlmResult *aios_llm_complete_finish  (AiosLlm              *self,
                                           GAsyncResult         *result,
                                           GError              **error);
 
-/* Embeddings for hybrid search: the local tier (Ollama /api/embed) when
- * set, else the cloud tier (/v1/embeddings); model llm.embed.model, else
- * the tier's model. Result: one GArray of gfloat per text. */
+/* Embeddings for hybrid search, only with an embedding model configured
+ * (llm.embed.model): on the local tier (Ollama /api/embed) when its URL is
+ * set, else the cloud tier (/v1/embeddings). Each call is a prompts row and
+ * a journal event, checked against the budgets like any other. Result: one
+ * GArray of gfloat per text. */
 gboolean       aios_llm_can_embed        (AiosLlm              *self);
 void           aios_llm_embed_async      (AiosLlm              *self,
                                           const char * const   *texts,

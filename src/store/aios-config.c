@@ -44,6 +44,7 @@ typedef enum {
   VALUE_BOOLEAN,
   VALUE_PORT,
   VALUE_SECONDS,
+  VALUE_TIER,
 } ValueKind;
 
 typedef struct {
@@ -59,7 +60,7 @@ static const KeyInfo keys[] = {
   { "llm.local.model",  VALUE_TEXT,     N_("The local model to ask for") },
   { "llm.cloud.url",    VALUE_HTTP_URL, N_("An OpenAI-compatible base URL ending in /v1") },
   { "llm.cloud.model",  VALUE_TEXT,     N_("The cloud model to ask for") },
-  { "llm.embed.model",  VALUE_TEXT,     N_("The embedding model for hybrid memory search (on the local tier, or cloud when only it is set)") },
+  { "llm.embed.model",  VALUE_TEXT,     N_("The embedding model for hybrid memory search (on the local tier, or cloud when only it is set); without it nothing is embedded") },
   { "invoice.url",      VALUE_HTTP_URL, N_("A Stripe-compatible API base URL, e.g. https://api.stripe.com") },
   { "webhook.url",      VALUE_HTTP_URL, N_("Where the generic webhook POSTs") },
   { "publish.url",      VALUE_HTTP_URL, N_("A WordPress site's base URL (its REST API is under /wp-json/wp/v2/)") },
@@ -67,6 +68,9 @@ static const KeyInfo keys[] = {
   { "budget.monthly",   VALUE_AMOUNT,   N_("Monthly spending limit for model calls, in the workspace currency") },
   { "intake.enabled",   VALUE_BOOLEAN,  N_("Accept leads and notes on the local intake endpoint (true/false)") },
   { "intake.port",      VALUE_PORT,     N_("The loopback port of the intake endpoint") },
+  { "agents.content-writer.tier",  VALUE_TIER, N_("Which model writes posts: local, cloud or offline (the built-in engine); local when unset") },
+  { "agents.outreach-writer.tier", VALUE_TIER, N_("Which model writes outreach emails: local, cloud or offline (the built-in engine); local when unset") },
+  { "agents.billing.tier",         VALUE_TIER, N_("Which model words invoice lines: local, cloud or offline (the built-in engine); local when unset") },
   { "approvals.undo_s", VALUE_SECONDS,  N_("Seconds an approved action waits before it is sent, so it can be taken back (0: at once; 5 when unset)") },
 };
 
@@ -203,6 +207,14 @@ aios_config_validate (const char  *key,
           }
         return TRUE;
       }
+    case VALUE_TIER:
+      if (g_strcmp0 (value, "local") != 0 && g_strcmp0 (value, "cloud") != 0 && g_strcmp0 (value, "offline") != 0)
+        {
+          g_set_error (error, AIOS_CONFIG_ERROR, AIOS_CONFIG_ERROR_INVALID_VALUE,
+                       _("%s must be local, cloud or offline (got “%s”)"), key, value);
+          return FALSE;
+        }
+      return TRUE;
     case VALUE_TEXT:
     default:
       if (*value == '\0' || strchr (value, '\n') != NULL)

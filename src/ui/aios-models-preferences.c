@@ -14,6 +14,7 @@
 #include "aios-config-row.h"
 #include "aios-credential-row.h"
 #include "aios-price-rows.h"
+#include "aios-role-tier-rows.h"
 
 struct _AiosModelsPreferences
 {
@@ -22,6 +23,7 @@ struct _AiosModelsPreferences
   AiosWorkspace      *workspace;
 
   AdwPreferencesGroup *cloud_group;
+  AdwPreferencesGroup *roles_group;
   AdwPreferencesGroup *prices_group;
 };
 
@@ -81,6 +83,7 @@ aios_models_preferences_set_property (GObject      *object,
         {
           adw_preferences_group_add (self->cloud_group,
                                      aios_credential_row_new (self->workspace, "llm.cloud", _("API Key")));
+          aios_role_tier_rows_attach (self->roles_group, self->workspace);
           aios_price_rows_attach (self->prices_group, self->workspace);
         }
       break;
@@ -107,6 +110,7 @@ aios_models_preferences_class_init (AiosModelsPreferencesClass *klass)
   g_type_ensure (AIOS_TYPE_CONFIG_ROW);
   gtk_widget_class_set_template_from_resource (widget_class, "/com/example/Aios/aios-models-preferences.ui");
   gtk_widget_class_bind_template_child (widget_class, AiosModelsPreferences, cloud_group);
+  gtk_widget_class_bind_template_child (widget_class, AiosModelsPreferences, roles_group);
   gtk_widget_class_bind_template_child (widget_class, AiosModelsPreferences, prices_group);
 }
 

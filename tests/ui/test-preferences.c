@@ -3,7 +3,8 @@
  * Preferences over a real workspace: opened through app.preferences, its
  * four pages, settings rows that refuse invalid values in place and save
  * valid ones to the workspace (journaled), follow changes made elsewhere,
- * and the Back Up Now button that writes a backup and says where.
+ * the writer roles' engine rows (agents.ROLE.tier), and the Back Up Now
+ * button that writes a backup and says where.
  */
 #include "config.h"
 
@@ -296,6 +297,54 @@ test_back_up_now (Fixture       *f,
   }
 }
 
+static AdwComboRow *
+find_tier_row (GtkWidget  *root,
+               const char *key)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+
+  find_widgets (root, ADW_TYPE_COMBO_ROW, rows);
+  for (guint i = 0; i < rows->len; i++)
+    if (g_strcmp0 (gtk_widget_get_name (rows->pdata[i]), key) == 0)
+      return rows->pdata[i];
+  g_error ("no tier row for %s", key);
+}
+
+/* Models → Agent Roles: a row per writer role, local by default, saved as
+ * agents.ROLE.tier and following changes made elsewhere (aios config set). */
+static void
+test_role_tiers (Fixture       *f,
+                 gconstpointer  data)
+{
+  static const char *keys[] = { "agents.content-writer.tier", "agents.outreach-writer.tier", "agents.billing.tier" };
+  AiosConfig *config = aios_workspace_get_config (f->workspace);
+  AdwComboRow *content = find_tier_row (GTK_WIDGET (f->preferences), "agents.content-writer.tier");
+  GListModel *choices = adw_combo_row_get_model (content);
+  g_autofree char *stored = NULL;
+  g_autofree char *tier = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    g_assert_cmpuint (adw_combo_row_get_selected (find_tier_row (GTK_WIDGET (f->preferences), keys[i])), ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (choices), ==, 3);
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (choices), 0), ==, "Local model");
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (choices), 1), ==, "Cloud model");
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (choices), 2), ==, "Built-in engine");
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (content)), ==, "Content Writer");
+
+  adw_combo_row_set_selected (content, 2);
+  stored = aios_config_get (config, "agents.content-writer.tier");
+  g_assert_cmpstr (stored, ==, "offline");
+  tier = aios_llm_get_tier_for_role (aios_workspace_get_llm (f->workspace), "content-writer");
+  g_assert_cmpstr (tier, ==, "offline");
+
+  g_assert_true (aios_config_set (config, "agents.billing.tier", "cloud", "operator", &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (adw_combo_row_get_selected (find_tier_row (GTK_WIDGET (f->preferences), "agents.billing.tier")),
+                    ==, 1);
+  render (f->preferences, "preferences-models-roles.png");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -310,6 +359,7 @@ main (int   argc,
   ADD ("valid-value-saved", test_valid_value_saved);
   ADD ("follows-changes-elsewhere", test_follows_changes_elsewhere);
   ADD ("back-up-now", test_back_up_now);
+  ADD ("role-tiers", test_role_tiers);
 #undef ADD
 
   return g_test_run ();
