@@ -31,6 +31,7 @@
 #include <glib/gi18n.h>
 
 #include "aios-model-writer.h"
+#include "aios-learned-preferences.h"
 #include "exec/aios-connector.h"
 
 #define CONTEXT_TOKENS 1200
@@ -302,6 +303,14 @@ aios_model_writer_write (AiosAgent     *agent,
   else if (w->memory_context->text != NULL && *w->memory_context->text != '\0')
     g_string_append_printf (prompt, "\n\nWhat the company's memory says (recent records in full, older ones "
                                     "summarised):\n%s", w->memory_context->text);
+  /* What the operator taught by their edits and rejections, as instructions
+   * with an example each (aios-learned-preferences.c). */
+  {
+    g_autofree char *learned = aios_learned_preferences_render_prompt (context);
+
+    if (learned != NULL)
+      g_string_append_printf (prompt, "\n\n%s", learned);
+  }
 
   request.role = aios_agent_get_role (agent);
   request.system = spec->system;

@@ -362,6 +362,31 @@ test_openai (Fixture       *f,
   check_model_wrote (f, "Written by gpt-test on your cloud model", "/ok/v1/chat/completions");
 }
 
+/* With a model, a learned preference reaches the prompt as an instruction
+ * with its example (the built-in draft already applied it). */
+static void
+test_learned_in_prompt (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(JsonObject) fields = json_object_new ();
+  g_autoptr(GError) error = NULL;
+  AiosProvenance provenance = { "operator", 0, "test: a preference as the operator left it" };
+
+  json_object_set_string_member (fields, "rule", "In outreach emails, write “Warm wishes” instead of “Best regards”");
+  json_object_set_string_member (fields, "applies_to", "email");
+  json_object_set_string_member (fields, "action", "replace");
+  json_object_set_string_member (fields, "phrase", "Best regards");
+  json_object_set_string_member (fields, "replacement", "Warm wishes");
+  json_object_set_string_member (fields, "enabled", "yes");
+  g_assert_cmpint (aios_memory_put (aios_workspace_get_memory (f->ws), 0, "preference", fields, NULL, &provenance,
+                                    NULL, &error), >, 0);
+  g_assert_no_error (error);
+  use_local (f, "ok");
+  load_demo_and_run (f);
+  g_assert_true (peer_saw (f, "/ok/api/chat", "The operator taught these preferences"));
+  g_assert_true (peer_saw (f, "/ok/api/chat", "write “Warm wishes” instead of “Best regards”"));
+}
+
 /* Invalid JSON once: one repair, two prompts rows, both linked. */
 static void
 test_repair (Fixture       *f,
@@ -657,5 +682,6 @@ main (int argc, char *argv[])
   ADD ("role-tier", test_role_tier, NULL);
   ADD ("injection", test_injection, NULL);
   ADD ("embeddings", test_embeddings, NULL);
+  ADD ("learned-in-prompt", test_learned_in_prompt, NULL);
   return g_test_run ();
 }
