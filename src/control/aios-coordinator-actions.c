@@ -36,6 +36,33 @@
 
 /* How long an approval waits before it expires, unless the step says: its
  * connector's own time, a week for a step's result. */
+
+/* The action in its connector's words, for the journal's summaries (the
+ * Timeline's rows, `aios journal`, its search): "Email to Dana Whitfield —
+ * “Your project with Northwind Studio”". Without a connector (a step's own
+ * result to check), the step's name. */
+static char *
+action_in_words (AiosCoordinator *self,
+                 const char      *kind,
+                 JsonNode        *preview,
+                 JsonNode        *request,
+                 gint64           run_id,
+                 const char      *step_name)
+{
+  AiosConnector *connector = kind != NULL ? aios_coordinator_get_connector (self, kind) : NULL;
+  g_autofree char *person = aios_runs_get_input_name (aios_coordinator_get_store (self), run_id, NULL);
+  g_autoptr(AiosActionDescription) description = NULL;
+
+  if (connector == NULL)
+    return g_strdup_printf ("the result of step %s", step_name ? step_name : "?");
+  description = aios_connector_describe (connector, preview, request, person);
+  if (description == NULL || description->title == NULL)
+    return g_strdup (kind);
+  if (description->subtitle != NULL && *description->subtitle != '\0')
+    return g_strdup_printf ("%s — “%s”", description->title, description->subtitle);
+  return g_strdup (description->title);
+}
+
 static gint64
 default_expiry_s (AiosConnector *connector)
 {
@@ -329,8 +356,11 @@ aios_coordinator_tx_checkpoint (AiosCoordinator     *self,
 
   if (!set_step (store, step_id, "waiting", "approval", output_json, NULL, error))
     return FALSE;
-  summary = g_strdup_printf ("Approval %" PRId64 " requested for %s (step %s)",
-                             approval_id, kind, step->name);
+  {
+    g_autofree char *words = action_in_words (self, connector != NULL ? kind : NULL, preview,
+                                              request ? request : output, run_id, step->name);
+    summary = g_strdup_printf ("Waiting for your approval: %s", words);
+  }
   if (!aios_coordinator_journal_linked (store, run_id, step_id, "system", "approval.requested", summary,
                        step->checkpoint == AIOS_CHECKPOINT_POLICY ? "No policy rule allows it" : NULL,
                        NULL, "approval", approval_id, error))
@@ -434,31 +464,36 @@ aios_coordinator_tx_send_outcome (AiosCoordinator  *self,
   g_autofree char *summary = NULL;
   const char *status, *kind;
 
-  if (send_error == NULL)
-    {
-      status = "sent";
-      kind = "outbox.sent";
-      summary = g_strdup_printf ("Outbox %" PRId64 " sent through %s", outbox_id, connector);
-    }
-  else if (retry_at > 0)
-    {
-      status = "prepared";
-      kind = "outbox.retry-scheduled";
-      summary = g_strdup_printf ("Outbox %" PRId64 " not sent (%s); it is tried again with the same key",
-                                 outbox_id, connector);
-    }
-  else if (g_error_matches (send_error, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_UNKNOWN_OUTCOME))
-    {
-      status = "unknown";
-      kind = "outbox.unknown";
-      summary = g_strdup_printf ("Outbox %" PRId64 ": %s may or may not have done it", outbox_id, connector);
-    }
-  else
-    {
-      status = "failed";
-      kind = "outbox.failed";
-      summary = g_strdup_printf ("Outbox %" PRId64 " failed (%s)", outbox_id, connector);
-    }
+  {
+    g_autoptr(AiosOutboxItem) item = aios_outbox_get (store, outbox_id, NULL);
+    g_autofree char *words = action_in_words (self, connector, item ? item->request : NULL,
+                                              item ? item->request : NULL, run_id, NULL);
+
+    if (send_error == NULL)
+      {
+        status = "sent";
+        kind = "outbox.sent";
+        summary = g_strdup_printf ("Sent: %s", words);
+      }
+    else if (retry_at > 0)
+      {
+        status = "prepared";
+        kind = "outbox.retry-scheduled";
+        summary = g_strdup_printf ("Not sent yet: %s; it is tried again with the same key", words);
+      }
+    else if (g_error_matches (send_error, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_UNKNOWN_OUTCOME))
+      {
+        status = "unknown";
+        kind = "outbox.unknown";
+        summary = g_strdup_printf ("Not known whether it went out: %s", words);
+      }
+    else
+      {
+        status = "failed";
+        kind = "outbox.failed";
+        summary = g_strdup_printf ("Not sent: %s", words);
+      }
+  }
 
   if (!aios_outbox_set_outcome (store, outbox_id, status, response, send_error ? send_error->message : NULL, error))
     return FALSE;
@@ -723,8 +758,13 @@ aios_coordinator_tx_approve (AiosCoordinator  *self,
   if (!aios_approvals_decide (store, approval_id, "approved", diff_json ? final_json : NULL, diff_json, actor, reason,
                               error))
     return FALSE;
-  summary = g_strdup_printf (diff_json ? "Approval %" PRId64 " approved with edits"
-                                       : "Approval %" PRId64 " approved", approval_id);
+  {
+    g_autofree char *words = action_in_words (self, output_checkpoint ? NULL : a->action_kind, a->preview,
+                                              request, a->run_id, a->step_name);
+    const char *who = g_strcmp0 (actor, "operator") == 0 ? "You" : actor;
+
+    summary = g_strdup_printf (diff_json ? "%s approved with edits: %s" : "%s approved: %s", who, words);
+  }
   payload = diff_json ? g_strdup_printf ("{\"edits\":%s}", diff_json) : NULL;
   if (!aios_coordinator_journal_linked (store, a->run_id, a->step_id, actor, "approval.approved", summary, reason, payload,
                        "approval", approval_id, error))
@@ -789,7 +829,13 @@ aios_coordinator_tx_reject (AiosCoordinator  *self,
     return FALSE;
   if (!aios_approvals_decide (store, approval_id, "rejected", NULL, NULL, actor, reason, error))
     return FALSE;
-  summary = g_strdup_printf ("Approval %" PRId64 " rejected", approval_id);
+  {
+    g_autofree char *words = action_in_words (self, g_str_equal (a->action_kind, "output") ? NULL : a->action_kind,
+                                              a->preview, a->request, a->run_id, a->step_name);
+    const char *who = g_strcmp0 (actor, "operator") == 0 ? "You" : actor;
+
+    summary = g_strdup_printf ("%s rejected: %s", who, words);
+  }
   if (!aios_coordinator_journal_linked (store, a->run_id, a->step_id, actor, "approval.rejected", summary, reason, NULL,
                        "approval", approval_id, error))
     return FALSE;
