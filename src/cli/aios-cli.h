@@ -95,5 +95,6 @@ const AiosCliCommand *aios_cli_control_commands (void);
 const AiosCliCommand *aios_cli_memory_commands  (void);
 const AiosCliCommand *aios_cli_exec_commands    (void);
 const AiosCliCommand *aios_cli_app_commands     (void);
+const AiosCliCommand *aios_cli_stats_commands   (void);   /* aios-cli-stats.c */
 
 G_END_DECLS

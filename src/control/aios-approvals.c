@@ -486,3 +486,73 @@ aios_approval_info_to_json (const AiosApprovalInfo *info)
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }
+
+/* ---- for the repair-cost meter ---- */
+
+void
+aios_approval_stamp_free (AiosApprovalStamp *stamp)
+{
+  if (stamp == NULL)
+    return;
+  g_free (stamp->flow_id);
+  g_free (stamp->status);
+  g_free (stamp->decided_by);
+  g_free (stamp);
+}
+
+static gpointer
+read_stamp (sqlite3_stmt *stmt)
+{
+  AiosApprovalStamp *stamp = g_new0 (AiosApprovalStamp, 1);
+
+  stamp->id = sqlite3_column_int64 (stmt, 0);
+  stamp->run_id = sqlite3_column_int64 (stmt, 1);
+  stamp->flow_id = aios_store_column_dup (stmt, 2);
+  stamp->status = aios_store_column_dup (stmt, 3);
+  stamp->edited = sqlite3_column_int (stmt, 4) != 0;
+  stamp->created_at = sqlite3_column_int64 (stmt, 5);
+  stamp->decided_at = sqlite3_column_int64 (stmt, 6);
+  stamp->decided_by = aios_store_column_dup (stmt, 7);
+  return stamp;
+}
+
+/**
+ * aios_approvals_list_decided_since:
+ *
+ * The approvals approved, rejected or expired at or after @since_ms, with
+ * their run's flow (a joined read), oldest decision first. An approval
+ * taken back inside its undo grace is pending again and not listed.
+ *
+ * Returns: (transfer full) (element-type AiosApprovalStamp): the decisions
+ */
+GPtrArray *
+aios_approvals_list_decided_since (AiosStore  *store,
+                                   gint64      since_ms,
+                                   GError    **error)
+{
+  sqlite3_stmt *stmt = aios_store_query (store,
+                                         "SELECT a.id, a.run_id, r.flow_id, a.status, a.edited_json IS NOT NULL, "
+                                         "a.created_at, a.decided_at, a.decided_by "
+                                         "FROM approvals a JOIN runs r ON r.id = a.run_id "
+                                         "WHERE a.status IN ('approved','rejected','expired') "
+                                         "AND a.decided_at >= ? ORDER BY a.decided_at, a.id",
+                                         error, "i", since_ms);
+
+  return aios_store_collect (store, stmt, _("read the decisions"), read_stamp,
+                             (GDestroyNotify) aios_approval_stamp_free, error);
+}
+
+/**
+ * aios_approvals_first_approved_at:
+ *
+ * Returns: when the operator first approved an action (ms), or 0
+ */
+gint64
+aios_approvals_first_approved_at (AiosStore  *store,
+                                  GError    **error)
+{
+  return aios_store_get_int64 (store, _("read the first approval"), 0, error,
+                               "SELECT COALESCE (MIN (decided_at), 0) FROM approvals "
+                               "WHERE status = 'approved' AND decided_by NOT LIKE 'policy%' "
+                               "AND decided_by <> 'system'", "");
+}

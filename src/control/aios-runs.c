@@ -988,3 +988,47 @@ aios_runs_wait_for_approval (AiosStore  *store,
                          "error = NULL WHERE id = ?",
                          "i", step_id);
 }
+
+/* ---- for the repair-cost meter ---- */
+
+void
+aios_run_stamp_free (AiosRunStamp *stamp)
+{
+  if (stamp == NULL)
+    return;
+  g_free (stamp->flow_id);
+  g_free (stamp->fork_kind);
+  g_free (stamp);
+}
+
+static gpointer
+read_stamp (sqlite3_stmt *stmt)
+{
+  AiosRunStamp *stamp = g_new0 (AiosRunStamp, 1);
+
+  stamp->id = sqlite3_column_int64 (stmt, 0);
+  stamp->flow_id = aios_store_column_dup (stmt, 1);
+  stamp->created_at = sqlite3_column_int64 (stmt, 2);
+  stamp->fork_kind = aios_store_column_dup (stmt, 3);
+  return stamp;
+}
+
+/**
+ * aios_runs_list_created_since:
+ *
+ * Returns: (transfer full) (element-type AiosRunStamp): the runs created at
+ *   or after @since_ms, oldest first
+ */
+GPtrArray *
+aios_runs_list_created_since (AiosStore  *store,
+                              gint64      since_ms,
+                              GError    **error)
+{
+  sqlite3_stmt *stmt = aios_store_query (store,
+                                         "SELECT id, flow_id, created_at, fork_kind FROM runs "
+                                         "WHERE created_at >= ? ORDER BY id",
+                                         error, "i", since_ms);
+
+  return aios_store_collect (store, stmt, _("read the runs"), read_stamp,
+                             (GDestroyNotify) aios_run_stamp_free, error);
+}
