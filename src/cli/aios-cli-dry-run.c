@@ -138,6 +138,15 @@ aios_cli_submit_dry_run (AiosCliCall *call,
         aios_cli_call_print (call, _("   Policy rule: %s\n"), step->rule);
       if (step->preview != NULL)
         print_preview (call, step->preview);
+      else if (step->output != NULL && step->outcome == AIOS_DRY_RUN_RAN)
+        {
+          g_autofree char *text = json_to_string (step->output, FALSE);
+          gboolean cut = g_utf8_strlen (text, -1) > 200;
+
+          if (cut)
+            *g_utf8_offset_to_pointer (text, 200) = '\0';
+          aios_cli_call_print (call, _("   output     %s%s\n"), text, cut ? "…" : "");
+        }
       if (step->preview != NULL)
         aios_cli_call_print (call, "\n");
     }
