@@ -119,12 +119,18 @@ stats_handler (AiosCliCall *call)
   if (stats->top_failure >= 0)
     {
       g_autoptr(GString) runs = g_string_new (NULL);
+      guint n = stats->total.failures[stats->top_failure];
+      g_autofree char *times = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u time", "%u times", n), n);
 
       for (guint i = 0; i < stats->top_failure_runs->len && i < 5; i++)
         g_string_append_printf (runs, "%s%" PRId64, i ? ", " : "", g_array_index (stats->top_failure_runs, gint64, i));
-      aios_cli_call_print (call, _("The most common failure: %s (%u times), in runs %s (see “aios journal --run ID”).\n"),
-                           aios_failure_class_to_words (stats->top_failure),
-                           stats->total.failures[stats->top_failure], runs->str);
+
+      aios_cli_call_print (call,
+                           g_dngettext (GETTEXT_PACKAGE,
+                                        "The most common failure: %s (%s), in run %s (see “aios journal --run ID”).\n",
+                                        "The most common failure: %s (%s), in runs %s (see “aios journal --run ID”).\n",
+                                        stats->top_failure_runs->len),
+                           aios_failure_class_to_words (stats->top_failure), times, runs->str);
     }
   if (stats->first_approved_at > 0)
     {
