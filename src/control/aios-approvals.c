@@ -519,9 +519,11 @@ read_stamp (sqlite3_stmt *stmt)
 /**
  * aios_approvals_list_decided_since:
  *
- * The approvals approved, rejected or expired at or after @since_ms, with
- * their run's flow (a joined read), oldest decision first. An approval
- * taken back inside its undo grace is pending again and not listed.
+ * The approvals approved or rejected at or after @since_ms, with their
+ * run's flow (a joined read), oldest decision first. An approval taken back
+ * inside its undo grace is pending again and not listed. A decision is
+ * only taken before the approval expires, so the (status, expires_at)
+ * index bounds the read to the approvals that could be in the window.
  *
  * Returns: (transfer full) (element-type AiosApprovalStamp): the decisions
  */
@@ -534,8 +536,8 @@ aios_approvals_list_decided_since (AiosStore  *store,
                                          "SELECT a.id, a.run_id, r.flow_id, a.status, a.edited_json IS NOT NULL, "
                                          "a.created_at, a.decided_at, a.decided_by "
                                          "FROM approvals a JOIN runs r ON r.id = a.run_id "
-                                         "WHERE a.status IN ('approved','rejected','expired') "
-                                         "AND a.decided_at >= ? ORDER BY a.decided_at, a.id",
+                                         "WHERE a.status IN ('approved','rejected') AND a.expires_at >= ?1 "
+                                         "AND a.decided_at >= ?1 ORDER BY a.decided_at, a.id",
                                          error, "i", since_ms);
 
   return aios_store_collect (store, stmt, _("read the decisions"), read_stamp,
@@ -545,14 +547,57 @@ aios_approvals_list_decided_since (AiosStore  *store,
 /**
  * aios_approvals_first_approved_at:
  *
+ * The earliest decision time among the approved approvals. Approvals are
+ * inserted with the time they are created, so created_at grows with id,
+ * and each was decided after it was created: walking the ids upwards, the
+ * walk can stop at the first approval created after the earliest decision
+ * seen so far (usually within the first rows), instead of reading every
+ * approval the workspace ever had.
+ *
  * Returns: when the operator first approved an action (ms), or 0
  */
 gint64
 aios_approvals_first_approved_at (AiosStore  *store,
                                   GError    **error)
 {
-  return aios_store_get_int64 (store, _("read the first approval"), 0, error,
-                               "SELECT COALESCE (MIN (decided_at), 0) FROM approvals "
-                               "WHERE status = 'approved' AND decided_by NOT LIKE 'policy%' "
-                               "AND decided_by <> 'system'", "");
+  gint64 best = 0, after = 0;
+  gboolean more = TRUE;
+
+  while (more)
+    {
+      GError *local_error = NULL;
+      sqlite3_stmt *stmt = aios_store_query (store,
+                                             "SELECT id, status, created_at, COALESCE (decided_at, 0) FROM approvals "
+                                             "WHERE id > ? ORDER BY id LIMIT 256",
+                                             error, "i", after);
+      guint n = 0;
+
+      if (stmt == NULL)
+        return 0;
+      while (aios_store_next (store, stmt, _("read the first approval"), &local_error))
+        {
+          gint64 created = sqlite3_column_int64 (stmt, 2);
+          gint64 decided = sqlite3_column_int64 (stmt, 3);
+
+          n++;
+          after = sqlite3_column_int64 (stmt, 0);
+          if (best > 0 && created >= best)
+            {
+              more = FALSE;
+              break;
+            }
+          if (g_strcmp0 ((const char *) sqlite3_column_text (stmt, 1), "approved") == 0 && decided > 0 &&
+              (best == 0 || decided < best))
+            best = decided;
+        }
+      aios_store_done (stmt);
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, local_error);
+          return 0;
+        }
+      if (n < 256)
+        more = FALSE;
+    }
+  return best;
 }

@@ -104,7 +104,7 @@ typedef struct {
   gint64    id;
   gint64    run_id;
   char     *flow_id;
-  char     *status;        /* approved, rejected, expired */
+  char     *status;        /* approved, rejected */
   gboolean  edited;
   gint64    created_at;    /* when it reached the inbox */
   gint64    decided_at;
