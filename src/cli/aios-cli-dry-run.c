@@ -26,23 +26,6 @@ done_cb (GObject      *source,
   *out = g_object_ref (result);
 }
 
-static const char *
-outcome_words (AiosDryRunOutcome outcome)
-{
-  switch (outcome)
-    {
-    case AIOS_DRY_RUN_RAN:        return _("ran");
-    case AIOS_DRY_RUN_SKIPPED:    return _("skipped (its condition is false)");
-    case AIOS_DRY_RUN_WOULD_ASK:  return _("would wait for your approval");
-    case AIOS_DRY_RUN_WOULD_SEND: return _("would be sent without asking, by a policy rule");
-    case AIOS_DRY_RUN_WOULD_DENY: return _("would be denied by a policy rule");
-    case AIOS_DRY_RUN_FAILED:     return _("failed");
-    case AIOS_DRY_RUN_NEEDS_ANSWER:
-      return _("not tried: it needs what the service answered to the action, which a dry run does not have");
-    default:                      return "";
-    }
-}
-
 static void
 print_preview (AiosCliCall *call,
                JsonNode    *preview)
@@ -128,7 +111,7 @@ aios_cli_submit_dry_run (AiosCliCall *call,
     {
       AiosDryRunStep *step = steps->pdata[i];
 
-      aios_cli_call_print (call, "%u. %s (%s): %s\n", i + 1, step->name, step->agent, outcome_words (step->outcome));
+      aios_cli_call_print (call, "%u. %s (%s): %s\n", i + 1, step->name, step->agent, aios_dry_run_outcome_to_words (step->outcome));
       if (step->error != NULL)
         aios_cli_call_print (call, "   %s\n", step->error);
       if (step->title != NULL)

@@ -57,6 +57,28 @@ aios_dry_run_outcome_to_string (AiosDryRunOutcome outcome)
     }
 }
 
+/**
+ * aios_dry_run_outcome_to_words:
+ *
+ * Returns: what the step did in the operator's words (translated)
+ */
+const char *
+aios_dry_run_outcome_to_words (AiosDryRunOutcome outcome)
+{
+  switch (outcome)
+    {
+    case AIOS_DRY_RUN_RAN:        return _("ran");
+    case AIOS_DRY_RUN_SKIPPED:    return _("skipped (its condition is false)");
+    case AIOS_DRY_RUN_WOULD_ASK:  return _("would wait for your approval");
+    case AIOS_DRY_RUN_WOULD_SEND: return _("would be sent without asking, by a policy rule");
+    case AIOS_DRY_RUN_WOULD_DENY: return _("would be denied by a policy rule");
+    case AIOS_DRY_RUN_FAILED:     return _("failed");
+    case AIOS_DRY_RUN_NEEDS_ANSWER:
+      return _("not tried: it needs what the service answered to the action, which a dry run does not have");
+    default:                      return "";
+    }
+}
+
 typedef struct {
   AiosCoordinator *coordinator;
   AiosFlow        *flow;

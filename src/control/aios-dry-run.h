@@ -35,6 +35,7 @@ typedef struct {
 
 void        aios_dry_run_step_free        (AiosDryRunStep    *step);
 const char *aios_dry_run_outcome_to_string (AiosDryRunOutcome outcome);
+const char *aios_dry_run_outcome_to_words  (AiosDryRunOutcome outcome);
 
 void        aios_dry_run_async  (AiosCoordinator      *coordinator,
                                  const char           *flow_id,

@@ -47,24 +47,23 @@ def run_status(ws, run_id):
     return ws.query("SELECT status FROM runs WHERE id = ?", run_id)[0][0]
 
 
-def main():
-    check(os.environ.get("DBUS_SESSION_BUS_ADDRESS", "disabled:") != "disabled:",
-          "this test needs a session bus (run it under dbus-run-session)")
-    ws = Workspace("stats")
-    good = Smtp(ws.tmp)
-    reject550 = Smtp(ws.tmp, fault="rcpt550")
-    drop = Smtp(ws.tmp, fault="data-drop")
-    busy450 = Smtp(ws.tmp, fault="rcpt450")
+class Peers:
+    def __init__(self, ws):
+        self.good = Smtp(ws.tmp)
+        self.reject550 = Smtp(ws.tmp, fault="rcpt550")
+        self.drop = Smtp(ws.tmp, fault="data-drop")
+        self.busy450 = Smtp(ws.tmp, fault="rcpt450")
+
+    def stop(self):
+        for peer in (self.good, self.reject550, self.drop, self.busy450):
+            peer.stop()
+
+
+def scenario(ws, peers):
+    """Runs A-F (see the top of the file); returns {key: (run id, approval id)}."""
+    good, reject550, drop, busy450 = peers.good, peers.reject550, peers.drop, peers.busy450
     headless = None
     try:
-        # Nothing yet: zero everywhere, no integration figure.
-        empty = ws.json("stats")
-        check(empty["total"]["runs"] == 0 and empty["integration"]["first_approved_at"] is None and
-              empty["integration"]["seconds"] is None and empty["top_failure"] is None, "an empty meter: %r" % empty)
-        check(len(empty["weeks"]) == 4, "four weeks by default: %r" % [w["week"] for w in empty["weeks"]])
-        check(empty["waiting_is"] == "inbox-to-decision" and empty["active_time_measured"] is False,
-              "the meter says what its time is")
-
         ws.run("config", "set", "smtp.url", good.url)
         ws.run("config", "set", "smtp.from", "robin@northwind.example")
         demo = json.load(open(os.path.join(SRC, "data", "demo", "sample-company.json")))
@@ -120,6 +119,28 @@ def main():
         kill(headless)
         headless = None
 
+    finally:
+        if headless is not None:
+            kill(headless)
+    return runs
+
+
+def main():
+    check(os.environ.get("DBUS_SESSION_BUS_ADDRESS", "disabled:") != "disabled:",
+          "this test needs a session bus (run it under dbus-run-session)")
+    ws = Workspace("stats")
+    peers = Peers(ws)
+    good = peers.good
+    try:
+        # Nothing yet: zero everywhere, no integration figure.
+        empty = ws.json("stats")
+        check(empty["total"]["runs"] == 0 and empty["integration"]["first_approved_at"] is None and
+              empty["integration"]["seconds"] is None and empty["top_failure"] is None, "an empty meter: %r" % empty)
+        check(len(empty["weeks"]) == 4, "four weeks by default: %r" % [w["week"] for w in empty["weeks"]])
+        check(empty["waiting_is"] == "inbox-to-decision" and empty["active_time_measured"] is False,
+              "the meter says what its time is")
+
+        runs = scenario(ws, peers)
         delivered = sorted(r for m in good.messages() for r in m["rcpt_tos"])
         check(delivered == ["ada@archer.example", "ben@brook.example", "flo@fern.example"],
               "the good server got A, B and F: %r" % delivered)
@@ -172,10 +193,7 @@ def main():
         bad = ws.run("stats", "--weeks", "0", check_rc=False)
         check(bad.returncode != 0 and "--weeks" in bad.stderr, "a bad --weeks is refused: %r" % bad.stderr)
     finally:
-        if headless is not None:
-            kill(headless)
-        for peer in (good, reject550, drop, busy450):
-            peer.stop()
+        peers.stop()
     print("ok")
 
 
