@@ -319,7 +319,6 @@ aios_health_dialog_init (AiosHealthDialog *self)
   self->summary = gtk_label_new (NULL);
   gtk_label_set_wrap (GTK_LABEL (self->summary), TRUE);
   gtk_label_set_xalign (GTK_LABEL (self->summary), 0);
-  gtk_label_set_selectable (GTK_LABEL (self->summary), TRUE);
   adw_preferences_group_add (week, self->summary);
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), week);
 
