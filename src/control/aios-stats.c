@@ -58,6 +58,42 @@ aios_failure_class_to_words (AiosFailureClass klass)
     }
 }
 
+/**
+ * aios_failure_class_count:
+ *
+ * Returns: @n failures of @klass in words: "1 unknown outcome", "2 policy denials"
+ */
+char *
+aios_failure_class_count (AiosFailureClass klass,
+                          guint            n)
+{
+  const char *format;
+
+  switch (klass)
+    {
+    case AIOS_FAILURE_RETRYABLE_RECOVERED:
+      format = g_dngettext (GETTEXT_PACKAGE, "%u retried and recovered", "%u retried and recovered", n); break;
+    case AIOS_FAILURE_PERMANENT:
+      format = g_dngettext (GETTEXT_PACKAGE, "%u permanent", "%u permanent", n); break;
+    case AIOS_FAILURE_RETRIES_EXHAUSTED:
+      format = g_dngettext (GETTEXT_PACKAGE, "%u with its retries used up", "%u with their retries used up", n); break;
+    case AIOS_FAILURE_UNKNOWN_OUTCOME:
+      format = g_dngettext (GETTEXT_PACKAGE, "%u unknown outcome", "%u unknown outcomes", n); break;
+    case AIOS_FAILURE_BUDGET_STOP:
+      format = g_dngettext (GETTEXT_PACKAGE, "%u budget stop", "%u budget stops", n); break;
+    case AIOS_FAILURE_POLICY_DENIAL:
+      format = g_dngettext (GETTEXT_PACKAGE, "%u policy denial", "%u policy denials", n); break;
+    case AIOS_FAILURE_QA:
+      format = g_dngettext (GETTEXT_PACKAGE, "%u failed quality check", "%u failed quality checks", n); break;
+    case AIOS_FAILURE_APPROVAL_EXPIRED:
+      format = g_dngettext (GETTEXT_PACKAGE, "%u expired approval", "%u expired approvals", n); break;
+    case AIOS_N_FAILURE_CLASSES:
+    default:
+      return g_strdup_printf ("%u", n);
+    }
+  return g_strdup_printf (format, n);
+}
+
 guint
 aios_stats_figures_failed (const AiosStatsFigures *f)
 {
@@ -697,8 +733,10 @@ failure_list (const AiosStatsFigures *f)
         continue;
       if (out->len > 0)
         g_string_append (out, ", ");
-      /* TRANSLATORS: a count and a kind of failure, "1 unknown outcome" */
-      g_string_append_printf (out, C_("failure count", "%u %s"), f->failures[i], aios_failure_class_to_words (i));
+      {
+        g_autofree char *counted = aios_failure_class_count (i, f->failures[i]);
+        g_string_append (out, counted);
+      }
     }
   return g_string_free (g_steal_pointer (&out), FALSE);
 }

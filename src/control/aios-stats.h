@@ -22,6 +22,8 @@ typedef enum {
 
 const char *aios_failure_class_to_string (AiosFailureClass klass);   /* the JSON name */
 const char *aios_failure_class_to_words  (AiosFailureClass klass);   /* translated, lower case */
+char       *aios_failure_class_count     (AiosFailureClass klass,
+                                          guint            n);       /* "2 policy denials" */
 
 /**
  * AiosStatsFigures:

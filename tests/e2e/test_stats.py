@@ -12,6 +12,8 @@
 #   E  approved, the line drops after the data: unknown outcome; resolved --sent
 #   F  approved, the server answers 450: retried by the coordinator on its
 #      own, then delivered once the server works                (recovered)
+#   G  a lead-followup run whose webhook a policy rule denies, retried by
+#      the operator (`aios retry`): the fork is denied too  (2 denials, 1 retry)
 # Every item waits at least WAIT seconds in the inbox before its decision.
 # `aios stats --json` must give exactly these figures, with the waiting
 # time the sum of (decided - created) over the decisions; the text output
@@ -106,6 +108,17 @@ def scenario(ws, peers):
         wait_for(lambda: run_status(ws, runs["E"][0]) == "failed", what="run E to fail with an unknown outcome")
         ws.run("resolve", str(runs["E"][1]), "--sent")
 
+        # G: lead-followup, its webhook denied by a rule; retried, denied again.
+        rule = [{"field": "event", "op": "eq", "value": "lead.followup-drafted"}]
+        ws.run("policy", "add", "no-hooks", "--connector", "webhook", "--deny", "--when", "-", stdin=json.dumps(rule))
+        spec = {"name": "Gil Grey", "email": "gil@grey.example", "message": "a website, budget 5000"}
+        g_run = int(ws.run("submit", "lead-followup", "--input", "-", stdin=json.dumps(spec)).stdout.strip())
+        wait_for(lambda: run_status(ws, g_run) == "failed", what="run G to be denied")
+        retried = json.loads(ws.run("retry", str(g_run), "--json").stdout)
+        fork = retried.get("run_id") or retried.get("id")
+        wait_for(lambda: run_status(ws, fork) == "failed", what="run G's retry to be denied too")
+        runs["G"] = (g_run, fork)
+
         # F: 450 (retryable); the coordinator retries on its own after the
         # server is fixed.
         headless = ws.start_headless()
@@ -154,9 +167,9 @@ def main():
         stats = ws.json("stats")
         this_week = stats["weeks"][-1]
         check([w["flows"] for w in stats["weeks"][:-1]] == [[], [], []], "nothing in earlier weeks")
-        check(len(this_week["flows"]) == 1 and this_week["flows"][0]["flow"] == "lead-outreach",
-              "one flow this week: %r" % this_week["flows"])
-        f = this_week["flows"][0]
+        check([x["flow"] for x in this_week["flows"]] == ["lead-followup", "lead-outreach"],
+              "two flows this week: %r" % this_week["flows"])
+        f = this_week["flows"][1]
         expected = {
             "runs": 6,
             "failed": 2,
@@ -168,13 +181,25 @@ def main():
             "flow": "lead-outreach",
         }
         check(f == expected, "the figures:\n%s\nexpected\n%s" % (json.dumps(f, indent=1), json.dumps(expected, indent=1)))
-        check(this_week["total"] == {k: v for k, v in expected.items() if k != "flow"}, "the week's total")
+        followup = {
+            "runs": 2,
+            "failed": 2,
+            "failures": {"retryable_recovered": 0, "permanent": 0, "retries_exhausted": 0, "unknown_outcome": 0,
+                         "budget_stop": 0, "policy_denial": 2, "qa_failure": 0, "approval_expired": 0},
+            "interventions": {"total": 1, "decisions": 0, "approvals": 0, "edits": 0, "rejections": 0, "undos": 0,
+                              "retries": 1, "manual_fixes": 0, "resolutions": 0},
+            "waiting_s": 0,
+            "flow": "lead-followup",
+        }
+        check(this_week["flows"][0] == followup, "the lead-followup figures: %r" % this_week["flows"][0])
+        total = this_week["total"]
+        check(total["runs"] == 8 and total["failed"] == 4 and total["interventions"]["total"] == 10 and
+              total["failures"]["policy_denial"] == 2 and total["interventions"]["retries"] == 1 and
+              total["waiting_s"] == waiting_ms // 1000, "the week's total: %r" % total)
         check(stats["total"] == this_week["total"], "the window's total")
-        check(stats["flows"] == [f], "the costliest flows: %r" % stats["flows"])
-        check(stats["top_failure"]["class"] in ("permanent", "unknown_outcome") and
-              stats["top_failure"]["count"] == 1, "the most common failure: %r" % stats["top_failure"])
-        check(set(stats["top_failure"]["runs"]) <= {runs["D"][0], runs["E"][0]} and stats["top_failure"]["runs"],
-              "its runs: %r" % stats["top_failure"])
+        check(stats["flows"] == [f, followup], "the costliest flows, lead-outreach first: %r" % stats["flows"])
+        check(stats["top_failure"] == {"class": "policy_denial", "count": 2, "runs": [runs["G"][1], runs["G"][0]]},
+              "the most common failure and its runs, newest first: %r" % stats["top_failure"])
         integration = stats["integration"]
         check(integration["first_approved_at"] == first_approved and
               integration["seconds"] == (first_approved - integration["first_start_at"]) // 1000 and
@@ -188,6 +213,10 @@ def main():
                     "after a retry, you decided 6 approvals (1 edit, 1 rejection), and fixed things by hand 3 times; "
                     "items waited %s for you in total." % waited)
         check(("This week (%s): %s" % (this_week["week"], sentence)) in text, "the sentence: %s" % text)
+        check(("This week (%s): 2 runs of lead-followup, 2 failed (2 policy denials), and fixed things by hand 1 time."
+               % this_week["week"]) in text, "the lead-followup sentence: %s" % text)
+        check("The most common failure: policy denial (2 times), in runs %d, %d" % (runs["G"][1], runs["G"][0]) in text,
+              "the most common failure in words: %s" % text)
         check("not time you spent on it" in text and "not measured" in text, "waiting time is named for what it is")
         check("Integration cost:" in text, "the integration cost in words: %s" % text)
         bad = ws.run("stats", "--weeks", "0", check_rc=False)

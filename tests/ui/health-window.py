@@ -3,7 +3,8 @@
 """The Health view, read back through the accessibility bus (run under
 tests/with-session.sh), on the scripted workspace of tests/e2e/test_stats.py
 (the real coordinator and the SMTP peer's fault modes: an undo, an edit, a
-rejection, a 550, a dropped line resolved, a 450 recovered):
+rejection, a 550, a dropped line resolved, a 450 recovered; a webhook denied
+by a policy rule, retried and denied again):
 
 - Runs → Health opens the Health window;
 - each week chart is an image named for its figure whose accessible
@@ -92,11 +93,13 @@ def main():
         runs = scenario(ws, peers)
         stats = json.loads(ws.run("stats", "--weeks", "8", "--json").stdout)
         text = ws.run("stats", "--weeks", "8").stdout
-        sentence = next(line for line in text.splitlines() if line.startswith("This week ("))
+        sentences = [line for line in text.splitlines() if line.startswith("This week (")]
+        sentence = "\n".join(sentences)
+        assert len(sentences) == 2, sentences
         weeks = stats["weeks"]
         assert len(weeks) == 8
         this_week = weeks[-1]["total"]
-        assert this_week["runs"] == 6 and this_week["failed"] == 2 and this_week["interventions"]["total"] == 9, \
+        assert this_week["runs"] == 8 and this_week["failed"] == 4 and this_week["interventions"]["total"] == 10, \
             this_week
         expected = {
             "Runs": ", ".join("%s: %d" % (w["week"], w["total"]["runs"]) for w in weeks),
@@ -130,16 +133,17 @@ def main():
         assert any("not time you spent on it" in label for label in labels), "waiting time is named for what it is"
         assert find(window, None, "lead-outreach") is not None, "the costliest flow is listed"
         top = stats["top_failure"]
-        words = {"permanent": "permanent", "unknown_outcome": "unknown outcome"}[top["class"]]
-        assert find(window, None, "Most often: %s (1 time)" % words) is not None, "the most common failure in words"
+        assert top["class"] == "policy_denial", top
+        assert find(window, None, "Most often: policy denial (2 times)") is not None, "the most common failure in words"
+        assert find(window, None, "One of your policy rules denied the action.") is not None, "what it means"
         seconds = stats["integration"]["seconds"]
         assert find(window, None, "%s from the first start to the first approved action" % duration(seconds * 1000)), \
             "the integration cost"
         print("ok: the costliest flow, the most common failure and the integration cost")
 
         run_id = top["runs"][0]
-        assert run_id in (runs["D"][0], runs["E"][0])
-        detail_title = "Run %d · lead-outreach v1" % run_id
+        assert run_id == runs["G"][1], (top, runs)
+        detail_title = "Run %d · lead-followup v1" % run_id
         assert find(main_window, "label", detail_title) is None, "run %d is not shown before the button" % run_id
         button = poll("the Run %d button" % run_id, lambda: find(window, "push button", "Run %d" % run_id))
         press(button)
