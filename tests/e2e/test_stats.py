@@ -14,6 +14,7 @@
 #      own, then delivered once the server works                (recovered)
 #   G  a lead-followup run whose webhook a policy rule denies, retried by
 #      the operator (`aios retry`): the fork is denied too  (2 denials, 1 retry)
+#   H  a content run whose draft the quality check refuses ([TODO] left in)
 # Every item waits at least WAIT seconds in the inbox before its decision.
 # `aios stats --json` must give exactly these figures, with the waiting
 # time the sum of (decided - created) over the decisions; the text output
@@ -119,6 +120,13 @@ def scenario(ws, peers):
         wait_for(lambda: run_status(ws, fork) == "failed", what="run G's retry to be denied too")
         runs["G"] = (g_run, fork)
 
+        # H: content, refused by the quality check.
+        brief = {"topic": "Pricing your services", "audience": "shop owners",
+                 "key_points": ["[TODO] add the numbers", "Say what is included"]}
+        h_run = int(ws.run("submit", "content", "--input", "-", stdin=json.dumps(brief)).stdout.strip())
+        wait_for(lambda: run_status(ws, h_run) == "failed", what="run H to fail its quality check")
+        runs["H"] = (h_run, 0)
+
         # F: 450 (retryable); the coordinator retries on its own after the
         # server is fixed.
         headless = ws.start_headless()
@@ -167,9 +175,9 @@ def main():
         stats = ws.json("stats")
         this_week = stats["weeks"][-1]
         check([w["flows"] for w in stats["weeks"][:-1]] == [[], [], []], "nothing in earlier weeks")
-        check([x["flow"] for x in this_week["flows"]] == ["lead-followup", "lead-outreach"],
-              "two flows this week: %r" % this_week["flows"])
-        f = this_week["flows"][1]
+        check([x["flow"] for x in this_week["flows"]] == ["content", "lead-followup", "lead-outreach"],
+              "three flows this week: %r" % this_week["flows"])
+        f = this_week["flows"][2]
         expected = {
             "runs": 6,
             "failed": 2,
@@ -191,13 +199,25 @@ def main():
             "waiting_s": 0,
             "flow": "lead-followup",
         }
-        check(this_week["flows"][0] == followup, "the lead-followup figures: %r" % this_week["flows"][0])
+        check(this_week["flows"][1] == followup, "the lead-followup figures: %r" % this_week["flows"][1])
+        content = {
+            "runs": 1,
+            "failed": 1,
+            "failures": {"retryable_recovered": 0, "permanent": 0, "retries_exhausted": 0, "unknown_outcome": 0,
+                         "budget_stop": 0, "policy_denial": 0, "qa_failure": 1, "approval_expired": 0},
+            "interventions": {"total": 0, "decisions": 0, "approvals": 0, "edits": 0, "rejections": 0, "undos": 0,
+                              "retries": 0, "manual_fixes": 0, "resolutions": 0},
+            "waiting_s": 0,
+            "flow": "content",
+        }
+        check(this_week["flows"][0] == content, "the content figures: %r" % this_week["flows"][0])
         total = this_week["total"]
-        check(total["runs"] == 8 and total["failed"] == 4 and total["interventions"]["total"] == 10 and
+        check(total["runs"] == 9 and total["failed"] == 5 and total["interventions"]["total"] == 10 and
+              total["failures"]["qa_failure"] == 1 and
               total["failures"]["policy_denial"] == 2 and total["interventions"]["retries"] == 1 and
               total["waiting_s"] == waiting_ms // 1000, "the week's total: %r" % total)
         check(stats["total"] == this_week["total"], "the window's total")
-        check(stats["flows"] == [f, followup], "the costliest flows, lead-outreach first: %r" % stats["flows"])
+        check(stats["flows"] == [f, followup, content], "the costliest flows, lead-outreach first: %r" % stats["flows"])
         check(stats["top_failure"] == {"class": "policy_denial", "count": 2, "runs": [runs["G"][1], runs["G"][0]]},
               "the most common failure and its runs, newest first: %r" % stats["top_failure"])
         integration = stats["integration"]
@@ -213,6 +233,8 @@ def main():
                     "after a retry, you decided 6 approvals (1 edit, 1 rejection), and fixed things by hand 3 times; "
                     "items waited %s for you in total." % waited)
         check(("This week (%s): %s" % (this_week["week"], sentence)) in text, "the sentence: %s" % text)
+        check(("This week (%s): 1 run of content, 1 failed (1 failed quality check)." % this_week["week"]) in text,
+              "the content sentence: %s" % text)
         check(("This week (%s): 2 runs of lead-followup, 2 failed (2 policy denials), and fixed things by hand 1 time."
                % this_week["week"]) in text, "the lead-followup sentence: %s" % text)
         check("The most common failure: policy denial (2 times), in runs %d, %d" % (runs["G"][1], runs["G"][0]) in text,
