@@ -15,6 +15,8 @@
 #   G  a lead-followup run whose webhook a policy rule denies, retried by
 #      the operator (`aios retry`): the fork is denied too  (2 denials, 1 retry)
 #   H  a content run whose draft the quality check refuses ([TODO] left in)
+#   I  an operator's own flow (ping) whose webhook a rule allows, one attempt
+#      only, against the API peer answering 500: its retries used up
 # Every item waits at least WAIT seconds in the inbox before its decision.
 # `aios stats --json` must give exactly these figures, with the waiting
 # time the sum of (decided - created) over the decisions; the text output
@@ -50,15 +52,43 @@ def run_status(ws, run_id):
     return ws.query("SELECT status FROM runs WHERE id = ?", run_id)[0][0]
 
 
+PING_FLOW = {
+    "id": "ping", "title": "Ping", "description": "Tells a webhook the meter was tested; one attempt only.",
+    "steps": [{"name": "notify", "agent": "template", "config": {"template": {"n": 1}}, "checkpoint": "policy",
+               "retry": {"max_attempts": 1},
+               "action": {"connector": "webhook", "request": {"event": "stats.ping", "body": {"n": "{{output.n}}"}}}}],
+}
+
+
+class Api:
+    """The webhook peer (tests/peers/exec-api-peer.py); a base URL picks its fault mode."""
+
+    def __init__(self):
+        self.proc = subprocess.Popen(["/usr/bin/python3", os.path.join(SRC, "tests", "peers", "exec-api-peer.py")],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        check(line.startswith("PORT "), "the API peer did not start: %r" % line)
+        self.base = "http://127.0.0.1:%d" % int(line.split()[1])
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
 class Peers:
     def __init__(self, ws):
+        self.api = Api()
         self.good = Smtp(ws.tmp)
         self.reject550 = Smtp(ws.tmp, fault="rcpt550")
         self.drop = Smtp(ws.tmp, fault="data-drop")
         self.busy450 = Smtp(ws.tmp, fault="rcpt450")
 
     def stop(self):
-        for peer in (self.good, self.reject550, self.drop, self.busy450):
+        for peer in (self.api, self.good, self.reject550, self.drop, self.busy450):
             peer.stop()
 
 
@@ -127,6 +157,18 @@ def scenario(ws, peers):
         wait_for(lambda: run_status(ws, h_run) == "failed", what="run H to fail its quality check")
         runs["H"] = (h_run, 0)
 
+        # I: the operator's ping flow, allowed by a rule, one attempt at a 500.
+        flows = os.path.join(ws.env["XDG_CONFIG_HOME"], "aios", "flows")
+        os.makedirs(flows, exist_ok=True)
+        with open(os.path.join(flows, "ping.json"), "w") as f:
+            json.dump(PING_FLOW, f)
+        ws.run("config", "set", "webhook.url", peers.api.base + "/e500/hook")
+        pings = [{"field": "event", "op": "eq", "value": "stats.ping"}]
+        ws.run("policy", "add", "pings", "--connector", "webhook", "--allow", "--when", "-", stdin=json.dumps(pings))
+        i_run = int(ws.run("submit", "ping").stdout.strip())
+        wait_for(lambda: run_status(ws, i_run) == "failed", what="run I to use up its one attempt")
+        runs["I"] = (i_run, 0)
+
         # F: 450 (retryable); the coordinator retries on its own after the
         # server is fixed.
         headless = ws.start_headless()
@@ -175,8 +217,8 @@ def main():
         stats = ws.json("stats")
         this_week = stats["weeks"][-1]
         check([w["flows"] for w in stats["weeks"][:-1]] == [[], [], []], "nothing in earlier weeks")
-        check([x["flow"] for x in this_week["flows"]] == ["content", "lead-followup", "lead-outreach"],
-              "three flows this week: %r" % this_week["flows"])
+        check([x["flow"] for x in this_week["flows"]] == ["content", "lead-followup", "lead-outreach", "ping"],
+              "four flows this week: %r" % this_week["flows"])
         f = this_week["flows"][2]
         expected = {
             "runs": 6,
@@ -211,13 +253,16 @@ def main():
             "flow": "content",
         }
         check(this_week["flows"][0] == content, "the content figures: %r" % this_week["flows"][0])
+        ping = dict(content, flow="ping", failures=dict(content["failures"], qa_failure=0, retries_exhausted=1))
+        check(this_week["flows"][3] == ping, "the ping figures: %r" % this_week["flows"][3])
         total = this_week["total"]
-        check(total["runs"] == 9 and total["failed"] == 5 and total["interventions"]["total"] == 10 and
+        check(total["runs"] == 10 and total["failed"] == 6 and total["interventions"]["total"] == 10 and
+              total["failures"]["retries_exhausted"] == 1 and
               total["failures"]["qa_failure"] == 1 and
               total["failures"]["policy_denial"] == 2 and total["interventions"]["retries"] == 1 and
               total["waiting_s"] == waiting_ms // 1000, "the week's total: %r" % total)
         check(stats["total"] == this_week["total"], "the window's total")
-        check(stats["flows"] == [f, followup, content], "the costliest flows, lead-outreach first: %r" % stats["flows"])
+        check(stats["flows"] == [f, followup, content, ping], "the costliest flows, lead-outreach first: %r" % stats["flows"])
         check(stats["top_failure"] == {"class": "policy_denial", "count": 2, "runs": [runs["G"][1], runs["G"][0]]},
               "the most common failure and its runs, newest first: %r" % stats["top_failure"])
         integration = stats["integration"]
@@ -235,6 +280,8 @@ def main():
         check(("This week (%s): %s" % (this_week["week"], sentence)) in text, "the sentence: %s" % text)
         check(("This week (%s): 1 run of content, 1 failed (1 failed quality check)." % this_week["week"]) in text,
               "the content sentence: %s" % text)
+        check(("This week (%s): 1 run of ping, 1 failed (1 with its retries used up)." % this_week["week"]) in text,
+              "the ping sentence: %s" % text)
         check(("This week (%s): 2 runs of lead-followup, 2 failed (2 policy denials), and fixed things by hand 1 time."
                % this_week["week"]) in text, "the lead-followup sentence: %s" % text)
         check("The most common failure: policy denial (2 times), in runs %d, %d" % (runs["G"][1], runs["G"][0]) in text,

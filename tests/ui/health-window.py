@@ -5,7 +5,7 @@ tests/with-session.sh), on the scripted workspace of tests/e2e/test_stats.py
 (the real coordinator and the SMTP peer's fault modes: an undo, an edit, a
 rejection, a 550, a dropped line resolved, a 450 recovered; a webhook denied
 by a policy rule, retried and denied again; a draft the quality check
-refuses):
+refuses; an operator's flow whose one attempt meets a 500):
 
 - Runs → Health opens the Health window;
 - each week chart is an image named for its figure whose accessible
@@ -96,11 +96,11 @@ def main():
         text = ws.run("stats", "--weeks", "8").stdout
         sentences = [line for line in text.splitlines() if line.startswith("This week (")]
         sentence = "\n".join(sentences)
-        assert len(sentences) == 3, sentences
+        assert len(sentences) == 4, sentences
         weeks = stats["weeks"]
         assert len(weeks) == 8
         this_week = weeks[-1]["total"]
-        assert this_week["runs"] == 9 and this_week["failed"] == 5 and this_week["interventions"]["total"] == 10, \
+        assert this_week["runs"] == 10 and this_week["failed"] == 6 and this_week["interventions"]["total"] == 10, \
             this_week
         expected = {
             "Runs": ", ".join("%s: %d" % (w["week"], w["total"]["runs"]) for w in weeks),
