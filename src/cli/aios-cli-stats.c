@@ -112,9 +112,18 @@ stats_handler (AiosCliCall *call)
       guint hands = aios_stats_figures_interventions (&top->figures);
       guint failed = aios_stats_figures_failed (&top->figures);
 
+      g_autofree char *hands_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u intervention",
+                                                                  "%u interventions", hands), hands);
+      g_autofree char *failed_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u failure", "%u failures",
+                                                                   failed), failed);
+
       if (hands + failed > 0)
-        aios_cli_call_print (call, _("The flow that cost you most: %s (%u interventions, %u failures in %u weeks).\n"),
-                             top->flow_id, hands, failed, stats->weeks->len);
+        /* TRANSLATORS: "The flow that cost you most: lead-outreach (9 interventions, 2 failures in 4 weeks)." */
+        aios_cli_call_print (call, g_dngettext (GETTEXT_PACKAGE,
+                                                "The flow that cost you most: %s (%s, %s in %u week).\n",
+                                                "The flow that cost you most: %s (%s, %s in %u weeks).\n",
+                                                stats->weeks->len),
+                             top->flow_id, hands_text, failed_text, stats->weeks->len);
     }
   if (stats->top_failure >= 0)
     {

@@ -152,13 +152,16 @@ aios_health_dialog_refresh (AiosHealthDialog *self)
       guint hands = aios_stats_figures_interventions (f), failed = aios_stats_figures_failed (f);
       g_autofree char *waited = aios_stats_format_duration (f->waiting_ms);
       g_autofree char *subtitle = NULL;
+      g_autofree char *runs_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u run", "%u runs", f->runs),
+                                                    f->runs);
+      g_autofree char *hands_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u intervention",
+                                                                  "%u interventions", hands), hands);
       GtkWidget *row;
 
       if (hands + failed == 0)
         continue;
-      /* TRANSLATORS: a flow's cost over the weeks shown */
-      subtitle = g_strdup_printf (_("%u runs, %u failed, %u interventions; items waited %s for you"),
-                                  f->runs, failed, hands, waited);
+      /* TRANSLATORS: a flow's cost over the weeks shown: "6 runs, 2 failed, 9 interventions; items waited 3 min for you" */
+      subtitle = g_strdup_printf (_("%s, %u failed, %s; items waited %s for you"), runs_text, failed, hands_text, waited);
       row = adw_action_row_new ();
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), flow->flow_id);
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
