@@ -54,7 +54,7 @@ print_table (AiosCliCall     *call,
                                week->label, flow->flow_id, f->runs, aios_stats_figures_failed (f),
                                f->failures[AIOS_FAILURE_RETRYABLE_RECOVERED], aios_stats_figures_decisions (f),
                                f->edits, f->rejections,
-                               f->undos + f->retries + f->manual_fixes + f->resolutions, waited);
+                               f->undos + f->retries + f->replays + f->manual_fixes + f->resolutions, waited);
         }
     }
 }

@@ -114,7 +114,7 @@ aios_stats_figures_decisions (const AiosStatsFigures *f)
 guint
 aios_stats_figures_interventions (const AiosStatsFigures *f)
 {
-  return f->approvals + f->rejections + f->undos + f->retries + f->manual_fixes + f->resolutions;
+  return f->approvals + f->rejections + f->undos + f->retries + f->replays + f->manual_fixes + f->resolutions;
 }
 
 static void
@@ -129,6 +129,7 @@ figures_add (AiosStatsFigures       *to,
   to->rejections += f->rejections;
   to->undos += f->undos;
   to->retries += f->retries;
+  to->replays += f->replays;
   to->manual_fixes += f->manual_fixes;
   to->resolutions += f->resolutions;
   to->waiting_ms += f->waiting_ms;
@@ -384,6 +385,8 @@ count_runs (Meter   *m,
       f = cell (m, run->created_at, run->flow_id);
       if (f != NULL)
         f->runs++;
+      if (f != NULL && g_strcmp0 (run->fork_kind, "replay") == 0)
+        f->replays++;
     }
   return TRUE;
 }
@@ -585,6 +588,8 @@ figures_to_json (const AiosStatsFigures *f)
   json_builder_add_int_value (b, f->undos);
   json_builder_set_member_name (b, "retries");
   json_builder_add_int_value (b, f->retries);
+  json_builder_set_member_name (b, "replays");
+  json_builder_add_int_value (b, f->replays);
   json_builder_set_member_name (b, "manual_fixes");
   json_builder_add_int_value (b, f->manual_fixes);
   json_builder_set_member_name (b, "resolutions");
@@ -748,7 +753,7 @@ flow_sentence (const char             *flow_id,
   g_autoptr(GString) s = g_string_new (NULL);
   guint failed = aios_stats_figures_failed (f);
   guint decisions = aios_stats_figures_decisions (f);
-  guint other = f->undos + f->retries + f->manual_fixes + f->resolutions;
+  guint other = f->undos + f->retries + f->replays + f->manual_fixes + f->resolutions;
 
   g_string_append_printf (s, g_dngettext (GETTEXT_PACKAGE, "%u run of %s", "%u runs of %s", f->runs),
                           f->runs, flow_id);

@@ -38,6 +38,7 @@ typedef struct {
   guint  rejections;
   guint  undos;            /* approvals taken back inside the undo grace */
   guint  retries;          /* failed runs retried by the operator */
+  guint  replays;          /* runs replayed by the operator from a step (forks) */
   guint  manual_fixes;     /* rollbacks */
   guint  resolutions;      /* unknown outcomes resolved: marked sent or sent again */
   gint64 waiting_ms;       /* inbox → decision, summed over approvals and rejections */

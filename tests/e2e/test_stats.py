@@ -8,6 +8,7 @@
 #   A  approved inside the undo grace, undone, approved again   (1 undo)
 #   B  approved with an edited subject                          (1 edit)
 #   C  rejected                                                 (1 rejection)
+#      and replayed from its draft step: a fork that waits again (1 replay)
 #   D  approved, the server answers 550: permanent; rolled back (1 manual fix)
 #   E  approved, the line drops after the data: unknown outcome; resolved --sent
 #   F  approved, the server answers 450: retried by the coordinator on its
@@ -126,6 +127,11 @@ def scenario(ws, peers):
             json.dump({"subject": "A call next week?"}, f)
         ws.run("approve", str(runs["B"][1]), "--edit", edit)
         ws.run("reject", str(runs["C"][1]), "--reason", "not a fit")
+        # C': the rejected run replayed from its draft (it waits for a decision again).
+        replay = json.loads(ws.run("replay", str(runs["C"][0]), "--from", "draft", "--json").stdout)
+        runs["C'"] = (replay.get("run_id") or replay.get("id"), 0)
+        wait_for(lambda: ws.query("SELECT COUNT(*) FROM approvals WHERE run_id = ? AND status = 'pending'",
+                                  runs["C'"][0])[0][0] == 1, what="the replay to wait for its approval")
 
         # D: permanent (550), then rolled back.
         ws.run("config", "set", "smtp.url", reject550.url)
@@ -221,12 +227,12 @@ def main():
               "four flows this week: %r" % this_week["flows"])
         f = this_week["flows"][2]
         expected = {
-            "runs": 6,
+            "runs": 7,
             "failed": 2,
             "failures": {"retryable_recovered": 1, "permanent": 1, "retries_exhausted": 0, "unknown_outcome": 1,
                          "budget_stop": 0, "policy_denial": 0, "qa_failure": 0, "approval_expired": 0},
-            "interventions": {"total": 9, "decisions": 6, "approvals": 5, "edits": 1, "rejections": 1, "undos": 1,
-                              "retries": 0, "manual_fixes": 1, "resolutions": 1},
+            "interventions": {"total": 10, "decisions": 6, "approvals": 5, "edits": 1, "rejections": 1, "undos": 1,
+                              "retries": 0, "replays": 1, "manual_fixes": 1, "resolutions": 1},
             "waiting_s": waiting_ms // 1000,
             "flow": "lead-outreach",
         }
@@ -237,7 +243,7 @@ def main():
             "failures": {"retryable_recovered": 0, "permanent": 0, "retries_exhausted": 0, "unknown_outcome": 0,
                          "budget_stop": 0, "policy_denial": 2, "qa_failure": 0, "approval_expired": 0},
             "interventions": {"total": 1, "decisions": 0, "approvals": 0, "edits": 0, "rejections": 0, "undos": 0,
-                              "retries": 1, "manual_fixes": 0, "resolutions": 0},
+                              "retries": 1, "replays": 0, "manual_fixes": 0, "resolutions": 0},
             "waiting_s": 0,
             "flow": "lead-followup",
         }
@@ -248,7 +254,7 @@ def main():
             "failures": {"retryable_recovered": 0, "permanent": 0, "retries_exhausted": 0, "unknown_outcome": 0,
                          "budget_stop": 0, "policy_denial": 0, "qa_failure": 1, "approval_expired": 0},
             "interventions": {"total": 0, "decisions": 0, "approvals": 0, "edits": 0, "rejections": 0, "undos": 0,
-                              "retries": 0, "manual_fixes": 0, "resolutions": 0},
+                              "retries": 0, "replays": 0, "manual_fixes": 0, "resolutions": 0},
             "waiting_s": 0,
             "flow": "content",
         }
@@ -256,7 +262,7 @@ def main():
         ping = dict(content, flow="ping", failures=dict(content["failures"], qa_failure=0, retries_exhausted=1))
         check(this_week["flows"][3] == ping, "the ping figures: %r" % this_week["flows"][3])
         total = this_week["total"]
-        check(total["runs"] == 10 and total["failed"] == 6 and total["interventions"]["total"] == 10 and
+        check(total["runs"] == 11 and total["failed"] == 6 and total["interventions"]["total"] == 11 and
               total["failures"]["retries_exhausted"] == 1 and
               total["failures"]["qa_failure"] == 1 and
               total["failures"]["policy_denial"] == 2 and total["interventions"]["retries"] == 1 and
@@ -274,8 +280,8 @@ def main():
         text = ws.run("stats").stdout
         print(text)
         waited = wait_words(waiting_ms)
-        sentence = ("6 runs of lead-outreach, 2 failed (1 permanent, 1 unknown outcome), 1 recovered on its own "
-                    "after a retry, you decided 6 approvals (1 edit, 1 rejection), and fixed things by hand 3 times; "
+        sentence = ("7 runs of lead-outreach, 2 failed (1 permanent, 1 unknown outcome), 1 recovered on its own "
+                    "after a retry, you decided 6 approvals (1 edit, 1 rejection), and fixed things by hand 4 times; "
                     "items waited %s for you in total." % waited)
         check(("This week (%s): %s" % (this_week["week"], sentence)) in text, "the sentence: %s" % text)
         check(("This week (%s): 1 run of content, 1 failed (1 failed quality check)." % this_week["week"]) in text,
