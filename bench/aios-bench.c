@@ -11,9 +11,13 @@
  *      the time until the first step and all runs have resumed;
  *   5. opening the workspace (what every command pays) with 1k and 1M
  *      journal events side by side, and once after an unclean end (when the
- *      full integrity check runs).
+ *      full integrity check runs);
+ *   6. `aios stats` (the repair-cost meter, 4 weeks) on a journal of 1k and
+ *      1M events of a used workspace: runs of 20 events each spread over
+ *      two years (with their send step and its approval), every 10th with a
+ *      retry, every 25th failed.
  *
- * Usage: aios-bench [--runs N] [--open-events N] [--only-open] [--machine]
+ * Usage: aios-bench [--runs N] [--open-events N] [--only-open] [--only-stats] [--machine]
  *        (bench/run adds the LangGraph peer)
  */
 #include "config.h"
@@ -25,6 +29,7 @@
 #include <glib/gstdio.h>
 
 #include "app/aios-workspace.h"
+#include "control/aios-stats.h"
 #include "store/aios-journal.h"
 
 /* ---- a bench agent: answers at once, or never (until cancelled) ---- */
@@ -501,12 +506,132 @@ open_scaling (guint   big,
   *unclean_ms = time_open (big_path, 1);
 }
 
+/* ---- 6. aios stats at 1k and 1M events ---- */
+
+#define EVENTS_PER_RUN 20
+
+static char *
+workspace_with_history (guint n_events)
+{
+  static const char *const kinds[EVENTS_PER_RUN] = {
+    "run.created", "step.started", "step.succeeded", "step.started", "step.succeeded", "step.started",
+    "step.succeeded", "step.started", "step.succeeded", "approval.requested", "approval.approved",
+    "outbox.prepared", "outbox.sending", "outbox.sent", "step.succeeded", "step.started", "step.succeeded",
+    "step.started", "step.succeeded", "run.succeeded",
+  };
+  char *path = temp_path ("ws.db");
+  g_autoptr(AiosWorkspace) ws = open_ws (path, FALSE);
+  AiosStore *store = aios_workspace_get_store (ws);
+  sqlite3 *db = aios_store_get_db (store);
+  g_autoptr(GError) error = NULL;
+  guint n_runs = MAX (n_events / EVENTS_PER_RUN, 1);
+  gint64 now = aios_store_now_ms (), span = (gint64) 2 * 365 * 24 * 3600 * 1000;
+  sqlite3_stmt *run_stmt = NULL, *step_stmt = NULL, *approval_stmt = NULL;
+  guint done = 0;
+
+  sqlite3_prepare_v2 (db, "INSERT INTO runs (id, flow_id, flow_version, status, input_json, created_at, updated_at) "
+                          "VALUES (?, ?, 1, 'succeeded', '{}', ?, ?)", -1, &run_stmt, NULL);
+  /* each run's send step and its approval, decided a minute later */
+  sqlite3_prepare_v2 (db, "INSERT INTO steps (id, run_id, idx, name, agent, status) "
+                          "VALUES (?1, ?1, 0, 'send', 'template', 'succeeded')", -1, &step_stmt, NULL);
+  sqlite3_prepare_v2 (db, "INSERT INTO approvals (run_id, step_id, action_kind, preview_json, status, decided_at, "
+                          "decided_by, created_at, expires_at) "
+                          "VALUES (?1, ?1, 'email', '{}', 'approved', ?2 + 60000, 'operator', ?2, ?2 + 259200000)",
+                      -1, &approval_stmt, NULL);
+  for (guint r = 1; done < n_events; r++)
+    {
+      gint64 ts = now - span + span * (gint64) r / n_runs;
+
+      if (done % 10000 < EVENTS_PER_RUN && !aios_store_begin (store, &error))
+        g_error ("%s", error->message);
+      sqlite3_bind_int64 (run_stmt, 1, r);
+      sqlite3_bind_text (run_stmt, 2, r % 3 == 0 ? "content" : "lead-outreach", -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (run_stmt, 3, ts);
+      sqlite3_bind_int64 (run_stmt, 4, ts);
+      if (sqlite3_step (run_stmt) != SQLITE_DONE)
+        g_error ("%s", sqlite3_errmsg (db));
+      sqlite3_reset (run_stmt);
+      sqlite3_bind_int64 (step_stmt, 1, r);
+      sqlite3_bind_int64 (approval_stmt, 1, r);
+      sqlite3_bind_int64 (approval_stmt, 2, ts);
+      if (sqlite3_step (step_stmt) != SQLITE_DONE || sqlite3_step (approval_stmt) != SQLITE_DONE)
+        g_error ("%s", sqlite3_errmsg (db));
+      sqlite3_reset (step_stmt);
+      sqlite3_reset (approval_stmt);
+      for (guint e = 0; e < EVENTS_PER_RUN && done < n_events; e++, done++)
+        {
+          AiosEvent ev = { .ts = ts + e, .run_id = r, .step_id = r, .actor = (char *) "system",
+                           .kind = (char *) kinds[e], .summary = (char *) "an event of a run" };
+
+          if (e == 12 && r % 10 == 0)
+            ev.kind = (char *) "step.retry-scheduled";
+          if (e == 18 && r % 25 == 0)
+            {
+              ev.kind = (char *) "step.failed";
+              ev.payload_json = (char *) "{\"attempt\":1,\"retryable\":false}";
+            }
+          if (aios_journal_append (store, &ev, &error) <= 0)
+            g_error ("%s", error->message);
+        }
+      if ((done % 10000 < EVENTS_PER_RUN || done >= n_events) && !aios_store_commit (store, &error))
+        g_error ("%s", error->message);
+    }
+  sqlite3_finalize (run_stmt);
+  sqlite3_finalize (step_stmt);
+  sqlite3_finalize (approval_stmt);
+  return path;
+}
+
+/* The median of @times computations of the meter, in ms. */
+static double
+time_stats (const char *path,
+            guint       times,
+            guint      *runs)
+{
+  g_autoptr(GArray) ms = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AiosWorkspace) ws = aios_workspace_open (path, &error);
+
+  if (ws == NULL)
+    g_error ("%s", error->message);
+  for (guint i = 0; i < times; i++)
+    {
+      gint64 t0 = g_get_monotonic_time ();
+      g_autoptr(AiosStats) stats = aios_stats_compute (aios_workspace_get_store (ws), 4, aios_store_now_ms (), &error);
+      double took;
+
+      if (stats == NULL)
+        g_error ("%s", error->message);
+      took = (g_get_monotonic_time () - t0) / 1000.0;
+      g_array_append_val (ms, took);
+      *runs = stats->total.runs;
+    }
+  g_array_sort (ms, compare_double);
+  return g_array_index (ms, double, ms->len / 2);
+}
+
+static void
+stats_scaling (guint big)
+{
+  g_autofree char *small_path = workspace_with_history (1000);
+  g_autofree char *big_path = workspace_with_history (big);
+  guint small_runs = 0, big_runs = 0;
+  double small_ms, big_ms;
+
+  time_stats (small_path, 3, &small_runs);
+  time_stats (big_path, 3, &big_runs);
+  small_ms = time_stats (small_path, 11, &small_runs);
+  big_ms = time_stats (big_path, 11, &big_runs);
+  g_print ("aios stats           1k events %.2f ms (%u runs in 4 weeks), %uk events %.2f ms (%u runs in 4 weeks); "
+           "budget 50 ms (median of 11)\n", small_ms, small_runs, big / 1000, big_ms, big_runs);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   guint n_runs = 2000, open_events = 1000000;
-  gboolean only_open = FALSE;
+  gboolean only_open = FALSE, only_stats = FALSE;
   double open_small, open_big, open_unclean;
   double raw, steps_s, p50 = 0, p99 = 0, p50_16 = 0, p99_16 = 0, single_all, group, single, first_ms, all_ms;
   struct rusage usage;
@@ -524,10 +649,18 @@ main (int   argc,
         open_events = atoi (argv[++i]);
       else if (g_str_equal (argv[i], "--only-open"))
         only_open = TRUE;
+      else if (g_str_equal (argv[i], "--only-stats"))
+        only_stats = TRUE;
       else if (g_str_equal (argv[i], "--machine"))
         machine = TRUE;
     }
 
+  if (only_stats)
+    {
+      stats_scaling (open_events);
+      remove_temp_dirs ();
+      return 0;
+    }
   if (only_open)
     {
       open_scaling (open_events, &open_small, &open_big, &open_unclean);
@@ -566,6 +699,8 @@ main (int   argc,
   g_print ("workspace open       1k events %.2f ms, %uk events %.2f ms = %.2f x (target <= 1.2 x; median of 21); "
            "after an unclean end (full check) %.1f ms\n",
            open_small, open_events / 1000, open_big, open_big / open_small, open_unclean);
+
+  stats_scaling (open_events);
 
   remove_temp_dirs ();
   if (machine)

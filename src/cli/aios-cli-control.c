@@ -200,9 +200,12 @@ submit_handler (AiosCliCall *call)
   g_autoptr(JsonNode) input = NULL;
   g_autofree char *input_arg = NULL;
   gboolean json = FALSE;
+  gboolean dry_run = FALSE;
   gint64 run_id;
   const GOptionEntry entries[] = {
     { "input", 0, 0, G_OPTION_ARG_STRING, &input_arg, N_("The run's input, a JSON file (- for stdin)"), "FILE" },
+    { "dry-run", 0, 0, G_OPTION_ARG_NONE, &dry_run,
+      N_("Run every step against the connectors' simulators and print what would be sent; nothing is sent"), NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
     { NULL }
   };
@@ -246,6 +249,9 @@ submit_handler (AiosCliCall *call)
         }
       input = json_node_copy (root);
     }
+
+  if (dry_run)
+    return aios_cli_submit_dry_run (call, aios_cli_call_get_argv (call)[1], input, json);
 
   run_id = aios_coordinator_submit (aios_workspace_get_coordinator (workspace),
                                     aios_cli_call_get_argv (call)[1], input, "operator", &error);
@@ -547,7 +553,7 @@ rollback_handler (AiosCliCall *call)
 
 static const AiosCliCommand commands[] = {
   { "flows", "[--json]", N_("The flows Aios knows, with their input"), flows_handler },
-  { "submit", "FLOW [--input FILE|-] [--json]", N_("Start a run of a flow; prints its id"), submit_handler },
+  { "submit", "FLOW [--input FILE|-] [--dry-run] [--json]", N_("Start a run of a flow; prints its id"), submit_handler },
   { "runs", "[--open] [--json]", N_("Runs with their status, current step and next attempt"), runs_handler },
   { "cancel", "RUN", N_("Cancel a run that has not finished"), cancel_handler },
   { "replay", "RUN --from STEP [--fresh] [--json]", N_("Fork a run from a step (recorded outputs reused unless --fresh)"),

@@ -327,6 +327,7 @@ static const TableFunc tables[] = {
   aios_cli_exec_commands,
   aios_cli_store_commands,
   aios_cli_app_commands,
+  aios_cli_stats_commands,
 };
 
 static const AiosCliCommand *

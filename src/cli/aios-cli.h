@@ -89,11 +89,18 @@ int aios_cli_approve_handler   (AiosCliCall *call);
 int aios_cli_undo_handler      (AiosCliCall *call);
 int aios_cli_resolve_handler   (AiosCliCall *call);
 
+/* aios-cli-dry-run.c: `aios submit FLOW --dry-run`. */
+int aios_cli_submit_dry_run (AiosCliCall *call,
+                             const char  *flow_id,
+                             JsonNode    *input,
+                             gboolean     json);
+
 /* The rooms' tables. */
 const AiosCliCommand *aios_cli_store_commands   (void);
 const AiosCliCommand *aios_cli_control_commands (void);
 const AiosCliCommand *aios_cli_memory_commands  (void);
 const AiosCliCommand *aios_cli_exec_commands    (void);
 const AiosCliCommand *aios_cli_app_commands     (void);
+const AiosCliCommand *aios_cli_stats_commands   (void);   /* aios-cli-stats.c */
 
 G_END_DECLS

@@ -486,3 +486,118 @@ aios_approval_info_to_json (const AiosApprovalInfo *info)
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }
+
+/* ---- for the repair-cost meter ---- */
+
+void
+aios_approval_stamp_free (AiosApprovalStamp *stamp)
+{
+  if (stamp == NULL)
+    return;
+  g_free (stamp->flow_id);
+  g_free (stamp->status);
+  g_free (stamp->decided_by);
+  g_free (stamp);
+}
+
+static gpointer
+read_stamp (sqlite3_stmt *stmt)
+{
+  AiosApprovalStamp *stamp = g_new0 (AiosApprovalStamp, 1);
+
+  stamp->id = sqlite3_column_int64 (stmt, 0);
+  stamp->run_id = sqlite3_column_int64 (stmt, 1);
+  stamp->flow_id = aios_store_column_dup (stmt, 2);
+  stamp->status = aios_store_column_dup (stmt, 3);
+  stamp->edited = sqlite3_column_int (stmt, 4) != 0;
+  stamp->created_at = sqlite3_column_int64 (stmt, 5);
+  stamp->decided_at = sqlite3_column_int64 (stmt, 6);
+  stamp->decided_by = aios_store_column_dup (stmt, 7);
+  return stamp;
+}
+
+/**
+ * aios_approvals_list_decided_since:
+ *
+ * The approvals approved or rejected at or after @since_ms, with their
+ * run's flow (a joined read), oldest decision first. An approval taken back
+ * inside its undo grace is pending again and not listed. A decision is
+ * only taken before the approval expires, so the (status, expires_at)
+ * index bounds the read to the approvals that could be in the window.
+ *
+ * Returns: (transfer full) (element-type AiosApprovalStamp): the decisions
+ */
+GPtrArray *
+aios_approvals_list_decided_since (AiosStore  *store,
+                                   gint64      since_ms,
+                                   GError    **error)
+{
+  sqlite3_stmt *stmt = aios_store_query (store,
+                                         "SELECT a.id, a.run_id, r.flow_id, a.status, a.edited_json IS NOT NULL, "
+                                         "a.created_at, a.decided_at, a.decided_by "
+                                         "FROM approvals a JOIN runs r ON r.id = a.run_id "
+                                         "WHERE a.status IN ('approved','rejected') AND a.expires_at >= ?1 "
+                                         "AND a.decided_at >= ?1 ORDER BY a.decided_at, a.id",
+                                         error, "i", since_ms);
+
+  return aios_store_collect (store, stmt, _("read the decisions"), read_stamp,
+                             (GDestroyNotify) aios_approval_stamp_free, error);
+}
+
+/**
+ * aios_approvals_first_approved_at:
+ *
+ * The earliest decision time among the approved approvals. Approvals are
+ * inserted with the time they are created, so created_at grows with id,
+ * and each was decided after it was created: walking the ids upwards, the
+ * walk can stop at the first approval created after the earliest decision
+ * seen so far (usually within the first rows), instead of reading every
+ * approval the workspace ever had.
+ *
+ * Returns: when the operator first approved an action (ms), or 0
+ */
+gint64
+aios_approvals_first_approved_at (AiosStore  *store,
+                                  GError    **error)
+{
+  gint64 best = 0, after = 0;
+  gboolean more = TRUE;
+
+  while (more)
+    {
+      GError *local_error = NULL;
+      sqlite3_stmt *stmt = aios_store_query (store,
+                                             "SELECT id, status, created_at, COALESCE (decided_at, 0) FROM approvals "
+                                             "WHERE id > ? ORDER BY id LIMIT 256",
+                                             error, "i", after);
+      guint n = 0;
+
+      if (stmt == NULL)
+        return 0;
+      while (aios_store_next (store, stmt, _("read the first approval"), &local_error))
+        {
+          gint64 created = sqlite3_column_int64 (stmt, 2);
+          gint64 decided = sqlite3_column_int64 (stmt, 3);
+
+          n++;
+          after = sqlite3_column_int64 (stmt, 0);
+          if (best > 0 && created >= best)
+            {
+              more = FALSE;
+              break;
+            }
+          if (g_strcmp0 ((const char *) sqlite3_column_text (stmt, 1), "approved") == 0 && decided > 0 &&
+              (best == 0 || decided < best))
+            best = decided;
+        }
+      aios_store_done (stmt);
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, local_error);
+          return 0;
+        }
+      if (n < 256)
+        more = FALSE;
+    }
+  return best;
+}

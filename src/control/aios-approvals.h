@@ -99,4 +99,23 @@ GArray           *aios_approvals_list_expired (AiosStore              *store,
                                                GError                **error);
 gint64            aios_approvals_next_expiry  (AiosStore              *store);
 
+/* For the repair-cost meter (aios-stats.c): decisions since a time. */
+typedef struct {
+  gint64    id;
+  gint64    run_id;
+  char     *flow_id;
+  char     *status;        /* approved, rejected */
+  gboolean  edited;
+  gint64    created_at;    /* when it reached the inbox */
+  gint64    decided_at;
+  char     *decided_by;
+} AiosApprovalStamp;
+
+void              aios_approval_stamp_free    (AiosApprovalStamp      *stamp);
+GPtrArray        *aios_approvals_list_decided_since (AiosStore        *store,
+                                                     gint64            since_ms,
+                                                     GError          **error);
+gint64            aios_approvals_first_approved_at (AiosStore         *store,
+                                                    GError          **error);
+
 G_END_DECLS

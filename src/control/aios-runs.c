@@ -988,3 +988,82 @@ aios_runs_wait_for_approval (AiosStore  *store,
                          "error = NULL WHERE id = ?",
                          "i", step_id);
 }
+
+/* ---- for the repair-cost meter ---- */
+
+void
+aios_run_stamp_free (AiosRunStamp *stamp)
+{
+  if (stamp == NULL)
+    return;
+  g_free (stamp->flow_id);
+  g_free (stamp->fork_kind);
+  g_free (stamp);
+}
+
+static gpointer
+read_stamp (sqlite3_stmt *stmt)
+{
+  AiosRunStamp *stamp = g_new0 (AiosRunStamp, 1);
+
+  stamp->id = sqlite3_column_int64 (stmt, 0);
+  stamp->flow_id = aios_store_column_dup (stmt, 1);
+  stamp->created_at = sqlite3_column_int64 (stmt, 2);
+  stamp->fork_kind = aios_store_column_dup (stmt, 3);
+  return stamp;
+}
+
+/* The first run id created at or after @since_ms: runs are inserted with
+ * the time they are created, so a binary search over the ids finds it
+ * without a scan (see aios-journal-stats.c). */
+static gint64
+first_run_since (AiosStore *store,
+                 gint64     since_ms)
+{
+  gint64 lo = aios_store_get_int64 (store, _("read the runs"), 0, NULL, "SELECT COALESCE (MIN (id), 0) FROM runs", "");
+  gint64 hi = aios_store_get_int64 (store, _("read the runs"), 0, NULL, "SELECT COALESCE (MAX (id), 0) FROM runs", "");
+
+  if (hi == 0)
+    return 1;
+  hi++;
+  while (lo < hi)
+    {
+      gint64 mid = lo + (hi - lo) / 2;
+      gint64 id = aios_store_get_int64 (store, _("read the runs"), 0, NULL,
+                                        "SELECT id FROM runs WHERE id >= ? ORDER BY id LIMIT 1", "i", mid);
+      gint64 created;
+
+      if (id == 0 || id >= hi)
+        {
+          hi = mid;
+          continue;
+        }
+      created = aios_store_get_int64 (store, _("read the runs"), 0, NULL,
+                                      "SELECT created_at FROM runs WHERE id = ?", "i", id);
+      if (created >= since_ms)
+        hi = id;
+      else
+        lo = id + 1;
+    }
+  return lo;
+}
+
+/**
+ * aios_runs_list_created_since:
+ *
+ * Returns: (transfer full) (element-type AiosRunStamp): the runs created at
+ *   or after @since_ms, oldest first
+ */
+GPtrArray *
+aios_runs_list_created_since (AiosStore  *store,
+                              gint64      since_ms,
+                              GError    **error)
+{
+  sqlite3_stmt *stmt = aios_store_query (store,
+                                         "SELECT id, flow_id, created_at, fork_kind FROM runs "
+                                         "WHERE id >= ? AND created_at >= ? ORDER BY id",
+                                         error, "ii", first_run_since (store, since_ms), since_ms);
+
+  return aios_store_collect (store, stmt, _("read the runs"), read_stamp,
+                             (GDestroyNotify) aios_run_stamp_free, error);
+}

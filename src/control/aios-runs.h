@@ -237,4 +237,17 @@ gboolean      aios_runs_set_step      (AiosStore       *store,
                                        const char      *error_text,
                                        GError         **error);
 
+/* For the repair-cost meter (aios-stats.c): the runs created since a time. */
+typedef struct {
+  gint64  id;
+  char   *flow_id;
+  gint64  created_at;
+  char   *fork_kind;       /* nullable: "replay" or "retry" */
+} AiosRunStamp;
+
+void          aios_run_stamp_free     (AiosRunStamp    *stamp);
+GPtrArray    *aios_runs_list_created_since (AiosStore  *store,
+                                            gint64      since_ms,
+                                            GError    **error);
+
 G_END_DECLS

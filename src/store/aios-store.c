@@ -1274,3 +1274,16 @@ aios_store_backup_rotate (AiosStore   *self,
 
   return g_steal_pointer (&path);
 }
+
+/**
+ * aios_store_get_created_at:
+ *
+ * Returns: when the workspace file was first set up (the earliest
+ *   migration applied, ms), or 0 when unknown
+ */
+gint64
+aios_store_get_created_at (AiosStore *self)
+{
+  return aios_store_get_int64 (self, _("read the schema versions"), 0, NULL,
+                               "SELECT COALESCE (MIN (updated_at), 0) FROM schema_versions", "");
+}

@@ -138,4 +138,6 @@ guint         aios_store_get_component_version (AiosStore      *self,
 gint64        aios_store_now_ms          (void);
 char         *aios_store_format_time     (gint64                ts_ms);
 
+gint64        aios_store_get_created_at  (AiosStore            *self);
+
 G_END_DECLS

@@ -17,6 +17,7 @@
 
 #include "aios-journal-row.h"
 #include "aios-detail-pane.h"
+#include "aios-health-dialog.h"
 #include "aios-run-detail.h"
 #include "aios-runs-page.h"
 #include "aios-start-run-dialog.h"
@@ -65,6 +66,31 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 static void show_run (AiosRunsPage *self, gint64 run_id);
+
+/* ---- Health (aios-health-dialog.c) ---- */
+
+static void
+health_show_run (AiosHealthDialog *dialog,
+                 gint64            run_id,
+                 AiosRunsPage     *self)
+{
+  gtk_window_close (GTK_WINDOW (dialog));
+  show_run (self, run_id);
+}
+
+/* The Health window over the Runs page; its run buttons show a run here. */
+void
+aios_runs_page_show_health (AiosRunsPage *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *dialog;
+
+  if (self->workspace == NULL)
+    return;
+  dialog = aios_health_dialog_new (self->workspace, GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL);
+  g_signal_connect_object (dialog, "show-run", G_CALLBACK (health_show_run), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
 
 /* ---- words ---- */
 
@@ -673,6 +699,7 @@ aios_runs_page_class_init (AiosRunsPageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_back_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_folded);
   gtk_widget_class_bind_template_callback (widget_class, aios_runs_page_start_run);
+  gtk_widget_class_bind_template_callback (widget_class, aios_runs_page_show_health);
 
   gtk_widget_class_install_action (widget_class, "run.cancel", "x", on_run_action);
   gtk_widget_class_install_action (widget_class, "run.retry", "x", on_run_action);

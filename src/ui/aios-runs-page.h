@@ -18,5 +18,6 @@ void           aios_runs_page_select_run    (AiosRunsPage *self,
                                              gint64        run_id);
 void           aios_runs_page_refresh       (AiosRunsPage *self);
 AdwMessageDialog *aios_runs_page_start_run  (AiosRunsPage *self);
+void              aios_runs_page_show_health (AiosRunsPage *self);
 
 G_END_DECLS

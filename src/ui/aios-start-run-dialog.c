@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "aios-dry-run-window.h"
 #include "aios-start-run-dialog.h"
 
 struct _AiosStartRunDialog
@@ -62,6 +63,7 @@ update_start (AiosStartRunDialog *self)
         *gtk_editable_get_text (GTK_EDITABLE (row)) == '\0')
       ready = FALSE;
   adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (self), "start", ready);
+  adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (self), "dry-run", ready);
 }
 
 /* "company_name" -> "Company name", for schemas without titles. */
@@ -144,6 +146,27 @@ aios_start_run_dialog_init (AiosStartRunDialog *self)
   self->rows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
+static JsonNode *build_input (AiosStartRunDialog *self, AiosFlow **out_flow, GError **error);
+
+/* Dry Run: the same input, every step against the connectors' simulators,
+ * in a window of its own (aios-dry-run-window.c); nothing is sent. */
+static void
+on_dry_run (AiosStartRunDialog *self,
+            const char         *response,
+            gpointer            user_data)
+{
+  g_autoptr(GError) error = NULL;
+  AiosFlow *flow = NULL;
+  g_autoptr(JsonNode) input = build_input (self, &flow, &error);
+  GtkWindow *parent = gtk_window_get_transient_for (GTK_WINDOW (self));
+  GtkWidget *window;
+
+  if (input == NULL)
+    return;
+  window = aios_dry_run_window_new (parent, self->workspace, aios_flow_get_id (flow), input);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
 /**
  * aios_start_run_dialog_new:
  *
@@ -170,8 +193,10 @@ aios_start_run_dialog_new (GtkWindow     *parent,
 
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (self),
                                     "cancel", _("_Cancel"),
+                                    "dry-run", _("_Dry Run"),
                                     "start", _("_Start"),
                                     NULL);
+  g_signal_connect (self, "response::dry-run", G_CALLBACK (on_dry_run), NULL);
   adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (self), "start", ADW_RESPONSE_SUGGESTED);
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (self), "start");
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (self), "cancel");
@@ -259,16 +284,11 @@ set_member (JsonObject *input,
   json_object_set_string_member (input, name, text);
 }
 
-/**
- * aios_start_run_dialog_submit:
- *
- * Submits the chosen flow with the fields as its input, as the operator.
- *
- * Returns: the new run's id, or 0 with @error set
- */
-gint64
-aios_start_run_dialog_submit (AiosStartRunDialog  *self,
-                              GError             **error)
+/* The fields as the run's input, typed by the schema. */
+static JsonNode *
+build_input (AiosStartRunDialog  *self,
+             AiosFlow           **out_flow,
+             GError             **error)
 {
   AiosFlow *flow;
   JsonObject *schema, *properties = NULL;
@@ -277,13 +297,13 @@ aios_start_run_dialog_submit (AiosStartRunDialog  *self,
   GHashTableIter iter;
   gpointer name, row;
 
-  g_return_val_if_fail (AIOS_IS_START_RUN_DIALOG (self), 0);
+  g_return_val_if_fail (AIOS_IS_START_RUN_DIALOG (self), NULL);
 
   flow = current_flow (self);
   if (flow == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("There is no flow to start"));
-      return 0;
+      return NULL;
     }
   schema = aios_flow_get_input_schema (flow);
   if (schema != NULL && json_object_has_member (schema, "properties"))
@@ -298,6 +318,26 @@ aios_start_run_dialog_submit (AiosStartRunDialog  *self,
         set_member (input, name, properties != NULL ? json_object_get_object_member (properties, name) : NULL, text);
     }
   json_node_set_object (node, input);
+  *out_flow = flow;
+  return g_steal_pointer (&node);
+}
+
+/**
+ * aios_start_run_dialog_submit:
+ *
+ * Submits the chosen flow with the fields as its input, as the operator.
+ *
+ * Returns: the new run's id, or 0 with @error set
+ */
+gint64
+aios_start_run_dialog_submit (AiosStartRunDialog  *self,
+                              GError             **error)
+{
+  AiosFlow *flow = NULL;
+  g_autoptr(JsonNode) node = build_input (self, &flow, error);
+
+  if (node == NULL)
+    return 0;
   return aios_coordinator_submit (aios_workspace_get_coordinator (self->workspace),
                                   aios_flow_get_id (flow), node, "operator", error);
 }
