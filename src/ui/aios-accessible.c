@@ -68,7 +68,8 @@ icon_of_button (GtkWidget *button)
 }
 
 static void
-name_tree (GtkWidget *widget)
+name_tree (GtkWidget *widget,
+           gboolean   image_buttons)
 {
   if (GTK_IS_MENU_BUTTON (widget))
     {
@@ -88,7 +89,7 @@ name_tree (GtkWidget *widget)
           if (GTK_IS_BUTTON (child))
             set_label (child, tip);
     }
-  else if (GTK_IS_BUTTON (widget) && gtk_button_get_label (GTK_BUTTON (widget)) == NULL &&
+  else if (image_buttons && GTK_IS_BUTTON (widget) && gtk_button_get_label (GTK_BUTTON (widget)) == NULL &&
            GTK_IS_IMAGE (gtk_button_get_child (GTK_BUTTON (widget))) &&
            !GTK_IS_DROP_DOWN (gtk_widget_get_parent (widget)) &&
            !GTK_IS_MENU_BUTTON (gtk_widget_get_parent (widget)))
@@ -104,26 +105,37 @@ name_tree (GtkWidget *widget)
 
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
        child = gtk_widget_get_next_sibling (child))
-    name_tree (child);
+    name_tree (child, image_buttons);
+}
+
+static void
+name_tree_on_map (GtkWidget *widget,
+                  gpointer   image_buttons)
+{
+  name_tree (widget, GPOINTER_TO_INT (image_buttons));
 }
 
 /**
  * aios_accessible_name_controls:
  * @root: a window or any widget whose tree is built
+ * @image_buttons: also name buttons whose child is an image from their
+ *   tooltip: for windows whose buttons libadwaita or GTK made; our own
+ *   templates name theirs, and a tooltip must not replace that name
  *
  * Gives the composite widgets' inner controls under @root the names GTK
  * 4.8 does not give them (see the top of this file).
  */
 void
-aios_accessible_name_controls (GtkWidget *root)
+aios_accessible_name_controls (GtkWidget *root,
+                               gboolean   image_buttons)
 {
   g_return_if_fail (GTK_IS_WIDGET (root));
-  name_tree (root);
+  name_tree (root, image_buttons);
   /* libadwaita builds some of its windows' buttons when they are shown */
   if (GTK_IS_WINDOW (root) && !gtk_widget_get_mapped (root) &&
       g_object_get_data (G_OBJECT (root), "aios-accessible-on-map") == NULL)
     {
       g_object_set_data (G_OBJECT (root), "aios-accessible-on-map", GINT_TO_POINTER (1));
-      g_signal_connect (root, "map", G_CALLBACK (name_tree), NULL);
+      g_signal_connect (root, "map", G_CALLBACK (name_tree_on_map), GINT_TO_POINTER (image_buttons));
     }
 }

@@ -5,6 +5,7 @@
 
 G_BEGIN_DECLS
 
-void aios_accessible_name_controls (GtkWidget *root);
+void aios_accessible_name_controls (GtkWidget *root,
+                                    gboolean   image_buttons);
 
 G_END_DECLS

@@ -46,7 +46,7 @@ aios_preferences_window_constructed (GObject *object)
   adw_preferences_window_add (window, ADW_PREFERENCES_PAGE (aios_connectors_preferences_new (self->workspace)));
   adw_preferences_window_add (window, ADW_PREFERENCES_PAGE (aios_policies_preferences_new (self->workspace)));
   adw_preferences_window_add (window, ADW_PREFERENCES_PAGE (aios_workspace_preferences_new (self->workspace)));
-  aios_accessible_name_controls (GTK_WIDGET (self));
+  aios_accessible_name_controls (GTK_WIDGET (self), TRUE);
 }
 
 static void

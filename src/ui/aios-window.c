@@ -195,14 +195,14 @@ name_help_overlay (GtkWidget *window)
   GtkShortcutsWindow *overlay = gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window));
 
   if (overlay != NULL)
-    aios_accessible_name_controls (GTK_WIDGET (overlay));
+    aios_accessible_name_controls (GTK_WIDGET (overlay), TRUE);
 }
 
 static void
 aios_window_init (AiosWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  aios_accessible_name_controls (GTK_WIDGET (self));
+  aios_accessible_name_controls (GTK_WIDGET (self), FALSE);
   /* The shortcuts window comes with the application, once we are mapped. */
   g_signal_connect (self, "map", G_CALLBACK (name_help_overlay), NULL);
 
