@@ -11,6 +11,7 @@
 #include "aios-agent-registry.h"
 #include "aios-content-writer-agent.h"
 #include "aios-billing-agent.h"
+#include "aios-cadence-agent.h"
 #include "aios-lead-intake-agent.h"
 #include "aios-model-agent.h"
 #include "aios-outreach-writer-agent.h"
@@ -88,6 +89,7 @@ aios_agent_registry_new_builtin (AiosMemory *memory,
     aios_model_agent_new (llm),
     aios_content_writer_agent_new (memory, store),
     aios_billing_agent_new (memory, store),
+    aios_cadence_agent_new (store),
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (roles); i++)

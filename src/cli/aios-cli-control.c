@@ -265,6 +265,9 @@ describe_next (const AiosRunInfo *info)
 {
   if (info->waiting_for != NULL && g_str_has_prefix (info->waiting_for, "approval"))
     return g_strdup (info->waiting_for);
+  /* A timed wait says what it waits for: "Follow-up 1 due Thursday 10:00". */
+  if (info->waiting_for != NULL && !g_str_equal (info->waiting_for, "retry"))
+    return g_strdup (info->waiting_for);
   if (info->next_attempt_at > 0 && g_strcmp0 (info->step_status, "waiting") == 0)
     {
       g_autofree char *time = aios_store_format_time (info->next_attempt_at);
