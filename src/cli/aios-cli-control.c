@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 
 #include "aios-cli.h"
+#include "control/aios-schedules.h"
 #include "control/aios-approvals.h"
 #include "control/aios-run-info.h"
 
@@ -165,6 +166,11 @@ flows_handler (AiosCliCall *call)
           aios_cli_call_print (call, "%-20s %s\n", aios_flow_get_id (flow), aios_flow_get_title (flow));
           aios_cli_call_print (call, "%-20s %s %s\n", "", _("input:"), inputs);
           aios_cli_call_print (call, "%-20s %s %s\n", "", _("steps:"), steps->str);
+          if (aios_flow_get_schedule_json (flow) != NULL)
+            {
+              g_autofree char *when = aios_schedule_describe (aios_flow_get_schedule_json (flow));
+              aios_cli_call_print (call, "%-20s %s %s\n", "", _("schedule:"), when);
+            }
         }
       if (list->len == 0)
         aios_cli_call_print (call, "%s\n", _("No flows."));
@@ -553,6 +559,8 @@ static const AiosCliCommand commands[] = {
   { "submit", "FLOW [--input FILE|-] [--json]", N_("Start a run of a flow; prints its id"), submit_handler },
   { "runs", "[--open] [--json]", N_("Runs with their status, current step and next attempt"), runs_handler },
   { "cancel", "RUN", N_("Cancel a run that has not finished"), cancel_handler },
+  { "schedules", "[--json] | pause FLOW | resume FLOW",
+    N_("The flows' schedules with their next time; pause or resume one"), aios_cli_schedules_handler },
   { "replay", "RUN --from STEP [--fresh] [--json]", N_("Fork a run from a step (recorded outputs reused unless --fresh)"),
     replay_handler },
   { "retry", "RUN [--json]", N_("Retry a failed run from its failed step with the current flow, as a fork"), retry_handler },

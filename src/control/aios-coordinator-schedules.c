@@ -22,26 +22,9 @@
 void
 aios_coordinator_sync_schedules (AiosCoordinator *self)
 {
-  g_autoptr(GPtrArray) flows = aios_flow_registry_list (self->flows);
   g_autoptr(GError) error = NULL;
 
-  if (!aios_store_begin (self->store, &error))
-    {
-      g_warning ("Could not update the schedules: %s", error->message);
-      return;
-    }
-  for (guint i = 0; flows != NULL && i < flows->len; i++)
-    {
-      AiosFlow *flow = flows->pdata[i];
-
-      if (!aios_schedules_sync (self->store, aios_flow_get_id (flow), aios_flow_get_schedule_json (flow), &error))
-        {
-          aios_store_rollback (self->store);
-          g_warning ("Could not update the schedules: %s", error->message);
-          return;
-        }
-    }
-  if (!aios_store_commit (self->store, &error))
+  if (!aios_schedules_sync_all (self->store, self->flows, &error))
     g_warning ("Could not update the schedules: %s", error->message);
 }
 

@@ -27,6 +27,7 @@
 #include <glib/gi18n.h>
 
 #include "aios-flow.h"
+#include "aios-flow-registry.h"
 #include "aios-schedules.h"
 
 #define MAX_SCAN_DAYS 400
@@ -267,6 +268,33 @@ aios_schedules_sync (AiosStore   *store,
                          "spec = excluded.spec, input_json = excluded.input_json, "
                          "updated_at = excluded.updated_at WHERE spec != excluded.spec",
                          "sssii", flow_id, spec_json, input_json ? input_json : "{}", now, now);
+}
+
+/**
+ * aios_schedules_sync_all:
+ *
+ * Brings the table in step with every flow's schedule, in one transaction.
+ */
+gboolean
+aios_schedules_sync_all (AiosStore         *store,
+                         AiosFlowRegistry  *flows,
+                         GError           **error)
+{
+  g_autoptr(GPtrArray) list = aios_flow_registry_list (flows);
+
+  if (!aios_store_begin (store, error))
+    return FALSE;
+  for (guint i = 0; list != NULL && i < list->len; i++)
+    {
+      AiosFlow *flow = list->pdata[i];
+
+      if (!aios_schedules_sync (store, aios_flow_get_id (flow), aios_flow_get_schedule_json (flow), error))
+        {
+          aios_store_rollback (store);
+          return FALSE;
+        }
+    }
+  return aios_store_commit (store, error);
 }
 
 static AiosScheduleInfo *

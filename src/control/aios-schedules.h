@@ -5,6 +5,8 @@
 
 #include "store/aios-store.h"
 
+typedef struct _AiosFlowRegistry AiosFlowRegistry;
+
 G_BEGIN_DECLS
 
 /* One row of the schedules table, with its next time computed. */
@@ -34,6 +36,9 @@ gboolean          aios_schedules_sync         (AiosStore   *store,
                                                const char  *flow_id,
                                                const char  *spec_json,
                                                GError     **error);
+gboolean          aios_schedules_sync_all     (AiosStore         *store,
+                                               AiosFlowRegistry  *flows,
+                                               GError           **error);
 GPtrArray        *aios_schedules_list         (AiosStore   *store,
                                                GError     **error);
 gboolean          aios_schedules_set_paused   (AiosStore   *store,
