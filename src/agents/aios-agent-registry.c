@@ -97,6 +97,11 @@ aios_agent_registry_new_builtin (AiosMemory *memory,
       aios_agent_registry_add (self, roles[i]);
       g_object_unref (roles[i]);
     }
+  {
+    /* The rules role reads a margin from the settings ("leads.margin"). */
+    g_autoptr(AiosConfig) config = aios_config_new (store);
+    aios_rules_agent_set_config (AIOS_RULES_AGENT (aios_agent_registry_lookup (self, "rules")), config);
+  }
   return self;
 }
 

@@ -539,6 +539,32 @@ retry_handler (AiosCliCall *call)
 }
 
 static int
+overturn_handler (AiosCliCall *call)
+{
+  AiosWorkspace *workspace = aios_cli_call_get_workspace (call);
+  g_autoptr(GError) error = NULL;
+  gboolean json = FALSE;
+  gint64 run_id, child;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
+    { NULL }
+  };
+
+  if (!aios_cli_call_parse (call, entries, 1, 1, &error) ||
+      !parse_id (aios_cli_call_get_argv (call)[1], &run_id, &error))
+    return aios_cli_call_fail (call, error);
+  child = aios_coordinator_overturn (aios_workspace_get_coordinator (workspace), run_id, "operator", &error);
+  if (child == 0)
+    return aios_cli_call_fail (call, error);
+  if (json)
+    aios_cli_call_print (call, "{\"run_id\": %" PRId64 "}\n", child);
+  else
+    aios_cli_call_print (call, "%" PRId64 "\n", child);
+  aios_cli_call_set_needs_settle (call, TRUE);
+  return 0;
+}
+
+static int
 rollback_handler (AiosCliCall *call)
 {
   AiosWorkspace *workspace = aios_cli_call_get_workspace (call);
@@ -564,6 +590,8 @@ static const AiosCliCommand commands[] = {
   { "replay", "RUN --from STEP [--fresh] [--json]", N_("Fork a run from a step (recorded outputs reused unless --fresh)"),
     replay_handler },
   { "retry", "RUN [--json]", N_("Retry a failed run from its failed step with the current flow, as a fork"), retry_handler },
+  { "overturn", "RUN [--json]", N_("Write anyway: overturn a run's decline with a new run; prints its id"),
+    overturn_handler },
   { "rollback", "RUN", N_("Restore the memory a run changed and cancel its unsent actions"), rollback_handler },
   { "approvals", "[--all] [--json]", N_("Approvals waiting for a decision: what, to whom, its age and why"),
     aios_cli_approvals_handler },

@@ -317,7 +317,10 @@ aios_coordinator_exec_start (Exec *exec)
   if (exec->scope != NULL && step->when != NULL && !condition_holds (step, exec->scope))
     {
       g_autoptr(JsonObject) out = json_object_new ();
-      g_autofree char *reason = g_strdup_printf (step->when_negated ? "%s is true" : "%s is false", step->when);
+      g_autofree char *paths = g_strjoinv (", ", step->when_any);
+      g_autofree char *reason = g_strv_length (step->when_any) > 1
+                                  ? g_strdup_printf (step->when_negated ? "one of %s is true" : "none of %s is true", paths)
+                                  : g_strdup_printf (step->when_negated ? "%s is true" : "%s is false", step->when);
 
       json_object_set_boolean_member (out, "skipped", TRUE);
       json_object_set_string_member (out, "reason", reason);

@@ -30,7 +30,7 @@ static const char * const lead_status[] = { "new", "contacted", "qualified", "wo
 static const char * const project_status[] = { "planned", "active", "paused", "done", "cancelled", NULL };
 static const char * const cadence[] = { "one-off", "weekly", "monthly", "quarterly", "yearly", "milestone", NULL };
 static const char * const channels[] = { "email", "post", "invoice", "proposal", "other", NULL };
-static const char * const outcomes[] = { "approved", "rejected", "edited", "policy", "other", "undone", NULL };
+static const char * const outcomes[] = { "approved", "rejected", "edited", "policy", "other", "undone", "overturned", NULL };
 static const char * const rate_units[] = { "hour", "day", "milestone", NULL };
 static const char * const yes_no[] = { "no", "yes", NULL };
 

@@ -44,6 +44,7 @@ typedef enum {
   VALUE_BOOLEAN,
   VALUE_PORT,
   VALUE_SECONDS,
+  VALUE_POINTS,
 } ValueKind;
 
 typedef struct {
@@ -68,6 +69,7 @@ static const KeyInfo keys[] = {
   { "intake.enabled",   VALUE_BOOLEAN,  N_("Accept leads and notes on the local intake endpoint (true/false)") },
   { "intake.port",      VALUE_PORT,     N_("The loopback port of the intake endpoint") },
   { "approvals.undo_s", VALUE_SECONDS,  N_("Seconds an approved action waits before it is sent, so it can be taken back (0: at once; 5 when unset)") },
+  { "leads.margin",     VALUE_POINTS,   N_("Points below a lead threshold within which you decide instead of a decline (10 when unset; 0: never ask)") },
 };
 
 static const KeyInfo *
@@ -199,6 +201,17 @@ aios_config_validate (const char  *key,
             g_set_error (error, AIOS_CONFIG_ERROR, AIOS_CONFIG_ERROR_INVALID_VALUE,
                          _("%s must be a number of seconds from 0 to %d (got “%s”)"), key,
                          AIOS_CONFIG_MAX_SECONDS, value);
+            return FALSE;
+          }
+        return TRUE;
+      }
+    case VALUE_POINTS:
+      {
+        guint64 points = 0;
+        if (!g_ascii_string_to_unsigned (value, 10, 0, 1000, &points, NULL))
+          {
+            g_set_error (error, AIOS_CONFIG_ERROR, AIOS_CONFIG_ERROR_INVALID_VALUE,
+                         _("%s must be a whole number of points from 0 to 1000 (got “%s”)"), key, value);
             return FALSE;
           }
         return TRUE;
