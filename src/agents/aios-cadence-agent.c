@@ -80,7 +80,7 @@ day_of (gint64 ts_ms)
 {
   g_autoptr(GDateTime) when = ts_ms > 0 ? g_date_time_new_from_unix_local (ts_ms / 1000) : NULL;
 
-  return when != NULL ? g_date_time_format (when, "%e %B") : NULL;
+  return when != NULL ? g_date_time_format (when, "%-d %B") : NULL;
 }
 
 /* Why the cadence stops, or NULL when the follow-up goes ahead. */
@@ -95,7 +95,7 @@ stop_cause (JsonObject *context,
   const char *dnc = aios_template_lookup_string (context, "memory.contact.fields.do_not_contact");
   JsonNode *ts = aios_template_lookup (context, "memory.lead.ts");
   g_autofree char *day = day_of (ts != NULL && JSON_NODE_HOLDS_VALUE (ts) ? json_node_get_int (ts) : 0);
-  g_autofree char *on = day != NULL ? g_strdup_printf (_(" on %s"), g_strstrip (day)) : g_strdup ("");
+  g_autofree char *on = day != NULL ? g_strdup_printf (_(" on %s"), day) : g_strdup ("");
 
   if (name == NULL || *name == '\0')
     name = _("the lead");

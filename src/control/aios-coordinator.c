@@ -976,6 +976,8 @@ aios_coordinator_wake (AiosCoordinator *self)
   if (!self->active)
     return;
   expire_due (self);
+  /* A schedule resumed or edited elsewhere: its next time, and a tick if due. */
+  aios_coordinator_tick_schedules (self);
   if (!scan_due (self, &error))
     g_warning ("%s", error->message);
   rearm_timer (self);

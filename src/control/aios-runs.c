@@ -961,7 +961,7 @@ aios_runs_describe_wait (const char *label,
   if (g_date_time_difference (due, now) < 6 * G_TIME_SPAN_DAY)
     when = g_date_time_format (due, "%A %H:%M:%S");
   else
-    when = g_date_time_format (due, "%A %e %B %H:%M");
+    when = g_date_time_format (due, "%A %-d %B %H:%M");
   /* Seconds only matter for test-scaled waits. */
   if (g_str_has_suffix (when, ":00") && strlen (when) > 6 && when[strlen (when) - 6] == ':')
     when[strlen (when) - 3] = '\0';

@@ -347,21 +347,27 @@ aios_schedules_set_paused (AiosStore   *store,
 {
   gint64 now = aios_store_now_ms ();
 
-  if (!aios_store_run (store, _("pause a schedule"), error,
-                       paused ? "UPDATE schedules SET paused = 1, updated_at = ? WHERE flow_id = ?"
-                              : "UPDATE schedules SET paused = 0, updated_at = ?, "
-                                "last_tick_at = MAX (COALESCE (last_tick_at, 0), ?1) WHERE flow_id = ?2 AND paused = 1",
-                       "is", now, flow_id))
+  /* Its own commit, so the pages and the running coordinator hear of it. */
+  if (!aios_store_begin (store, error))
     return FALSE;
-  if (aios_store_changes (store) == 0 &&
-      aios_store_get_int64 (store, _("read the schedules"), 0, NULL,
+  if (aios_store_get_int64 (store, _("read the schedules"), 0, NULL,
                             "SELECT COUNT (*) FROM schedules WHERE flow_id = ?", "s", flow_id) == 0)
     {
+      aios_store_rollback (store);
       g_set_error (error, AIOS_FLOW_ERROR, AIOS_FLOW_ERROR_NOT_FOUND,
                    _("The flow “%s” has no schedule; `aios schedules` lists those that do"), flow_id);
       return FALSE;
     }
-  return TRUE;
+  if (!aios_store_run (store, _("pause a schedule"), error,
+                       paused ? "UPDATE schedules SET paused = 1, updated_at = ?1 WHERE flow_id = ?2"
+                              : "UPDATE schedules SET paused = 0, updated_at = ?1, "
+                                "last_tick_at = MAX (COALESCE (last_tick_at, 0), ?1) WHERE flow_id = ?2 AND paused = 1",
+                       "is", now, flow_id))
+    {
+      aios_store_rollback (store);
+      return FALSE;
+    }
+  return aios_store_commit (store, error);
 }
 
 /**
