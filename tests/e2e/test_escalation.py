@@ -108,7 +108,18 @@ def main():
         kim = submit(ws, {"name": "Kim Edge", "email": "kim@edge.example", "company": "Edge"})
         check(not approvals_of(ws, kim), "with margin 0 a near lead is not escalated")
         check(decisions(ws, "No outreach to Kim%"), "... but declined with a decision record")
-        print("ok: escalated, written anyway, declined, overturned once, margin 0")
+        # A QA warning is no failure: the email still waits for the operator, with the warning as its reason.
+        tone = ws.query("SELECT id FROM records WHERE kind = 'template' AND json_extract (fields_json, '$.purpose') = 'tone'")[0][0]
+        ws.run("memory", "put", str(tone), "--field", "avoid=synergy, Northwind Studio", "--rationale", "No self-naming")
+        ada = submit(ws, {"name": "Ada Good", "email": "ada@good-co.example", "company": "Good Co", "source": "referral",
+                          "message": "A website this quarter, budget approved"})
+        email = approvals_of(ws, ada)
+        check(len(email) == 1 and email[0]["action"] == "email", "a warned draft still reaches approval: %r" % email)
+        why = ws.query("SELECT e.rationale FROM events e JOIN steps s ON s.id = e.step_id WHERE e.run_id = ? "
+                       "AND s.name = 'check' AND e.kind = 'step.succeeded'", ada)
+        check(why and "Passed with a warning" in why[0][0] and "Northwind Studio" in why[0][0],
+              "the warning is the check's reason, shown with the approval: %r" % why)
+        print("ok: escalated, written anyway, declined, overturned once, margin 0, a QA warning")
     finally:
         smtp.stop()
 
