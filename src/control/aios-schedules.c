@@ -281,6 +281,26 @@ aios_schedules_sync_all (AiosStore         *store,
                          GError           **error)
 {
   g_autoptr(GPtrArray) list = aios_flow_registry_list (flows);
+  g_autoptr(GPtrArray) rows = aios_schedules_list (store, error);
+  gboolean same = rows != NULL;
+
+  if (rows == NULL)
+    return FALSE;
+  /* Nothing to write (the usual case): no write transaction at all, so a
+   * start of Aios does not contend with another process for the lock. */
+  for (guint i = 0; same && list != NULL && i < list->len; i++)
+    {
+      AiosFlow *flow = list->pdata[i];
+      const char *spec = aios_flow_get_schedule_json (flow);
+      const AiosScheduleInfo *row = NULL;
+
+      for (guint k = 0; k < rows->len && row == NULL; k++)
+        if (g_str_equal (((AiosScheduleInfo *) rows->pdata[k])->flow_id, aios_flow_get_id (flow)))
+          row = rows->pdata[k];
+      same = spec == NULL ? row == NULL : row != NULL && g_str_equal (row->spec_json, spec);
+    }
+  if (same)
+    return TRUE;
 
   if (!aios_store_begin (store, error))
     return FALSE;
