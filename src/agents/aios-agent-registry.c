@@ -11,6 +11,7 @@
 #include "aios-agent-registry.h"
 #include "aios-content-writer-agent.h"
 #include "aios-billing-agent.h"
+#include "aios-cadence-agent.h"
 #include "aios-lead-intake-agent.h"
 #include "aios-model-agent.h"
 #include "aios-outreach-writer-agent.h"
@@ -90,6 +91,7 @@ aios_agent_registry_new_builtin (AiosMemory *memory,
     aios_content_writer_agent_new (memory, store),
     aios_billing_agent_new (memory, store),
     aios_preferences_agent_new (memory, store),
+    aios_cadence_agent_new (store),
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (roles); i++)
@@ -99,6 +101,11 @@ aios_agent_registry_new_builtin (AiosMemory *memory,
       aios_agent_registry_add (self, roles[i]);
       g_object_unref (roles[i]);
     }
+  {
+    /* The rules role reads a margin from the settings ("leads.margin"). */
+    g_autoptr(AiosConfig) config = aios_config_new (store);
+    aios_rules_agent_set_config (AIOS_RULES_AGENT (aios_agent_registry_lookup (self, "rules")), config);
+  }
   return self;
 }
 

@@ -7,6 +7,10 @@
  *                input: name, email, company, phone, source, referrer, message
  *   "decline"    the lead scored below the threshold: store a decision record
  *                with the score and each rule's contribution; no email
+ *   "escalate"   the lead scored just under the threshold (within the margin):
+ *                the question for the operator ("Write to Pat anyway?") with
+ *                the rules' reasons; the step's approval decides (Write
+ *                anyway approves, Decline rejects); nothing is written
  *   "contacted"  the outreach email was sent: the lead says so, pointing at
  *                the journal event of the send and its Message-ID (read from
  *                the outbox, where the connector's answer is recorded)
@@ -44,7 +48,7 @@ struct _AiosLeadIntakeAgent
 
 G_DEFINE_FINAL_TYPE (AiosLeadIntakeAgent, aios_lead_intake_agent, AIOS_TYPE_AGENT)
 
-static const char *const modes[] = { "record", "decline", "contacted", NULL };
+static const char *const modes[] = { "record", "decline", "contacted", "escalate", NULL };
 
 static gboolean
 aios_lead_intake_agent_check_config (AiosAgent   *agent,
@@ -57,7 +61,7 @@ aios_lead_intake_agent_check_config (AiosAgent   *agent,
   if (mode == NULL || !g_strv_contains (modes, mode))
     {
       g_set_error (error, AIOS_AGENT_ERROR, AIOS_AGENT_ERROR_INVALID_CONFIG,
-                   _(".mode: expected “record”, “decline” or “contacted”"));
+                   _(".mode: expected “record”, “decline”, “escalate” or “contacted”"));
       return FALSE;
     }
   return TRUE;
@@ -337,6 +341,43 @@ fail:
   return NULL;
 }
 
+static JsonNode *
+escalate_lead (JsonObject  *context,
+               GError     **error)
+{
+  g_autoptr(JsonObject) out = json_object_new ();
+  g_autoptr(JsonObject) choices = json_object_new ();
+  g_autofree char *reasons = describe_reasons (context);
+  g_autofree char *question = NULL;
+  g_autofree char *rationale = NULL;
+  const char *name = aios_template_lookup_string (context, "steps.record.first_name");
+  gint64 score = lookup_int (context, "steps.qualify.score");
+  gint64 threshold = lookup_int (context, "config.threshold");
+  JsonNode *margin = aios_template_lookup (context, "steps.qualify.margin");
+
+  if (name == NULL)
+    name = aios_template_lookup_string (context, "input.name");
+  question = g_strdup_printf (_("Write to %s anyway?"), name ? name : _("this lead"));
+  rationale = g_strdup_printf (_("Scored %" PRId64 " of the %" PRId64 " needed for outreach, within the margin of "
+                                 "%" PRId64 " points where you decide: %s"),
+                               score, threshold,
+                               margin != NULL && JSON_NODE_HOLDS_VALUE (margin) ? (gint64) json_node_get_double (margin) : 0,
+                               reasons);
+  json_object_set_string_member (choices, "approve", _("Write anyway"));
+  json_object_set_string_member (choices, "reject", _("Decline"));
+  json_object_set_string_member (out, "question", question);
+  json_object_set_string_member (out, "rationale", rationale);
+  json_object_set_int_member (out, "score", score);
+  json_object_set_int_member (out, "threshold", threshold);
+  if (aios_template_lookup (context, "steps.qualify.reasons") != NULL)
+    json_object_set_member (out, "reasons", json_node_copy (aios_template_lookup (context, "steps.qualify.reasons")));
+  else
+    json_object_set_array_member (out, "reasons", json_array_new ());
+  json_object_set_boolean_member (out, "write_anyway", TRUE);
+  json_object_set_object_member (out, "choices", g_steal_pointer (&choices));
+  return json_node_init_object (json_node_alloc (), g_steal_pointer (&out));
+}
+
 /* The Message-ID the connector reported for this run's sent email. */
 static char *
 sent_message_id (AiosLeadIntakeAgent *self,
@@ -435,6 +476,8 @@ aios_lead_intake_agent_run_async (AiosAgent           *agent,
     out = record_lead (self, context, run_id, &error);
   else if (g_str_equal (mode, "decline"))
     out = decline_lead (self, context, run_id, &error);
+  else if (g_str_equal (mode, "escalate"))
+    out = escalate_lead (context, &error);
   else
     out = mark_contacted (self, context, run_id, &error);
 

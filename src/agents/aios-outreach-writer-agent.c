@@ -11,7 +11,10 @@
  *
  * and fills `{{lead.first_name}}`, `{{lead.name}}`, `{{lead.company}}`,
  * `{{lead.referrer}}`, `{{signature}}` from the run's input and the record
- * step. Config: `from` (the sender) and `to`. Unknown placeholders are left
+ * step. Config: `from` (the sender) and `to`; for a follow-up also
+ * `follow_up` (its number) and `subject` ("Re: ..."): the text is then the
+ * template's `followup` field, or a short built-in note when it has none,
+ * filled the same way. Unknown placeholders are left
  * as they are, for the QA step to catch. The output names every memory
  * version it used, so the journal can link the draft to them.
  */
@@ -141,8 +144,26 @@ aios_outreach_writer_agent_run_async (AiosAgent           *agent,
     g_hash_table_insert (values, (char *) "signature",
                          (char *) json_object_get_string_member_with_default (signature, "body", ""));
 
-  subject = fill (fields ? json_object_get_string_member_with_default (fields, "subject", "") : "", values);
-  body = fill (json_object_get_string_member_with_default (chosen, "body", ""), values);
+  if (aios_template_lookup (context, "config.follow_up") != NULL &&
+      aios_template_lookup_string (context, "config.subject") != NULL)
+    {
+      /* A follow-up: the first email's template's follow-up wording. */
+      JsonObject *first = json_object_get_object_member (tmpl, "fields");
+      const char *followup = first ? json_object_get_string_member_with_default (first, "followup", NULL) : NULL;
+
+      chosen = tmpl;
+      if (followup == NULL || *followup == '\0')
+        followup = _("Hello {{lead.first_name}},\n\n"
+                     "I wanted to follow up on my note below, in case it got buried. "
+                     "Would a short call in the next few days suit you?\n\n{{signature}}");
+      subject = g_strdup (aios_template_lookup_string (context, "config.subject"));
+      body = fill (followup, values);
+    }
+  else
+    {
+      subject = fill (fields ? json_object_get_string_member_with_default (fields, "subject", "") : "", values);
+      body = fill (json_object_get_string_member_with_default (chosen, "body", ""), values);
+    }
 
   add_used (used, chosen, chosen == referral ? "referral_template" : "template");
   add_used (used, tone, "tone");

@@ -12,6 +12,10 @@
  * unfilled, the recipient is not the expected one, the subject or body is
  * empty or too long, or the body breaks the tone guideline's hard rules
  * that can be checked offline (no exclamation marks when it says so).
+ * A phrase the tone guideline asks to avoid (memory.tone, its "avoid"
+ * field, when the step reads it) is a warning, not a failure: the draft
+ * goes on to the operator's approval with the warning as the step's
+ * reason, so the operator decides with it in view.
  *
  * With "mode": "content" it checks a post instead (config: "draft", and
  * "max_words", the brief's length, 0 for no limit): a title and a body,
@@ -295,9 +299,37 @@ aios_qa_agent_run_async (AiosAgent           *agent,
       return;
     }
 
-  json_object_set_boolean_member (out, "passed", TRUE);
-  json_object_set_array_member (out, "checks", g_steal_pointer (&passed));
-  json_object_set_string_member (out, "rationale", _("The draft passed every check"));
+  {
+    g_autoptr(JsonArray) avoid = avoided_phrases (context);
+    g_autoptr(JsonArray) warnings = json_array_new ();
+    g_autofree char *all = g_strjoin ("\n", subject, body, NULL);
+    g_autofree char *all_lower = g_utf8_casefold (all, -1);
+    g_autoptr(GString) said = g_string_new (NULL);
+
+    for (guint i = 0; i < json_array_get_length (avoid); i++)
+      {
+        const char *phrase = json_array_get_string_element (avoid, i);
+        g_autofree char *lower = g_utf8_casefold (phrase, -1);
+
+        if (strstr (all_lower, lower) != NULL)
+          {
+            g_autofree char *warning = g_strdup_printf (_("it says “%s”, which the tone guideline asks to avoid"), phrase);
+            g_string_append_printf (said, "%s%s", said->len ? "; " : "", warning);
+            json_array_add_string_element (warnings, warning);
+          }
+      }
+    json_object_set_boolean_member (out, "passed", TRUE);
+    json_object_set_boolean_member (out, "warned", json_array_get_length (warnings) > 0);
+    json_object_set_array_member (out, "checks", g_steal_pointer (&passed));
+    if (said->len > 0)
+      {
+        g_autofree char *rationale = g_strdup_printf (_("Passed with a warning for you to weigh: %s"), said->str);
+        json_object_set_string_member (out, "rationale", rationale);
+      }
+    else
+      json_object_set_string_member (out, "rationale", _("The draft passed every check"));
+    json_object_set_array_member (out, "warnings", g_steal_pointer (&warnings));
+  }
   g_task_return_pointer (task, aios_json_node_take_object (g_steal_pointer (&out)),
                          (GDestroyNotify) json_node_unref);
 }

@@ -10,6 +10,11 @@
  * Ops: eq, ne, gt, gte, lt, lte, contains, exists. The output is
  * `{"score": N, "qualified": score >= threshold, "reasons": [...]}`, the
  * reasons being those of the rules that matched, so people see why.
+ *
+ * With `"margin"` (a number of points, or the name of a setting that holds
+ * one, such as "leads.margin", 10 when unset) the output also says `near`:
+ * not qualified, but within that margin of the threshold — a case for the
+ * operator to decide rather than a decline (see lead-outreach.json).
  */
 #define G_LOG_DOMAIN "aios-agents"
 
@@ -23,8 +28,12 @@
 
 struct _AiosRulesAgent
 {
-  AiosAgent parent_instance;
+  AiosAgent   parent_instance;
+
+  AiosConfig *settings;
 };
+
+#define DEFAULT_MARGIN 10
 
 G_DEFINE_FINAL_TYPE (AiosRulesAgent, aios_rules_agent, AIOS_TYPE_AGENT)
 
@@ -62,6 +71,17 @@ aios_rules_agent_check_config (AiosAgent   *agent,
                    _(".threshold: expected a number"));
       return FALSE;
     }
+  {
+    JsonNode *margin = json_object_get_member (config, "margin");
+
+    if (margin != NULL && !is_number (margin) &&
+        !(JSON_NODE_HOLDS_VALUE (margin) && json_node_get_value_type (margin) == G_TYPE_STRING))
+      {
+        g_set_error (error, AIOS_AGENT_ERROR, AIOS_AGENT_ERROR_INVALID_CONFIG,
+                     _(".margin: expected a number of points or a setting such as “leads.margin”"));
+        return FALSE;
+      }
+  }
 
   array = json_node_get_array (rules);
   for (guint i = 0; i < json_array_get_length (array); i++)
@@ -213,6 +233,23 @@ aios_rules_agent_run_async (AiosAgent           *agent,
   else
     json_object_set_double_member (out, "score", score);
   json_object_set_boolean_member (out, "qualified", score >= threshold);
+  if (json_object_has_member (config, "margin"))
+    {
+      JsonNode *node = json_object_get_member (config, "margin");
+      double margin = DEFAULT_MARGIN;
+
+      if (is_number (node))
+        margin = json_node_get_double (node);
+      else if (AIOS_RULES_AGENT (agent)->settings != NULL)
+        {
+          g_autofree char *value = aios_config_get (AIOS_RULES_AGENT (agent)->settings, json_node_get_string (node));
+          if (value != NULL)
+            margin = g_ascii_strtod (value, NULL);
+        }
+      json_object_set_double_member (out, "margin", margin);
+      json_object_set_boolean_member (out, "near", score < threshold && margin > 0 && score >= threshold - margin);
+      json_object_set_double_member (out, "threshold", threshold);
+    }
   json_object_set_array_member (out, "reasons", g_steal_pointer (&reasons));
   g_task_return_pointer (task, json_node_init_object (json_node_alloc (), out),
                          (GDestroyNotify) json_node_unref);
@@ -227,10 +264,30 @@ aios_rules_agent_run_finish (AiosAgent     *agent,
 }
 
 static void
+aios_rules_agent_dispose (GObject *object)
+{
+  g_clear_object (&AIOS_RULES_AGENT (object)->settings);
+  G_OBJECT_CLASS (aios_rules_agent_parent_class)->dispose (object);
+}
+
+/**
+ * aios_rules_agent_set_config:
+ * @config: the workspace's settings, where a "margin" setting is read
+ */
+void
+aios_rules_agent_set_config (AiosRulesAgent *self,
+                             AiosConfig     *config)
+{
+  g_return_if_fail (AIOS_IS_RULES_AGENT (self));
+  g_set_object (&self->settings, config);
+}
+
+static void
 aios_rules_agent_class_init (AiosRulesAgentClass *klass)
 {
   AiosAgentClass *agent_class = AIOS_AGENT_CLASS (klass);
 
+  G_OBJECT_CLASS (klass)->dispose = aios_rules_agent_dispose;
   agent_class->check_config = aios_rules_agent_check_config;
   agent_class->run_async = aios_rules_agent_run_async;
   agent_class->run_finish = aios_rules_agent_run_finish;

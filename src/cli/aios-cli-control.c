@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 
 #include "aios-cli.h"
+#include "control/aios-schedules.h"
 #include "control/aios-approvals.h"
 #include "control/aios-run-info.h"
 
@@ -165,6 +166,11 @@ flows_handler (AiosCliCall *call)
           aios_cli_call_print (call, "%-20s %s\n", aios_flow_get_id (flow), aios_flow_get_title (flow));
           aios_cli_call_print (call, "%-20s %s %s\n", "", _("input:"), inputs);
           aios_cli_call_print (call, "%-20s %s %s\n", "", _("steps:"), steps->str);
+          if (aios_flow_get_schedule_json (flow) != NULL)
+            {
+              g_autofree char *when = aios_schedule_describe (aios_flow_get_schedule_json (flow));
+              aios_cli_call_print (call, "%-20s %s %s\n", "", _("schedule:"), when);
+            }
         }
       if (list->len == 0)
         aios_cli_call_print (call, "%s\n", _("No flows."));
@@ -270,6 +276,9 @@ static char *
 describe_next (const AiosRunInfo *info)
 {
   if (info->waiting_for != NULL && g_str_has_prefix (info->waiting_for, "approval"))
+    return g_strdup (info->waiting_for);
+  /* A timed wait says what it waits for: "Follow-up 1 due Thursday 10:00". */
+  if (info->waiting_for != NULL && !g_str_equal (info->waiting_for, "retry"))
     return g_strdup (info->waiting_for);
   if (info->next_attempt_at > 0 && g_strcmp0 (info->step_status, "waiting") == 0)
     {
@@ -536,6 +545,32 @@ retry_handler (AiosCliCall *call)
 }
 
 static int
+overturn_handler (AiosCliCall *call)
+{
+  AiosWorkspace *workspace = aios_cli_call_get_workspace (call);
+  g_autoptr(GError) error = NULL;
+  gboolean json = FALSE;
+  gint64 run_id, child;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
+    { NULL }
+  };
+
+  if (!aios_cli_call_parse (call, entries, 1, 1, &error) ||
+      !parse_id (aios_cli_call_get_argv (call)[1], &run_id, &error))
+    return aios_cli_call_fail (call, error);
+  child = aios_coordinator_overturn (aios_workspace_get_coordinator (workspace), run_id, "operator", &error);
+  if (child == 0)
+    return aios_cli_call_fail (call, error);
+  if (json)
+    aios_cli_call_print (call, "{\"run_id\": %" PRId64 "}\n", child);
+  else
+    aios_cli_call_print (call, "%" PRId64 "\n", child);
+  aios_cli_call_set_needs_settle (call, TRUE);
+  return 0;
+}
+
+static int
 rollback_handler (AiosCliCall *call)
 {
   AiosWorkspace *workspace = aios_cli_call_get_workspace (call);
@@ -556,9 +591,13 @@ static const AiosCliCommand commands[] = {
   { "submit", "FLOW [--input FILE|-] [--dry-run] [--json]", N_("Start a run of a flow; prints its id"), submit_handler },
   { "runs", "[--open] [--json]", N_("Runs with their status, current step and next attempt"), runs_handler },
   { "cancel", "RUN", N_("Cancel a run that has not finished"), cancel_handler },
+  { "schedules", "[--json] | pause FLOW | resume FLOW",
+    N_("The flows' schedules with their next time; pause or resume one"), aios_cli_schedules_handler },
   { "replay", "RUN --from STEP [--fresh] [--json]", N_("Fork a run from a step (recorded outputs reused unless --fresh)"),
     replay_handler },
   { "retry", "RUN [--json]", N_("Retry a failed run from its failed step with the current flow, as a fork"), retry_handler },
+  { "overturn", "RUN [--json]", N_("Write anyway: overturn a run's decline with a new run; prints its id"),
+    overturn_handler },
   { "rollback", "RUN", N_("Restore the memory a run changed and cancel its unsent actions"), rollback_handler },
   { "approvals", "[--all] [--json]", N_("Approvals waiting for a decision: what, to whom, its age and why"),
     aios_cli_approvals_handler },

@@ -88,6 +88,8 @@ int aios_cli_approvals_handler (AiosCliCall *call);
 int aios_cli_approve_handler   (AiosCliCall *call);
 int aios_cli_undo_handler      (AiosCliCall *call);
 int aios_cli_resolve_handler   (AiosCliCall *call);
+/* aios-cli-schedules.c, listed in the control room's table. */
+int aios_cli_schedules_handler (AiosCliCall *call);
 
 /* aios-cli-dry-run.c: `aios submit FLOW --dry-run`. */
 int aios_cli_submit_dry_run (AiosCliCall *call,

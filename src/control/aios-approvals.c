@@ -211,9 +211,22 @@ aios_approval_info_describe (const AiosApprovalInfo *info,
   if (connector == NULL)
     {
       AiosActionDescription *description = aios_action_description_for_output (info->step_name, info->run_name);
+      const char *question = aios_json_node_get_string (info->request, "question");
 
       g_free (description->subtitle);
       description->subtitle = g_strdup (info->flow_id);
+      if (question != NULL)
+        {
+          /* A decision the step asks for ("Write to Pat anyway?"), with its reasons. */
+          const char *rationale = aios_json_node_get_string (info->request, "rationale");
+
+          g_free (description->title);
+          g_free (description->question);
+          g_free (description->subtitle);
+          description->title = g_strdup (question);
+          description->question = g_strdup (question);
+          description->subtitle = g_strdup (rationale ? rationale : info->flow_id);
+        }
       return description;
     }
   return aios_connector_describe (connector, info->preview, info->request, info->run_name);

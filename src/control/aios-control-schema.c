@@ -109,6 +109,23 @@ static const AiosMigration migrations[] = {
   { "control", 2,
     "ALTER TABLE runs ADD COLUMN replay_fresh INTEGER NOT NULL DEFAULT 0;"
     "CREATE INDEX runs_parent ON runs (parent_run_id);" },
+  /* Timed waits of a flow's "wait" steps (a follow-up's cadence): the step
+   * waits with its due time as next_attempt_at and says what it waits for;
+   * and schedules: a flow's schedule, its last tick and whether it is
+   * paused. The next time is always computed from the definition and the
+   * last tick, never stored as the only truth. */
+  { "control", 3,
+    "ALTER TABLE steps ADD COLUMN wait_label TEXT;"
+    "CREATE TABLE schedules ("
+    "  id INTEGER PRIMARY KEY,"
+    "  flow_id TEXT NOT NULL UNIQUE,"
+    "  spec TEXT NOT NULL,"
+    "  input_json TEXT NOT NULL DEFAULT '{}',"
+    "  paused INTEGER NOT NULL DEFAULT 0,"
+    "  last_tick_at INTEGER,"
+    "  last_run_id INTEGER REFERENCES runs (id),"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL);" },
 };
 
 const AiosMigration *

@@ -153,6 +153,7 @@ aios_coordinator_start (AiosCoordinator  *self,
   self->started_at = g_get_real_time ();
   self->data_version = aios_store_get_data_version (self->store);
   self->poll_source = g_timeout_add_full (G_PRIORITY_DEFAULT, POLL_INTERVAL_MS, poll_cb, self, NULL);
+  aios_coordinator_sync_schedules (self);
   aios_coordinator_wake (self);
   return TRUE;
 }

@@ -178,6 +178,7 @@ struct _AiosCoordinator
   gboolean           draining;     /* no new claims: finishing what is in flight */
   GPtrArray         *drain_waiters;
   guint              drain_source;
+  gint64             next_schedule_at; /* ms: the earliest tick of a schedule; 0: none */
 };
 
 /* One step attempt in flight: an agent call or an outbox send. */
@@ -197,6 +198,9 @@ typedef struct {
   JsonNode        *output;
   GError          *error;
   gboolean         skipped;     /* its "when"/"unless" said no: no agent, no action */
+  gboolean         waited;      /* a "wait" step whose wait is over: its agent runs now */
+  gint64           wait_until;  /* a "wait" step reached: it waits until then (ms), no agent yet */
+  char            *wait_label;
 } Exec;
 
 /* aios-coordinator.c */
@@ -228,6 +232,10 @@ AiosStepOutcome aios_coordinator_tx_complete  (AiosCoordinator     *self,
 AiosFlow   *aios_coordinator_run_flow         (AiosCoordinator     *self,
                                                gint64               run_id,
                                                GError             **error);
+
+/* aios-coordinator-schedules.c: flows' schedules */
+void        aios_coordinator_sync_schedules   (AiosCoordinator     *self);
+void        aios_coordinator_tick_schedules   (AiosCoordinator     *self);
 
 /* aios-coordinator-runs.c: submit, cancel, decide */
 

@@ -87,6 +87,8 @@ record_to_json (const AiosRecord *record)
   json_object_set_string_member (obj, "title", record->title ? record->title : "");
   json_object_set_object_member (obj, "fields", record->fields ? json_object_ref (record->fields) : json_object_new ());
   json_object_set_string_member (obj, "body", record->body ? record->body : "");
+  json_object_set_int_member (obj, "ts", record->ts);
+  json_object_set_string_member (obj, "author", record->author ? record->author : "");
   return json_node_init_object (json_node_alloc (), obj);
 }
 
@@ -243,8 +245,51 @@ static gboolean
 condition_holds (const AiosFlowStep *step,
                  JsonObject         *scope)
 {
-  gboolean truthy = is_truthy (aios_template_lookup (scope, step->when));
+  gboolean truthy = FALSE;
+
+  for (guint i = 0; step->when_any != NULL && step->when_any[i] != NULL && !truthy; i++)
+    truthy = is_truthy (aios_template_lookup (scope, step->when_any[i]));
   return step->when_negated ? !truthy : truthy;
+}
+
+/* A "wait" step reached for the first time: how long it waits (ms; 0: not
+ * at all), from its "after" (one duration or a comma list, of which
+ * "part" picks one) rendered in the step's scope. */
+static gint64
+wait_ms (const AiosFlowStep  *step,
+         JsonObject          *scope,
+         char               **label,
+         GError             **error)
+{
+  JsonObject *wait = json_node_get_object (step->wait);
+  g_autoptr(JsonNode) after = aios_template_expand (json_object_get_member (wait, "after"), scope, error);
+  gint64 part = json_object_get_int_member_with_default (wait, "part", 1);
+  g_auto(GStrv) parts = NULL;
+  gint64 ms;
+
+  *label = g_strdup (json_object_get_string_member_with_default (wait, "label", step->name));
+  if (after == NULL && error != NULL && g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    {
+      /* No cadence (the template has none): no wait; the agent says so. */
+      g_clear_error (error);
+      return 0;
+    }
+  if (after == NULL)
+    return -1;
+  if (!JSON_NODE_HOLDS_VALUE (after) || json_node_get_value_type (after) != G_TYPE_STRING)
+    return 0;
+  parts = g_strsplit (json_node_get_string (after), ",", -1);
+  if (part < 1 || part > (gint64) g_strv_length (parts) || *g_strstrip (parts[part - 1]) == '\0')
+    return 0;
+  ms = aios_flow_parse_duration (parts[part - 1]);
+  if (ms < 0)
+    {
+      g_set_error (error, AIOS_AGENT_ERROR, AIOS_AGENT_ERROR_PERMANENT,
+                   _("“%s” is not a wait such as “3d” or “5s” (part %" G_GINT64_FORMAT " of “%s”)"),
+                   parts[part - 1], part, json_node_get_string (after));
+      return -1;
+    }
+  return ms;
 }
 
 void
@@ -277,7 +322,10 @@ aios_coordinator_exec_start (Exec *exec)
   if (exec->scope != NULL && step->when != NULL && !condition_holds (step, exec->scope))
     {
       g_autoptr(JsonObject) out = json_object_new ();
-      g_autofree char *reason = g_strdup_printf (step->when_negated ? "%s is true" : "%s is false", step->when);
+      g_autofree char *paths = g_strjoinv (", ", step->when_any);
+      g_autofree char *reason = g_strv_length (step->when_any) > 1
+                                  ? g_strdup_printf (step->when_negated ? "one of %s is true" : "none of %s is true", paths)
+                                  : g_strdup_printf (step->when_negated ? "%s is true" : "%s is false", step->when);
 
       json_object_set_boolean_member (out, "skipped", TRUE);
       json_object_set_string_member (out, "reason", reason);
@@ -285,6 +333,24 @@ aios_coordinator_exec_start (Exec *exec)
       exec->skipped = TRUE;
       aios_coordinator_exec_finished (exec);
       return;
+    }
+  if (exec->scope != NULL && step->wait != NULL && !exec->waited && exec->replay_of == 0)
+    {
+      gint64 ms = wait_ms (step, exec->scope, &exec->wait_label, &error);
+
+      if (ms < 0)
+        {
+          exec->error = error;
+          aios_coordinator_exec_finished (exec);
+          return;
+        }
+      if (ms > 0)
+        {
+          /* Recorded in the group commit: a durable timer, not a sleep. */
+          exec->wait_until = aios_store_now_ms () + ms;
+          aios_coordinator_exec_finished (exec);
+          return;
+        }
     }
   if (exec->scope != NULL)
     config = aios_template_expand (step->config, exec->scope, &error);
@@ -565,6 +631,25 @@ tx_record_success (AiosCoordinator  *self,
   if (!exec->skipped && !link_memory_used (self, exec, aios_journal_last_id (self->store), error))
     return FALSE;
 
+  /* An agent may end its run here: {"stop": "why"} (a cadence that is
+   * over: the lead replied, or the last follow-up went). The cause is
+   * journaled and the run succeeds without its later steps. */
+  if (!exec->skipped && exec->output != NULL && JSON_NODE_HOLDS_OBJECT (exec->output))
+    {
+      const char *stop = json_object_get_string_member_with_default (json_node_get_object (exec->output),
+                                                                     "stop", NULL);
+      if (stop != NULL && *stop != '\0')
+        {
+          g_autofree char *stop_payload = g_strdup_printf ("{\"step\":\"%s\"}", step->name);
+
+          if (!aios_coordinator_journal (self->store, exec->run_id, exec->step_id, actor, "run.stopped",
+                                         stop, NULL, stop_payload, error))
+            return FALSE;
+          return aios_coordinator_set_run_status (self->store, exec->run_id, "running", "succeeded", NULL,
+                                                  "system", "Run succeeded", error);
+        }
+    }
+
   if (exec->idx + 1 < aios_flow_get_n_steps (exec->flow))
     {
       Exec *next = NULL;
@@ -708,6 +793,25 @@ tx_fail (AiosCoordinator  *self,
                                           "Run failed and needs attention", error);
 }
 
+/* A "wait" step reached: it waits for its time, journaled with when. */
+static gboolean
+tx_wait (AiosCoordinator  *self,
+         Exec             *exec,
+         GError          **error)
+{
+  const AiosFlowStep *step = aios_flow_get_step (exec->flow, exec->idx);
+  g_autofree char *summary = aios_runs_describe_wait (exec->wait_label, exec->wait_until);
+  g_autofree char *payload = g_strdup_printf ("{\"due_at\":%" PRId64 "}", exec->wait_until);
+
+  if (!aios_runs_schedule_wait (self->store, exec->step_id, exec->wait_until, exec->wait_label, error))
+    return FALSE;
+  if (!aios_coordinator_journal (self->store, exec->run_id, exec->step_id, "system", "step.waiting",
+                                 summary, step->name, payload, error))
+    return FALSE;
+  return aios_coordinator_set_run_status (self->store, exec->run_id, "running", "waiting", NULL, "system",
+                                          "Run waiting for its next step's time", error);
+}
+
 const char *
 aios_step_outcome_to_string (AiosStepOutcome outcome)
 {
@@ -746,6 +850,8 @@ aios_coordinator_tx_complete (AiosCoordinator  *self,
         return AIOS_STEP_OUTCOME_NONE;
       return AIOS_STEP_OUTCOME_CANCELLED;
     }
+  if (exec->error == NULL && exec->wait_until > 0)
+    return tx_wait (self, exec, error) ? AIOS_STEP_OUTCOME_WAITING : AIOS_STEP_OUTCOME_NONE;
   if (exec->error == NULL)
     {
       if (tx_succeed (self, exec, claimed, &outcome, error))

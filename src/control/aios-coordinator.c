@@ -68,6 +68,8 @@ static guint signals[N_SIGNALS];
 
 
 static void rearm_timer     (AiosCoordinator *self);
+
+#define MAX_TIMER_MS (60 * 1000)
 static void expire_due      (AiosCoordinator *self);
 
 void
@@ -80,6 +82,7 @@ aios_coordinator_exec_free (Exec *exec)
   g_clear_pointer (&exec->outbox, aios_outbox_item_free);
   g_clear_pointer (&exec->output, json_node_unref);
   g_clear_error (&exec->error);
+  g_free (exec->wait_label);
   g_free (exec);
 }
 
@@ -458,6 +461,7 @@ timer_cb (gpointer user_data)
   self->timer_source = 0;
   self->timer_at = 0;
   expire_due (self);
+  aios_coordinator_tick_schedules (self);
   if (!scan_due (self, &error))
     g_warning ("%s", error->message);
   rearm_timer (self);
@@ -476,6 +480,8 @@ next_timer_at (AiosCoordinator *self)
     if (expiry > 0 && (at == 0 || expiry < at))
       at = MAX (expiry, aios_store_now_ms () + 1);
   }
+  if (self->next_schedule_at > 0 && (at == 0 || self->next_schedule_at < at))
+    at = MAX (self->next_schedule_at, aios_store_now_ms () + 1);
   return at;
 }
 
@@ -520,7 +526,10 @@ rearm_timer (AiosCoordinator *self)
   if (self->timer_source != 0 && self->timer_at <= at)
     return;
   g_clear_handle_id (&self->timer_source, g_source_remove);
-  delay = CLAMP (at - aios_store_now_ms (), 0, G_MAXUINT);
+  /* At most a minute: the timeout runs on the monotonic clock, which stops
+   * while the machine sleeps and ignores wall-clock changes, so a wait or
+   * a schedule due meanwhile is noticed within a minute of waking. */
+  delay = CLAMP (at - aios_store_now_ms (), 0, MAX_TIMER_MS);
   self->timer_at = at;
   self->timer_source = g_timeout_add_full (G_PRIORITY_DEFAULT, delay, timer_cb, self, NULL);
 }
@@ -705,6 +714,7 @@ aios_coordinator_tx_claim (AiosCoordinator  *self,
   exec->attempt = attempt + 1;
   exec->sending = g_str_equal (phase, "send");
   exec->replay_of = replay_of;
+  exec->waited = step->wait_label != NULL;
   exec->flow = g_steal_pointer (&flow);
   *out_exec = exec;
   return TRUE;
@@ -966,6 +976,8 @@ aios_coordinator_wake (AiosCoordinator *self)
   if (!self->active)
     return;
   expire_due (self);
+  /* A schedule resumed or edited elsewhere: its next time, and a tick if due. */
+  aios_coordinator_tick_schedules (self);
   if (!scan_due (self, &error))
     g_warning ("%s", error->message);
   rearm_timer (self);

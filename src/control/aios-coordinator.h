@@ -101,6 +101,10 @@ gint64           aios_coordinator_retry        (AiosCoordinator      *self,
                                                 gint64                run_id,
                                                 const char           *actor,
                                                 GError              **error);
+gint64           aios_coordinator_overturn     (AiosCoordinator      *self,
+                                                gint64                run_id,
+                                                const char           *actor,
+                                                GError              **error);
 gboolean         aios_coordinator_rollback     (AiosCoordinator      *self,
                                                 gint64                run_id,
                                                 const char           *actor,

@@ -36,6 +36,7 @@
 
 #include "aios-flow.h"
 #include "aios-flow-private.h"
+#include "aios-schedules.h"
 #include "agents/aios-template.h"
 
 #define MAX_FILE_BYTES   (1024 * 1024)
@@ -486,29 +487,100 @@ parse_condition (Check        *check,
 {
   const char *key = json_object_has_member (object, "when") ? "when" : "unless";
   g_autofree char *sub = g_strdup_printf ("%s.%s", path, key);
-  g_autofree char *placeholder = NULL;
-  g_autoptr(JsonNode) ref = NULL;
-  const char *value;
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  JsonNode *member;
 
   if (!json_object_has_member (object, key))
     return TRUE;
   if (json_object_has_member (object, "when") && json_object_has_member (object, "unless"))
     return fail (check, sub, _("expected either “when” or “unless”, not both"));
-  if (!get_string (check, object, path, key, TRUE, &value))
-    return FALSE;
-  if (!g_str_has_prefix (value, "steps.") && !g_str_has_prefix (value, "input."))
-    return fail (check, sub, _("expected a path such as “steps.qualify.qualified” or “input.company”, got “%.64s”"),
-                 value);
+  member = json_object_get_member (object, key);
+  if (JSON_NODE_HOLDS_ARRAY (member))
+    {
+      /* A list: the step runs when any of the paths is truthy ("unless": none). */
+      JsonArray *array = json_node_get_array (member);
 
-  /* The same check as a placeholder in the config: it must name something
-   * the step reads. */
-  placeholder = g_strdup_printf ("{{%s}}", value);
-  ref = json_node_init_string (json_node_alloc (), placeholder);
-  if (!check_refs (rc, ref, sub))
-    return FALSE;
+      if (json_array_get_length (array) == 0 || json_array_get_length (array) > 8)
+        return fail (check, sub, _("expected from 1 to 8 paths"));
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonNode *element = json_array_get_element (array, i);
+          if (!is_string (element))
+            return fail (check, sub, _("expected a path such as “steps.qualify.qualified”, got %s"),
+                         type_name (element));
+          g_ptr_array_add (paths, json_node_dup_string (element));
+        }
+    }
+  else if (is_string (member))
+    g_ptr_array_add (paths, json_node_dup_string (member));
+  else
+    return fail (check, sub, _("expected a path or a list of paths, got %s"), type_name (member));
 
-  step->when = g_strdup (value);
+  for (guint i = 0; i < paths->len; i++)
+    {
+      const char *value = paths->pdata[i];
+      g_autofree char *placeholder = NULL;
+      g_autoptr(JsonNode) ref = NULL;
+
+      if (!g_str_has_prefix (value, "steps.") && !g_str_has_prefix (value, "input."))
+        return fail (check, sub, _("expected a path such as “steps.qualify.qualified” or “input.company”, got “%.64s”"),
+                     value);
+      /* The same check as a placeholder in the config: it must name something
+       * the step reads. */
+      placeholder = g_strdup_printf ("{{%s}}", value);
+      ref = json_node_init_string (json_node_alloc (), placeholder);
+      if (!check_refs (rc, ref, sub))
+        return FALSE;
+    }
+
+  step->when = g_strdup (paths->pdata[0]);
+  g_ptr_array_add (paths, NULL);
+  step->when_any = (GStrv) g_ptr_array_steal (paths, NULL);
   step->when_negated = g_str_equal (key, "unless");
+  return TRUE;
+}
+
+/* "wait": { "after": "{{memory.template.fields.cadence}}", "part": 1,
+ *           "label": "Follow-up 1" }
+ * Before its agent runs, the step waits: "after" renders to a duration
+ * ("3d") or a comma list of them ("3d,7d"), of which "part" (from 1) picks
+ * one; nothing there means no wait. The wait is a durable timer (the
+ * step's next attempt time); "label" names it in Runs ("Follow-up 1 due
+ * Thursday 10:00"). */
+static gboolean
+parse_wait (Check        *check,
+            RefCheck     *rc,
+            JsonObject   *object,
+            const char   *path,
+            AiosFlowStep *step)
+{
+  static const char * const wallowed[] = { "after", "part", "label", NULL };
+  g_autofree char *sub = g_strdup_printf ("%s.wait", path);
+  JsonNode *member = json_object_get_member (object, "wait");
+  JsonObject *wait;
+  const char *after, *label;
+  gint64 part;
+
+  if (member == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (member))
+    return fail (check, sub, _("expected an object, got %s"), type_name (member));
+  wait = json_node_get_object (member);
+  if (!check_members (check, wait, sub, wallowed) ||
+      !get_string (check, wait, sub, "after", TRUE, &after) ||
+      !get_string (check, wait, sub, "label", FALSE, &label) ||
+      !get_uint (check, wait, sub, "part", 1, 32, 1, &part))
+    return FALSE;
+  if (strstr (after, "{{") == NULL && after[0] != '\0')
+    {
+      g_auto(GStrv) parts = g_strsplit (after, ",", -1);
+      for (guint i = 0; parts[i] != NULL; i++)
+        if (aios_flow_parse_duration (parts[i]) < 0)
+          return fail (check, sub, _("expected durations such as “3d,7d” or “5s”, got “%.64s”"), after);
+    }
+  if (!check_refs (rc, member, sub))
+    return FALSE;
+  step->wait = json_node_copy (member);
   return TRUE;
 }
 
@@ -521,7 +593,7 @@ parse_step (Check             *check,
 {
   static const char * const allowed[] = { "name", "agent", "config", "inputs", "retry", "checkpoint",
                                           "approval_expiry_s", "action", "description", "when",
-                                          "unless", NULL };
+                                          "unless", "wait", NULL };
   g_autofree char *path = g_strdup_printf ("$.steps[%u]", index);
   g_autoptr(GError) agent_error = NULL;
   AiosFlowStep *step;
@@ -640,7 +712,8 @@ parse_step (Check             *check,
     return FALSE;
   step->approval_expiry_s = value;
 
-  if (!parse_condition (check, &rc, object, path, step))
+  if (!parse_condition (check, &rc, object, path, step) ||
+      !parse_wait (check, &rc, object, path, step))
     return FALSE;
 
   member = json_object_get_member (object, "action");
@@ -781,7 +854,7 @@ aios_flow_new_from_data (const char         *data,
                          AiosAgentRegistry  *agents,
                          GError            **error)
 {
-  static const char * const allowed[] = { "id", "title", "description", "input_schema", "steps", NULL };
+  static const char * const allowed[] = { "id", "title", "description", "input_schema", "steps", "schedule", NULL };
   g_autoptr(AiosFlow) self = g_object_new (AIOS_TYPE_FLOW, NULL);
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(GError) parse_error = NULL;
@@ -830,6 +903,23 @@ aios_flow_new_from_data (const char         *data,
 
   if (!parse_input_schema (&check, self, root))
     return NULL;
+  node = json_object_get_member (root, "schedule");
+  if (node != NULL)
+    {
+      g_autoptr(GError) schedule_error = NULL;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        {
+          fail (&check, "$.schedule", _("expected an object, got %s"), type_name (node));
+          return NULL;
+        }
+      self->schedule_json = json_to_string (node, FALSE);
+      if (!aios_schedule_spec_check (self->schedule_json, &schedule_error))
+        {
+          fail (&check, "$.schedule", "%s", schedule_error->message);
+          return NULL;
+        }
+    }
 
   node = json_object_get_member (root, "steps");
   if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))

@@ -18,6 +18,7 @@ struct _AiosFlow
   char        *canonical;
   JsonObject  *input_schema;
   GPtrArray   *steps;   /* AiosFlowStep */
+  char        *schedule_json;
 };
 
 G_END_DECLS

@@ -27,6 +27,8 @@ step_free (gpointer data)
   g_strfreev (step->reads_steps);
   g_clear_pointer (&step->memory_queries, json_array_unref);
   g_free (step->when);
+  g_strfreev (step->when_any);
+  g_clear_pointer (&step->wait, json_node_unref);
   g_free (step->action_connector);
   g_clear_pointer (&step->action_request, json_node_unref);
   g_free (step->action_key);
@@ -44,6 +46,7 @@ aios_flow_finalize (GObject *object)
   g_free (self->source);
   g_free (self->hash);
   g_free (self->canonical);
+  g_free (self->schedule_json);
   g_clear_pointer (&self->input_schema, json_object_unref);
   g_clear_pointer (&self->steps, g_ptr_array_unref);
 
@@ -250,4 +253,43 @@ aios_checkpoint_to_string (AiosCheckpoint checkpoint)
     default:
       return "none";
     }
+}
+
+const char *
+aios_flow_get_schedule_json (AiosFlow *self)
+{
+  g_return_val_if_fail (AIOS_IS_FLOW (self), NULL);
+  return self->schedule_json;
+}
+
+/**
+ * aios_flow_parse_duration:
+ * @text: "5s", "90m", "12h" or "3d" (a whole number and a unit)
+ *
+ * Returns: the duration in ms, or -1 when @text is not one
+ */
+gint64
+aios_flow_parse_duration (const char *text)
+{
+  g_autofree char *s = text ? g_strstrip (g_strdup (text)) : NULL;
+  char *end = NULL;
+  guint64 n;
+  gint64 unit;
+
+  if (s == NULL || !g_ascii_isdigit (s[0]))
+    return -1;
+  n = g_ascii_strtoull (s, &end, 10);
+  if (end == NULL || end[0] == '\0' || end[1] != '\0')
+    return -1;
+  switch (end[0])
+    {
+    case 's': unit = 1000; break;
+    case 'm': unit = 60 * 1000; break;
+    case 'h': unit = 3600 * 1000; break;
+    case 'd': unit = 24 * 3600 * 1000; break;
+    default: return -1;
+    }
+  if (n > 366 * 24 * 3600)
+    return -1;
+  return (gint64) n * unit;
 }

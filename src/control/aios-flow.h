@@ -39,7 +39,9 @@ typedef struct {
   AiosCheckpoint  checkpoint;
   gint64          approval_expiry_s; /* 0: the default of the action kind */
   char           *when;              /* a dotted path ("steps.qualify.qualified"); NULL: always */
+  GStrv           when_any;          /* every path of the condition ("when": [a, b]: any of them) */
   gboolean        when_negated;      /* written as "unless": run only when the path is falsy */
+  JsonNode       *wait;              /* "wait": {after, part, label} with placeholders, or NULL */
   char           *action_connector;  /* NULL: no outward action */
   JsonNode       *action_request;    /* object with placeholders */
   char           *action_key;        /* NULL: keyed by run and step; else what the action is about */
@@ -71,5 +73,9 @@ gboolean            aios_flow_check_input      (AiosFlow           *self,
                                                 JsonNode           *input,
                                                 GError            **error);
 const char         *aios_checkpoint_to_string  (AiosCheckpoint      checkpoint);
+/* The flow's "schedule" object (canonical JSON), or NULL: see aios-schedules.c. */
+const char         *aios_flow_get_schedule_json (AiosFlow          *self);
+/* A duration as flows and templates write it: "5s", "90m", "12h", "3d" (ms; -1 when not one). */
+gint64              aios_flow_parse_duration   (const char         *text);
 
 G_END_DECLS

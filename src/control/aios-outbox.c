@@ -18,6 +18,7 @@
 #include "aios-outbox.h"
 #include "agents/aios-content-writer-agent.h"
 #include "agents/aios-billing-agent.h"
+#include "agents/aios-cadence-agent.h"
 #include "agents/aios-lead-intake-agent.h"
 
 G_DEFINE_BOXED_TYPE (AiosOutboxItem, aios_outbox_item, aios_outbox_item_copy, aios_outbox_item_free)
@@ -448,4 +449,7 @@ aios_outbox_provide_sent_responses (AiosAgentRegistry *agents)
   agent = aios_agent_registry_lookup (agents, "billing");
   if (agent != NULL && AIOS_IS_BILLING_AGENT (agent))
     aios_billing_agent_set_sent_response_func (AIOS_BILLING_AGENT (agent), sent_response);
+  agent = aios_agent_registry_lookup (agents, "cadence");
+  if (agent != NULL && AIOS_IS_CADENCE_AGENT (agent))
+    aios_cadence_agent_set_sent_response_func (AIOS_CADENCE_AGENT (agent), sent_response);
 }

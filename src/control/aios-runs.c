@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <string.h>
 
 #include <glib/gi18n.h>
 
@@ -37,6 +38,7 @@ aios_step_info_copy (const AiosStepInfo *info)
   copy->output_json = g_strdup (info->output_json);
   copy->error = g_strdup (info->error);
   copy->output_reason = g_strdup (info->output_reason);
+  copy->wait_label = g_strdup (info->wait_label);
   return copy;
 }
 
@@ -52,6 +54,7 @@ aios_step_info_free (AiosStepInfo *info)
   g_free (info->output_json);
   g_free (info->error);
   g_free (info->output_reason);
+  g_free (info->wait_label);
   g_free (info);
 }
 
@@ -78,7 +81,7 @@ aios_run_row_clear (AiosRunRow *row)
   "SELECT r.id, r.flow_id, r.flow_version, r.status, r.attention, COALESCE (r.parent_run_id, 0), " \
   "r.fork_kind, s.name, s.status, s.phase, COALESCE (s.attempt, 0), COALESCE (s.next_attempt_at, 0), (" \
   "SELECT a.id FROM approvals a WHERE a.step_id = s.id AND a.status = 'pending'), " \
-  "r.created_at, r.updated_at " \
+  "r.created_at, r.updated_at, s.wait_label " \
   "FROM runs r LEFT JOIN steps s ON s.id = (SELECT id FROM steps WHERE run_id = r.id " \
   "AND json_extract (COALESCE (output_json, '{}'), '$.skipped') IS NOT 1 ORDER BY idx DESC LIMIT 1) "
 
@@ -101,6 +104,9 @@ read_run_info (sqlite3_stmt *stmt)
   info->next_attempt_at = sqlite3_column_int64 (stmt, 11);
   if (sqlite3_column_type (stmt, 12) != SQLITE_NULL)
     info->waiting_for = g_strdup_printf ("approval %" PRId64, (gint64) sqlite3_column_int64 (stmt, 12));
+  else if (g_strcmp0 (info->step_status, "waiting") == 0 && info->next_attempt_at > 0 &&
+           sqlite3_column_type (stmt, 15) != SQLITE_NULL)
+    info->waiting_for = aios_runs_describe_wait ((const char *) sqlite3_column_text (stmt, 15), info->next_attempt_at);
   else if (g_strcmp0 (info->step_status, "waiting") == 0 && info->next_attempt_at > 0)
     info->waiting_for = g_strdup ("retry");
   info->created_at = sqlite3_column_int64 (stmt, 13);
@@ -458,8 +464,8 @@ aios_runs_clear_attention (AiosStore  *store,
 
 #define STEP_COLUMNS \
   "s.id, s.run_id, s.idx, s.name, s.agent, s.status, s.phase, s.attempt, COALESCE (s.next_attempt_at, 0), " \
-  "s.output_json, s.error, s.reused"
-#define N_STEP_COLUMNS 12
+  "s.output_json, s.error, s.reused, s.wait_label"
+#define N_STEP_COLUMNS 13
 
 static AiosStepInfo *
 read_step (sqlite3_stmt *stmt)
@@ -478,6 +484,7 @@ read_step (sqlite3_stmt *stmt)
   info->output_json = aios_store_column_dup (stmt, 9);
   info->error = aios_store_column_dup (stmt, 10);
   info->reused = sqlite3_column_int (stmt, 11) != 0;
+  info->wait_label = aios_store_column_dup (stmt, 12);
   return info;
 }
 
@@ -910,6 +917,55 @@ aios_runs_fail_step (AiosStore   *store,
   return aios_store_run (store, _("record a step"), error,
                          "UPDATE steps SET status = 'failed', error = ?, finished_at = ? WHERE id = ?",
                          "sii", error_text, aios_store_now_ms (), step_id);
+}
+
+/**
+ * aios_runs_schedule_wait:
+ * @due_at: when the wait is over, in ms
+ * @label: what it waits for ("Follow-up 1")
+ *
+ * A "wait" step waits for its time, in the caller's transaction: its next
+ * attempt is the due time (the coordinator's one timer is armed for it and
+ * a restart finds it), and the attempt it used to read its wait is given
+ * back, so its agent runs as attempt 1.
+ */
+gboolean
+aios_runs_schedule_wait (AiosStore   *store,
+                         gint64       step_id,
+                         gint64       due_at,
+                         const char  *label,
+                         GError     **error)
+{
+  return aios_store_run (store, _("record a step"), error,
+                         "UPDATE steps SET status = 'waiting', next_attempt_at = ?, wait_label = ?, "
+                         "attempt = MAX (attempt - 1, 0), error = NULL WHERE id = ?",
+                         "isi", due_at, label, step_id);
+}
+
+/**
+ * aios_runs_describe_wait:
+ *
+ * Returns: (transfer full): "Follow-up 1 due Thursday 10:00" (local time;
+ *   the date too when it is more than a week away)
+ */
+char *
+aios_runs_describe_wait (const char *label,
+                         gint64      due_at)
+{
+  g_autoptr(GDateTime) due = g_date_time_new_from_unix_local (due_at / 1000);
+  g_autoptr(GDateTime) now = g_date_time_new_from_unix_local (aios_store_now_ms () / 1000);
+  g_autofree char *when = NULL;
+
+  if (due == NULL || now == NULL)
+    return g_strdup (label);
+  if (g_date_time_difference (due, now) < 6 * G_TIME_SPAN_DAY)
+    when = g_date_time_format (due, "%A %H:%M:%S");
+  else
+    when = g_date_time_format (due, "%A %-d %B %H:%M");
+  /* Seconds only matter for test-scaled waits. */
+  if (g_str_has_suffix (when, ":00") && strlen (when) > 6 && when[strlen (when) - 6] == ':')
+    when[strlen (when) - 3] = '\0';
+  return g_strdup_printf (_("%s due %s"), label && *label ? label : _("Wait"), when);
 }
 
 /**

@@ -73,6 +73,7 @@ typedef struct {
   char   *error;           /* nullable: the last attempt's error */
   gboolean reused;         /* copied from the run this one forks */
   char   *output_reason;   /* nullable: the output's "reason"; aios_runs_list_steps() only */
+  char   *wait_label;      /* nullable: a "wait" step's timer ("Follow-up 1"); set once it waited */
 } AiosStepInfo;
 
 #define AIOS_TYPE_STEP_INFO (aios_step_info_get_type ())
@@ -218,6 +219,13 @@ gboolean      aios_runs_fail_step     (AiosStore       *store,
                                        gint64           step_id,
                                        const char      *error_text,
                                        GError         **error);
+gboolean      aios_runs_schedule_wait   (AiosStore      *store,
+                                        gint64          step_id,
+                                        gint64          due_at,
+                                        const char     *label,
+                                        GError        **error);
+char         *aios_runs_describe_wait  (const char     *label,
+                                        gint64          due_at);
 gboolean      aios_runs_schedule_retry (AiosStore      *store,
                                         gint64          step_id,
                                         gint64          next_attempt_at,

@@ -32,6 +32,8 @@ aios_email_message_free (AiosEmailMessage *m)
   g_free (m->reply_to);
   g_free (m->subject);
   g_free (m->body);
+  g_free (m->in_reply_to);
+  g_free (m->references);
   g_free (m);
 }
 
@@ -49,6 +51,29 @@ aios_email_address_is_valid (const char *address)
     if ((guchar) *p <= ' ' || (guchar) *p >= 127 || strchr ("<>()[],;:\\\"", *p) != NULL)
       return FALSE;
   return strchr (at + 1, '.') != NULL || g_str_equal (at + 1, "localhost");
+}
+
+/**
+ * aios_email_message_id_is_valid:
+ *
+ * Returns: whether @message_id is one msg-id, "<left@right>" of printable
+ *   ASCII without spaces (RFC 5322 3.6.4), at most 250 bytes
+ */
+gboolean
+aios_email_message_id_is_valid (const char *message_id)
+{
+  gsize len = message_id ? strlen (message_id) : 0;
+  const char *at;
+
+  if (len < 5 || len > 250 || message_id[0] != '<' || message_id[len - 1] != '>')
+    return FALSE;
+  at = strchr (message_id, '@');
+  if (at == NULL || at == message_id + 1 || at == message_id + len - 2 || strchr (at + 1, '@') != NULL)
+    return FALSE;
+  for (gsize i = 1; i + 1 < len; i++)
+    if ((guchar) message_id[i] <= ' ' || (guchar) message_id[i] >= 127 || strchr ("<>", message_id[i]) != NULL)
+      return FALSE;
+  return TRUE;
 }
 
 static gboolean
@@ -272,6 +297,43 @@ aios_email_message_from_json (JsonObject  *request,
     }
   m->subject = g_strdup (subject);
 
+  /* A reply: In-Reply-To one msg-id, References the thread (RFC 5322 3.6.4). */
+  {
+    const char *in_reply_to = json_object_get_string_member_with_default (request, "in_reply_to", NULL);
+    const char *references = json_object_get_string_member_with_default (request, "references", NULL);
+
+    if (in_reply_to != NULL && *in_reply_to != '\0')
+      {
+        if (!aios_email_message_id_is_valid (in_reply_to))
+          {
+            g_set_error (error, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_PERMANENT,
+                         _("“in_reply_to” must be one Message-ID such as <id@example.com>"));
+            return NULL;
+          }
+        m->in_reply_to = g_strdup (in_reply_to);
+      }
+    if (references != NULL && *references != '\0')
+      {
+        g_auto(GStrv) ids = g_strsplit_set (references, " \t", -1);
+        g_autoptr(GPtrArray) kept = g_ptr_array_new ();
+
+        for (guint i = 0; ids[i] != NULL; i++)
+          {
+            if (*ids[i] == '\0')
+              continue;
+            if (!aios_email_message_id_is_valid (ids[i]) || kept->len >= 50)
+              {
+                g_set_error (error, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_PERMANENT,
+                             _("“references” must be up to 50 Message-IDs separated by spaces"));
+                return NULL;
+              }
+            g_ptr_array_add (kept, ids[i]);
+          }
+        g_ptr_array_add (kept, NULL);
+        m->references = g_strjoinv (" ", (char **) kept->pdata);
+      }
+  }
+
   if (body == NULL || !g_utf8_validate (body, -1, NULL) || strlen (body) > MAX_BODY)
     {
       g_set_error (error, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_PERMANENT,
@@ -407,6 +469,17 @@ aios_email_message_render (AiosEmailMessage *m,
     g_string_append_printf (out, "Reply-To: %s\r\n", m->reply_to);
   g_string_append_printf (out, "Subject: %s\r\n", subject);
   g_string_append_printf (out, "Message-ID: %s\r\n", message_id);
+  if (m->in_reply_to != NULL)
+    g_string_append_printf (out, "In-Reply-To: %s\r\n", m->in_reply_to);
+  if (m->references != NULL)
+    {
+      /* Folded between ids so no line passes 998 bytes. */
+      g_auto(GStrv) ids = g_strsplit (m->references, " ", -1);
+      g_string_append (out, "References:");
+      for (guint i = 0; ids[i] != NULL; i++)
+        g_string_append_printf (out, "%s%s", i ? "\r\n " : " ", ids[i]);
+      g_string_append (out, "\r\n");
+    }
   g_string_append (out, "MIME-Version: 1.0\r\n");
   g_string_append (out, "Content-Type: text/plain; charset=UTF-8\r\n");
   g_string_append_printf (out, "Content-Transfer-Encoding: %s\r\n", qp ? "quoted-printable" : "7bit");

@@ -19,6 +19,8 @@ typedef struct
   char      *reply_to;
   char      *subject;
   char      *body;        /* as given, normalised to LF */
+  char      *in_reply_to; /* nullable: "<id@host>", the message this one answers */
+  char      *references;  /* nullable: "<a@h> <b@h>", the thread, oldest first */
 } AiosEmailMessage;
 
 AiosEmailMessage *aios_email_message_from_json  (JsonObject        *request,
@@ -37,5 +39,6 @@ char             *aios_email_format_date        (GDateTime         *when);
 char             *aios_email_encode_header_text (const char        *text);
 GBytes           *aios_email_dot_stuff          (const char        *rendered);
 gboolean          aios_email_address_is_valid   (const char        *address);
+gboolean          aios_email_message_id_is_valid (const char       *message_id);
 
 G_END_DECLS

@@ -553,6 +553,15 @@ finish_success (Job *job)
     {
       json_builder_set_member_name (b, "message_id");
       json_builder_add_string_value (b, job->message_id);
+      /* What went out, as sent (after any edit): a follow-up answers it. */
+      json_builder_set_member_name (b, "subject");
+      json_builder_add_string_value (b, job->message->subject);
+      if (job->message->references != NULL || job->message->in_reply_to != NULL)
+        {
+          json_builder_set_member_name (b, "references");
+          json_builder_add_string_value (b, job->message->references ? job->message->references
+                                                                      : job->message->in_reply_to);
+        }
       json_builder_set_member_name (b, "recipients");
       json_builder_add_int_value (b, job->message->rcpts->len);
       json_builder_set_member_name (b, "reply");

@@ -26,11 +26,11 @@
 
 #define N_ELEMS(a) G_N_ELEMENTS (a)
 
-static const char * const lead_status[] = { "new", "contacted", "qualified", "won", "lost", NULL };
+static const char * const lead_status[] = { "new", "contacted", "qualified", "won", "lost", "replied", "do-not-contact", NULL };
 static const char * const project_status[] = { "planned", "active", "paused", "done", "cancelled", NULL };
 static const char * const cadence[] = { "one-off", "weekly", "monthly", "quarterly", "yearly", "milestone", NULL };
 static const char * const channels[] = { "email", "post", "invoice", "proposal", "other", NULL };
-static const char * const outcomes[] = { "approved", "rejected", "edited", "policy", "other", "undone", NULL };
+static const char * const outcomes[] = { "approved", "rejected", "edited", "policy", "other", "undone", "overturned", NULL };
 static const char * const rate_units[] = { "hour", "day", "milestone", NULL };
 static const char * const yes_no[] = { "no", "yes", NULL };
 
@@ -118,6 +118,9 @@ static const AiosFieldSpec template_fields[] = {
   { "language", N_("Language"), AIOS_FIELD_TEXT, FALSE, NULL, FALSE },
   { "tags", N_("Tags"), AIOS_FIELD_TAGS, FALSE, NULL, FALSE },
   { "avoid", N_("Phrases to avoid"), AIOS_FIELD_TAGS, FALSE, NULL, FALSE },
+  /* An outreach template's follow-ups: their waits ("3d,7d") and wording. */
+  { "cadence", N_("Follow-up cadence"), AIOS_FIELD_TEXT, FALSE, NULL, FALSE },
+  { "followup", N_("Follow-up text"), AIOS_FIELD_LONG_TEXT, FALSE, NULL, FALSE },
 };
 
 static const AiosFieldSpec decision_fields[] = {

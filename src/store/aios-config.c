@@ -45,6 +45,7 @@ typedef enum {
   VALUE_PORT,
   VALUE_SECONDS,
   VALUE_TIER,
+  VALUE_POINTS,
 } ValueKind;
 
 typedef struct {
@@ -72,6 +73,7 @@ static const KeyInfo keys[] = {
   { "agents.outreach-writer.tier", VALUE_TIER, N_("Which model writes outreach emails: local, cloud or offline (the built-in engine); local when unset") },
   { "agents.billing.tier",         VALUE_TIER, N_("Which model words invoice lines: local, cloud or offline (the built-in engine); local when unset") },
   { "approvals.undo_s", VALUE_SECONDS,  N_("Seconds an approved action waits before it is sent, so it can be taken back (0: at once; 5 when unset)") },
+  { "leads.margin",     VALUE_POINTS,   N_("Points below a lead threshold within which you decide instead of a decline (10 when unset; 0: never ask)") },
 };
 
 static const KeyInfo *
@@ -215,6 +217,17 @@ aios_config_validate (const char  *key,
           return FALSE;
         }
       return TRUE;
+    case VALUE_POINTS:
+      {
+        guint64 points = 0;
+        if (!g_ascii_string_to_unsigned (value, 10, 0, 1000, &points, NULL))
+          {
+            g_set_error (error, AIOS_CONFIG_ERROR, AIOS_CONFIG_ERROR_INVALID_VALUE,
+                         _("%s must be a whole number of points from 0 to 1000 (got “%s”)"), key, value);
+            return FALSE;
+          }
+        return TRUE;
+      }
     case VALUE_TEXT:
     default:
       if (*value == '\0' || strchr (value, '\n') != NULL)

@@ -35,6 +35,8 @@ struct _AiosApprovalView
   gboolean          editing;
 
   GtkLabel         *title_label;
+  GtkLabel         *approve_label;
+  GtkLabel         *reject_label;
   GtkLabel         *meta_label;
   GtkStack         *preview_stack;
   GtkLabel         *from_label;
@@ -757,6 +759,20 @@ aios_approval_view_show (AiosApprovalView       *self,
     show_code (self, g_strcmp0 (info->action_kind, "output") == 0 ? _("The step’s result") : info->action_kind,
                info->preview);
 
+  /* A decision item ("Write to Pat anyway?") names its two choices. */
+  if (g_strcmp0 (info->action_kind, "output") == 0 && info->request != NULL &&
+      JSON_NODE_HOLDS_OBJECT (info->request) &&
+      json_object_has_member (json_node_get_object (info->request), "choices"))
+    {
+      gtk_label_set_text_with_mnemonic (self->approve_label, _("_Write Anyway"));
+      gtk_label_set_text_with_mnemonic (self->reject_label, _("_Decline…"));
+    }
+  else
+    {
+      gtk_label_set_text_with_mnemonic (self->approve_label, _("_Approve"));
+      gtk_label_set_text_with_mnemonic (self->reject_label, _("_Reject…"));
+    }
+
   aios_approval_view_set_editing (self, FALSE);
   update_changes (self);
 
@@ -864,6 +880,8 @@ aios_approval_view_class_init (AiosApprovalViewClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, "/com/example/Aios/aios-approval-view.ui");
   gtk_widget_class_bind_template_child (widget_class, AiosApprovalView, title_label);
+  gtk_widget_class_bind_template_child (widget_class, AiosApprovalView, approve_label);
+  gtk_widget_class_bind_template_child (widget_class, AiosApprovalView, reject_label);
   gtk_widget_class_bind_template_child (widget_class, AiosApprovalView, meta_label);
   gtk_widget_class_bind_template_child (widget_class, AiosApprovalView, preview_stack);
   gtk_widget_class_bind_template_child (widget_class, AiosApprovalView, post_meta_label);

@@ -52,6 +52,7 @@ struct _AiosMemoryPage
   AdwEntryRow    *rationale_row;
   GtkLabel       *editor_error;
   GtkButton      *delete_button;
+  GtkWidget      *overturn_button;  /* "Write Anyway" on a declined lead's decision */
   AdwPreferencesGroup *history_group;
 };
 

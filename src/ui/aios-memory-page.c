@@ -25,8 +25,11 @@
 
 #include "aios-memory-page.h"
 #include "aios-memory-page-private.h"
+#include "control/aios-coordinator.h"
 #include "memory/aios-memory-kinds.h"
 #include "memory/aios-record-list.h"
+
+static gboolean is_overturnable (const AiosRecord *record);
 
 
 G_DEFINE_FINAL_TYPE (AiosMemoryPage, aios_memory_page, ADW_TYPE_BIN)
@@ -435,6 +438,7 @@ fill_editor (AiosMemoryPage *self)
       gtk_label_set_text (self->record_title, self->record->title);
       gtk_label_set_markup (self->provenance_label, markup);
       gtk_widget_set_visible (GTK_WIDGET (self->provenance_label), TRUE);
+      gtk_widget_set_visible (self->overturn_button, is_overturnable (self->record));
       gtk_button_set_label (self->delete_button, self->record->deleted ? _("_Restore") : _("_Delete"));
       gtk_widget_set_visible (GTK_WIDGET (self->delete_button), TRUE);
       if (self->record->deleted)
@@ -448,9 +452,42 @@ fill_editor (AiosMemoryPage *self)
       gtk_label_set_text (self->record_title, title);
       gtk_widget_set_visible (GTK_WIDGET (self->provenance_label), FALSE);
       gtk_widget_set_visible (GTK_WIDGET (self->delete_button), FALSE);
+      gtk_widget_set_visible (self->overturn_button, FALSE);
     }
   fill_history (self);
   gtk_stack_set_visible_child_name (self->editor_stack, "editor");
+}
+
+/* A decline of a lead (the decision the lead-outreach flow's decline step
+ * wrote), not yet taken back: the operator may still write anyway. */
+static gboolean
+is_overturnable (const AiosRecord *record)
+{
+  return record != NULL && !record->deleted && g_strcmp0 (record->kind, "decision") == 0 &&
+         record->run_id > 0 && g_strcmp0 (aios_record_get_field (record, "outcome"), "other") == 0 &&
+         g_strcmp0 (aios_record_get_field (record, "action"), "lead-outreach") == 0;
+}
+
+static void load_record (AiosMemoryPage *self,
+                         gint64          id);
+
+static void
+overturn_clicked_cb (AiosMemoryPage *self)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 id;
+
+  if (self->workspace == NULL || !is_overturnable (self->record))
+    return;
+  id = self->record->id;
+  if (aios_coordinator_overturn (aios_workspace_get_coordinator (self->workspace), self->record->run_id,
+                                 "operator", &error) == 0)
+    {
+      gtk_label_set_text (self->editor_error, error->message);
+      gtk_widget_set_visible (GTK_WIDGET (self->editor_error), TRUE);
+      return;
+    }
+  load_record (self, id);
 }
 
 static void
@@ -810,6 +847,14 @@ aios_memory_page_init (AiosMemoryPage *self)
   g_signal_connect_swapped (self->kinds_list, "row-selected", G_CALLBACK (kind_selected_cb), self);
   g_signal_connect_swapped (self->search_entry, "search-changed", G_CALLBACK (search_changed_cb), self);
   g_signal_connect_swapped (self->back_button, "clicked", G_CALLBACK (back_clicked_cb), self);
+  /* Beside Delete: Write Anyway, on a declined lead's decision record. */
+  self->overturn_button = gtk_button_new_with_mnemonic (_("_Write Anyway"));
+  gtk_widget_set_tooltip_text (self->overturn_button, _("Overturn this decline: draft the email in a new run"));
+  gtk_widget_set_visible (self->overturn_button, FALSE);
+  gtk_widget_set_name (self->overturn_button, "overturn-button");
+  gtk_widget_insert_after (self->overturn_button, gtk_widget_get_parent (GTK_WIDGET (self->delete_button)),
+                           GTK_WIDGET (self->delete_button));
+  g_signal_connect_swapped (self->overturn_button, "clicked", G_CALLBACK (overturn_clicked_cb), self);
   g_signal_connect_swapped (self->report_close, "clicked", G_CALLBACK (report_close_cb), self);
   g_signal_connect_swapped (self->leaflet, "notify::folded", G_CALLBACK (folded_changed_cb), self);
   g_signal_connect_swapped (self->provenance_label, "activate-link", G_CALLBACK (provenance_link_cb), self);

@@ -80,6 +80,10 @@ aios_run_describe_state (const AiosRunInfo *info)
     /* Translators: a step waits for the operator, e.g. "Step send waits for your approval 4" */
     return g_strdup_printf (_("Step %s waits for your approval %s"), info->step_name,
                             info->waiting_for + strlen ("approval "));
+  if (g_strcmp0 (info->status, "waiting") == 0 && info->waiting_for != NULL &&
+      !g_str_equal (info->waiting_for, "retry"))
+    /* A timed wait of the flow: "Follow-up 1 due Thursday 10:00". */
+    return g_strdup (info->waiting_for);
   if (info->next_attempt_at > 0 && g_strcmp0 (info->status, "waiting") == 0)
     {
       when = aios_journal_format_time (info->next_attempt_at);

@@ -24,7 +24,10 @@
 #include "aios-timeline-page.h"
 #include "aios-window.h"
 #include "control/aios-run-title.h"
+#include "aios-journal-entry.h"
+#include "control/aios-flow-registry.h"
 #include "control/aios-runs.h"
+#include "control/aios-schedules.h"
 #include "store/aios-journal-query.h"
 
 #define FINISHED_SHOWN 50
@@ -177,6 +180,55 @@ add_run_row (AiosRunsPage      *self,
   g_hash_table_insert (self->rows, g_memdup2 (&info->id, sizeof info->id), row);
 }
 
+static void toast (AiosRunsPage *self,
+                   const char   *text);
+
+static void
+on_schedule_switched (GtkSwitch    *toggle,
+                      GParamSpec   *pspec,
+                      AiosRunsPage *self)
+{
+  const char *flow_id = g_object_get_data (G_OBJECT (toggle), "flow-id");
+  g_autoptr(GError) error = NULL;
+
+  if (self->workspace == NULL || flow_id == NULL)
+    return;
+  if (!aios_schedules_set_paused (aios_workspace_get_store (self->workspace), flow_id,
+                                  !gtk_switch_get_active (toggle), &error))
+    toast (self, error->message);
+}
+
+/* A flow's schedule: what it is, when it runs next, a switch to pause it. */
+static void
+add_schedule_row (AiosRunsPage           *self,
+                  GtkWidget              *list,
+                  const AiosScheduleInfo *info)
+{
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *toggle = gtk_switch_new ();
+  g_autofree char *what = aios_schedule_describe (info->spec_json);
+  g_autofree char *next = info->next_at > 0 ? aios_journal_format_date_time (info->next_at) : NULL;
+  g_autofree char *subtitle = info->paused
+    /* Translators: a schedule's line in Runs: what it is ("every weekday at 09:00"), then that it is paused */
+    ? g_strdup_printf (_("%s, paused"), what)
+    /* Translators: a schedule's line in Runs: what it is ("every weekday at 09:00"), then its next time */
+    : g_strdup_printf (_("%s, next %s"), what, next ? next : "—");
+  g_autoptr(AiosFlow) flow = aios_flow_registry_lookup (aios_workspace_get_flows (self->workspace), info->flow_id, NULL);
+
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), flow ? aios_flow_get_title (flow) : info->flow_id);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  gtk_switch_set_active (GTK_SWITCH (toggle), !info->paused);
+  gtk_widget_set_valign (toggle, GTK_ALIGN_CENTER);
+  gtk_widget_set_tooltip_text (toggle, _("Run on schedule"));
+  g_object_set_data_full (G_OBJECT (toggle), "flow-id", g_strdup (info->flow_id), g_free);
+  g_signal_connect (toggle, "notify::active", G_CALLBACK (on_schedule_switched), self);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), toggle);
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), toggle);
+  gtk_widget_set_name (row, "schedule-row");
+  gtk_list_box_append (GTK_LIST_BOX (list), row);
+}
+
 /* The newest finished runs that need nothing more, newest first. */
 static GPtrArray *
 list_finished (AiosStore *store,
@@ -196,6 +248,7 @@ rebuild (AiosRunsPage *self)
   AiosStore *store;
   g_autoptr(GPtrArray) open = NULL;
   g_autoptr(GPtrArray) finished = NULL;
+  g_autoptr(GPtrArray) schedules = NULL;
   g_autoptr(GError) error = NULL;
   GtkWidget *lists[3] = { NULL, NULL, NULL };
   static const char *headings[3] = { N_("Needs Attention"), N_("Running"), N_("Waiting") };
@@ -218,8 +271,14 @@ rebuild (AiosRunsPage *self)
       return;
     }
   finished = list_finished (store, FINISHED_SHOWN, &finished_total);
+  schedules = aios_schedules_list (store, NULL);
 
   signature = g_string_new (NULL);
+  for (guint i = 0; schedules != NULL && i < schedules->len; i++)
+    {
+      const AiosScheduleInfo *sched = schedules->pdata[i];
+      g_string_append_printf (signature, "s%s|%d|%" PRId64 ";", sched->flow_id, sched->paused, sched->next_at);
+    }
   for (guint i = 0; i < open->len; i++)
     append_signature (signature, open->pdata[i]);
   for (guint i = 0; i < finished->len; i++)
@@ -236,7 +295,7 @@ rebuild (AiosRunsPage *self)
   g_hash_table_remove_all (self->rows);
   aios_detail_pane_clear (self->sections);
 
-  if (open->len == 0 && finished->len == 0)
+  if (open->len == 0 && finished->len == 0 && (schedules == NULL || schedules->len == 0))
     {
       gtk_stack_set_visible_child_name (self->stack, "empty");
       return;
@@ -256,6 +315,14 @@ rebuild (AiosRunsPage *self)
           lists[g] = aios_detail_pane_add_list (aios_detail_pane_add_section (self->sections, _(headings[g])));
         add_run_row (self, lists[g], info);
       }
+
+  if (schedules != NULL && schedules->len > 0)
+    {
+      GtkWidget *list = aios_detail_pane_add_list (aios_detail_pane_add_section (self->sections, _("Schedules")));
+
+      for (guint i = 0; i < schedules->len; i++)
+        add_schedule_row (self, list, schedules->pdata[i]);
+    }
 
   if (finished->len > 0)
     {

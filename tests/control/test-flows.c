@@ -7,9 +7,12 @@
  */
 #include "config.h"
 
+#include <time.h>
+
 #include <string.h>
 
 #include "control-test-util.h"
+#include "control/aios-schedules.h"
 #include "control/aios-run-info.h"
 #include "cli/aios-cli.h"
 
@@ -125,6 +128,98 @@ test_invalid (void)
   assert_invalid ("{\"id\":\"x\",\"title\":\"t\",\"input_schema\":{\"properties\":{\"n\":{\"type\":\"date\"}}},"
                   "\"steps\":[" STEP "]}",
                   "$.input_schema.properties.n.type: expected one of string");
+
+  /* Waits, lists of conditions, schedules (issue 20). */
+  assert_invalid ("{\"id\":\"x\",\"title\":\"t\",\"steps\":[{\"name\":\"a\",\"agent\":\"test\","
+                  "\"wait\":{\"after\":\"3 days\"}}]}",
+                  "$.steps[0].wait: expected durations such as “3d,7d” or “5s”, got “3 days”");
+  assert_invalid ("{\"id\":\"x\",\"title\":\"t\",\"steps\":[{\"name\":\"a\",\"agent\":\"test\","
+                  "\"wait\":{\"after\":\"3d\",\"part\":0}}]}",
+                  "$.steps[0].wait.part: expected an integer from 1 to 32");
+  assert_invalid ("{\"id\":\"x\",\"title\":\"t\",\"steps\":[{\"name\":\"a\",\"agent\":\"test\","
+                  "\"wait\":{\"after\":\"3d\",\"until\":1}}]}",
+                  "$.steps[0].wait.until: unknown member");
+  assert_invalid ("{\"id\":\"x\",\"title\":\"t\",\"steps\":[{\"name\":\"a\",\"agent\":\"test\","
+                  "\"wait\":{\"after\":\"{{steps.z.cadence}}\"}}]}",
+                  "$.steps[0].wait: {{steps.z.cadence}} refers to step “z”, which does not run before this one");
+  assert_invalid ("{\"id\":\"x\",\"title\":\"t\",\"steps\":[" STEP ",{\"name\":\"b\",\"agent\":\"test\","
+                  "\"inputs\":{\"steps\":[\"a\"]},\"when\":[\"steps.a.ok\",7]}]}",
+                  "$.steps[1].when: expected a path such as “steps.qualify.qualified”, got a number");
+  assert_invalid ("{\"id\":\"x\",\"title\":\"t\",\"steps\":[" STEP ",{\"name\":\"b\",\"agent\":\"test\","
+                  "\"when\":[]}]}",
+                  "$.steps[1].when: expected from 1 to 8 paths");
+  assert_invalid ("{\"id\":\"x\",\"title\":\"t\",\"schedule\":{\"every\":\"fortnight\"},\"steps\":[" STEP "]}",
+                  "$.schedule: .every: expected “day”, “weekday”, “month” or a duration");
+  assert_invalid ("{\"id\":\"x\",\"title\":\"t\",\"schedule\":{\"every\":\"day\",\"at\":\"25:00\"},\"steps\":[" STEP "]}",
+                  "$.schedule: .at: expected a time such as “09:00”");
+  assert_invalid ("{\"id\":\"x\",\"title\":\"t\",\"schedule\":{\"every\":\"month\",\"day\":32},\"steps\":[" STEP "]}",
+                  "$.schedule: .day: expected a day of the month, 1 to 31");
+  assert_invalid ("{\"id\":\"x\",\"title\":\"t\",\"schedule\":\"daily\",\"steps\":[" STEP "]}",
+                  "$.schedule: expected an object, got a string");
+}
+
+/* The schedule arithmetic: weekdays skip the weekend, the 31st is a short
+ * month's last day, intervals count from their anchor; a DST change keeps
+ * the local time. */
+static void
+test_schedule_times (void)
+{
+  g_autoptr(GTimeZone) berlin = g_time_zone_new_identifier ("Europe/Berlin");
+  g_autoptr(GDateTime) friday = NULL;
+  g_autoptr(GDateTime) next = NULL;
+  const char *saved = g_getenv ("TZ");
+  g_autofree char *old_tz = saved ? g_strdup (saved) : NULL;
+  gint64 ms;
+
+  g_assert_nonnull (berlin);
+  g_setenv ("TZ", "Europe/Berlin", TRUE);
+  tzset ();
+
+  friday = g_date_time_new (berlin, 2027, 3, 5, 9, 30, 0);   /* after Friday's 09:00 */
+  ms = aios_schedule_next_after ("{\"every\":\"weekday\",\"at\":\"09:00\"}", 0, g_date_time_to_unix (friday) * 1000);
+  next = g_date_time_new_from_unix_local (ms / 1000);
+  g_assert_cmpint (g_date_time_get_day_of_week (next), ==, 1);   /* Monday */
+  g_assert_cmpint (g_date_time_get_day_of_month (next), ==, 8);
+  g_assert_cmpint (g_date_time_get_hour (next), ==, 9);
+  g_clear_pointer (&next, g_date_time_unref);
+
+  /* Across the spring-forward night (28 March 2027): still 09:00 local. */
+  ms = aios_schedule_next_after ("{\"every\":\"day\",\"at\":\"09:00\"}", 0,
+                                 g_date_time_to_unix (friday) * 1000 + (gint64) 22 * 24 * 3600 * 1000);
+  next = g_date_time_new_from_unix_local (ms / 1000);
+  g_assert_cmpint (g_date_time_get_day_of_month (next), ==, 28);
+  g_assert_cmpint (g_date_time_get_hour (next), ==, 9);
+  g_clear_pointer (&next, g_date_time_unref);
+
+  /* Day 31 in April is the 30th. */
+  {
+    g_autoptr(GDateTime) april = g_date_time_new (berlin, 2027, 4, 2, 12, 0, 0);
+    ms = aios_schedule_next_after ("{\"every\":\"month\",\"day\":31,\"at\":\"08:00\"}", 0,
+                                   g_date_time_to_unix (april) * 1000);
+    next = g_date_time_new_from_unix_local (ms / 1000);
+    g_assert_cmpint (g_date_time_get_month (next), ==, 4);
+    g_assert_cmpint (g_date_time_get_day_of_month (next), ==, 30);
+    g_clear_pointer (&next, g_date_time_unref);
+  }
+
+  /* Every 2 s from an anchor: the next multiple, strictly after. */
+  g_assert_cmpint (aios_schedule_next_after ("{\"every\":\"2s\"}", 1000, 1000), ==, 3000);
+  g_assert_cmpint (aios_schedule_next_after ("{\"every\":\"2s\"}", 1000, 4500), ==, 5000);
+  g_assert_cmpint (aios_schedule_next_after ("{\"every\":\"nonsense\"}", 0, 0), ==, 0);
+
+  /* Durations as flows and templates write them. */
+  g_assert_cmpint (aios_flow_parse_duration ("5s"), ==, 5000);
+  g_assert_cmpint (aios_flow_parse_duration (" 3d "), ==, 3 * 24 * 3600 * 1000);
+  g_assert_cmpint (aios_flow_parse_duration ("90m"), ==, 90 * 60 * 1000);
+  g_assert_cmpint (aios_flow_parse_duration ("3"), ==, -1);
+  g_assert_cmpint (aios_flow_parse_duration ("-3d"), ==, -1);
+  g_assert_cmpint (aios_flow_parse_duration ("3w"), ==, -1);
+
+  if (old_tz != NULL)
+    g_setenv ("TZ", old_tz, TRUE);
+  else
+    g_unsetenv ("TZ");
+  tzset ();
 }
 
 static void
@@ -312,6 +407,7 @@ main (int   argc,
 
   g_test_add_func ("/flows/builtins", test_valid_builtins);
   g_test_add_func ("/flows/invalid", test_invalid);
+  g_test_add_func ("/flows/schedule-times", test_schedule_times);
   g_test_add_func ("/flows/hostile", test_hostile);
   g_test_add_func ("/flows/user-dir-errors", test_user_dir_errors);
   g_test_add_func ("/flows/versions", test_versions);

@@ -920,6 +920,56 @@ test_post_preview (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* A decision item (a near-threshold lead): its buttons say the choices,
+ * and the next email approval says Approve again. */
+static void
+test_decision_item (void)
+{
+  static const char *output =
+    "{\"question\": \"Write to Robin anyway?\", \"rationale\": \"Scored 25 of the 35 needed\","
+    " \"write_anyway\": true, \"choices\": {\"approve\": \"Write anyway\", \"reject\": \"Decline\"}}";
+  AiosApprovalInfo info = { 0 };
+  GtkWidget *window;
+  GtkWidget *view;
+
+  aios_ui_test_application ();
+  window = gtk_window_new ();
+  view = g_object_new (AIOS_TYPE_APPROVAL_VIEW, NULL);
+  gtk_window_set_child (GTK_WINDOW (window), view);
+  info.id = 12;
+  info.run_id = 7;
+  info.step_id = 21;
+  info.flow_id = (char *) "lead-outreach";
+  info.step_name = (char *) "escalate";
+  info.action_kind = (char *) "output";
+  info.status = (char *) "pending";
+  info.request = json_from_string (output, NULL);
+  info.preview = json_from_string (output, NULL);
+  info.created_at = g_get_real_time () / 1000;
+  aios_approval_view_show (AIOS_APPROVAL_VIEW (view), NULL, &info, AIOS_PREVIEW_DATA,
+                           "Write to Robin anyway?", "Reach out to a lead");
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (aios_ui_test_wait (is_mapped, window, 10000));
+  wait_painted (window);
+  g_assert_true (labels_contain (view, "Write to Robin anyway?"));
+  g_assert_true (labels_contain (view, "Write Anyway"));
+  g_assert_true (labels_contain (view, "Decline…"));
+  g_assert_false (labels_contain (view, "Approve"));
+
+  /* The same view showing an email: the usual words. */
+  json_node_unref (info.request);
+  info.action_kind = (char *) "email";
+  info.step_name = (char *) "send";
+  info.request = json_from_string ("{\"to\": \"robin@near-studio.example\", \"subject\": \"Hi\", \"body\": \"Hello\"}", NULL);
+  aios_approval_view_show (AIOS_APPROVAL_VIEW (view), NULL, &info, AIOS_PREVIEW_DATA, "Email to Robin", "Reach out to a lead");
+  wait_painted (window);
+  g_assert_true (labels_contain (view, "Approve"));
+  g_assert_false (labels_contain (view, "Write Anyway"));
+  json_node_unref (info.request);
+  json_node_unref (info.preview);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /* Up/Down move in the list (GtkListBox); the decisions have their keys. */
 static void
 test_shortcuts (void)
@@ -1266,6 +1316,7 @@ main (int   argc,
   g_test_add_func ("/inbox/empty-then-demo", test_empty_then_demo);
   g_test_add_func ("/inbox/previews", test_previews);
   g_test_add_func ("/inbox/post-preview", test_post_preview);
+  g_test_add_func ("/inbox/decision-item", test_decision_item);
   g_test_add_func ("/inbox/billing-preview", test_billing_preview);
   g_test_add_func ("/inbox/shortcuts", test_shortcuts);
   g_test_add_func ("/inbox/show-approval", test_show_approval);

@@ -12,6 +12,8 @@
 
 #include "aios-ui-test.h"
 #include "agents/aios-learned-preferences.h"
+#include "app/aios-demo.h"
+#include "control/aios-runs.h"
 #include "ui/aios-memory-page.h"
 #include "ui/aios-window.h"
 
@@ -126,6 +128,65 @@ report_shown (gpointer data)
 {
   GtkRevealer *revealer = data;
   return gtk_revealer_get_reveal_child (revealer);
+}
+
+static gboolean
+flag_set (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static void
+settled_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  aios_workspace_settle_finish (AIOS_WORKSPACE (source), result, NULL);
+  *(gboolean *) user_data = TRUE;
+}
+
+/* A declined lead's decision record has Write Anyway: it starts a new run
+ * that drafts the email, and the record then says overturned. */
+static void
+test_write_anyway (void)
+{
+  g_autoptr(AiosWorkspace) workspace = aios_ui_test_workspace_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AiosRecord) decision = NULL;
+  g_autoptr(AiosRecord) after = NULL;
+  g_autoptr(GPtrArray) runs = NULL;
+  GtkWidget *window, *page, *button;
+  gboolean done = FALSE;
+  guint n = 0;
+
+  g_assert_true (aios_workspace_start (workspace, &error));
+  g_assert_true (aios_demo_load (workspace, &n, &error));
+  g_assert_no_error (error);
+  aios_workspace_settle_async (workspace, NULL, settled_cb, &done);
+  g_assert_true (aios_ui_test_wait (flag_set, &done, 60000));
+  decision = aios_memory_find (aios_workspace_get_memory (workspace), "decision", "subject", "No outreach to Pat", &error);
+  g_assert_no_error (error);
+
+  window = GTK_WIDGET (aios_window_new (aios_ui_test_application (), workspace));
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 720);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (aios_ui_test_wait (is_mapped, window, 10000));
+  aios_window_show_page (AIOS_WINDOW (window), "memory");
+  page = find_type (window, AIOS_TYPE_MEMORY_PAGE);
+  aios_memory_page_show_record (AIOS_MEMORY_PAGE (page), decision->id);
+  aios_ui_test_wait_frame (window);
+  button = find_button (page, "_Write Anyway");
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_get_visible (button));
+
+  g_signal_emit_by_name (button, "clicked");
+  after = aios_memory_get (aios_workspace_get_memory (workspace), decision->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (aios_record_get_field (after, "outcome"), ==, "overturned");
+  g_assert_false (gtk_widget_get_visible (button));
+  runs = aios_run_info_list (aios_workspace_get_store (workspace), FALSE, 0, 0, &error);
+  g_assert_cmpuint (runs->len, ==, n + 1);
+  gtk_window_destroy (GTK_WINDOW (window));
 }
 
 static void
@@ -403,6 +464,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   gtk_init ();
   g_test_add_func ("/memory-page/create-edit-revert", test_create_edit_revert);
+  g_test_add_func ("/memory-page/write-anyway", test_write_anyway);
   g_test_add_func ("/memory-page/import-in-place", test_import_in_place);
   g_test_add_func ("/memory-page/learned-preferences", test_learned_preferences);
   return g_test_run ();

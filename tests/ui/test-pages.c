@@ -20,6 +20,8 @@
 #include "ui/aios-journal-model.h"
 #include "ui/aios-journal-row.h"
 #include "ui/aios-runs-page.h"
+#include "control/aios-flow-registry.h"
+#include "control/aios-schedules.h"
 #include "ui/aios-start-run-dialog.h"
 #include "ui/aios-timeline-page.h"
 #include "ui/aios-window.h"
@@ -315,6 +317,71 @@ count (AiosStore  *store,
   return n;
 }
 
+static gboolean
+schedule_paused (gpointer data)
+{
+  g_autoptr(GPtrArray) list = aios_schedules_list (aios_workspace_get_store (data), NULL);
+
+  return list != NULL && list->len == 1 && ((AiosScheduleInfo *) list->pdata[0])->paused;
+}
+
+static gboolean
+row_says_paused (gpointer page)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+
+  collect (page, "schedule-row", G_TYPE_INVALID, rows);
+  return rows->len == 1 && g_str_has_suffix (adw_action_row_get_subtitle (rows->pdata[0]), ", paused");
+}
+
+/* An operator's flow with a schedule: Runs lists it with its next time and
+ * a switch that pauses it (the workspace says so, and the row). */
+static void
+test_schedules (void)
+{
+  g_autoptr(AiosWorkspace) workspace = aios_ui_test_workspace_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("aios-ui-flows-XXXXXX", &error);
+  g_autofree char *file = g_build_filename (dir, "morning.json", NULL);
+  g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+  g_autoptr(GPtrArray) switches = g_ptr_array_new ();
+  AiosWindow *window;
+  GtkWidget *runs;
+  const char *subtitle;
+
+  g_assert_no_error (error);
+  g_assert_true (g_file_set_contents (file,
+    "{\"id\": \"morning\", \"title\": \"Morning note\", \"schedule\": {\"every\": \"weekday\", \"at\": \"09:00\"},"
+    " \"steps\": [{\"name\": \"note\", \"agent\": \"template\", \"config\": {\"template\": {\"x\": \"y\"}}}]}",
+    -1, &error));
+  aios_flow_registry_set_user_dir (aios_workspace_get_flows (workspace), dir);
+  g_assert_true (aios_workspace_start (workspace, &error));
+  g_assert_no_error (error);
+  window = aios_window_new (aios_ui_test_application (), workspace);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 720);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (aios_ui_test_wait (is_mapped, window, 10000));
+  aios_window_show_page (window, "runs");
+  runs = find_type (GTK_WIDGET (window), AIOS_TYPE_RUNS_PAGE);
+  aios_runs_page_refresh (AIOS_RUNS_PAGE (runs));
+  aios_ui_test_wait_frame (GTK_WIDGET (window));
+
+  collect (runs, "schedule-row", G_TYPE_INVALID, rows);
+  g_assert_cmpuint (rows->len, ==, 1);
+  g_assert_cmpstr (adw_preferences_row_get_title (rows->pdata[0]), ==, "Morning note");
+  subtitle = adw_action_row_get_subtitle (rows->pdata[0]);
+  g_assert_true (g_str_has_prefix (subtitle, "every weekday at 09:00, next "));
+  collect (rows->pdata[0], NULL, GTK_TYPE_SWITCH, switches);
+  g_assert_cmpuint (switches->len, ==, 1);
+  g_assert_true (gtk_switch_get_active (switches->pdata[0]));
+  render (GTK_WIDGET (window), "pages-runs-schedules.png");
+
+  gtk_switch_set_active (switches->pdata[0], FALSE);
+  g_assert_true (schedule_paused (workspace));
+  g_assert_true (aios_ui_test_wait (row_says_paused, runs, 10000));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static void
 test_demo (void)
 {
@@ -604,6 +671,7 @@ main (int   argc,
 
   g_test_add_func ("/pages/demo", test_demo);
   g_test_add_func ("/pages/attention", test_attention);
+  g_test_add_func ("/pages/schedules", test_schedules);
 
   return g_test_run ();
 }
