@@ -11,6 +11,7 @@
 
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n.h>
 
 #include "aios-email-connector.h"
@@ -72,13 +73,14 @@ build_message (AiosEmailConnector  *self,
                GError             **error)
 {
   g_autofree char *from = aios_config_get (self->config, "smtp.from");
+  g_autofree char *from_name = aios_config_get (self->config, "smtp.from_name");
   g_autofree char *host = NULL;
   guint16 port;
   gboolean tls, loopback;
 
   if (!parse_smtp_url (self, &host, &port, &tls, &loopback, error))
     return NULL;
-  return aios_email_message_from_json (request, from, error);
+  return aios_email_message_from_json (request, from, from_name, error);
 }
 
 static void
@@ -105,13 +107,19 @@ render_preview (AiosEmailConnector  *self,
   g_autofree char *url = NULL;
   g_autofree char *rendered = NULL;
   g_autofree char *message_id = NULL;
+  g_autofree char *placeholder = NULL;
+  g_autofree char *from = NULL;
 
   if (m == NULL)
     return NULL;
   url = aios_config_get (self->config, "smtp.url");
+  from = aios_email_message_dup_from (m);
   if (idempotency_key != NULL)
-    message_id = aios_email_message_id_for_key (idempotency_key);
-  rendered = aios_email_message_render (m, message_id ? message_id : _("<(derived from the idempotency key)@aios.local>"),
+    message_id = aios_email_message_id_for_key (idempotency_key, m->from);
+  else
+    /* Translators: the preview's Message-ID before the key is known; %s is the sender's domain */
+    placeholder = g_strdup_printf (_("<(derived from the idempotency key)@%s>"), strrchr (m->from, '@') + 1);
+  rendered = aios_email_message_render (m, message_id ? message_id : placeholder,
                                         _("(the time of sending)"));
 
   /* bcc: the recipients beyond to and cc */
@@ -126,7 +134,7 @@ render_preview (AiosEmailConnector  *self,
   json_builder_set_member_name (b, "server");
   json_builder_add_string_value (b, url);
   json_builder_set_member_name (b, "from");
-  json_builder_add_string_value (b, m->from);
+  json_builder_add_string_value (b, from);
   add_list (b, "to", m->to);
   add_list (b, "cc", m->cc);
   add_list (b, "bcc", bcc);
@@ -218,7 +226,7 @@ aios_email_connector_execute_async (AiosConnector       *connector,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  message_id = aios_email_message_id_for_key (idempotency_key);
+  message_id = aios_email_message_id_for_key (idempotency_key, m->from);
   rendered = aios_email_message_render (m, message_id, date);
   payload = aios_email_dot_stuff (rendered);
   if (!start_session (self, task, FALSE, g_steal_pointer (&m), message_id, payload, &error))
