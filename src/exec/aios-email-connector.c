@@ -17,6 +17,7 @@
 #include "aios-email-connector.h"
 #include "aios-email-message.h"
 #include "aios-smtp-session.h"
+#include "memory/aios-memory.h"
 
 struct _AiosEmailConnector
 {
@@ -24,6 +25,7 @@ struct _AiosEmailConnector
 
   AiosConfig      *config;
   AiosCredentials *credentials;
+  AiosMemory      *memory;      /* the contacts that said do not contact */
 };
 
 G_DEFINE_FINAL_TYPE (AiosEmailConnector, aios_email_connector, AIOS_TYPE_CONNECTOR)
@@ -78,9 +80,42 @@ build_message (AiosEmailConnector  *self,
   guint16 port;
   gboolean tls, loopback;
 
+  g_autoptr(AiosEmailMessage) m = NULL;
+
   if (!parse_smtp_url (self, &host, &port, &tls, &loopback, error))
     return NULL;
-  return aios_email_message_from_json (request, from, from_name, error);
+  m = aios_email_message_from_json (request, from, from_name, error);
+  if (m == NULL)
+    return NULL;
+  /* The execution plane's refusal: nobody who unsubscribed gets mail,
+   * whatever flow drafted it (the coordinator journals the reason). */
+  for (guint i = 0; self->memory != NULL && i < m->rcpts->len; i++)
+    {
+      g_autoptr(GPtrArray) contacts = aios_memory_find_all (self->memory, "contact", "email", m->rcpts->pdata[i], NULL);
+      for (guint j = 0; contacts != NULL && j < contacts->len; j++)
+        if (g_strcmp0 (aios_record_get_field (contacts->pdata[j], "do_not_contact"), "yes") == 0)
+          {
+            g_set_error (error, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_PERMANENT,
+                         _("%s asked not to be contacted (contact %" G_GINT64_FORMAT " says do not contact); "
+                           "the email is not sent"),
+                         (char *) m->rcpts->pdata[i], ((AiosRecord *) contacts->pdata[j])->id);
+            return NULL;
+          }
+    }
+  return g_steal_pointer (&m);
+}
+
+/**
+ * aios_email_connector_set_memory:
+ *
+ * Gives the connector the contacts to check: it refuses any email to a
+ * contact whose do_not_contact is "yes".
+ */
+void
+aios_email_connector_set_memory (AiosEmailConnector *self,
+                                 AiosMemory         *memory)
+{
+  g_set_object (&self->memory, memory);
 }
 
 static void
@@ -272,6 +307,7 @@ aios_email_connector_dispose (GObject *object)
 
   g_clear_object (&self->config);
   g_clear_object (&self->credentials);
+  g_clear_object (&self->memory);
   G_OBJECT_CLASS (aios_email_connector_parent_class)->dispose (object);
 }
 

@@ -44,6 +44,7 @@ typedef enum {
   VALUE_BOOLEAN,
   VALUE_PORT,
   VALUE_SECONDS,
+  VALUE_IMAP_URL,
 } ValueKind;
 
 typedef struct {
@@ -67,6 +68,11 @@ static const KeyInfo keys[] = {
   { "budget.monthly",   VALUE_AMOUNT,   N_("Monthly spending limit for model calls, in the workspace currency") },
   { "intake.enabled",   VALUE_BOOLEAN,  N_("Accept leads and notes on the local intake endpoint (true/false)") },
   { "intake.port",      VALUE_PORT,     N_("The loopback port of the intake endpoint") },
+  { "smtp.from_name",   VALUE_TEXT,     N_("The sender's display name, as in “Robin Keller <robin@example.com>”") },
+  { "imap.url",         VALUE_IMAP_URL, N_("IMAP server for replies: imaps://host:port (TLS) or imap://host:port (STARTTLS)") },
+  { "imap.mailbox",     VALUE_TEXT,     N_("The mailbox to watch for replies (INBOX when unset)") },
+  { "imap.new_leads",   VALUE_BOOLEAN,  N_("Start lead outreach for mail that answers no run (true/false)") },
+  { "imap.poll_s",      VALUE_SECONDS,  N_("Seconds between mailbox checks when the server has no IDLE (60 when unset)") },
   { "approvals.undo_s", VALUE_SECONDS,  N_("Seconds an approved action waits before it is sent, so it can be taken back (0: at once; 5 when unset)") },
 };
 
@@ -132,6 +138,7 @@ aios_config_validate (const char  *key,
 {
   static const char *smtp_schemes[] = { "smtp", "smtps", NULL };
   static const char *http_schemes[] = { "http", "https", NULL };
+  static const char *imap_schemes[] = { "imap", "imaps", NULL };
   const KeyInfo *info = lookup_key (key);
 
   if (info == NULL)
@@ -148,6 +155,8 @@ aios_config_validate (const char  *key,
       return validate_url (key, value, smtp_schemes, error);
     case VALUE_HTTP_URL:
       return validate_url (key, value, http_schemes, error);
+    case VALUE_IMAP_URL:
+      return validate_url (key, value, imap_schemes, error);
     case VALUE_EMAIL:
       {
         const char *at = strchr (value, '@');

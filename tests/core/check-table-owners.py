@@ -39,6 +39,8 @@ OWNERS = {
     "policy_rules": ["control/aios-policy.c"],
     "flow_versions": ["control/aios-flow-registry.c"],
     "control_meta": ["control/aios-coordinator.c"],
+    "imap_mailboxes": ["exec/aios-imap-checkpoint.c"],
+    "imap_messages": ["exec/aios-imap-checkpoint.c"],
 }
 # An owner may read another owner's table in a SELECT that joins it for a
 # listing (never write it); each such read is named here with its reason.
