@@ -221,7 +221,7 @@ conn_fail (Conn       *c,
     return;
   g_free (self->last_error);
   self->last_error = g_strdup (message);
-  g_warning ("Reading replies from %s stopped: %s", c->host, message);
+  g_message ("Reading replies from %s stopped: %s", c->host, message);
   set_state (self, "error");
   drop_conn (self);
   schedule_retry (self);
@@ -244,15 +244,23 @@ conn_io_error (Conn   *c,
 
 /* What the server said, fit for an error message. */
 static char *
-peer_text (Conn       *c,
-           const char *text)
+peer_text_len (Conn       *c,
+               const char *text,
+               gsize       full)
 {
   AiosImapWatcher *self = conn_owner (c);
   const char *secrets[] = { self != NULL ? self->password : NULL, NULL };
-  gsize len = MIN (strlen (text), MAX_ERROR_TEXT);
+  gsize len = MIN (full, MAX_ERROR_TEXT);
   g_autofree char *clean = aios_peer_text_sanitize (text, len, secrets);
 
-  return len < strlen (text) ? g_strdup_printf ("%s…", clean) : g_steal_pointer (&clean);
+  return len < full ? g_strdup_printf ("%s…", clean) : g_steal_pointer (&clean);
+}
+
+static char *
+peer_text (Conn       *c,
+           const char *text)
+{
+  return peer_text_len (c, text, strlen (text));
 }
 
 /* Timers: every command has COMMAND_TIMEOUT_S; IDLE is refreshed. */
@@ -934,7 +942,7 @@ handle_response (Conn *c)
       return;
     }
   {
-    g_autofree char *said = peer_text (c, line);
+    g_autofree char *said = peer_text_len (c, c->line->str, c->line->len);   /* NULs included */
     g_autofree char *message = g_strdup_printf (_("%s sent something that is not IMAP: %s"), c->host, said);
     conn_fail (c, message);
   }
