@@ -16,7 +16,10 @@
  *    contact, after which the email connector refuses any mail to it;
  *  - journaled as reply.received on the run that sent the message, linked
  *    to the note, with the triage (interested, not-now, unsubscribe,
- *    out-of-office, unclear) by offline rules on the text.
+ *    out-of-office, unclear) by offline rules on the text;
+ *  - for interested and not-now, a reply-triage run (data/flows/reply-triage.json)
+ *    with an answer drafted from the triage, which waits in the Inbox for
+ *    approval (Re: subject, to the sender); the others are only recorded.
  *
  * A message that answers no run is recorded as read (outcome "unmatched")
  * and, with imap.new_leads = true, starts lead-outreach for its sender.
@@ -143,11 +146,15 @@ put_field (AiosMemory           *memory,
   return aios_memory_put (memory, record->id, record->kind, fields, record->body, provenance, NULL, error) != 0;
 }
 
+static gint64 start_triage (AiosReplyIntake *self, AiosIncomingMail *mail, const char *address,
+                            const char *triage, gint64 answers_run, GError **error);
+
 static gboolean
 record_reply (AiosReplyIntake  *self,
               AiosIncomingMail *mail,
               AiosOutboxItem   *item,
               gint64           *out_note,
+              gint64           *out_triage_run,
               GError          **error)
 {
   AiosMemory *memory = aios_workspace_get_memory (self->workspace);
@@ -245,7 +252,82 @@ record_reply (AiosReplyIntake  *self,
   ev.summary = summary;
   ev.payload_json = payload;
   link.target_id = note_id;
-  return aios_journal_append_linked (store, &ev, &link, 1, error) != 0;
+  if (aios_journal_append_linked (store, &ev, &link, 1, error) == 0)
+    return FALSE;
+  {
+    g_autoptr(GError) local_error = NULL;
+    *out_triage_run = start_triage (self, mail, mail->from_address ? mail->from_address : address, triage,
+                                    item->run_id, &local_error);
+    if (local_error != NULL)
+      {
+        g_propagate_error (error, g_steal_pointer (&local_error));
+        return FALSE;
+      }
+  }
+  return TRUE;
+}
+
+/* The drafted answer (offline, from the triage), or NULL when the reply
+ * is only recorded (unsubscribe, out of office, unclear). */
+static char *
+draft_answer (const char *triage,
+              const char *name,
+              const char *sender)
+{
+  g_autofree char *first = NULL;
+
+  if (name != NULL && *name != '\0')
+    {
+      const char *space = strchr (name, ' ');
+      first = space != NULL ? g_strndup (name, space - name) : g_strdup (name);
+    }
+  if (g_str_equal (triage, "interested"))
+    /* Translators: a drafted answer to an interested reply; %s is the first name, then the sender's name */
+    return g_strdup_printf (_("Hello %s,\n\nthank you for your answer, I am glad to hear it. Would a short call "
+                              "next week suit you? Tell me a day and a time that work for you.\n\nBest regards,\n%s\n"),
+                            first ? first : "", sender ? sender : "");
+  if (g_str_equal (triage, "not-now"))
+    /* Translators: a drafted answer to a "not now" reply; %s is the first name, then the sender's name */
+    return g_strdup_printf (_("Hello %s,\n\nthank you for letting me know. I will get back in touch in a few "
+                              "months; if anything changes before then, just answer this email.\n\n"
+                              "Best regards,\n%s\n"),
+                            first ? first : "", sender ? sender : "");
+  return NULL;
+}
+
+/* For interested and not-now: a reply-triage run whose draft waits in the
+ * Inbox for approval. Returns the run, 0 when none was needed or on error. */
+static gint64
+start_triage (AiosReplyIntake  *self,
+              AiosIncomingMail *mail,
+              const char       *address,
+              const char       *triage,
+              gint64            answers_run,
+              GError          **error)
+{
+  g_autofree char *sender = aios_config_get (aios_workspace_get_config (self->workspace), "smtp.from_name");
+  g_autofree char *body = draft_answer (triage, mail->from_name, sender);
+  g_autofree char *subject = NULL;
+  g_autoptr(JsonObject) input = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  if (body == NULL)
+    return 0;
+  subject = g_ascii_strncasecmp (mail->subject, "re:", 3) == 0 ? g_strdup (mail->subject)
+                                                                : g_strdup_printf ("Re: %s", mail->subject);
+  input = json_object_new ();
+  if (mail->from_name != NULL)
+    json_object_set_string_member (input, "name", mail->from_name);
+  json_object_set_string_member (input, "email", address);
+  json_object_set_string_member (input, "triage", triage);
+  json_object_set_string_member (input, "subject", subject);
+  json_object_set_string_member (input, "body", body);
+  json_object_set_string_member (input, "reply", mail->message_id);
+  json_object_set_int_member (input, "answers_run", answers_run);
+  node = json_node_new (JSON_NODE_OBJECT);
+  json_node_set_object (node, input);
+  return aios_coordinator_submit (aios_workspace_get_coordinator (self->workspace), "reply-triage", node,
+                                  "connector:imap", error);
 }
 
 static gint64
@@ -307,10 +389,11 @@ handle (AiosReplyIntake  *self,
     outcome = raw == NULL ? "too-large" : "unreadable";
   else if ((item = match (store, mail, error)) != NULL)
     {
-      if (!record_reply (self, mail, item, &note, error))
+      gint64 triage_run = 0;
+      if (!record_reply (self, mail, item, &note, &triage_run, error))
         goto fail;
       outcome = "reply";
-      run_id = item->run_id;
+      run_id = triage_run != 0 ? triage_run : item->run_id;
     }
   else if (error != NULL && *error != NULL)
     goto fail;

@@ -155,6 +155,14 @@ def main():
                           approvals[DANA]["run_id"])
         check(len(events) == 1 and json.loads(events[0][1])["note"] == nid,
               "reply.received on the run that sent: %r" % events)
+        # ... and the triage's drafted answer waits in the Inbox, to Dana, as a reply.
+        drafts = [a for a in ws.json("approvals") if a["flow"] == "reply-triage"]
+        check(len(drafts) == 1 and drafts[0]["request"]["to"] == DANA, "one triage draft waits: %r" % drafts)
+        check(drafts[0]["request"]["subject"] == "Re: " + subject and "short call" in drafts[0]["request"]["body"],
+              "the draft answers the reply: %r" % drafts[0]["request"])
+        check(drafts[0]["preview"]["from"] == "Robin Keller <%s>" % ROBIN, "the draft's preview shows the identity")
+        check(ws.query("SELECT run_id FROM imap_messages WHERE message_id = ?", dana_reply)[0][0] == drafts[0]["run_id"],
+              "the message read names the run it started")
 
         # An unsubscribe, matched by References alone: do not contact, and later mail is refused.
         marcus_reply = reply(smtp, MARCUS, "Marcus Oyelaran", "Re: your email", None,
@@ -178,10 +186,12 @@ def main():
         check(reason, "the refusal is journaled with its reason: %r" % ws.query(
             "SELECT kind, summary, payload_json FROM events WHERE run_id = ?", run2))
         check(not any(a["run_id"] == run2 for a in ws.json("approvals")), "no approval for a do-not-contact address")
+        check(not any(a["request"]["to"] == MARCUS for a in ws.json("approvals") if a["flow"] == "reply-triage"),
+              "an unsubscribe is recorded, not answered")
         check(len(sent_to(smtp, MARCUS)) == before, "nothing more is sent to Marcus")
 
         # SIGKILL while reading a batch: every reply read exactly once after the restart.
-        batch = [reply(smtp, KENJI, "Kenji Mori", "Re: hello %d" % i, kenji_id, "Maybe later, next quarter (%d)." % i)
+        batch = [reply(smtp, KENJI, "Kenji Mori", "Re: hello %d" % i, kenji_id, "Automatic reply: I am out of office until Monday (%d)." % i)
                  for i in range(40)]
         marks = ",".join("?" * len(batch))
         deadline = time.monotonic() + 60
@@ -198,6 +208,8 @@ def main():
                        approvals[KENJI]["run_id"])
         ids = sorted(json.loads(p)["message_id"] for (p,) in got)
         check(ids == sorted(batch), "each reply journaled once after SIGKILL: %r" % ids)
+        check(len([a for a in ws.json("approvals") if a["flow"] == "reply-triage"]) == 1,
+              "out-of-office replies are only recorded")
         notes = ws.query("SELECT COUNT (*) FROM records WHERE kind = 'note' "
                          "AND json_extract (fields_json, '$.x-lead') = ?", str(lead(ws, KENJI)[0]))[0][0]
         check(notes == len(batch), "one note per reply: %d" % notes)
