@@ -966,6 +966,9 @@ connect_cb (GObject      *source,
   else
     {
       c->socket = socket;
+      /* The client's timeout was for connecting: an IDLE connection is
+       * silent for minutes, and the command timers watch the rest. */
+      g_socket_set_timeout (g_socket_connection_get_socket (socket), 0);
       if (c->implicit_tls)
         start_tls (c);
       else

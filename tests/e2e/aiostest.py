@@ -197,12 +197,15 @@ service imap-login {{
   }}
 }}
 """.format(d=self.dir, p=self.port, tp=self.tls_port))
+        self.start()
+        self.url = "imaps://127.0.0.1:%d" % self.tls_port
+        self.starttls_url = "imap://127.0.0.1:%d" % self.port
+
+    def start(self):
         # Dovecot daemonizes and keeps its stdout: no pipes, or run() waits forever.
         subprocess.run(["dovecot", "-c", self.conf], check=True, stdin=subprocess.DEVNULL,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for(lambda: self._listening(), 20, "Dovecot to listen")
-        self.url = "imaps://127.0.0.1:%d" % self.tls_port
-        self.starttls_url = "imap://127.0.0.1:%d" % self.port
 
     def _listening(self):
         import socket
@@ -220,4 +223,12 @@ service imap-login {{
             return ""
 
     def stop(self):
+        """Stops Dovecot and waits for its master process to end."""
+        try:
+            with open(os.path.join(self.dir, "run", "master.pid")) as f:
+                pid = int(f.read().strip())
+        except (OSError, ValueError):
+            pid = None
         subprocess.run(["doveadm", "-c", self.conf, "stop"], capture_output=True)
+        if pid is not None:
+            wait_for(lambda: not os.path.exists("/proc/%d" % pid), 20, "Dovecot to end")

@@ -80,7 +80,10 @@ def header(content, name):
 
 
 def start(ws):
-    proc = ws.start_headless()
+    import subprocess
+    from aiostest import AIOS
+    proc = subprocess.Popen([AIOS, "--headless"], env=ws.env, stdout=open(os.path.join(ws.tmp, "headless.out"), "a"),
+                            stderr=subprocess.PIPE, text=True)
     wait_for(lambda: proc.poll() is not None or json.loads(ws.run("status", "--json").stdout)["running"], 30,
              "the headless coordinator")
     if proc.poll() is not None:

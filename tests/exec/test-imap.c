@@ -21,6 +21,7 @@
 #define PASSWORD "s3cret-imap-pw"
 
 typedef struct {
+  AiosStore *store;   /* the handler moves the checkpoint, as its contract says */
   guint   delivered;
   gint64  uid;
   char   *message_id;
@@ -39,11 +40,70 @@ handler (const char  *mailbox,
   g_autoptr(AiosIncomingMail) mail = aios_incoming_mail_parse (raw, error);
 
   g_assert_nonnull (mail);
+  if (seen->store != NULL && !aios_imap_checkpoint_set (seen->store, mailbox, uidvalidity, uid, error))
+    return FALSE;
   seen->delivered++;
   seen->uid = uid;
   g_free (seen->message_id);
   seen->message_id = g_strdup (mail->message_id);
   return TRUE;
+}
+
+/* One watcher's life against the peer, until @expected_state. */
+static AiosImapWatcher *
+watch (AiosWorkspace *ws,
+       ExecPeer      *peer,
+       const char    *expected_state,
+       Seen          *seen)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = g_strdup_printf ("imap://127.0.0.1:%u", peer->port);
+  AiosImapWatcher *watcher;
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  seen->store = aios_workspace_get_store (ws);
+  exec_set (ws, "imap.url", url);
+  exec_set (ws, "imap.poll_s", "3600");
+  aios_credentials_store_sync (aios_workspace_get_credentials (ws), "imap", "robin:" PASSWORD, &error);
+  g_assert_no_error (error);
+  watcher = aios_imap_watcher_new (aios_workspace_get_store (ws), aios_workspace_get_config (ws),
+                                   aios_workspace_get_credentials (ws), handler, seen);
+  aios_imap_watcher_set_retry_ms (watcher, 600000);
+  g_assert_true (aios_imap_watcher_start (watcher, &error));
+  g_assert_no_error (error);
+  while (g_strcmp0 (aios_imap_watcher_get_state (watcher), expected_state) != 0 &&
+         g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
+  g_assert_cmpstr (aios_imap_watcher_get_state (watcher), ==, expected_state);
+  return watcher;
+}
+
+/* Restarts read nothing twice; another UIDVALIDITY reads the mailbox again. */
+static void
+test_uidvalidity (void)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = NULL;
+  AiosWorkspace *ws = exec_workspace_new (&path);
+  const char *validities[] = { "7", "7", "8" };
+  const guint expected[] = { 1, 0, 1 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (validities); i++)
+    {
+      ExecPeer *peer = exec_peer_start_args ("imap-hostile-peer.py", "--uidvalidity", validities[i], NULL);
+      Seen seen = { 0 };
+      AiosImapWatcher *watcher = watch (ws, peer, "polling", &seen);
+      gint64 validity = 0, last = 0;
+
+      g_assert_cmpuint (seen.delivered, ==, expected[i]);
+      g_assert_true (aios_imap_checkpoint_get (aios_workspace_get_store (ws), "INBOX", &validity, &last, &error));
+      g_assert_cmpint (validity, ==, g_ascii_strtoll (validities[i], NULL, 10));
+      aios_imap_watcher_stop (watcher);
+      g_object_unref (watcher);
+      g_free (seen.message_id);
+      exec_peer_stop (peer);
+    }
+  exec_workspace_free (ws, path);
 }
 
 static void
@@ -53,26 +113,12 @@ run_fault (const char *fault,
 {
   g_autoptr(GError) error = NULL;
   char *path = NULL;   /* exec_workspace_free() frees it */
-  g_autofree char *url = NULL;
   AiosWorkspace *ws = exec_workspace_new (&path);
   ExecPeer *peer = exec_peer_start_args ("imap-hostile-peer.py", "--fault", fault, NULL);
   Seen seen = { 0 };
   g_autoptr(AiosImapWatcher) watcher = NULL;
-  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
 
-  url = g_strdup_printf ("imap://127.0.0.1:%u", peer->port);
-  exec_set (ws, "imap.url", url);
-  exec_set (ws, "imap.poll_s", "3600");
-  aios_credentials_store_sync (aios_workspace_get_credentials (ws), "imap", "robin:" PASSWORD, &error);
-  g_assert_no_error (error);
-  watcher = aios_imap_watcher_new (aios_workspace_get_store (ws), aios_workspace_get_config (ws),
-                                   aios_workspace_get_credentials (ws), handler, &seen);
-  aios_imap_watcher_set_retry_ms (watcher, 600000);
-  g_assert_true (aios_imap_watcher_start (watcher, &error));
-  g_assert_no_error (error);
-  while (g_strcmp0 (aios_imap_watcher_get_state (watcher), expected_state) != 0 &&
-         g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
+  watcher = watch (ws, peer, expected_state, &seen);
   g_test_message ("%s: state %s, error %s", fault, aios_imap_watcher_get_state (watcher),
                   aios_imap_watcher_get_last_error (watcher));
   g_assert_cmpstr (aios_imap_watcher_get_state (watcher), ==, expected_state);
@@ -190,6 +236,7 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/exec/imap/parse", test_parse);
   g_test_add_func ("/exec/imap/polls", test_polls);
+  g_test_add_func ("/exec/imap/uidvalidity", test_uidvalidity);
   g_test_add_func ("/exec/imap/huge-literal", test_huge_literal);
   g_test_add_func ("/exec/imap/huge-line", test_huge_line);
   g_test_add_func ("/exec/imap/garbage", test_garbage);

@@ -10,7 +10,8 @@
 #   --fault huge-line     greets with a line of 8 MiB that never ends
 #   --fault garbage       greets, then sends bytes that are not IMAP (ESC, NUL)
 #   --fault bye           refuses the login with "* BYE" and the password echoed
-#   --fault none          a well-behaved one-message mailbox (IDLE not offered)
+#   --fault none          a well-behaved one-message mailbox (IDLE not offered),
+#                         its UIDVALIDITY --uidvalidity (7)
 # It prints "PORT <n>", and "SENT <n>" lines to --log: the bytes of junk the
 # client read before it hung up.
 import argparse
@@ -22,6 +23,7 @@ import threading
 parser = argparse.ArgumentParser()
 parser.add_argument("--fault", default="none")
 parser.add_argument("--log")
+parser.add_argument("--uidvalidity", type=int, default=7)
 args = parser.parse_args()
 
 MESSAGE = (b"From: Pat <pat@example.net>\r\nTo: robin@example.com\r\nSubject: hi\r\n"
@@ -66,7 +68,7 @@ def serve(conn):
             elif cmd == "CAPABILITY":
                 send(b"* CAPABILITY IMAP4rev1\r\n" + tag.encode() + b" OK done\r\n")
             elif cmd == "SELECT":
-                send(b"* 1 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 2] ok\r\n" +
+                send(b"* 1 EXISTS\r\n* OK [UIDVALIDITY %d] ok\r\n" % args.uidvalidity + b"* OK [UIDNEXT 2] ok\r\n" +
                      tag.encode() + b" OK [READ-WRITE] selected\r\n")
             elif cmd == "UID" and "RFC822.SIZE" in rest:
                 send(b"* 1 FETCH (UID 1 RFC822.SIZE %d)\r\n" % len(MESSAGE) + tag.encode() + b" OK done\r\n")
