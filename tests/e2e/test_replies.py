@@ -16,7 +16,8 @@
 #    with the reason in the journal; the SMTP peer never sees it;
 #  - SIGKILL of the coordinator while it reads a batch of replies: after a
 #    restart every reply is read exactly once;
-#  - mail that answers no run is read once and starts nothing (imap.new_leads unset).
+#  - mail that answers no run is read once and starts nothing (imap.new_leads unset), and
+#    starts lead-outreach for its sender with imap.new_leads = true.
 #
 # Runs in a private session bus with an unlocked keyring (tests/exec/with-keyring.sh).
 import email.message
@@ -223,8 +224,17 @@ def main():
         wait_for(lambda: ws.query("SELECT outcome FROM imap_messages WHERE message_id = ?", stray) == [("unmatched",)],
                  60, "the stray message to be read")
         check(len(ws.json("runs")) == runs, "imap.new_leads unset: no run for a stray message")
+        # With imap.new_leads, such mail starts lead outreach for its sender.
+        ws.run("config", "set", "imap.new_leads", "true")
+        newcomer = reply(smtp, "quinn@new-agency.example", "Quinn Newman", "A website for us?", None,
+                         "We need a new website this quarter; is there budget for a call?")
+        wait_for(lambda: ws.query("SELECT outcome FROM imap_messages WHERE message_id = ?", newcomer) == [("new-lead",)],
+                 60, "the newcomer's mail to be read")
+        started = ws.query("SELECT r.flow_id, json_extract (r.input_json, '$.email') FROM imap_messages m "
+                           "JOIN runs r ON r.id = m.run_id WHERE m.message_id = ?", newcomer)
+        check(started == [("lead-outreach", "quinn@new-agency.example")], "a lead-outreach run for the sender: %r" % started)
         checkpoint = ws.query("SELECT uidvalidity, last_uid FROM imap_mailboxes WHERE mailbox = 'INBOX'")
-        check(checkpoint and checkpoint[0][1] == 43, "the checkpoint is at the 43rd UID: %r" % checkpoint)
+        check(checkpoint and checkpoint[0][1] == 44, "the checkpoint is at the 44th UID: %r" % checkpoint)
         print("ok: reply matched (In-Reply-To), unsubscribe (References) refused later mail, "
               "%d of %d replies read before SIGKILL and each once after, checkpoint %r"
               % (read_at_kill, len(batch), checkpoint[0]))
