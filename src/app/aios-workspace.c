@@ -17,6 +17,8 @@
 #include "control/aios-control-schema.h"
 #include "exec/aios-exec-schema.h"
 #include "aios-intake-server.h"
+#include "aios-reply-intake.h"
+#include "exec/aios-email-connector.h"
 #include "memory/aios-memory-schema.h"
 #include "control/aios-outbox.h"
 
@@ -40,6 +42,7 @@ struct _AiosWorkspace
   AiosConnectorRegistry *connectors;
   AiosLlm               *llm;
   AiosIntakeServer      *intake;
+  AiosReplyIntake       *replies;
 };
 
 G_DEFINE_FINAL_TYPE (AiosWorkspace, aios_workspace, G_TYPE_OBJECT)
@@ -58,6 +61,7 @@ aios_workspace_dispose (GObject *object)
   g_clear_object (&self->connectors);
   g_clear_object (&self->llm);
   g_clear_object (&self->intake);
+  g_clear_object (&self->replies);
   g_clear_object (&self->credentials);
   g_clear_object (&self->memory);
   g_clear_object (&self->config);
@@ -165,7 +169,13 @@ aios_workspace_open (const char  *path,
   self->flows = aios_flow_registry_new (self->store, self->agents);
   self->coordinator = aios_coordinator_new (self->store, self->flows, self->agents);
   self->intake = aios_intake_server_new (self);
+  self->replies = aios_reply_intake_new (self);
   aios_coordinator_set_connectors (self->coordinator, self->connectors);
+  {
+    AiosConnector *email = aios_connector_registry_get (self->connectors, "email");
+    if (email != NULL && AIOS_IS_EMAIL_CONNECTOR (email))
+      aios_email_connector_set_memory (AIOS_EMAIL_CONNECTOR (email), self->memory);
+  }
   aios_coordinator_set_memory (self->coordinator, self->memory);
 
   self->backup_source = g_timeout_add_seconds (BACKUP_CHECK_SECONDS, daily_backup_cb, self);
@@ -251,6 +261,8 @@ aios_workspace_start (AiosWorkspace  *self,
     {
       /* The process that runs the coordinator also takes intake requests. */
       aios_intake_server_arm (self->intake);
+      /* ... and reads the replies from the mailbox, when imap.url is set. */
+      aios_reply_intake_arm (self->replies);
       return TRUE;
     }
   if (g_error_matches (local_error, AIOS_COORDINATOR_ERROR, AIOS_COORDINATOR_ERROR_LOCKED))

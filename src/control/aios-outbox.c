@@ -218,6 +218,25 @@ aios_outbox_find_last_sent (AiosStore   *store,
 }
 
 /**
+ * aios_outbox_find_sent_message:
+ * @message_id: a Message-ID in angle brackets, as a reply's In-Reply-To or
+ *   References names it
+ *
+ * Returns: (transfer full) (nullable): the sent item whose connector
+ *   reported @message_id (the email connector's response), or %NULL
+ */
+AiosOutboxItem *
+aios_outbox_find_sent_message (AiosStore   *store,
+                               const char  *message_id,
+                               GError     **error)
+{
+  return read_one (store, aios_store_query (store, SELECT_ITEMS "WHERE status = 'sent' "
+                                            "AND json_extract (response_json, '$.message_id') = ? "
+                                            "ORDER BY id DESC LIMIT 1", error, "s", message_id),
+                   error);
+}
+
+/**
  * aios_outbox_list_run:
  *
  * Returns: (transfer full) (element-type AiosOutboxItem): the run's items,

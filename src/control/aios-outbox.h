@@ -55,6 +55,9 @@ AiosOutboxItem *aios_outbox_find_last_sent (AiosStore           *store,
                                             gint64               run_id,
                                             const char          *connector,
                                             GError             **error);
+AiosOutboxItem *aios_outbox_find_sent_message (AiosStore        *store,
+                                               const char       *message_id,
+                                               GError          **error);
 GPtrArray      *aios_outbox_list_run      (AiosStore            *store,
                                            gint64                run_id,
                                            GError              **error);

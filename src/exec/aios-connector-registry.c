@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include "aios-connector-registry.h"
+#include "aios-imap-watcher.h"
 #include "aios-email-connector.h"
 #include "aios-http.h"
 #include "aios-invoice-connector.h"
@@ -65,6 +66,8 @@ aios_connector_registry_ensure_types (void)
             aios_credentials_declare (klass->credential);
           g_type_class_unref (klass);
         }
+      /* Not a connector (it takes nothing outward), but a credential too. */
+      aios_imap_watcher_declare_credential ();
       g_once_init_leave (&done, 1);
     }
 }

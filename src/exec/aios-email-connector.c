@@ -11,11 +11,13 @@
 
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n.h>
 
 #include "aios-email-connector.h"
 #include "aios-email-message.h"
 #include "aios-smtp-session.h"
+#include "memory/aios-memory.h"
 
 struct _AiosEmailConnector
 {
@@ -23,6 +25,7 @@ struct _AiosEmailConnector
 
   AiosConfig      *config;
   AiosCredentials *credentials;
+  AiosMemory      *memory;      /* the contacts that said do not contact */
 };
 
 G_DEFINE_FINAL_TYPE (AiosEmailConnector, aios_email_connector, AIOS_TYPE_CONNECTOR)
@@ -72,13 +75,47 @@ build_message (AiosEmailConnector  *self,
                GError             **error)
 {
   g_autofree char *from = aios_config_get (self->config, "smtp.from");
+  g_autofree char *from_name = aios_config_get (self->config, "smtp.from_name");
   g_autofree char *host = NULL;
   guint16 port;
   gboolean tls, loopback;
 
+  g_autoptr(AiosEmailMessage) m = NULL;
+
   if (!parse_smtp_url (self, &host, &port, &tls, &loopback, error))
     return NULL;
-  return aios_email_message_from_json (request, from, error);
+  m = aios_email_message_from_json (request, from, from_name, error);
+  if (m == NULL)
+    return NULL;
+  /* The execution plane's refusal: nobody who unsubscribed gets mail,
+   * whatever flow drafted it (the coordinator journals the reason). */
+  for (guint i = 0; self->memory != NULL && i < m->rcpts->len; i++)
+    {
+      g_autoptr(GPtrArray) contacts = aios_memory_find_all (self->memory, "contact", "email", m->rcpts->pdata[i], NULL);
+      for (guint j = 0; contacts != NULL && j < contacts->len; j++)
+        if (g_strcmp0 (aios_record_get_field (contacts->pdata[j], "do_not_contact"), "yes") == 0)
+          {
+            g_set_error (error, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_PERMANENT,
+                         _("%s asked not to be contacted (contact %" G_GINT64_FORMAT " says do not contact); "
+                           "the email is not sent"),
+                         (char *) m->rcpts->pdata[i], ((AiosRecord *) contacts->pdata[j])->id);
+            return NULL;
+          }
+    }
+  return g_steal_pointer (&m);
+}
+
+/**
+ * aios_email_connector_set_memory:
+ *
+ * Gives the connector the contacts to check: it refuses any email to a
+ * contact whose do_not_contact is "yes".
+ */
+void
+aios_email_connector_set_memory (AiosEmailConnector *self,
+                                 AiosMemory         *memory)
+{
+  g_set_object (&self->memory, memory);
 }
 
 static void
@@ -105,13 +142,19 @@ render_preview (AiosEmailConnector  *self,
   g_autofree char *url = NULL;
   g_autofree char *rendered = NULL;
   g_autofree char *message_id = NULL;
+  g_autofree char *placeholder = NULL;
+  g_autofree char *from = NULL;
 
   if (m == NULL)
     return NULL;
   url = aios_config_get (self->config, "smtp.url");
+  from = aios_email_message_dup_from (m);
   if (idempotency_key != NULL)
-    message_id = aios_email_message_id_for_key (idempotency_key);
-  rendered = aios_email_message_render (m, message_id ? message_id : _("<(derived from the idempotency key)@aios.local>"),
+    message_id = aios_email_message_id_for_key (idempotency_key, m->from);
+  else
+    /* Translators: the preview's Message-ID before the key is known; %s is the sender's domain */
+    placeholder = g_strdup_printf (_("<(derived from the idempotency key)@%s>"), strrchr (m->from, '@') + 1);
+  rendered = aios_email_message_render (m, message_id ? message_id : placeholder,
                                         _("(the time of sending)"));
 
   /* bcc: the recipients beyond to and cc */
@@ -126,7 +169,7 @@ render_preview (AiosEmailConnector  *self,
   json_builder_set_member_name (b, "server");
   json_builder_add_string_value (b, url);
   json_builder_set_member_name (b, "from");
-  json_builder_add_string_value (b, m->from);
+  json_builder_add_string_value (b, from);
   add_list (b, "to", m->to);
   add_list (b, "cc", m->cc);
   add_list (b, "bcc", bcc);
@@ -218,7 +261,7 @@ aios_email_connector_execute_async (AiosConnector       *connector,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  message_id = aios_email_message_id_for_key (idempotency_key);
+  message_id = aios_email_message_id_for_key (idempotency_key, m->from);
   rendered = aios_email_message_render (m, message_id, date);
   payload = aios_email_dot_stuff (rendered);
   if (!start_session (self, task, FALSE, g_steal_pointer (&m), message_id, payload, &error))
@@ -264,6 +307,7 @@ aios_email_connector_dispose (GObject *object)
 
   g_clear_object (&self->config);
   g_clear_object (&self->credentials);
+  g_clear_object (&self->memory);
   G_OBJECT_CLASS (aios_email_connector_parent_class)->dispose (object);
 }
 

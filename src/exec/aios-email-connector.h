@@ -4,6 +4,7 @@
 #include <libsoup/soup.h>
 
 #include "aios-connector.h"
+#include "memory/aios-memory.h"
 #include "aios-credentials.h"
 #include "store/aios-config.h"
 
@@ -29,5 +30,7 @@ void           aios_email_connector_test_async  (AiosEmailConnector  *self,
 JsonNode      *aios_email_connector_test_finish (AiosEmailConnector  *self,
                                                  GAsyncResult        *result,
                                                  GError             **error);
+void           aios_email_connector_set_memory  (AiosEmailConnector  *self,
+                                                 AiosMemory          *memory);
 
 G_END_DECLS

@@ -2,9 +2,11 @@
  *
  * A plain-text email as it goes on the wire:
  *
- *   Date, From, To, Cc, Reply-To, Subject (RFC 2047 encoded words when not
- *   ASCII), Message-ID (<derived from the idempotency key @aios.local>, so a
- *   resend of the same outbox item is recognisably the same message),
+ *   Date, From ("Robin Keller <robin@northwind.example>" with smtp.from_name,
+ *   the bare address without), To, Cc, Reply-To, Subject (RFC 2047 encoded
+ *   words when not ASCII), Message-ID (<derived from the idempotency key
+ *   @the sender's own domain>, so a resend of the same outbox item is
+ *   recognisably the same message and a reply's In-Reply-To names it),
  *   MIME-Version, Content-Type text/plain; charset=UTF-8, and 7bit or
  *   quoted-printable. Bcc recipients get the message but no header.
  */
@@ -25,6 +27,7 @@ void
 aios_email_message_free (AiosEmailMessage *m)
 {
   g_free (m->from);
+  g_free (m->from_name);
   g_clear_pointer (&m->to, g_ptr_array_unref);
   g_clear_pointer (&m->cc, g_ptr_array_unref);
   g_clear_pointer (&m->bcc, g_ptr_array_unref);
@@ -248,10 +251,12 @@ normalise_newlines (const char *text)
  * @request: { "to": addr | [addr | {"name", "address"}], "cc", "bcc",
  *   "reply_to", "subject", "body" }
  * @from: the smtp.from setting
+ * @from_name: (nullable): the smtp.from_name setting, the sender's display name
  */
 AiosEmailMessage *
 aios_email_message_from_json (JsonObject  *request,
                               const char  *from,
+                              const char  *from_name,
                               GError     **error)
 {
   g_autoptr(AiosEmailMessage) m = g_new0 (AiosEmailMessage, 1);
@@ -271,6 +276,17 @@ aios_email_message_from_json (JsonObject  *request,
       return NULL;
     }
   m->from = g_strdup (from);
+  if (from_name != NULL && *from_name != '\0')
+    {
+      if (strpbrk (from_name, "\r\n") != NULL || !g_utf8_validate (from_name, -1, NULL) ||
+          strlen (from_name) > 200)
+        {
+          g_set_error (error, AIOS_CONNECTOR_ERROR, AIOS_CONNECTOR_ERROR_NOT_CONFIGURED,
+                       _("smtp.from_name must be one line of at most 200 bytes"));
+          return NULL;
+        }
+      m->from_name = g_strdup (from_name);
+    }
 
   if (!read_addresses (request, "to", TRUE, m->to, m->rcpts, error) ||
       !read_addresses (request, "cc", FALSE, m->cc, m->rcpts, error) ||
@@ -346,13 +362,19 @@ aios_email_message_from_json (JsonObject  *request,
 
 /**
  * aios_email_message_id_for_key:
+ * @key: the idempotency key
+ * @from: (nullable): the sender address; its domain ends the id
  *
- * Returns: "<key@aios.local>", the key kept when it is a dot-atom of safe
- *   characters, else its SHA-256 — the same key always gives the same id
+ * Returns: "<key@sender's domain>" (aios.local when there is no valid
+ *   sender), the key kept when it is a dot-atom of safe characters, else
+ *   its SHA-256 — the same key always gives the same id
  */
 char *
-aios_email_message_id_for_key (const char *key)
+aios_email_message_id_for_key (const char *key,
+                               const char *from)
 {
+  const char *at = from != NULL && aios_email_address_is_valid (from) ? strrchr (from, '@') : NULL;
+  g_autofree char *domain = g_ascii_strdown (at != NULL ? at + 1 : "aios.local", -1);
   gboolean safe = *key != '\0' && strlen (key) <= 128 && key[0] != '.';
 
   for (const char *p = key; safe && *p; p++)
@@ -360,11 +382,11 @@ aios_email_message_id_for_key (const char *key)
   if (safe && (strstr (key, "..") != NULL || g_str_has_suffix (key, ".")))
     safe = FALSE;
   if (safe)
-    return g_strdup_printf ("<%s@aios.local>", key);
+    return g_strdup_printf ("<%s@%s>", key, domain);
   else
     {
       g_autofree char *hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, key, -1);
-      return g_strdup_printf ("<%s@aios.local>", hash);
+      return g_strdup_printf ("<%s@%s>", hash, domain);
     }
 }
 
@@ -444,6 +466,18 @@ append_qp (GString    *out,
     }
 }
 
+/**
+ * aios_email_message_dup_from:
+ *
+ * Returns: the From header's value: "Name <address>" (the name quoted or
+ *   RFC 2047 encoded as needed) or the bare address without a name
+ */
+char *
+aios_email_message_dup_from (AiosEmailMessage *m)
+{
+  return format_mailbox (m->from_name, m->from);
+}
+
 char *
 aios_email_message_render (AiosEmailMessage *m,
                            const char       *message_id,
@@ -452,9 +486,10 @@ aios_email_message_render (AiosEmailMessage *m,
   GString *out = g_string_new (NULL);
   g_autofree char *subject = aios_email_encode_header_text (m->subject);
   gboolean qp = needs_qp (m->body);
+  g_autofree char *from = aios_email_message_dup_from (m);
 
   g_string_append_printf (out, "Date: %s\r\n", date);
-  g_string_append_printf (out, "From: %s\r\n", m->from);
+  g_string_append_printf (out, "From: %s\r\n", from);
   for (guint pass = 0; pass < 2; pass++)
     {
       GPtrArray *list = pass == 0 ? m->to : m->cc;

@@ -12,6 +12,7 @@ G_BEGIN_DECLS
 typedef struct
 {
   char      *from;
+  char      *from_name;   /* the display name, or NULL */
   GPtrArray *to;          /* formatted "Name <addr>" or "addr" */
   GPtrArray *cc;
   GPtrArray *bcc;
@@ -25,11 +26,14 @@ typedef struct
 
 AiosEmailMessage *aios_email_message_from_json  (JsonObject        *request,
                                                  const char        *from,
+                                                 const char        *from_name,
                                                  GError           **error);
 void              aios_email_message_free       (AiosEmailMessage  *message);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AiosEmailMessage, aios_email_message_free)
 
-char             *aios_email_message_id_for_key (const char        *idempotency_key);
+char             *aios_email_message_id_for_key (const char        *idempotency_key,
+                                                 const char        *from);
+char             *aios_email_message_dup_from   (AiosEmailMessage  *message);
 /* The whole message with CRLF line ends; @message_id and @date may be
  * placeholders (the preview) or real (execution). */
 char             *aios_email_message_render     (AiosEmailMessage  *message,

@@ -42,6 +42,23 @@ static const AiosMigration migrations[] = {
     "CREATE TABLE llm_roles ("
     "  role TEXT PRIMARY KEY,"
     "  tier TEXT NOT NULL CHECK (tier IN ('local', 'cloud')));" },
+  /* Incoming mail (aios-imap-checkpoint.c): per watched mailbox the
+   * UIDVALIDITY and the last UID handled; per message read its Message-ID,
+   * so a UIDVALIDITY change reads the mailbox again without duplicates. */
+  { "exec", 3,
+    "CREATE TABLE imap_mailboxes ("
+    "  mailbox TEXT PRIMARY KEY,"
+    "  uidvalidity INTEGER NOT NULL,"
+    "  last_uid INTEGER NOT NULL DEFAULT 0,"
+    "  updated_at INTEGER NOT NULL);"
+    "CREATE TABLE imap_messages ("
+    "  message_id TEXT PRIMARY KEY,"
+    "  mailbox TEXT NOT NULL,"
+    "  uidvalidity INTEGER NOT NULL,"
+    "  uid INTEGER NOT NULL,"
+    "  outcome TEXT NOT NULL,"
+    "  run_id INTEGER,"
+    "  received_at INTEGER NOT NULL);" },
 };
 
 const AiosMigration *

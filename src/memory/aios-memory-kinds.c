@@ -43,6 +43,8 @@ static const AiosFieldSpec contact_fields[] = {
   { "address", N_("Address"), AIOS_FIELD_LONG_TEXT, FALSE, NULL, FALSE },
   { "website", N_("Website"), AIOS_FIELD_URL, FALSE, NULL, FALSE },
   { "tags", N_("Tags"), AIOS_FIELD_TAGS, FALSE, NULL, FALSE },
+  /* "yes" after an unsubscribe: the email connector refuses to write to it */
+  { "do_not_contact", N_("Do not contact"), AIOS_FIELD_CHOICE, FALSE, yes_no, FALSE },
 };
 
 static const AiosFieldSpec lead_fields[] = {

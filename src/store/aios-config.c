@@ -46,6 +46,7 @@ typedef enum {
   VALUE_SECONDS,
   VALUE_TIER,
   VALUE_POINTS,
+  VALUE_IMAP_URL,
 } ValueKind;
 
 typedef struct {
@@ -72,6 +73,11 @@ static const KeyInfo keys[] = {
   { "agents.content-writer.tier",  VALUE_TIER, N_("Which model writes posts: local, cloud or offline (the built-in engine); local when unset") },
   { "agents.outreach-writer.tier", VALUE_TIER, N_("Which model writes outreach emails: local, cloud or offline (the built-in engine); local when unset") },
   { "agents.billing.tier",         VALUE_TIER, N_("Which model words invoice lines: local, cloud or offline (the built-in engine); local when unset") },
+  { "smtp.from_name",   VALUE_TEXT,     N_("The sender's display name, as in “Robin Keller <robin@example.com>”") },
+  { "imap.url",         VALUE_IMAP_URL, N_("IMAP server for replies: imaps://host:port (TLS) or imap://host:port (STARTTLS)") },
+  { "imap.mailbox",     VALUE_TEXT,     N_("The mailbox to watch for replies (INBOX when unset)") },
+  { "imap.new_leads",   VALUE_BOOLEAN,  N_("Start lead outreach for mail that answers no run (true/false)") },
+  { "imap.poll_s",      VALUE_SECONDS,  N_("Seconds between mailbox checks when the server has no IDLE (60 when unset)") },
   { "approvals.undo_s", VALUE_SECONDS,  N_("Seconds an approved action waits before it is sent, so it can be taken back (0: at once; 5 when unset)") },
   { "leads.margin",     VALUE_POINTS,   N_("Points below a lead threshold within which you decide instead of a decline (10 when unset; 0: never ask)") },
 };
@@ -138,6 +144,7 @@ aios_config_validate (const char  *key,
 {
   static const char *smtp_schemes[] = { "smtp", "smtps", NULL };
   static const char *http_schemes[] = { "http", "https", NULL };
+  static const char *imap_schemes[] = { "imap", "imaps", NULL };
   const KeyInfo *info = lookup_key (key);
 
   if (info == NULL)
@@ -154,6 +161,8 @@ aios_config_validate (const char  *key,
       return validate_url (key, value, smtp_schemes, error);
     case VALUE_HTTP_URL:
       return validate_url (key, value, http_schemes, error);
+    case VALUE_IMAP_URL:
+      return validate_url (key, value, imap_schemes, error);
     case VALUE_EMAIL:
       {
         const char *at = strchr (value, '@');

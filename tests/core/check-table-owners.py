@@ -40,6 +40,8 @@ OWNERS = {
     "flow_versions": ["control/aios-flow-registry.c"],
     "control_meta": ["control/aios-coordinator.c"],
     "schedules": ["control/aios-schedules.c"],
+    "imap_mailboxes": ["exec/aios-imap-checkpoint.c"],
+    "imap_messages": ["exec/aios-imap-checkpoint.c"],
 }
 # An owner may read another owner's table in a SELECT that joins it for a
 # listing (never write it); each such read is named here with its reason.

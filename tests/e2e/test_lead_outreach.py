@@ -71,9 +71,9 @@ def main():
         check(msgs[0]["rcpt_tos"] == ["dana@whitfield-design.example"], "wrong recipient: %r" % msgs[0]["rcpt_tos"])
         check("Subject: A call next week, Dana?" in msgs[0]["content"], "the edited subject was not sent")
         key = ws.query("SELECT idempotency_key FROM outbox WHERE approval_id = ?", dana["id"])[0][0]
-        check("Message-ID: <%s@aios.local>" % key in msgs[0]["content"],
+        check("Message-ID: <%s@northwind-studio.example>" % key in msgs[0]["content"],
               "the Message-ID is not derived from the idempotency key %s" % key)
-        check(dana["preview"]["message_id"] == "<%s@aios.local>" % key,
+        check(dana["preview"]["message_id"] == "<%s@northwind-studio.example>" % key,
               "the preview's Message-ID differs from the one sent")
         diff = ws.query("SELECT payload_json FROM events WHERE kind = 'approval.approved' AND run_id = ?", dana["run_id"])
         check(diff and "A call next week, Dana?" in diff[0][0], "the edit is not kept in the journal: %r" % diff)

@@ -132,7 +132,7 @@ assert_message (JsonObject *got,
   g_assert_nonnull (strstr (content, "Cc: bob@example.org\r\n"));
   g_assert_null (strstr (content, "audit@example.net"));          /* Bcc: no header */
   g_assert_nonnull (strstr (content, "Subject: =?UTF-8?B?UsOpdW5pb24=?=\r\n"));
-  g_assert_nonnull (strstr (content, "Message-ID: <run-1-step-2@aios.local>\r\n"));
+  g_assert_nonnull (strstr (content, "Message-ID: <run-1-step-2@example.com>\r\n"));
   g_assert_nonnull (strstr (content, "MIME-Version: 1.0\r\n"));
   g_assert_nonnull (strstr (content, "Content-Type: text/plain; charset=UTF-8\r\n"));
   g_assert_nonnull (strstr (content, "Content-Transfer-Encoding: quoted-printable\r\n"));
@@ -143,17 +143,20 @@ assert_message (JsonObject *got,
 static void
 test_message (void)
 {
-  g_autofree char *id1 = aios_email_message_id_for_key ("run-1-step-2");
-  g_autofree char *id2 = aios_email_message_id_for_key ("run 1/step<2>");
-  g_autofree char *id3 = aios_email_message_id_for_key ("run 1/step<2>");
+  g_autofree char *id1 = aios_email_message_id_for_key ("run-1-step-2", "robin@Northwind.example");
+  g_autofree char *id2 = aios_email_message_id_for_key ("run 1/step<2>", "robin@northwind.example");
+  g_autofree char *id3 = aios_email_message_id_for_key ("run 1/step<2>", "robin@northwind.example");
+  g_autofree char *id4 = aios_email_message_id_for_key ("run-1-step-2", NULL);
   g_autofree char *subject = aios_email_encode_header_text ("Ünïcödé sübject that is long enough to need two encoded words");
   g_autoptr(GBytes) stuffed = aios_email_dot_stuff ("a\r\n.b\r\n.\r\n");
   g_autoptr(GDateTime) when = g_date_time_new_utc (2026, 3, 1, 9, 5, 7);
   g_autofree char *date = aios_email_format_date (when);
 
-  g_assert_cmpstr (id1, ==, "<run-1-step-2@aios.local>");
+  /* Under the sender's own domain, still derived from the key alone. */
+  g_assert_cmpstr (id1, ==, "<run-1-step-2@northwind.example>");
   g_assert_cmpstr (id2, ==, id3);
-  g_assert_true (g_str_has_prefix (id2, "<") && strlen (id2) == 1 + 64 + strlen ("@aios.local>"));
+  g_assert_true (g_str_has_prefix (id2, "<") && strlen (id2) == 1 + 64 + strlen ("@northwind.example>"));
+  g_assert_cmpstr (id4, ==, "<run-1-step-2@aios.local>");
   g_assert_nonnull (strstr (subject, "?=\r\n =?UTF-8?B?"));
   for (char **w = g_strsplit (subject, "\r\n ", -1), **it = w; *it || (g_strfreev (w), 0); it++)
     g_assert_cmpuint (strlen (*it), <=, 75);
@@ -205,6 +208,60 @@ test_prepare (void)
   stop (&f);
 }
 
+/* Part 5 of issue 20: mail goes out as a person's does, with the display
+ * name, and its Message-ID under the sender's own domain; the preview shows
+ * the same From. */
+static void
+test_identity (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) result = NULL;
+  g_autoptr(JsonNode) preview = NULL;
+  g_autoptr(GPtrArray) got = NULL;
+  g_autoptr(JsonObject) request = exec_json_object (REQUEST);
+  const char *content;
+
+  start (&f, "smtp", NULL);
+  exec_set (f.ws, "smtp.from", "robin@northwind-studio.example");
+  exec_set (f.ws, "smtp.from_name", "Robin Keller");
+  preview = aios_connector_prepare_keyed (f.email, request, "run-7-step-3", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (preview), "from"), ==,
+                   "Robin Keller <robin@northwind-studio.example>");
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (preview), "message_id"), ==,
+                   "<run-7-step-3@northwind-studio.example>");
+
+  result = exec_execute (f.email, REQUEST, "run-7-step-3", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (result), "message_id"), ==,
+                   "<run-7-step-3@northwind-studio.example>");
+  got = received (&f);
+  g_assert_cmpuint (got->len, ==, 1);
+  content = json_object_get_string_member (got->pdata[0], "content");
+  g_assert_nonnull (strstr (content, "\r\nFrom: Robin Keller <robin@northwind-studio.example>\r\n"));
+  g_assert_nonnull (strstr (content, "\r\nMessage-ID: <run-7-step-3@northwind-studio.example>\r\n"));
+  g_assert_cmpstr (json_object_get_string_member (got->pdata[0], "mail_from"), ==, "robin@northwind-studio.example");
+  g_clear_pointer (&result, json_node_unref);
+
+  /* A name that needs quoting, and one that is not ASCII. */
+  exec_set (f.ws, "smtp.from_name", "Keller, Robin");
+  result = exec_execute (f.email, REQUEST, "run-7-step-4", &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&result, json_node_unref);
+  exec_set (f.ws, "smtp.from_name", "Zoë Keller");
+  result = exec_execute (f.email, REQUEST, "run-7-step-5", &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&got, g_ptr_array_unref);
+  got = received (&f);
+  g_assert_cmpuint (got->len, ==, 3);
+  g_assert_nonnull (strstr (json_object_get_string_member (got->pdata[1], "content"),
+                            "\r\nFrom: \"Keller, Robin\" <robin@northwind-studio.example>\r\n"));
+  g_assert_nonnull (strstr (json_object_get_string_member (got->pdata[2], "content"),
+                            "\r\nFrom: =?UTF-8?B?Wm/DqyBLZWxsZXI=?= <robin@northwind-studio.example>\r\n"));
+  stop (&f);
+}
+
 static void
 test_plain_loopback (void)
 {
@@ -218,7 +275,7 @@ test_plain_loopback (void)
   result = exec_execute (f.email, REQUEST, "run-1-step-2", &error);
   g_assert_no_error (error);
   r = json_node_get_object (result);
-  g_assert_cmpstr (json_object_get_string_member (r, "message_id"), ==, "<run-1-step-2@aios.local>");
+  g_assert_cmpstr (json_object_get_string_member (r, "message_id"), ==, "<run-1-step-2@example.com>");
   g_assert_cmpint (json_object_get_int_member (r, "recipients"), ==, 3);
   g_assert_nonnull (strstr (json_object_get_string_member (r, "reply"), "queued as AIOS1"));
   got = received (&f);
@@ -617,6 +674,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/exec/email/message", test_message);
   g_test_add_func ("/exec/email/prepare", test_prepare);
   g_test_add_func ("/exec/email/plain-loopback", test_plain_loopback);
+  g_test_add_func ("/exec/email/identity", test_identity);
   g_test_add_func ("/exec/email/no-credentials-in-clear", test_no_credentials_in_clear);
   g_test_add_func ("/exec/email/starttls-plain", test_starttls_plain);
   g_test_add_func ("/exec/email/starttls-login", test_starttls_login);

@@ -21,6 +21,10 @@
 #                          (64 MiB) without an end; logs {"huge_sent": n,
 #                          "complete": bool} once the client hung up or all
 #                          was sent
+#   --maildir DIR                  also deliver each message for --maildir-rcpt
+#                                  (every message without it) into the Maildir
+#                                  DIR (tmp/ then new/, owned like DIR), where a
+#                                  real IMAP server (Dovecot) finds it
 # On start it prints "PORT <n>" (and "CA <path>" first when TLS is on).
 import argparse
 import asyncio
@@ -33,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
@@ -44,6 +49,8 @@ parser.add_argument("--auth")
 parser.add_argument("--mechanisms", default="PLAIN,LOGIN")
 parser.add_argument("--fault", default="none")
 parser.add_argument("--huge-bytes", type=int, default=64 * 1024 * 1024)
+parser.add_argument("--maildir")
+parser.add_argument("--maildir-rcpt")
 args = parser.parse_args()
 
 LOCK = threading.Lock()
@@ -103,12 +110,33 @@ class Handler:
         }
         with LOCK, open(args.log, "a") as f:
             f.write(json.dumps(record) + "\n")
+        if args.maildir and (not args.maildir_rcpt or args.maildir_rcpt in envelope.rcpt_tos):
+            deliver(envelope.content)
         if args.fault == "data-drop":
             server.transport.abort()
             return "250 OK"
         if args.fault == "data-slow":
             await asyncio.sleep(3)
         return "250 2.0.0 OK queued as AIOS1"
+
+
+DELIVERED = [0]
+
+
+def deliver(content):
+    """Maildir delivery (the maildir(5) way): write into tmp/, then rename into new/."""
+    st = os.stat(args.maildir)
+    with LOCK:
+        DELIVERED[0] += 1
+        name = "%d.P%dQ%d.aios-test" % (int(time.time()), os.getpid(), DELIVERED[0])
+    for sub in ("tmp", "new", "cur"):
+        os.makedirs(os.path.join(args.maildir, sub), exist_ok=True)
+        os.chown(os.path.join(args.maildir, sub), st.st_uid, st.st_gid)
+    tmp = os.path.join(args.maildir, "tmp", name)
+    with open(tmp, "wb") as f:
+        f.write(content.replace(b"\r\n", b"\n"))
+    os.chown(tmp, st.st_uid, st.st_gid)
+    os.rename(tmp, os.path.join(args.maildir, "new", name))
 
 
 def b64(data):
