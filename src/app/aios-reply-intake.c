@@ -323,6 +323,17 @@ start_triage (AiosReplyIntake  *self,
   json_object_set_string_member (input, "subject", subject);
   json_object_set_string_member (input, "body", body);
   json_object_set_string_member (input, "reply", mail->message_id);
+  {
+    /* Threaded as a person's answer is: In-Reply-To the reply, References
+     * the thread it carried and the reply itself (at most 50 ids). */
+    g_autoptr(GString) references = g_string_new (NULL);
+    guint first = mail->references->len > 49 ? mail->references->len - 49 : 0;
+
+    for (guint i = first; i < mail->references->len; i++)
+      g_string_append_printf (references, "%s ", (const char *) mail->references->pdata[i]);
+    g_string_append (references, mail->message_id);
+    json_object_set_string_member (input, "references", references->str);
+  }
   json_object_set_int_member (input, "answers_run", answers_run);
   node = json_node_new (JSON_NODE_OBJECT);
   json_node_set_object (node, input);

@@ -165,6 +165,11 @@ def main():
         check(drafts[0]["request"]["subject"] == "Re: " + subject and "short call" in drafts[0]["request"]["body"],
               "the draft answers the reply: %r" % drafts[0]["request"])
         check(drafts[0]["preview"]["from"] == "Robin Keller <%s>" % ROBIN, "the draft's preview shows the identity")
+        # threaded as a person's answer: In-Reply-To her reply, References the thread and the reply
+        check(drafts[0]["request"].get("in_reply_to") == dana_reply,
+              "the answer is In-Reply-To Dana's reply: %r" % drafts[0]["request"])
+        check(drafts[0]["request"].get("references", "").split()[-2:] == [dana_id, dana_reply],
+              "the answer's References end with the thread: %r" % drafts[0]["request"].get("references"))
         check(ws.query("SELECT run_id FROM imap_messages WHERE message_id = ?", dana_reply)[0][0] == drafts[0]["run_id"],
               "the message read names the run it started")
 
