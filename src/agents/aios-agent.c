@@ -16,6 +16,7 @@ typedef struct
   char       *role;
   AiosLlm    *llm;      /* the model a writer role may use (aios-model-writer.c) */
   AiosMemory *memory;   /* where its context comes from */
+  AiosSentResponseFunc sent_response;  /* what a connector answered (control fills it) */
 } AiosAgentPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (AiosAgent, aios_agent, G_TYPE_OBJECT)
@@ -193,6 +194,40 @@ aios_agent_set_model (AiosAgent  *self,
   priv = aios_agent_get_instance_private (self);
   g_set_object (&priv->llm, llm);
   g_set_object (&priv->memory, memory);
+}
+
+/**
+ * aios_agent_set_sent_response_func:
+ * @func: (nullable): how to learn what a connector answered when it sent
+ *
+ * Without it, a role that records what was sent (a lead's Message-ID, a
+ * post's link, an invoice's id) records nothing.
+ */
+void
+aios_agent_set_sent_response_func (AiosAgent            *self,
+                                   AiosSentResponseFunc  func)
+{
+  g_return_if_fail (AIOS_IS_AGENT (self));
+  ((AiosAgentPrivate *) aios_agent_get_instance_private (self))->sent_response = func;
+}
+
+/**
+ * aios_agent_get_sent_response:
+ *
+ * Returns: (transfer full) (nullable): what @connector answered when it
+ *   sent @run_id's latest action, or %NULL (none, or no hook set)
+ */
+JsonNode *
+aios_agent_get_sent_response (AiosAgent  *self,
+                              AiosStore  *store,
+                              gint64      run_id,
+                              const char *connector)
+{
+  AiosSentResponseFunc func;
+
+  g_return_val_if_fail (AIOS_IS_AGENT (self), NULL);
+  func = ((AiosAgentPrivate *) aios_agent_get_instance_private (self))->sent_response;
+  return func != NULL ? func (store, run_id, connector) : NULL;
 }
 
 /**

@@ -73,6 +73,29 @@ void        aios_agent_set_model    (AiosAgent            *self,
                                      AiosLlm              *llm,
                                      AiosMemory           *memory);
 AiosLlm    *aios_agent_get_llm      (AiosAgent            *self);
+
+/**
+ * AiosSentResponseFunc:
+ * @store: the workspace's store
+ * @run_id: the run
+ * @connector: the connector that sent ("email")
+ *
+ * What @connector answered when it sent the run's latest action. The outbox
+ * belongs to the control room, above this one, which fills this hook for
+ * every role (aios_outbox_provide_sent_responses()).
+ *
+ * Returns: (transfer full) (nullable): the answer, or %NULL
+ */
+typedef JsonNode *(*AiosSentResponseFunc) (AiosStore  *store,
+                                           gint64      run_id,
+                                           const char *connector);
+
+void        aios_agent_set_sent_response_func (AiosAgent            *self,
+                                               AiosSentResponseFunc  func);
+JsonNode   *aios_agent_get_sent_response      (AiosAgent            *self,
+                                               AiosStore            *store,
+                                               gint64                run_id,
+                                               const char           *connector);
 AiosMemory *aios_agent_get_memory   (AiosAgent            *self);
 
 G_END_DECLS

@@ -52,7 +52,6 @@ struct _AiosBillingAgent
 
   AiosMemory          *memory;
   AiosStore           *store;
-  AiosSentResponseFunc sent_response;
 };
 
 G_DEFINE_FINAL_TYPE (AiosBillingAgent, aios_billing_agent, AIOS_TYPE_AGENT)
@@ -622,7 +621,7 @@ mark_billed (AiosBillingAgent  *self,
              gint64             run_id,
              GError           **error)
 {
-  g_autoptr(JsonNode) response = self->sent_response ? self->sent_response (self->store, run_id, "invoice") : NULL;
+  g_autoptr(JsonNode) response = aios_agent_get_sent_response (AIOS_AGENT (self), self->store, run_id, "invoice");
   JsonObject *sent = response && JSON_NODE_HOLDS_OBJECT (response) ? json_node_get_object (response) : NULL;
   const char *invoice_id = sent ? json_object_get_string_member_with_default (sent, "invoice", NULL) : NULL;
   const char *number = sent ? json_object_get_string_member_with_default (sent, "number", "") : "";
@@ -787,18 +786,4 @@ aios_billing_agent_new (AiosMemory *memory,
   self->memory = g_object_ref (memory);
   self->store = g_object_ref (store);
   return AIOS_AGENT (self);
-}
-
-/**
- * aios_billing_agent_set_sent_response_func:
- * @func: (nullable): how to learn what the invoice connector answered
- *
- * Without it, "billed" fails closed: no work is marked billed.
- */
-void
-aios_billing_agent_set_sent_response_func (AiosBillingAgent     *self,
-                                           AiosSentResponseFunc  func)
-{
-  g_return_if_fail (AIOS_IS_BILLING_AGENT (self));
-  self->sent_response = func;
 }

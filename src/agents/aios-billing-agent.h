@@ -12,8 +12,6 @@ G_DECLARE_FINAL_TYPE (AiosBillingAgent, aios_billing_agent, AIOS, BILLING_AGENT,
 
 AiosAgent *aios_billing_agent_new                    (AiosMemory           *memory,
                                                       AiosStore            *store);
-void       aios_billing_agent_set_sent_response_func (AiosBillingAgent     *self,
-                                                      AiosSentResponseFunc  func);
 
 gint64     aios_billing_line_amount                  (double                quantity,
                                                       gint64                unit_amount);

@@ -36,7 +36,6 @@ struct _AiosCadenceAgent
   AiosAgent             parent_instance;
 
   AiosStore            *store;
-  AiosSentResponseFunc  sent_response;
 };
 
 G_DEFINE_FINAL_TYPE (AiosCadenceAgent, aios_cadence_agent, AIOS_TYPE_AGENT)
@@ -166,7 +165,7 @@ aios_cadence_agent_run_async (AiosAgent           *agent,
       return;
     }
 
-  response = self->sent_response ? self->sent_response (self->store, run_id, "email") : NULL;
+  response = aios_agent_get_sent_response (AIOS_AGENT (self), self->store, run_id, "email");
   if (response != NULL && JSON_NODE_HOLDS_OBJECT (response))
     {
       JsonObject *sent = json_node_get_object (response);
@@ -251,18 +250,4 @@ aios_cadence_agent_new (AiosStore *store)
 
   self->store = g_object_ref (store);
   return AIOS_AGENT (self);
-}
-
-/**
- * aios_cadence_agent_set_sent_response_func:
- *
- * How the role learns the Message-ID of the run's last sent email (the
- * outbox's owner fills it: aios_outbox_provide_sent_responses()).
- */
-void
-aios_cadence_agent_set_sent_response_func (AiosCadenceAgent     *self,
-                                           AiosSentResponseFunc  func)
-{
-  g_return_if_fail (AIOS_IS_CADENCE_AGENT (self));
-  self->sent_response = func;
 }

@@ -10,7 +10,5 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (AiosCadenceAgent, aios_cadence_agent, AIOS, CADENCE_AGENT, AiosAgent)
 
 AiosAgent *aios_cadence_agent_new                    (AiosStore            *store);
-void       aios_cadence_agent_set_sent_response_func (AiosCadenceAgent     *self,
-                                                      AiosSentResponseFunc  func);
 
 G_END_DECLS

@@ -46,7 +46,6 @@ struct _AiosContentWriterAgent
 
   AiosMemory *memory;
   AiosStore  *store;
-  AiosSentResponseFunc sent_response;
 };
 
 G_DEFINE_FINAL_TYPE (AiosContentWriterAgent, aios_content_writer_agent, AIOS_TYPE_AGENT)
@@ -551,7 +550,7 @@ record_published (AiosContentWriterAgent  *self,
                   GError                 **error)
 {
   gint64 id = number (aios_template_lookup (context, "steps.brief.brief.id"));
-  g_autoptr(JsonNode) response = self->sent_response ? self->sent_response (self->store, run_id, "publish") : NULL;
+  g_autoptr(JsonNode) response = aios_agent_get_sent_response (AIOS_AGENT (self), self->store, run_id, "publish");
   JsonObject *post = response != NULL && JSON_NODE_HOLDS_OBJECT (response) ? json_node_get_object (response) : NULL;
   g_autoptr(AiosRecord) brief = NULL;
   g_autoptr(JsonObject) fields = NULL;
@@ -690,18 +689,4 @@ aios_content_writer_agent_new (AiosMemory *memory,
   self->memory = g_object_ref (memory);
   self->store = g_object_ref (store);
   return AIOS_AGENT (self);
-}
-
-/**
- * aios_content_writer_agent_set_sent_response_func:
- * @func: (nullable): how to learn what the publish connector answered
- *
- * Without it, the "published" mode cannot record the post on the brief.
- */
-void
-aios_content_writer_agent_set_sent_response_func (AiosContentWriterAgent *self,
-                                                  AiosSentResponseFunc    func)
-{
-  g_return_if_fail (AIOS_IS_CONTENT_WRITER_AGENT (self));
-  self->sent_response = func;
 }

@@ -12,8 +12,6 @@ G_DECLARE_FINAL_TYPE (AiosContentWriterAgent, aios_content_writer_agent, AIOS, C
 
 AiosAgent  *aios_content_writer_agent_new (AiosMemory *memory,
                                            AiosStore  *store);
-void        aios_content_writer_agent_set_sent_response_func (AiosContentWriterAgent *self,
-                                                              AiosSentResponseFunc    func);
 
 /* The offline engine's draft of a post: @brief is the "brief" step's output,
  * @tone the tone guideline record (as the step's memory reads it). The draft

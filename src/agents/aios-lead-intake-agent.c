@@ -43,7 +43,6 @@ struct _AiosLeadIntakeAgent
 
   AiosMemory *memory;
   AiosStore  *store;
-  AiosSentResponseFunc sent_response;
 };
 
 G_DEFINE_FINAL_TYPE (AiosLeadIntakeAgent, aios_lead_intake_agent, AIOS_TYPE_AGENT)
@@ -383,7 +382,7 @@ static char *
 sent_message_id (AiosLeadIntakeAgent *self,
                  gint64               run_id)
 {
-  g_autoptr(JsonNode) response = self->sent_response ? self->sent_response (self->store, run_id, "email") : NULL;
+  g_autoptr(JsonNode) response = aios_agent_get_sent_response (AIOS_AGENT (self), self->store, run_id, "email");
   char *message_id = NULL;
 
   if (response != NULL && JSON_NODE_HOLDS_OBJECT (response))
@@ -530,18 +529,4 @@ aios_lead_intake_agent_new (AiosMemory *memory,
   self->memory = g_object_ref (memory);
   self->store = g_object_ref (store);
   return AIOS_AGENT (self);
-}
-
-/**
- * aios_lead_intake_agent_set_sent_response_func:
- * @func: (nullable): how to learn what a connector answered when it sent
- *
- * Without it, a lead marked contacted carries no Message-ID.
- */
-void
-aios_lead_intake_agent_set_sent_response_func (AiosLeadIntakeAgent  *self,
-                                               AiosSentResponseFunc  func)
-{
-  g_return_if_fail (AIOS_IS_LEAD_INTAKE_AGENT (self));
-  self->sent_response = func;
 }

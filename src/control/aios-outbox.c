@@ -16,10 +16,6 @@
 #include <glib/gi18n.h>
 
 #include "aios-outbox.h"
-#include "agents/aios-content-writer-agent.h"
-#include "agents/aios-billing-agent.h"
-#include "agents/aios-cadence-agent.h"
-#include "agents/aios-lead-intake-agent.h"
 
 G_DEFINE_BOXED_TYPE (AiosOutboxItem, aios_outbox_item, aios_outbox_item_copy, aios_outbox_item_free)
 
@@ -448,27 +444,18 @@ sent_response (AiosStore  *store,
  * aios_outbox_provide_sent_responses:
  * @agents: the registry whose roles ask what was sent
  *
- * Lets the lead intake role learn what a connector answered when it sent
- * a run's action (a Message-ID), the content writer the post's id and
- * link, and the billing role which invoice was issued (its id), without
- * reading the outbox themselves.
+ * Lets every role learn what a connector answered when it sent a run's
+ * action (the lead intake and cadence roles a Message-ID, the content
+ * writer the post's id and link, the billing role the invoice's id),
+ * without reading the outbox themselves.
  */
 void
 aios_outbox_provide_sent_responses (AiosAgentRegistry *agents)
 {
-  AiosAgent *agent;
+  g_auto(GStrv) roles = NULL;
 
   g_return_if_fail (AIOS_IS_AGENT_REGISTRY (agents));
-  agent = aios_agent_registry_lookup (agents, "lead-intake");
-  if (agent != NULL && AIOS_IS_LEAD_INTAKE_AGENT (agent))
-    aios_lead_intake_agent_set_sent_response_func (AIOS_LEAD_INTAKE_AGENT (agent), sent_response);
-  agent = aios_agent_registry_lookup (agents, "content-writer");
-  if (agent != NULL && AIOS_IS_CONTENT_WRITER_AGENT (agent))
-    aios_content_writer_agent_set_sent_response_func (AIOS_CONTENT_WRITER_AGENT (agent), sent_response);
-  agent = aios_agent_registry_lookup (agents, "billing");
-  if (agent != NULL && AIOS_IS_BILLING_AGENT (agent))
-    aios_billing_agent_set_sent_response_func (AIOS_BILLING_AGENT (agent), sent_response);
-  agent = aios_agent_registry_lookup (agents, "cadence");
-  if (agent != NULL && AIOS_IS_CADENCE_AGENT (agent))
-    aios_cadence_agent_set_sent_response_func (AIOS_CADENCE_AGENT (agent), sent_response);
+  roles = aios_agent_registry_list_roles (agents);
+  for (guint i = 0; roles[i] != NULL; i++)
+    aios_agent_set_sent_response_func (aios_agent_registry_lookup (agents, roles[i]), sent_response);
 }
