@@ -34,14 +34,6 @@ parse_id (const char  *text,
   return TRUE;
 }
 
-static void
-print_json (AiosCliCall *call,
-            JsonNode    *node)
-{
-  g_autofree char *text = json_to_string (node, TRUE);
-  aios_cli_call_print (call, "%s\n", text);
-}
-
 static JsonNode *
 flow_to_json (AiosFlow *flow)
 {
@@ -146,7 +138,7 @@ flows_handler (AiosCliCall *call)
       for (guint i = 0; i < list->len; i++)
         json_array_add_element (array, flow_to_json (g_ptr_array_index (list, i)));
       root = json_node_init_array (json_node_alloc (), array);
-      print_json (call, root);
+      aios_cli_call_print_json (call, root);
     }
   else
     {
@@ -442,7 +434,7 @@ policy_handler (AiosCliCall *call)
       if (json)
         {
           g_autoptr(JsonNode) root = json_node_init_array (json_node_alloc (), rules);
-          print_json (call, root);
+          aios_cli_call_print_json (call, root);
           return 0;
         }
       for (guint i = 0; i < json_array_get_length (rules); i++)

@@ -16,14 +16,6 @@
 #include "aios-cli.h"
 #include "control/aios-stats.h"
 
-static void
-print_json (AiosCliCall *call,
-            JsonNode    *node)
-{
-  g_autofree char *text = json_to_string (node, TRUE);
-  aios_cli_call_print (call, "%s\n", text);
-}
-
 static char *
 format_local (gint64 ms)
 {
@@ -85,7 +77,7 @@ stats_handler (AiosCliCall *call)
   if (json)
     {
       g_autoptr(JsonNode) node = aios_stats_to_json (stats);
-      print_json (call, node);
+      aios_cli_call_print_json (call, node);
       return 0;
     }
 

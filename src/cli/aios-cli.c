@@ -145,6 +145,21 @@ aios_cli_call_print (AiosCliCall *call,
   g_string_append (call->out, text);
 }
 
+/**
+ * aios_cli_call_print_json:
+ *
+ * Prints @node as one pretty-printed JSON document and a line end: what
+ * every `--json` of the command line prints.
+ */
+void
+aios_cli_call_print_json (AiosCliCall *call,
+                          JsonNode    *node)
+{
+  g_autofree char *text = json_to_string (node, TRUE);
+
+  aios_cli_call_print (call, "%s\n", text);
+}
+
 void
 aios_cli_call_printerr (AiosCliCall *call,
                         const char  *format,

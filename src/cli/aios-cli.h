@@ -54,6 +54,8 @@ gboolean       aios_cli_call_parse        (AiosCliCall             *call,
 void           aios_cli_call_print        (AiosCliCall             *call,
                                            const char              *format,
                                            ...) G_GNUC_PRINTF (2, 3);
+void           aios_cli_call_print_json   (AiosCliCall             *call,
+                                           JsonNode                *node);
 void           aios_cli_call_printerr     (AiosCliCall             *call,
                                            const char              *format,
                                            ...) G_GNUC_PRINTF (2, 3);
